@@ -1,0 +1,44 @@
+# usbmsc: the two commands a new machine needs are `make demo` and `make check`.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
+MESON_SETUP = meson setup --reconfigure
+
+.PHONY: all demo check test test-asan fuzz fuzz-check footprint bench install clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	scripts/deps.sh build
+	$(MESON_SETUP) $(BUILD) >/dev/null
+
+demo: all
+	scripts/demo.sh $(BUILD)/tools/usbmsc
+
+# Every test: unit and scenario tests, again under ASan+UBSan, the fuzzers
+# for a bounded time, the footprint target; one summary line at the end.
+check:
+	scripts/deps.sh test fuzz footprint
+	scripts/check.sh
+
+test: all
+	meson test -C $(BUILD) --print-errorlogs
+
+fuzz:
+	scripts/deps.sh test fuzz
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+footprint:
+	scripts/deps.sh footprint
+	scripts/footprint.sh
+
+bench: all
+	scripts/bench.sh $(BUILD)
+
+install: all
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-footprint

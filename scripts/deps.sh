@@ -1,0 +1,31 @@
+#!/bin/sh
+# Install the Debian packages a make target needs, only those missing.
+# Usage: scripts/deps.sh build|test|fuzz|footprint ...
+set -eu
+
+pkgs=""
+for profile in "$@"; do
+	case "$profile" in
+	build) pkgs="$pkgs gcc pkg-config meson ninja-build python3 libusb-1.0-0-dev libsodium-dev" ;;
+	test) pkgs="$pkgs gcc pkg-config meson ninja-build python3 libusb-1.0-0-dev libsodium-dev libcmocka-dev" ;;
+	fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
+	footprint) pkgs="$pkgs gcc-arm-none-eabi binutils-arm-none-eabi" ;;
+	*) echo "deps.sh: unknown profile '$profile'" >&2; exit 1 ;;
+	esac
+done
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "Missing packages:$missing" >&2
+	echo "Install them as root: apt-get install$missing" >&2
+	exit 1
+fi
+echo "Installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 ||
+	{ apt-get update >/dev/null && apt-get install -y --no-install-recommends $missing; }
