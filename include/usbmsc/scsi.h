@@ -145,7 +145,9 @@ const char *usbmsc_sense_key_name(uint8_t key);
  * "ASC 0xNN ASCQ 0xNN"). */
 const char *usbmsc_asc_text(uint8_t asc, uint8_t ascq, char *buf, size_t buflen);
 
-/* One line: "ILLEGAL REQUEST: invalid command operation code (05/20/00)". */
+/* One line: "ILLEGAL REQUEST: invalid command operation code (05/20/00)",
+ * with " [deferred]" appended for deferred errors. Truncated to fit buflen
+ * (always NUL-terminated when buflen > 0); returns the length written. */
 size_t usbmsc_sense_describe(const struct usbmsc_sense *sense, char *buf, size_t buflen);
 
 /* ---- INQUIRY, READ CAPACITY -------------------------------------------- */
