@@ -20,7 +20,15 @@
  *    usbmsc_target_clear_halt(); if it returns true, halt it again (after an
  *    invalid CBW the endpoints stay halted until Reset Recovery).
  * The engine never starts a new transfer on an endpoint before the previous
- * one on it completed. */
+ * one on it completed. A data stage moves whole buffer loads, the last one
+ * excepted (data, padding and data to drop share loads; a receive that
+ * completed early at a packet boundary is re-armed for the rest of its
+ * load), so a short packet only ever ends a data stage. The CBW is
+ * received into the whole buffer, so that 30- and 32-byte CBWs are seen
+ * as such. Before it reports a Mass Storage Reset or a bus
+ * reset, the glue cancels any bulk transfer in progress; the engine then
+ * arms Bulk-Out for the next CBW itself (a halted endpoint keeps that
+ * transfer queued until the host clears the halt). */
 #ifndef USBMSC_TARGET_H
 #define USBMSC_TARGET_H
 
@@ -67,7 +75,9 @@ typedef uint32_t usbmsc_sense_t;
 
 /* Storage callbacks move len bytes at byte position lba * block_size +
  * offset (offset may be inside the block or span several blocks; the
- * engine never crosses the end of the LUN). They return USBMSC_SENSE_OK or
+ * engine never crosses the end of the LUN). The engine passes the block a
+ * piece starts in and the offset inside it, and len is at most the
+ * streaming buffer's size. They return USBMSC_SENSE_OK or
  * the sense to report (for example USBMSC_SENSE_READ_ERROR). */
 struct usbmsc_lun_config {
 	uint32_t block_count;
@@ -86,7 +96,14 @@ struct usbmsc_lun_config {
  * over a standard opcode (the firmware engine serves WRITE BUFFER this way).
  * For each command the engine calls begin() once, then data() for each
  * piece of the data stage in order (IN: fill buf; OUT: consume buf), then
- * end() (which may still fail the command). */
+ * end() (which may still fail the command).
+ * begin() runs before the engine compares the host's expectation with the
+ * device's (the thirteen cases): when they contradict each other (for
+ * example the host expects less OUT data than the command needs), neither
+ * data() nor end() follows, so begin() should only check and size. Once the
+ * command runs, end() is called after its data stage, also after a data()
+ * failure (so it can release what begin() took); it cannot turn a failure
+ * into success. A failure of begin() is reported with no data stage. */
 struct usbmsc_vendor_cmd {
 	uint8_t opcode;
 	uint8_t dir;            /* enum usbmsc_dir */
@@ -150,12 +167,14 @@ struct usbmsc_target {
 	uint32_t extra_len;     /* plan: pad or drop bytes still to move */
 	uint32_t residue;
 	usbmsc_sense_t result;  /* the command's outcome so far */
+	uint32_t lba;           /* READ/WRITE: first block; vendor command: table index */
 	uint8_t cb[16];
 	uint8_t cb_len;
 	uint8_t lun;
 	uint8_t state;
 	uint8_t handler;        /* which command implementation runs */
 	uint8_t plan_flags;
+	uint8_t shift;          /* READ/WRITE: log2 of the LUN's block size */
 };
 
 /* Start the engine: luns and lun_state have cfg->lun_count entries; buf is

@@ -1,0 +1,99 @@
+/* A test port for the target core: it records every transfer the engine
+ * starts, plays the host's side of Bulk-Only Transport packet by packet,
+ * and serves up to three RAM-disk LUNs:
+ *   LUN 0: 64 blocks of 512, removable, with a sync callback
+ *   LUN 1: 16 blocks of 4096
+ *   LUN 2: 8 blocks of 512, read-only */
+#ifndef TARGET_HARNESS_H
+#define TARGET_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "usbmsc/bot.h"
+#include "usbmsc/target.h"
+
+#define H_BUF_SIZE 512u
+#define H_PACKET 64u   /* full-speed bulk packets */
+#define H_MAX_LUNS 3u
+#define H_MAX_SENDS 4096u
+
+struct ramdisk {
+	uint8_t *data;
+	uint32_t blocks;
+	uint16_t block_size;
+	uint32_t reads, writes, syncs;  /* callback calls */
+	uint32_t max_len;               /* largest len of one call */
+	uint32_t outside;               /* calls that reached past the end */
+	int64_t fail_at;                /* fail the call that covers this byte; -1: never */
+	usbmsc_sense_t fail_sense;
+};
+
+struct harness {
+	struct usbmsc_target t;
+	struct usbmsc_target_config cfg;
+	struct usbmsc_lun_config luns[H_MAX_LUNS];
+	struct usbmsc_lun_state ls[H_MAX_LUNS];
+	struct ramdisk disks[H_MAX_LUNS];
+	uint8_t buf[H_BUF_SIZE];
+	/* the transfer in flight on each endpoint */
+	uint8_t sent[H_BUF_SIZE];      /* copy of the bytes of the pending send */
+	uint32_t send_len;
+	bool send_pending;
+	uint8_t *recv_ptr;
+	uint32_t recv_len;
+	bool recv_pending;
+	bool halted_in, halted_out;
+	/* the record */
+	uint32_t sends, receives, stalls_in, stalls_out;
+	uint32_t send_lens[H_MAX_SENDS];
+	uint32_t violations;          /* broken port contract: see target_harness.c */
+	uint32_t next_tag;
+};
+
+/* What the host saw of one command. */
+struct host_result {
+	bool stuck;            /* the device stopped answering */
+	uint32_t in_len;       /* IN bytes received */
+	uint32_t out_len;      /* OUT bytes the device accepted */
+	bool halted_in;        /* the device halted Bulk-In during the command */
+	bool halted_out;
+	enum usbmsc_csw_check check;
+	struct usbmsc_csw csw;
+	uint32_t tag;
+};
+
+/* lun_count 1..3, target flags (USBMSC_TARGET_PAD_IN). */
+void h_init(struct harness *h, uint8_t lun_count, uint8_t flags);
+void h_set_vendor(struct harness *h, const struct usbmsc_vendor_table *vt);
+
+/* Deliver raw bytes as one Bulk-Out transfer; false when none is armed. */
+bool h_deliver(struct harness *h, const uint8_t *bytes, uint32_t n);
+/* The host's CLEAR_FEATURE(ENDPOINT_HALT); returns the endpoint's state after. */
+bool h_clear_halt(struct harness *h, bool in);
+int h_class(struct harness *h, uint8_t bm, uint8_t req, uint16_t value, uint16_t length,
+	    uint8_t *reply);
+
+/* One command the way a host runs it: CBW, data stage (stopping at a short
+ * packet or a halt), clearing halts, CSW. */
+void h_cmd(struct harness *h, uint8_t lun, const uint8_t *cdb, uint8_t cdb_len,
+	   enum usbmsc_dir dir, uint32_t host_len, const uint8_t *out, uint8_t *in,
+	   struct host_result *r);
+/* Same, with a raw CB length (the CB is cdb[0..15]). */
+void h_cmd_raw(struct harness *h, uint8_t lun, const uint8_t cb[16], uint8_t cb_len,
+	       enum usbmsc_dir dir, uint32_t host_len, const uint8_t *out, uint8_t *in,
+	       struct host_result *r);
+
+/* REQUEST SENSE on lun: the sense as one number, or 0xFFFFFFFF on a
+ * transport failure. */
+uint32_t h_sense(struct harness *h, uint8_t lun);
+/* TEST UNIT READY: the CSW status, or -1. */
+int h_tur(struct harness *h, uint8_t lun);
+/* Clear the power-on unit attention of every LUN. */
+void h_clear_ua(struct harness *h);
+
+uint32_t h_checksum(const uint8_t *p, size_t n);
+void h_fill_pattern(uint8_t *p, size_t n, uint32_t seed);
+
+#endif
