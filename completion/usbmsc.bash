@@ -1,0 +1,103 @@
+# bash completion for usbmsc(1).
+
+_usbmsc()
+{
+	local cur prev words cword
+	_init_completion -n '=:' || return
+
+	local commands="inquiry tur sense capacity luns read write raw fw list help"
+	local global_opts="-d --device --json -v --timeout --lun -h --help --version"
+	local cmd="" i
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-d | --device | --timeout | --lun | --vpd | -o | --output | --in | --out | \
+			-k | --key | --version-number | --vid | --pid | --vendor | --product | --hw-rev)
+			((i++)) ;;
+		-*) ;;
+		*)
+			cmd=${words[i]}
+			break
+			;;
+		esac
+	done
+
+	case $prev in
+	-d | --device)
+		local devs
+		devs="sim: $(compgen -G '/dev/sg[0-9]*' 2>/dev/null) $(compgen -G '/dev/sd[a-z]' 2>/dev/null)"
+		devs="$devs usb: usbv: auto:"
+		if [[ $cur == sim:* ]]; then
+			# Complete the image path after the scheme.
+			local path=${cur#sim:}
+			COMPREPLY=($(compgen -f -- "$path"))
+			COMPREPLY=("${COMPREPLY[@]/#/sim:}")
+			__ltrim_colon_completions "$cur"
+		else
+			COMPREPLY=($(compgen -W "$devs" -- "$cur"))
+			__ltrim_colon_completions "$cur"
+		fi
+		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *: ]] && compopt -o nospace
+		return
+		;;
+	--timeout | --lun | --in | --version-number | --vid | --pid | --vendor | --product | --hw-rev)
+		return
+		;;
+	-k | --key)
+		_filedir
+		return
+		;;
+	--vpd)
+		COMPREPLY=($(compgen -W "supported sn di ei bl" -- "$cur"))
+		return
+		;;
+	-o | --output | --out)
+		_filedir
+		return
+		;;
+	esac
+
+	if [[ -z $cmd ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$global_opts" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		fi
+		return
+	fi
+
+	local cmd_opts=""
+	case $cmd in
+	inquiry) cmd_opts="--vpd" ;;
+	read) cmd_opts="-o --output" ;;
+	raw) cmd_opts="--in --out -o --output --dry-run" ;;
+	help)
+		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		return
+		;;
+	fw)
+		if [[ $cur == -* ]]; then
+			# fw's --version is pack's, not the global one.
+			global_opts=${global_opts/ --version/}
+			cmd_opts="-f --force -k --key --version --version-number --vid --pid --vendor
+				--product --hw-rev -o --output"
+		elif [[ $prev == fw ]]; then
+			COMPREPLY=($(compgen -W "keygen pack inspect" -- "$cur"))
+			return
+		else
+			_filedir
+			return
+		fi
+		;;
+	write)
+		# write LBA FILE: the file is the second argument.
+		if [[ $cur != -* ]]; then
+			_filedir
+			return
+		fi
+		;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$global_opts $cmd_opts" -- "$cur"))
+	fi
+} &&
+	complete -F _usbmsc usbmsc

@@ -1,0 +1,285 @@
+/* The usbmsc command's pure helpers: value parsing, the JSON writer, hex
+ * dumps. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hexdump.h"
+#include "json.h"
+#include "parse.h"
+
+/* ---- parse ------------------------------------------------------------------ */
+
+static void test_parse_u64(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_true(parse_u64("2048", &v));
+	assert_int_equal(v, 2048);
+	assert_true(parse_u64("0x800", &v));
+	assert_int_equal(v, 0x800);
+	assert_true(parse_u64("0", &v));
+	assert_int_equal(v, 0);
+	assert_true(parse_u64("18446744073709551615", &v));
+	assert_true(v == UINT64_MAX);
+	assert_false(parse_u64("18446744073709551616", &v));
+	assert_false(parse_u64("", &v));
+	assert_false(parse_u64("-1", &v));
+	assert_false(parse_u64(" 1", &v));
+	assert_false(parse_u64("12x", &v));
+	assert_false(parse_u64("0x", &v));
+	assert_false(parse_u64(NULL, &v));
+}
+
+static void test_parse_size(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_true(parse_size("512", &v));
+	assert_int_equal(v, 512);
+	assert_true(parse_size("0x200", &v));
+	assert_int_equal(v, 512);
+	assert_true(parse_size("4k", &v));
+	assert_int_equal(v, 4096);
+	assert_true(parse_size("4K", &v));
+	assert_int_equal(v, 4096);
+	assert_true(parse_size("1m", &v));
+	assert_int_equal(v, 1048576);
+	assert_true(parse_size("2g", &v));
+	assert_true(v == 2ull << 30);
+	assert_false(parse_size("4kb", &v));
+	assert_false(parse_size("k", &v));
+	assert_false(parse_size("4x", &v));
+	assert_false(parse_size("17179869184g", &v)); /* 2^34 GiB overflows */
+}
+
+static void test_parse_seconds(void **state)
+{
+	unsigned ms = 0;
+
+	(void)state;
+	assert_true(parse_seconds("2", &ms));
+	assert_int_equal(ms, 2000);
+	assert_true(parse_seconds("0.5", &ms));
+	assert_int_equal(ms, 500);
+	assert_true(parse_seconds("0.0001", &ms));
+	assert_int_equal(ms, 1); /* never 0, which would mean "the default" */
+	assert_false(parse_seconds("0", &ms));
+	assert_false(parse_seconds("-1", &ms));
+	assert_false(parse_seconds("1s", &ms));
+	assert_false(parse_seconds("86401", &ms));
+	assert_false(parse_seconds("nan", &ms));
+}
+
+static void test_parse_hex_token(void **state)
+{
+	uint8_t b[16];
+
+	(void)state;
+	memset(b, 0xEE, sizeof b);
+	assert_int_equal(parse_hex_token("12", b, sizeof b), 1);
+	assert_int_equal(b[0], 0x12);
+	assert_int_equal(parse_hex_token("0x12", b, sizeof b), 1);
+	assert_int_equal(b[0], 0x12);
+	assert_int_equal(parse_hex_token("0", b, sizeof b), 1);
+	assert_int_equal(b[0], 0);
+	assert_int_equal(parse_hex_token("f", b, sizeof b), 1);
+	assert_int_equal(b[0], 0x0F);
+	assert_int_equal(parse_hex_token("120000002400", b, sizeof b), 6);
+	assert_memory_equal(b, "\x12\x00\x00\x00\x24\x00", 6);
+	assert_int_equal(parse_hex_token("C2aB", b, sizeof b), 2);
+	assert_int_equal(b[0], 0xC2);
+	assert_int_equal(b[1], 0xAB);
+	/* Odd-length long tokens, non-hex and empty tokens are refused. */
+	assert_int_equal(parse_hex_token("12000", b, sizeof b), -1);
+	assert_int_equal(parse_hex_token("zz", b, sizeof b), -1);
+	assert_int_equal(parse_hex_token("0x", b, sizeof b), -1);
+	assert_int_equal(parse_hex_token("", b, sizeof b), -1);
+	assert_int_equal(parse_hex_token("12 00", b, sizeof b), -1);
+}
+
+static void test_parse_hex_token_counts_past_room(void **state)
+{
+	uint8_t b[8] = { 0, 0, 0, 0, 0xAA, 0xAA, 0xAA, 0xAA };
+
+	(void)state;
+	/* 17 bytes into 4 bytes of room: all are counted, only 4 stored. */
+	assert_int_equal(parse_hex_token("1200000024000000000000000000000000", b, 4), 17);
+	assert_memory_equal(b, "\x12\x00\x00\x00\xAA\xAA\xAA\xAA", 8);
+	assert_int_equal(parse_hex_token("12", NULL, 0), 1);
+}
+
+/* ---- json ------------------------------------------------------------------- */
+
+struct membuf {
+	char *text;
+	size_t len;
+	FILE *f;
+};
+
+static void mem_open(struct membuf *m)
+{
+	m->text = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->text, &m->len);
+	assert_non_null(m->f);
+}
+
+static char *mem_close(struct membuf *m)
+{
+	assert_int_equal(fclose(m->f), 0);
+	return m->text;
+}
+
+static void test_json_document(void **state)
+{
+	static const uint8_t bytes[] = { 0x00, 0x80, 0xFF };
+	struct membuf m;
+	struct json j;
+	char *out;
+
+	(void)state;
+	mem_open(&m);
+	json_init(&j, m.f);
+	assert_false(j.started);
+	json_object_begin(&j, NULL);
+	assert_true(j.started);
+	json_string(&j, "vendor", "USBMSC");
+	json_uint(&j, "blocks", 131072);
+	json_int(&j, "delta", -5);
+	json_bool(&j, "removable", true);
+	json_null(&j, "sense");
+	json_hex(&j, "data", bytes, sizeof bytes);
+	json_hex(&j, "none", NULL, 0);
+	json_array_begin(&j, "luns");
+	json_uint(&j, NULL, 0);
+	json_uint(&j, NULL, 1);
+	json_array_end(&j);
+	json_array_begin(&j, "empty");
+	json_array_end(&j);
+	json_object_begin(&j, "nested");
+	json_string(&j, "s", NULL);
+	json_object_end(&j);
+	json_object_end(&j);
+	out = mem_close(&m);
+	assert_string_equal(out, "{\n"
+				 "  \"vendor\": \"USBMSC\",\n"
+				 "  \"blocks\": 131072,\n"
+				 "  \"delta\": -5,\n"
+				 "  \"removable\": true,\n"
+				 "  \"sense\": null,\n"
+				 "  \"data\": \"0080ff\",\n"
+				 "  \"none\": \"\",\n"
+				 "  \"luns\": [\n"
+				 "    0,\n"
+				 "    1\n"
+				 "  ],\n"
+				 "  \"empty\": [],\n"
+				 "  \"nested\": {\n"
+				 "    \"s\": null\n"
+				 "  }\n"
+				 "}\n");
+	free(out);
+}
+
+static void test_json_escapes(void **state)
+{
+	struct membuf m;
+	struct json j;
+	char *out;
+
+	(void)state;
+	mem_open(&m);
+	json_init(&j, m.f);
+	json_string(&j, NULL, "a\"b\\c\n\t\x01\xE9");
+	out = mem_close(&m);
+	/* Control characters and non-ASCII bytes never break the document. */
+	assert_string_equal(out, "\"a\\\"b\\\\c\\n\\t\\u0001\\u00e9\"\n");
+	free(out);
+}
+
+/* ---- hexdump ---------------------------------------------------------------- */
+
+static void test_hex_bytes(void **state)
+{
+	static const uint8_t b[] = { 0x55, 0x53, 0x42, 0x43 };
+	struct membuf m;
+	char *out;
+
+	(void)state;
+	mem_open(&m);
+	hex_bytes(m.f, b, sizeof b);
+	out = mem_close(&m);
+	assert_string_equal(out, "55 53 42 43");
+	free(out);
+}
+
+static void test_hexdump_layout(void **state)
+{
+	uint8_t b[20];
+	struct membuf m;
+	char *out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof b; i++)
+		b[i] = (uint8_t)(0x41 + i);
+	b[1] = 0x00;
+	mem_open(&m);
+	hexdump(m.f, "", b, sizeof b, 0x200);
+	out = mem_close(&m);
+	assert_string_equal(out,
+		"00000200  41 00 43 44 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50  |A.CDEFGHIJKLMNOP|\n"
+		"00000210  51 52 53 54                                       |QRST|\n"
+		"00000214\n");
+	free(out);
+}
+
+static void test_hexdump_folds_repeats_across_pieces(void **state)
+{
+	uint8_t zeros[64] = { 0 };
+	struct hexdump h;
+	struct membuf m;
+	char *out;
+
+	(void)state;
+	mem_open(&m);
+	hexdump_begin(&h, m.f, "> ", 0);
+	/* Fed in uneven pieces, as a streamed read delivers them. */
+	hexdump_feed(&h, zeros, 10);
+	hexdump_feed(&h, zeros, 40);
+	hexdump_feed(&h, zeros, 14);
+	hexdump_feed(&h, (const uint8_t *)"AB", 2);
+	hexdump_end(&h);
+	out = mem_close(&m);
+	assert_string_equal(out,
+		"> 00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"> *\n"
+		"> 00000040  41 42                                             |AB|\n"
+		"> 00000042\n");
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_seconds),
+		cmocka_unit_test(test_parse_hex_token),
+		cmocka_unit_test(test_parse_hex_token_counts_past_room),
+		cmocka_unit_test(test_json_document),
+		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_hex_bytes),
+		cmocka_unit_test(test_hexdump_layout),
+		cmocka_unit_test(test_hexdump_folds_repeats_across_pieces),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

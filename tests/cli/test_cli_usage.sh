@@ -1,0 +1,113 @@
+#!/bin/bash
+# Usage errors exit 1 with a one-line reason; device errors carry their
+# category and a hint; --json turns every failure into one JSON document.
+. "$(dirname "$0")/lib.sh"
+
+DEV="sim:$T/disk.img"
+
+run
+expect_rc 1 "no command"
+expect_err '^usbmsc: no command given$' "says no command was given"
+
+run -d "$DEV" frobnicate
+expect_rc 1 "unknown command"
+expect_err "^usbmsc: unknown command 'frobnicate'$" "names the unknown command"
+expect_err "usbmsc --help" "points to --help"
+
+run -d "$DEV" inquiry --frob
+expect_rc 1 "unknown option"
+expect_err "^usbmsc: inquiry: unknown option '--frob'$" "names the unknown option"
+expect_err '^usage: usbmsc inquiry' "prints the command's synopsis"
+
+run -d "$DEV" tur --vpd 0x80
+expect_rc 1 "an option of another command"
+expect_err '^usbmsc: tur: tur takes no option --vpd$' "says the command does not take it"
+
+run -d "$DEV" tur extra
+expect_rc 1 "too many arguments"
+run -d "$DEV" --timeout 0 tur
+expect_rc 1 "--timeout 0"
+run -d "$DEV" --timeout abc tur
+expect_rc 1 "--timeout abc"
+run -d "$DEV" --lun 16 tur
+expect_rc 1 "--lun 16 (Bulk-Only has 0..15)"
+run tur -d
+expect_rc 1 "-d without a value"
+expect_err "option '-d' needs a value" "says -d needs a value"
+run --json=1 list
+expect_rc 1 "--json=VALUE"
+
+# Short options with attached values and long options with '='.
+run "-d$DEV" --timeout=5 --lun=0 -vv tur
+expect_rc 0 "-dURI, --timeout=5, --lun=0, -vv"
+run --device "$DEV" tur -- 
+expect_rc 0 "-- ends the options"
+
+# ---- the device
+env -u USBMSC_DEVICE "$USBMSC" tur >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc 1 "no device given"
+expect_err 'no device: give -d URI or set USBMSC_DEVICE' "says how to give a device"
+
+run -d "$T/disk.img" inquiry
+expect_rc 20 "a device without a scheme"
+expect_err "^usbmsc: inquiry: '$T/disk.img' is not a device URI: it has no scheme \(did you mean 'sim:$T/disk.img'\?\)$" \
+	"says the scheme is missing and suggests sim:"
+expect_err "^usbmsc: hint: check the URI; 'usbmsc list' shows devices$" "the second line says what to do"
+
+run -d "nosuch:thing" inquiry
+expect_rc 20 "an unknown scheme"
+expect_err "^usbmsc: hint: check the URI" "with the hint"
+
+run -d "sim:$T/no/such/dir/disk.img" inquiry
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then ok "an image that cannot be created fails (exit $rc)"; else not_ok "an image that cannot be created fails" "$(what_ran)"; fi
+expect_err '^usbmsc: inquiry: ' "with an error line"
+
+# ---- --json: one document on stdout, also for failures
+run -d "$T/disk.img" --json inquiry
+expect_rc 20 "--json with a bad device"
+expect_json "the failure is a JSON error document" 'd["error"]["status"] == 20' \
+	'd["error"]["command"] == "inquiry"' 'd["error"]["category"] == "no-device"' \
+	'"no scheme" in d["error"]["message"]'
+run frobnicate --json
+expect_rc 1 "--json with an unknown command"
+expect_json "a usage error is a JSON error document" 'd["error"]["status"] == 1' \
+	'd["error"]["command"] is None'
+run -d "$DEV" --json raw d7 00 00 00 00 00
+expect_rc 5 "--json with a CHECK CONDITION"
+expect_json "exactly one document: the raw result, not an error document" \
+	'"error" not in d' 'd["sense"]["key"] == 5'
+run -d "$DEV" --json inquiry --vpd 0xfe
+expect_rc 5 "--json with a failed inquiry"
+expect_json "the error document carries the sense" 'd["error"]["sense"]["key"] == 5' \
+	'd["error"]["sense"]["asc"] == 0x24'
+
+# ---- -v traces on stderr, stdout stays clean
+run -d "$DEV" -v --json tur
+expect_rc 0 "-v --json"
+expect_err '^usbmsc: CDB 00 00 00 00 00 00$' "-v prints the CDB"
+if grep -q '^usbmsc: CBW' "$T/err"; then not_ok "-v alone prints no CBW" "$(what_ran)"; else ok "-v alone prints no CBW"; fi
+expect_json "stdout is still one JSON document" 'd["ready"] is True'
+# The power-on unit attention of a fresh device is consumed, once, with a note.
+run -d "sim:$T/fresh.img" -v capacity
+expect_rc 0 "capacity of a freshly attached device"
+expect_err '^usbmsc: note: the device reports a power on or reset \(UNIT ATTENTION: power on, reset, or bus device reset occurred \(06/29/00\)\); sending the command again$' \
+	"-v notes the power-on unit attention"
+if [ "$(grep -c '^usbmsc: CDB 25 ' "$T/err")" -eq 2 ]; then ok "READ CAPACITY is sent twice, no more"; else not_ok "READ CAPACITY is sent twice, no more" "$(what_ran)"; fi
+run -d "$DEV" -vv tur
+expect_err '^usbmsc: CBW 55 53 42 43 ' "-vv prints the CBW"
+expect_err '^usbmsc: CSW 55 53 42 53 ' "-vv prints the CSW"
+run -d "$DEV" -vvv raw 12 00 00 00 24 00 --in 36
+expect_err '^usbmsc:   00000000  00 ' "-vvv dumps the data stage"
+run -d "$DEV" -v raw d7 00 00 00 00 00
+expect_err '^usbmsc: sense: ILLEGAL REQUEST: invalid command operation code \(05/20/00\)$' \
+	"-v decodes the sense data"
+
+# Standard output that cannot be written is a failure, not silence.
+if [ -w /dev/full ]; then
+	timeout 20 "$USBMSC" -d "$DEV" --json capacity >/dev/full 2>"$T/err"
+	rc=$?
+	expect_rc 15 "writing to a full device"
+fi
+
+done_testing

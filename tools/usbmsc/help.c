@@ -1,0 +1,128 @@
+/* --help, help COMMAND, --version. The command list and the exit statuses
+ * come from the command table and status.h, so they cannot drift. */
+#include "cli.h"
+
+#include "usbmsc_config.h"
+
+static const struct {
+	int status;
+	const char *text;
+} exit_statuses[] = {
+	{ USBMSC_OK, "good" },
+	{ USBMSC_E_USAGE, "usage or syntax error" },
+	{ USBMSC_E_NOT_READY, "NOT READY" },
+	{ USBMSC_E_MEDIUM, "MEDIUM ERROR or HARDWARE ERROR" },
+	{ USBMSC_E_ILLEGAL_REQUEST, "ILLEGAL REQUEST (unsupported command, LBA out of range...)" },
+	{ USBMSC_E_UNIT_ATTENTION, "UNIT ATTENTION" },
+	{ USBMSC_E_DATA_PROTECT, "DATA PROTECT (write protected)" },
+	{ USBMSC_E_ABORTED, "ABORTED COMMAND" },
+	{ USBMSC_E_FILE, "file or image error (unreadable, wrong size, bad signature)" },
+	{ USBMSC_E_NO_DEVICE, "no such device, or it went away" },
+	{ USBMSC_E_BUSY, "device busy (owned by another driver, mounted)" },
+	{ USBMSC_E_ACCESS, "permission denied" },
+	{ USBMSC_E_TIMEOUT, "time-out" },
+	{ USBMSC_E_TRANSPORT, "transport or phase error" },
+	{ USBMSC_E_OTHER, "other error" },
+};
+
+#if USBMSC_HAVE_LIBUSB
+#define LIBUSB_NOTE "Linux builds with libusb"
+#else
+#define LIBUSB_NOTE "Linux builds with libusb; not this one"
+#endif
+
+void cli_print_usage(FILE *f)
+{
+	fputs("usage: usbmsc [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+	      "\n"
+	      "Send standard and vendor SCSI commands to USB mass-storage devices.\n"
+	      "\n"
+	      "Commands:\n",
+	      f);
+	for (size_t i = 0; i < cli_command_count; i++)
+		fprintf(f, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+	fputs("\n"
+	      "Global options (also accepted after the command name):\n"
+	      "  -d, --device URI     the device (default: $USBMSC_DEVICE)\n"
+	      "  --json               print exactly one JSON document on stdout\n"
+	      "  -v                   trace on stderr: -v notes, CDBs and sense;\n"
+	      "                       -vv adds CBW/CSW dumps; -vvv adds data dumps\n"
+	      "  --timeout SECONDS    time-out per command (default 10)\n"
+	      "  --lun N              logical unit (default 0)\n"
+	      "  -h, --help           this text; 'usbmsc COMMAND --help' for a command\n"
+	      "  --version            print the version\n"
+	      "\n"
+	      "Device URIs:\n"
+	      "  sim:PATH[?OPTIONS]       the virtual device on disk image PATH (created if\n"
+	      "                           missing, 64 MiB); OPTIONS key=value joined by '&':\n"
+	      "                           size=, bs=, ro=1, fault=KIND@N (see usbmsc(1))\n"
+	      "  /dev/sgN, /dev/sdX       Linux SG_IO pass-through (the file system stays mounted)\n"
+	      "  usb:VID:PID[:SERIAL]     raw Bulk-Only Transport through libusb\n"
+	      "  usb:BUS-PORT[.PORT...]   the same, by USB port\n"
+	      "  usbv:VID:PID[:SERIAL]    the device's vendor interface through libusb\n"
+	      "  auto:VID:PID[:SERIAL]    the best path available for that device (-v explains)\n"
+	      "  (usb:, usbv: and auto: on " LIBUSB_NOTE ")\n"
+	      "\n"
+	      "Exit status:\n",
+	      f);
+	for (size_t i = 0; i < sizeof exit_statuses / sizeof exit_statuses[0]; i++)
+		fprintf(f, "  %3d  %s\n", exit_statuses[i].status, exit_statuses[i].text);
+	fputs("\n"
+	      "Examples:\n"
+	      "  usbmsc -d sim:/tmp/disk.img inquiry\n"
+	      "  usbmsc -d /dev/sg1 --json capacity\n"
+	      "  usbmsc -d /dev/sg1 raw 12 00 00 00 24 00 --in 36\n"
+	      "\n"
+	      "'usbmsc help COMMAND' shows a command's options and examples.\n",
+	      f);
+}
+
+void cli_print_command_help(FILE *f, const struct cli_command *cmd)
+{
+	fprintf(f, "usage: usbmsc [GLOBAL OPTIONS] %s%s%s\n\n%s\n\n%s", cmd->name,
+		cmd->args[0] ? " " : "", cmd->args, cmd->summary, cmd->help);
+	fputs("\nGlobal options (-d URI, --json, -v, --timeout, --lun): see 'usbmsc --help'.\n", f);
+}
+
+void cli_print_version(struct cli *c)
+{
+	if (c->json) {
+		json_object_begin(&c->out, NULL);
+		json_string(&c->out, "version", USBMSC_VERSION);
+		json_object_end(&c->out);
+		return;
+	}
+	printf("usbmsc %s\n", USBMSC_VERSION);
+}
+
+static int run_help(struct cli *c)
+{
+	const struct cli_command *cmd;
+
+	if (c->argc == 0) {
+		cli_print_usage(stdout);
+		return 0;
+	}
+	cmd = cli_find_command(c->argv[0]);
+	if (!cmd)
+		return cli_usage(c, "unknown command '%s'", c->argv[0]);
+	cli_print_command_help(stdout, cmd);
+	return 0;
+}
+
+const struct cli_command cli_cmd_help = {
+	.name = "help",
+	.args = "[COMMAND]",
+	.summary = "show the help for usbmsc or for one command",
+	.help = "Without COMMAND, the list of commands, global options, device URIs and exit\n"
+		"statuses; with COMMAND, that command's arguments, options and examples\n"
+		"(the same as 'usbmsc COMMAND --help').\n"
+		"\n"
+		"Examples:\n"
+		"  usbmsc help\n"
+		"  usbmsc help raw\n",
+	.opts = 0,
+	.min_args = 0,
+	.max_args = 1,
+	.run = run_help,
+};
