@@ -1,0 +1,568 @@
+/* fw keygen | pack | inspect: signing keys and signed firmware image files.
+ * No device is involved; the image format is docs/FIRMWARE-IMAGE.md's.
+ *
+ * "fw" has subcommands with options of their own (pack's --version is not
+ * the global --version), so main.c hands it every argument after its name
+ * (own_options) and this file reads them, global options included. */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "usbmsc/fwsign.h"
+
+#include "parse.h"
+
+enum fw_sub { FW_KEYGEN = 1u << 0, FW_PACK = 1u << 1, FW_INSPECT = 1u << 2 };
+#define FW_ALL (FW_KEYGEN | FW_PACK | FW_INSPECT)
+
+enum fw_opt_id {
+	FO_JSON, FO_VERBOSE, FO_HELP, FO_DEVICE, FO_TIMEOUT, FO_LUN,
+	FO_FORCE, FO_KEY, FO_VERSION, FO_VERSION_NUMBER, FO_VID, FO_PID, FO_VENDOR, FO_PRODUCT,
+	FO_HW_REV, FO_OUTPUT
+};
+
+struct fw_opt {
+	const char *name;
+	char short_name;
+	bool has_value;
+	enum fw_opt_id id;
+	unsigned subs;      /* the subcommands that take it */
+};
+
+static const struct fw_opt fw_opts[] = {
+	{ "json", 0, false, FO_JSON, FW_ALL },
+	{ "verbose", 'v', false, FO_VERBOSE, FW_ALL },
+	{ "help", 'h', false, FO_HELP, FW_ALL },
+	{ "device", 'd', true, FO_DEVICE, FW_ALL },
+	{ "timeout", 0, true, FO_TIMEOUT, FW_ALL },
+	{ "lun", 0, true, FO_LUN, FW_ALL },
+	{ "force", 'f', false, FO_FORCE, FW_KEYGEN },
+	{ "key", 'k', true, FO_KEY, FW_PACK | FW_INSPECT },
+	{ "version", 0, true, FO_VERSION, FW_PACK },
+	{ "version-number", 0, true, FO_VERSION_NUMBER, FW_PACK },
+	{ "vid", 0, true, FO_VID, FW_PACK },
+	{ "pid", 0, true, FO_PID, FW_PACK },
+	{ "vendor", 0, true, FO_VENDOR, FW_PACK },
+	{ "product", 0, true, FO_PRODUCT, FW_PACK },
+	{ "hw-rev", 0, true, FO_HW_REV, FW_PACK },
+	{ "output", 'o', true, FO_OUTPUT, FW_PACK },
+};
+
+struct fw_args {
+	enum fw_sub sub;
+	const char *sub_name;
+	bool help, force;
+	const char *key, *version, *version_number, *vid, *pid, *vendor, *product, *hw_rev, *output;
+	int argc;
+	char **argv;        /* positional arguments after the subcommand */
+};
+
+/* ---- the command line ---- */
+
+static const struct fw_opt *find_opt(const char *name, size_t len, char short_name)
+{
+	for (size_t i = 0; i < sizeof fw_opts / sizeof fw_opts[0]; i++) {
+		if (short_name ? fw_opts[i].short_name == short_name
+			       : strlen(fw_opts[i].name) == len && strncmp(fw_opts[i].name, name, len) == 0)
+			return &fw_opts[i];
+	}
+	return NULL;
+}
+
+static int apply(struct cli *c, struct fw_args *a, const struct fw_opt *o, const char *v)
+{
+	uint64_t n;
+
+	switch (o->id) {
+	case FO_JSON: c->json = true; break;
+	case FO_VERBOSE: c->verbose++; break;
+	case FO_HELP: a->help = true; break;
+	case FO_DEVICE: c->device = v; break;
+	case FO_TIMEOUT:
+		if (!parse_seconds(v, &c->timeout_ms))
+			return cli_usage(c, "--timeout takes seconds (more than 0, at most 86400), not '%s'", v);
+		break;
+	case FO_LUN:
+		if (!parse_u64(v, &n) || n > USBMSC_MAX_LUN)
+			return cli_usage(c, "--lun takes a LUN number from 0 to %u, not '%s'", USBMSC_MAX_LUN, v);
+		c->lun = (uint8_t)n;
+		break;
+	case FO_FORCE: a->force = true; break;
+	case FO_KEY: a->key = v; break;
+	case FO_VERSION: a->version = v; break;
+	case FO_VERSION_NUMBER: a->version_number = v; break;
+	case FO_VID: a->vid = v; break;
+	case FO_PID: a->pid = v; break;
+	case FO_VENDOR: a->vendor = v; break;
+	case FO_PRODUCT: a->product = v; break;
+	case FO_HW_REV: a->hw_rev = v; break;
+	case FO_OUTPUT: a->output = v; break;
+	}
+	return 0;
+}
+
+/* One argument that starts with '-'; *i moves past a separate value. */
+static int parse_one(struct cli *c, struct fw_args *a, int *i)
+{
+	const char *arg = c->argv[*i], *value = NULL;
+	const struct fw_opt *o;
+
+	if (arg[1] == '-') {
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		o = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), 0);
+		if (o && eq && !o->has_value)
+			return cli_usage(c, "option --%s takes no value", o->name);
+		if (eq)
+			value = eq + 1;
+	} else if (arg[1] == 'v' && arg[strspn(arg + 1, "v") + 1] == '\0') {
+		c->verbose += (int)strlen(arg + 1);
+		return 0;
+	} else {
+		o = find_opt(NULL, 0, arg[1]);
+		if (o && arg[2] != '\0') {
+			if (!o->has_value)
+				o = NULL;
+			else
+				value = arg + 2;
+		}
+	}
+	if (!o)
+		return cli_usage(c, "unknown option '%s'", arg);
+	if (!a->sub && o->subs != FW_ALL)
+		return cli_usage(c, "--%s comes after the fw command (keygen, pack or inspect)", o->name);
+	if (a->sub && !(o->subs & a->sub))
+		return cli_usage(c, "%s takes no option --%s", a->sub_name, o->name);
+	if (o->has_value && !value) {
+		if (*i + 1 >= c->argc)
+			return cli_usage(c, "option '%s' needs a value", arg);
+		value = c->argv[++*i];
+	}
+	return apply(c, a, o, value);
+}
+
+static int parse_fw_args(struct cli *c, struct fw_args *a)
+{
+	bool options_done = false;
+
+	a->argv = c->argv;
+	/* global options may come before the subcommand too */
+	for (int i = 0; i < c->argc; i++) {
+		const char *arg = c->argv[i];
+		if (!options_done && strcmp(arg, "--") == 0) {
+			options_done = true;
+		} else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+			int st = parse_one(c, a, &i);
+			if (st)
+				return st;
+		} else if (!a->sub) {
+			a->sub_name = arg;
+			if (strcmp(arg, "keygen") == 0)
+				a->sub = FW_KEYGEN;
+			else if (strcmp(arg, "pack") == 0)
+				a->sub = FW_PACK;
+			else if (strcmp(arg, "inspect") == 0)
+				a->sub = FW_INSPECT;
+			else
+				return cli_usage(c, "unknown fw command '%s': keygen, pack or inspect", arg);
+		} else {
+			a->argv[a->argc++] = c->argv[i];
+		}
+	}
+	return 0;
+}
+
+static int want_args(struct cli *c, const struct fw_args *a, int n, const char *what)
+{
+	if (a->argc < n)
+		return cli_usage(c, "%s needs %s", a->sub_name, what);
+	if (a->argc > n)
+		return cli_usage(c, "%s: too many arguments (from '%s' on)", a->sub_name,
+				 a->argv[n]);
+	return 0;
+}
+
+/* ---- keygen ---- */
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static int run_keygen(struct cli *c, const struct fw_args *a)
+{
+	struct usbmsc_error err = { 0 };
+	uint8_t pub[USBMSC_FW_PUBKEY_LEN];
+	const char *sk, *pk;
+	char hex[USBMSC_FW_PUBKEY_LEN * 2 + 1];
+	int st = want_args(c, a, 2, "two files: SECRET PUBLIC");
+
+	if (st)
+		return st;
+	sk = a->argv[0];
+	pk = a->argv[1];
+	st = usbmsc_fw_keygen(sk, pk, a->force, &err);
+	if (st) {
+		bool existed = !a->force && (path_exists(sk) || path_exists(pk));
+		st = cli_fail(c, st, "%s", err.msg);
+		if (existed)
+			fprintf(stderr, "usbmsc: hint: --force replaces existing key files\n");
+		return st;
+	}
+	st = usbmsc_fw_load_public_key(pk, pub, &err);
+	if (st)
+		return cli_fail(c, st, "%s", err.msg);
+	for (size_t i = 0; i < sizeof pub; i++)
+		snprintf(hex + 2 * i, 3, "%02x", pub[i]);
+	if (c->json) {
+		json_object_begin(&c->out, NULL);
+		json_string(&c->out, "secret_key", sk);
+		json_string(&c->out, "public_key", pk);
+		json_string(&c->out, "public_key_hex", hex);
+		json_object_end(&c->out);
+		return 0;
+	}
+	cli_kv("secret key", "%s (mode 0600: keep it private)", sk);
+	cli_kv("public key", "%s", pk);
+	cli_kv("public key hex", "%s", hex);
+	return 0;
+}
+
+/* ---- pack ---- */
+
+static void hex_line(const char *key, const uint8_t *b, size_t n)
+{
+	char hex[USBMSC_FW_SIG_LEN * 2 + 1];
+
+	for (size_t i = 0; i < n && i < USBMSC_FW_SIG_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	hex[2 * (n < USBMSC_FW_SIG_LEN ? n : USBMSC_FW_SIG_LEN)] = '\0';
+	cli_kv(key, "%s", hex);
+}
+
+/* A USB VID or PID: hex, with or without 0x; 0 would mean "any". */
+static int parse_usb_id(struct cli *c, const char *opt, const char *s, uint16_t *out)
+{
+	char buf[16];
+	uint64_t v;
+
+	if (strncmp(s, "0x", 2) != 0 && strncmp(s, "0X", 2) != 0) {
+		if (strlen(s) + 3 > sizeof buf)
+			return cli_usage(c, "--%s takes a hex number from 1 to ffff, not '%s'", opt, s);
+		snprintf(buf, sizeof buf, "0x%s", s);
+		s = buf;
+	}
+	if (!parse_u64(s, &v) || v < 1 || v > 0xFFFF)
+		return cli_usage(c, "--%s takes a hex number from 1 to ffff, not '%s' (leave it out to "
+				 "fit any)", opt, s == buf ? s + 2 : s);
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* MIN:MAX, or one revision N (N:N); decimal or 0x hex. */
+static int parse_hw_rev(struct cli *c, const char *s, uint16_t *lo, uint16_t *hi)
+{
+	char buf[64];
+	const char *colon = strchr(s, ':');
+	uint64_t a, b;
+
+	if (strlen(s) >= sizeof buf)
+		return cli_usage(c, "--hw-rev takes MIN:MAX, not '%s'", s);
+	strcpy(buf, s);
+	if (colon)
+		buf[colon - s] = '\0';
+	if (!parse_u64(buf, &a) || !parse_u64(colon ? buf + (colon - s) + 1 : buf, &b) ||
+	    a > 0xFFFF || b > 0xFFFF)
+		return cli_usage(c, "--hw-rev takes MIN:MAX (or one revision N), each 0 to 65535, "
+				 "not '%s'", s);
+	if (a > b)
+		return cli_usage(c, "--hw-rev %s runs backwards: MIN must not exceed MAX", s);
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+static bool printable_string(const char *s, bool spaces)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < (spaces ? 0x20 : 0x21) || (unsigned char)*s > 0x7E)
+			return false;
+	return true;
+}
+
+static int parse_name(struct cli *c, const char *opt, const char *s, char *out, size_t room)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= room || !printable_string(s, true) || s[0] == ' ' || s[n - 1] == ' ')
+		return cli_usage(c, "--%s takes 1 to %zu printable ASCII characters (INQUIRY's %s "
+				 "field), not '%s'", opt, room - 1, opt, s);
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+/* The header fields from the options; every error is a usage error. */
+static int pack_header(struct cli *c, const struct fw_args *a, struct usbmsc_fw_header *h)
+{
+	uint64_t n;
+	int st = 0;
+
+	memset(h, 0, sizeof *h);
+	h->hw_rev_max = 0xFFFF;
+	if (!a->key || !a->version || !a->version_number || !a->output)
+		return cli_usage(c, "fw pack needs --key SECRET, --version STRING, --version-number N "
+				 "and -o IMAGE");
+	if (strlen(a->version) < 1 || strlen(a->version) > 4 || !printable_string(a->version, false))
+		return cli_usage(c, "--version must be 1 to 4 printable ASCII characters without "
+				 "spaces (INQUIRY's revision field), not '%s' (%zu)", a->version,
+				 strlen(a->version));
+	memcpy(h->version, a->version, strlen(a->version) + 1);
+	if (!parse_u64(a->version_number, &n) || n > 0xFFFFFFFFu)
+		return cli_usage(c, "--version-number takes a number from 0 to 4294967295, not '%s'",
+				 a->version_number);
+	h->version_number = (uint32_t)n;
+	if (a->vid)
+		st = parse_usb_id(c, "vid", a->vid, &h->vid);
+	if (!st && a->pid)
+		st = parse_usb_id(c, "pid", a->pid, &h->pid);
+	if (!st && a->vendor)
+		st = parse_name(c, "vendor", a->vendor, h->vendor, sizeof h->vendor);
+	if (!st && a->product)
+		st = parse_name(c, "product", a->product, h->product, sizeof h->product);
+	if (!st && a->hw_rev)
+		st = parse_hw_rev(c, a->hw_rev, &h->hw_rev_min, &h->hw_rev_max);
+	return st;
+}
+
+static bool same_file(const char *p, const char *q)
+{
+	struct stat a, b;
+
+	return stat(p, &a) == 0 && stat(q, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static int run_pack(struct cli *c, const struct fw_args *a)
+{
+	struct usbmsc_error err = { 0 };
+	struct usbmsc_fw_header h;
+	uint8_t sk[USBMSC_FW_SECRET_KEY_LEN];
+	char size[32];
+	int st = want_args(c, a, 1, "the PAYLOAD file");
+
+	if (!st)
+		st = pack_header(c, a, &h);
+	if (st)
+		return st;
+	if (same_file(a->output, a->key))
+		return cli_usage(c, "-o %s is the secret key file", a->output);
+	st = usbmsc_fw_load_secret_key(a->key, sk, &err);
+	if (st)
+		return cli_fail(c, st, "%s", err.msg);
+	st = usbmsc_fw_pack(a->argv[0], a->output, sk, &h, &err);
+	explicit_bzero(sk, sizeof sk);
+	if (st == USBMSC_E_USAGE)
+		return cli_usage(c, "%s", err.msg);
+	if (st)
+		return cli_fail(c, st, "%s", err.msg);
+	if (c->json) {
+		json_object_begin(&c->out, NULL);
+		json_string(&c->out, "image", a->output);
+		json_string(&c->out, "payload", a->argv[0]);
+		json_uint(&c->out, "payload_len", h.payload_len);
+		json_uint(&c->out, "image_len", (uint64_t)h.payload_len + USBMSC_FW_HEADER_LEN);
+		json_string(&c->out, "version", h.version);
+		json_uint(&c->out, "version_number", h.version_number);
+		json_hex(&c->out, "sha256", h.sha256, sizeof h.sha256);
+		json_hex(&c->out, "signature", h.signature, sizeof h.signature);
+		json_object_end(&c->out);
+		return 0;
+	}
+	cli_kv("image", "%s", a->output);
+	cli_kv("version", "%s (number %" PRIu32 ")", h.version, h.version_number);
+	cli_kv("payload length", "%" PRIu32 " bytes (%s)", h.payload_len,
+	       cli_human_size(h.payload_len, size, sizeof size));
+	hex_line("sha256", h.sha256, sizeof h.sha256);
+	hex_line("signature", h.signature, sizeof h.signature);
+	return 0;
+}
+
+/* ---- inspect ---- */
+
+static bool hw_any(const struct usbmsc_fw_header *h)
+{
+	return h->hw_rev_min == 0 && h->hw_rev_max == 0xFFFF;
+}
+
+static void inspect_json(struct cli *c, const char *path, const struct usbmsc_fw_report *r,
+			 const char *problem)
+{
+	const struct usbmsc_fw_header *h = &r->header;
+	struct json *j = &c->out;
+
+	json_object_begin(j, NULL);
+	json_string(j, "image", path);
+	json_string(j, "magic", USBMSC_FW_MAGIC);
+	json_uint(j, "format", h->format);
+	json_uint(j, "header_len", h->header_len);
+	json_uint(j, "flags", h->flags);
+	/* null: fits any */
+	if (h->vid) json_uint(j, "vid", h->vid); else json_null(j, "vid");
+	if (h->pid) json_uint(j, "pid", h->pid); else json_null(j, "pid");
+	json_string(j, "vendor", h->vendor[0] ? h->vendor : NULL);
+	json_string(j, "product", h->product[0] ? h->product : NULL);
+	json_uint(j, "hw_rev_min", h->hw_rev_min);
+	json_uint(j, "hw_rev_max", h->hw_rev_max);
+	json_bool(j, "hw_rev_any", hw_any(h));
+	json_string(j, "version", h->version);
+	json_uint(j, "version_number", h->version_number);
+	json_uint(j, "payload_len", h->payload_len);
+	json_uint(j, "payload_found", r->payload_found);
+	json_hex(j, "sha256", h->sha256, sizeof h->sha256);
+	json_hex(j, "payload_sha256", r->sha256, sizeof r->sha256);
+	json_hex(j, "signature", h->signature, sizeof h->signature);
+	json_bool(j, "length_ok", r->length_ok);
+	json_bool(j, "hash_ok", r->hash_ok);
+	if (r->signature < 0)
+		json_null(j, "signature_ok");
+	else
+		json_bool(j, "signature_ok", r->signature == 1);
+	json_bool(j, "ok", problem == NULL);
+	json_string(j, "problem", problem);
+	json_object_end(j);
+}
+
+static void inspect_text(const struct usbmsc_fw_report *r)
+{
+	const struct usbmsc_fw_header *h = &r->header;
+	char size[32];
+
+	cli_kv("magic", "%s", USBMSC_FW_MAGIC);
+	cli_kv("format", "%u", h->format);
+	cli_kv("header length", "%u", h->header_len);
+	cli_kv("flags", "0x%08" PRIx32, h->flags);
+	if (h->vid) cli_kv("vid", "0x%04x", h->vid); else cli_kv("vid", "any");
+	if (h->pid) cli_kv("pid", "0x%04x", h->pid); else cli_kv("pid", "any");
+	cli_kv("vendor", "%s", h->vendor[0] ? h->vendor : "any");
+	cli_kv("product", "%s", h->product[0] ? h->product : "any");
+	if (hw_any(h))
+		cli_kv("hw revision", "any");
+	else
+		cli_kv("hw revision", "%u to %u", h->hw_rev_min, h->hw_rev_max);
+	cli_kv("version", "%s", h->version);
+	cli_kv("version number", "%" PRIu32, h->version_number);
+	cli_kv("payload length", "%" PRIu32 " bytes (%s)", h->payload_len,
+	       cli_human_size(h->payload_len, size, sizeof size));
+	hex_line("sha256", h->sha256, sizeof h->sha256);
+	hex_line("signature", h->signature, sizeof h->signature);
+	if (r->length_ok)
+		cli_kv("payload", "%" PRIu64 " bytes, as the header says", r->payload_found);
+	else
+		cli_kv("payload", "%" PRIu64 " bytes: %s than the header says", r->payload_found,
+		       r->payload_found < h->payload_len ? "SHORTER" : "LONGER");
+	cli_kv("hash", "%s", r->hash_ok ? "good" : "BAD");
+	cli_kv("signature check", "%s", r->signature < 0 ? "not checked (no --key)"
+					: r->signature ? "good" : "BAD");
+}
+
+static int run_inspect(struct cli *c, const struct fw_args *a)
+{
+	struct usbmsc_error err = { 0 };
+	struct usbmsc_fw_report rep;
+	uint8_t pub[USBMSC_FW_PUBKEY_LEN];
+	int st = want_args(c, a, 1, "the IMAGE file");
+
+	if (st)
+		return st;
+	if (a->key) {
+		st = usbmsc_fw_load_public_key(a->key, pub, &err);
+		if (st)
+			return cli_fail(c, st, "%s", err.msg);
+	}
+	st = usbmsc_fw_examine_file(a->argv[0], a->key ? pub : NULL, &rep, &err);
+	/* no header: nothing to show but the reason */
+	if (rep.check != USBMSC_FWCHK_OK)
+		return cli_fail(c, st ? st : USBMSC_E_FILE, "%s", err.msg);
+	if (c->json)
+		inspect_json(c, a->argv[0], &rep, st ? err.msg : NULL);
+	else
+		inspect_text(&rep);
+	if (st)
+		return cli_fail(c, st, "%s", err.msg);
+	return 0;
+}
+
+/* ---- the command ---- */
+
+static int run_fw(struct cli *c)
+{
+	struct fw_args a = { 0 };
+	int st = parse_fw_args(c, &a);
+
+	if (st)
+		return st;
+	if (a.help || !a.sub) {
+		if (!a.help)
+			return cli_usage(c, "needs a command: keygen, pack or inspect");
+		cli_print_command_help(stdout, c->cmd);
+		return 0;
+	}
+	switch (a.sub) {
+	case FW_KEYGEN: return run_keygen(c, &a);
+	case FW_PACK: return run_pack(c, &a);
+	default: return run_inspect(c, &a);
+	}
+}
+
+const struct cli_command cli_cmd_fw = {
+	.name = "fw",
+	.args = "keygen|pack|inspect ARGS",
+	.summary = "make signing keys, pack and inspect signed firmware images",
+	.help = "Commands:\n"
+		"  fw keygen SECRET PUBLIC [--force]\n"
+		"      A new Ed25519 key pair. SECRET is written with mode 0600; neither file\n"
+		"      is replaced unless --force.\n"
+		"  fw pack --key SECRET --version STRING --version-number N -o IMAGE PAYLOAD\n"
+		"          [--vid HEX] [--pid HEX] [--vendor STR] [--product STR] [--hw-rev MIN:MAX]\n"
+		"      Wrap PAYLOAD in a signed 256-byte header. An identity option left out\n"
+		"      fits any device.\n"
+		"  fw inspect IMAGE [--key PUBLIC]\n"
+		"      Print every header field; check the payload's length and SHA-256, and\n"
+		"      with --key the signature. Exit 15 when any check fails.\n"
+		"\n"
+		"Options:\n"
+		"  -f, --force          keygen: replace existing key files\n"
+		"  -k, --key FILE       pack: the secret key; inspect: the public key\n"
+		"  --version STRING     pack: INQUIRY revision, 1 to 4 printable characters\n"
+		"  --version-number N   pack: monotonic number for anti-rollback (0..2^32-1)\n"
+		"  --vid HEX            pack: the USB vendor ID it fits\n"
+		"  --pid HEX            pack: the USB product ID it fits\n"
+		"  --vendor STR         pack: the INQUIRY vendor it fits (up to 8 characters)\n"
+		"  --product STR        pack: the INQUIRY product it fits (up to 16 characters)\n"
+		"  --hw-rev MIN:MAX     pack: the hardware revisions it fits (N: only N)\n"
+		"  -o, --output IMAGE   pack: the image file to write\n"
+		"\n"
+		"Key files are two lines of text: 'usbmsc-fw-secret-key ed25519' or\n"
+		"'usbmsc-fw-public-key ed25519', then the key in lower-case hex.\n"
+		"See docs/FIRMWARE-IMAGE.md for the image format.\n"
+		"\n"
+		"JSON (inspect): every header field (vid, pid, vendor, product null for any),\n"
+		"payload_found, payload_sha256, length_ok, hash_ok, signature_ok (null\n"
+		"without --key), ok and problem.\n"
+		"\n"
+		"Examples:\n"
+		"  usbmsc fw keygen fw-secret.key fw-public.key\n"
+		"  usbmsc fw pack --key fw-secret.key --version 1.10 --version-number 110 \\\n"
+		"      --vid 1209 --pid 0001 -o app-1.10.umfw app.bin\n"
+		"  usbmsc fw inspect app-1.10.umfw --key fw-public.key\n"
+		"  usbmsc --json fw inspect app-1.10.umfw\n",
+	.opts = 0,
+	.own_options = true,
+	.min_args = 0,
+	.max_args = INT_MAX,
+	.run = run_fw,
+};
