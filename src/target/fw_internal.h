@@ -1,0 +1,53 @@
+/* Internal interfaces between the files of the firmware engine.
+ *
+ * fw_state.c   the two state records: encoding, CRC-32, load, power-safe store
+ * fw_boot.c    slot checks, the boot decision, activation, confirmation, factory image
+ * fw_engine.c  the commands: WRITE BUFFER download, READ BUFFER, FW STATE, FW CONFIRM */
+#ifndef USBMSC_FW_INTERNAL_H
+#define USBMSC_FW_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "usbmsc/fwengine.h"
+
+/* Invariant of every record: floor >= the confirmed image's version
+ * number (each way an image becomes the confirmed one raises the floor). */
+
+/* struct usbmsc_fw_record.flags */
+#define FWI_TRIED 0x01u     /* the trial image has booted once */
+#define FWI_REVERTED 0x02u  /* the last trial was rolled back */
+
+/* The largest image a slot holds, as the 24-bit READ BUFFER capacity. */
+uint32_t usbmsc_fwi_capacity(const struct usbmsc_fw_config *cfg);
+/* The slot a download writes to: the one that is not the confirmed image. */
+uint8_t usbmsc_fwi_stage_slot(const struct usbmsc_fw_engine *e);
+
+/* fw_state.c */
+/* Read both records; the newest valid one becomes e->rec. False when
+ * neither is valid (e->rec is then empty). */
+bool usbmsc_fwi_load(struct usbmsc_fw_engine *e);
+/* Write r as the next record into the sector not holding the newest one;
+ * on success it becomes e->rec. A torn write leaves the other intact. */
+bool usbmsc_fwi_store(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record *r);
+/* A record with no image anywhere. */
+void usbmsc_fwi_record_empty(struct usbmsc_fw_record *r);
+
+/* fw_boot.c */
+/* Parse the 256 header bytes at raw; checks the image fits a slot. */
+enum usbmsc_fw_reason usbmsc_fwi_parse(const struct usbmsc_fw_engine *e, const uint8_t *raw,
+				      struct usbmsc_fw_header *h);
+/* Read slot's header into the work buffer and parse it; checks it fits a
+ * slot. USBMSC_FWR_NONE when good. */
+enum usbmsc_fw_reason usbmsc_fwi_read_header(struct usbmsc_fw_engine *e, uint8_t slot,
+					     struct usbmsc_fw_header *h);
+/* Hash the payload stored in slot and compare with h's SHA-256. */
+enum usbmsc_fw_reason usbmsc_fwi_hash_check(struct usbmsc_fw_engine *e, uint8_t slot,
+					    const struct usbmsc_fw_header *h);
+/* Record base with slot on trial (or confirmed, with no confirmed image to
+ * go back to) in one state write, then call activate and raise unit
+ * attention 06/3F/01. */
+usbmsc_sense_t usbmsc_fwi_activate(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record *base,
+				   uint8_t slot);
+
+#endif
