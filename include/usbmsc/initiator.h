@@ -105,6 +105,11 @@ struct usbmsc_transport_ops {
 	/* Highest LUN number; transports that cannot ask report 0. */
 	int (*max_lun)(struct usbmsc_transport *t, uint8_t *max_lun, struct usbmsc_error *err);
 	void (*close)(struct usbmsc_transport *t);
+	/* Optional (NULL: not supported). Async-signal-safe: only sets a flag
+	 * that makes the current exec return promptly and every later exec
+	 * fail at once, so that a signal handler can ask for a stop and the
+	 * program can then close the transport normally. */
+	void (*interrupt)(struct usbmsc_transport *t);
 };
 
 struct usbmsc_transport {
@@ -112,6 +117,11 @@ struct usbmsc_transport {
 	uint32_t max_transfer;       /* largest data stage per command, bytes */
 	unsigned timeout_ms;         /* default when a command gives 0 */
 	struct usbmsc_trace trace;
+	/* Set by exec(): the command failed in the transport (transport error,
+	 * time-out, phase error) and the transport then brought the device
+	 * back to a known state (BOT: Reset Recovery succeeded), so retrying
+	 * the command once is safe. Cleared at the start of every exec(). */
+	bool recovered;
 };
 
 /* ---- bulk pipes (what the BOT engine runs over) ----------------------------- */
@@ -167,6 +177,10 @@ struct usbmsc_dev;
 struct usbmsc_open_opts {
 	unsigned timeout_ms;      /* 0: USBMSC_DEFAULT_TIMEOUT_MS */
 	struct usbmsc_trace trace;
+	/* usb:, auto: - unmount the device's mounted file systems before taking
+	 * it from the kernel driver (each is reported as a trace NOTE); without
+	 * it a mounted device is refused with USBMSC_E_BUSY. */
+	bool unmount;
 };
 
 /* Open a device by URI (see usbmsc(1)): "sim:PATH[?OPTIONS]", ... */
@@ -176,6 +190,11 @@ int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usb
 int usbmsc_dev_from_transport(struct usbmsc_transport *t, struct usbmsc_dev **out,
 			      struct usbmsc_error *err);
 void usbmsc_close(struct usbmsc_dev *dev);
+/* Async-signal-safe: ask the transport to stop (see the transport op
+ * "interrupt"); the current and every later usbmsc_exec return promptly
+ * with an error, and usbmsc_close then restores the device (usb:
+ * reattaches the kernel driver). No effect on transports without it. */
+void usbmsc_dev_interrupt(struct usbmsc_dev *dev);
 
 /* Run one command. Returns the category (0 good): see usbmsc_result_status,
  * plus the transport's failures. On failure usbmsc_dev_errmsg() says why. */

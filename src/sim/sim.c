@@ -1,0 +1,117 @@
+/* The virtual device: the real target core, disk-image files for its LUNs,
+ * vendor commands and a fault layer, joined to the host through a
+ * simulated bulk pipe. "sim:PATH[?OPTIONS]" opens it with the host's BOT
+ * engine on top. */
+#include "sim_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void sim_destroy(struct usbmsc_sim *sim)
+{
+	if (!sim)
+		return;
+	sim_images_close(sim, false);
+	free(sim->echo_path);
+	free(sim->buf);
+	free(sim);
+}
+
+static void configure_target(struct usbmsc_sim *sim)
+{
+	struct usbmsc_target_config *cfg = &sim->cfg;
+
+	for (uint8_t i = 0; i < sim->opt.luns; i++)
+		sim_lun_config(sim, i, &sim->luns[i]);
+	sim_vendor_table(sim, &sim->vendor);
+	memset(cfg, 0, sizeof *cfg);
+	cfg->luns = sim->luns;
+	cfg->lun_count = sim->opt.luns;
+	cfg->flags = sim->opt.pad ? USBMSC_TARGET_PAD_IN : 0;
+	cfg->vendor = SIM_VENDOR;
+	cfg->product = SIM_PRODUCT;
+	cfg->revision = SIM_REVISION;
+	cfg->serial = sim->serial;
+	cfg->vendor_cmds = &sim->vendor;
+	sim_port(sim, &cfg->port);
+}
+
+int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim **out,
+		      struct usbmsc_error *err)
+{
+	struct usbmsc_sim *sim;
+	int r;
+
+	if (!out)
+		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_sim_create needs a result pointer");
+	*out = NULL;
+	if (!path || !*path)
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "sim: needs a disk-image path (sim:PATH[?OPTIONS])");
+	sim = calloc(1, sizeof *sim);
+	if (!sim)
+		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
+	r = sim_options_parse(options, &sim->opt, err);
+	if (r != USBMSC_OK) {
+		sim_destroy(sim);
+		return r;
+	}
+	sim->buf = malloc(sim->opt.buf_size);
+	if (!sim->buf) {
+		sim_destroy(sim);
+		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory for a %u-byte buffer",
+				   sim->opt.buf_size);
+	}
+	r = sim_images_open(sim, path, err);
+	if (r == USBMSC_OK)
+		r = sim_echo_load(sim, path, err);
+	if (r != USBMSC_OK) {
+		sim_images_close(sim, true);
+		sim_destroy(sim);
+		return r;
+	}
+	sim->pipe.ops = &sim_pipe_ops;
+	sim->pipe.interface = SIM_INTERFACE;
+	sim->pipe.ep_in = SIM_EP_IN;
+	sim->pipe.ep_out = SIM_EP_OUT;
+	sim->pipe.max_packet = USBMSC_SIM_PACKET;
+	configure_target(sim);
+	/* init arms Bulk-Out for the first CBW through the port callbacks */
+	if (!usbmsc_target_init(&sim->target, &sim->cfg, sim->lun_state, sim->buf,
+				sim->opt.buf_size)) {
+		sim_images_close(sim, true);
+		sim_destroy(sim);
+		return usbmsc_fail(err, USBMSC_E_OTHER, "the target core refused the configuration");
+	}
+	*out = sim;
+	return USBMSC_OK;
+}
+
+struct usbmsc_pipe *usbmsc_sim_pipe(struct usbmsc_sim *sim)
+{
+	return sim ? &sim->pipe : NULL;
+}
+
+int usbmsc_sim_transport_open(const char *path_and_options, struct usbmsc_transport **out,
+			      struct usbmsc_error *err)
+{
+	const char *q;
+	char *path;
+	struct usbmsc_sim *sim;
+	int r;
+
+	if (out)
+		*out = NULL;
+	if (!path_and_options || !out)
+		return usbmsc_fail(err, USBMSC_E_USAGE, "sim: needs PATH[?OPTIONS]");
+	q = strchr(path_and_options, '?');
+	path = q ? strndup(path_and_options, (size_t)(q - path_and_options))
+		 : strdup(path_and_options);
+	if (!path)
+		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
+	r = usbmsc_sim_create(path, q ? q + 1 : NULL, &sim, err);
+	free(path);
+	if (r != USBMSC_OK)
+		return r;
+	return usbmsc_bot_transport_open(&sim->pipe, SIM_MAX_TRANSFER, out, err);
+}

@@ -1,0 +1,284 @@
+/* Disk-image files behind the virtual device's LUNs: LUN 0 is PATH, LUN i
+ * is PATH.lunI. A missing image is created sparse with the size option;
+ * the storage callbacks use pread/pwrite and turn I/O errors into medium
+ * errors, as a real device reports a failing flash. */
+#include "sim_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static usbmsc_sense_t img_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t *buf,
+			       uint32_t len)
+{
+	struct sim_image *im = ctx;
+	off_t pos = (off_t)lba * im->block_size + offset;
+	uint32_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(im->fd, buf + done, len - done, pos + done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) /* an error, or the file shrank under us */
+			return USBMSC_SENSE_READ_ERROR;
+		done += (uint32_t)n;
+	}
+	im->counters->bytes_read += len;
+	return USBMSC_SENSE_OK;
+}
+
+static usbmsc_sense_t img_write(void *ctx, uint32_t lba, uint32_t offset, const uint8_t *buf,
+				uint32_t len)
+{
+	struct sim_image *im = ctx;
+	off_t pos = (off_t)lba * im->block_size + offset;
+	uint32_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(im->fd, buf + done, len - done, pos + done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return USBMSC_SENSE_WRITE_ERROR;
+		done += (uint32_t)n;
+	}
+	im->counters->bytes_written += len;
+	return USBMSC_SENSE_OK;
+}
+
+static usbmsc_sense_t img_sync(void *ctx)
+{
+	struct sim_image *im = ctx;
+
+	return fdatasync(im->fd) == 0 ? USBMSC_SENSE_OK : USBMSC_SENSE_WRITE_ERROR;
+}
+
+static int errno_status(int e)
+{
+	return e == EACCES || e == EPERM || e == EROFS ? USBMSC_E_ACCESS : USBMSC_E_FILE;
+}
+
+/* Open (or create) one image; fills im. */
+static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image *im,
+		      struct usbmsc_error *err)
+{
+	const struct sim_options *o = &sim->opt;
+	struct stat st;
+	uint64_t blocks;
+	int fd;
+
+	im->fd = -1;
+	im->created = false;
+	im->path = strdup(path);
+	if (!im->path)
+		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
+	fd = open(path, (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !o->read_only) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			im->created = true;
+			/* Sparse: only written blocks take room. */
+			if (ftruncate(fd, (off_t)o->size) != 0) {
+				int e = errno;
+				close(fd);
+				unlink(path);
+				im->created = false;
+				return usbmsc_fail(err, errno_status(e), "cannot size image %s: %s",
+						   path, strerror(e));
+			}
+		}
+	}
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENOENT && o->read_only)
+			return usbmsc_fail(err, USBMSC_E_FILE,
+					   "image %s does not exist (ro=1 does not create it)", path);
+		return usbmsc_fail(err, errno_status(e), "cannot open image %s: %s", path,
+				   strerror(e));
+	}
+	im->fd = fd;
+	if (fstat(fd, &st) != 0)
+		return usbmsc_fail(err, USBMSC_E_FILE, "cannot stat image %s: %s", path,
+				   strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return usbmsc_fail(err, USBMSC_E_FILE, "image %s is not a regular file", path);
+	blocks = (uint64_t)st.st_size / o->block_size;
+	if (blocks == 0)
+		return usbmsc_fail(err, USBMSC_E_FILE, "image %s holds less than one %u-byte block",
+				   path, o->block_size);
+	if (blocks > UINT32_MAX)
+		return usbmsc_fail(err, USBMSC_E_FILE,
+				   "image %s is too large (more than 2^32 - 1 blocks)", path);
+	im->block_size = o->block_size;
+	im->block_count = (uint32_t)blocks;
+	im->counters = &sim->counters;
+	return USBMSC_OK;
+}
+
+/* The default serial number: stable for one image file, different for
+ * two (FNV-1a over its device and inode numbers). */
+static void default_serial(struct usbmsc_sim *sim)
+{
+	struct stat st;
+	uint64_t h = 0xcbf29ce484222325u;
+	uint64_t v[2] = { 0, 0 };
+
+	if (fstat(sim->images[0].fd, &st) == 0) {
+		v[0] = (uint64_t)st.st_dev;
+		v[1] = (uint64_t)st.st_ino;
+	}
+	for (int i = 0; i < 2; i++) {
+		for (int b = 0; b < 8; b++) {
+			h ^= (uint8_t)(v[i] >> (8 * b));
+			h *= 0x100000001b3u;
+		}
+	}
+	snprintf(sim->serial, sizeof sim->serial, "SIM%016llX", (unsigned long long)h);
+}
+
+int sim_images_open(struct usbmsc_sim *sim, const char *path, struct usbmsc_error *err)
+{
+	char name[4096];
+
+	for (uint8_t i = 0; i < sim->opt.luns; i++) {
+		int r;
+		if (i == 0)
+			r = snprintf(name, sizeof name, "%s", path);
+		else
+			r = snprintf(name, sizeof name, "%s.lun%u", path, i);
+		if (r < 0 || (size_t)r >= sizeof name)
+			return usbmsc_fail(err, USBMSC_E_USAGE, "image path too long");
+		r = image_open(sim, name, &sim->images[i], err);
+		sim->image_count = (uint8_t)(i + 1); /* close this one too on failure */
+		if (r != USBMSC_OK)
+			return r;
+	}
+	if (sim->opt.serial_set)
+		memcpy(sim->serial, sim->opt.serial, sizeof sim->serial);
+	else
+		default_serial(sim);
+	return USBMSC_OK;
+}
+
+void sim_images_close(struct usbmsc_sim *sim, bool remove_created)
+{
+	for (uint8_t i = 0; i < sim->image_count; i++) {
+		struct sim_image *im = &sim->images[i];
+		if (im->fd >= 0)
+			close(im->fd);
+		/* A failed creation leaves no half-made images behind. */
+		if (remove_created && im->created && im->path)
+			unlink(im->path);
+		free(im->path);
+		im->path = NULL;
+		im->fd = -1;
+	}
+	sim->image_count = 0;
+}
+
+void sim_lun_config(struct usbmsc_sim *sim, uint8_t lun, struct usbmsc_lun_config *lc)
+{
+	struct sim_image *im = &sim->images[lun];
+
+	memset(lc, 0, sizeof *lc);
+	lc->block_count = im->block_count;
+	lc->block_size = (uint16_t)im->block_size;
+	lc->flags = sim->opt.read_only ? USBMSC_LUN_READ_ONLY : 0;
+	lc->read = img_read;
+	lc->write = sim->opt.read_only ? NULL : img_write;
+	lc->sync = img_sync;
+	lc->ctx = im;
+}
+
+/* ---- the echo buffer's file ------------------------------------------------
+ * ECHO WRITE's data outlives the process, beside the image in PATH.echo,
+ * so that one CLI invocation can write it and the next read it back. */
+
+/* Read up to len bytes from the start of fd; -1 on error. */
+static ssize_t read_all(int fd, uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+int sim_echo_load(struct usbmsc_sim *sim, const char *path, struct usbmsc_error *err)
+{
+	size_t len = strlen(path) + sizeof ".echo";
+	uint8_t extra;
+	ssize_t n;
+	int fd, e;
+
+	sim->echo_path = malloc(len);
+	if (!sim->echo_path)
+		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
+	snprintf(sim->echo_path, len, "%s.echo", path);
+	fd = open(sim->echo_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT)
+			return USBMSC_OK; /* nothing stored yet */
+		return usbmsc_fail(err, errno_status(e), "cannot open %s: %s", sim->echo_path,
+				   strerror(e));
+	}
+	n = read_all(fd, sim->echo, sizeof sim->echo);
+	e = errno;
+	if (n == (ssize_t)sizeof sim->echo && read_all(fd, &extra, 1) == 1) {
+		close(fd);
+		return usbmsc_fail(err, USBMSC_E_FILE,
+				   "%s holds more than the %u bytes of an echo buffer",
+				   sim->echo_path, SIM_ECHO_MAX);
+	}
+	close(fd);
+	if (n < 0)
+		return usbmsc_fail(err, USBMSC_E_FILE, "cannot read %s: %s", sim->echo_path,
+				   strerror(e));
+	sim->echo_len = (uint32_t)n;
+	return USBMSC_OK;
+}
+
+bool sim_echo_save(struct usbmsc_sim *sim, const uint8_t *data, uint32_t len)
+{
+	size_t tmp_len = strlen(sim->echo_path) + sizeof ".tmp";
+	char *tmp = malloc(tmp_len);
+	uint32_t done = 0;
+	bool ok;
+	int fd;
+
+	if (!tmp)
+		return false;
+	snprintf(tmp, tmp_len, "%s.tmp", sim->echo_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		free(tmp);
+		return false;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (uint32_t)n;
+	}
+	/* the new contents replace the old in one step, or not at all */
+	ok = close(fd) == 0 && done == len && rename(tmp, sim->echo_path) == 0;
+	if (!ok)
+		unlink(tmp);
+	free(tmp);
+	return ok;
+}

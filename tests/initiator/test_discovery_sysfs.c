@@ -1,0 +1,757 @@
+/* Discovery and the SG_IO sysfs lookups against a fake sysfs tree built in
+ * a temporary directory, laid out as Linux lays it out:
+ *
+ *   devices/usb/1-2                          idVendor, serial, speed, descriptors...
+ *   devices/usb/1-2/1-2:1.0                  bInterfaceClass, driver -> bus/usb/drivers/X
+ *       host0/target0:0:0/0:0:0:0            vendor, model, rev
+ *           scsi_generic/sg0                 dev, device -> ../../../0:0:0:0
+ *           block/sda                        dev, queue/, device -> ..., sda1/partition
+ *   bus/usb/devices/NAME -> devices/usb/...  class/block/NAME, dev/{char,block}/M:m
+ *
+ * Devices:
+ *   1-2     1d6b:0104 "LABMSC1"  usb-storage, LUN 0 (sg0, sda: sda1 mounted,
+ *                                dm-0 on sda1 mounted), LUN 1 (sg1, sdb)
+ *   1-3     0bda:9210            uas bound, UAS-only descriptors, no LUN yet
+ *   1-4     0781:5581 "DUP"      no driver
+ *   1-6     0781:5581 "DUP"      no driver, no usbfs node
+ *   1-10    174c:55aa "UAS1"     uas bound, BOT + UAS settings, LUN 0 block only (sdc)
+ *   2-1.4   0781:5583            no driver, no serial
+ *   plus a hub interface and a HID interface that are not mass storage. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "usbmsc/discovery.h"
+#include "../../src/os/usbmsc_os.h"
+
+static char root[PATH_MAX];     /* the fake tree: ROOT/sys, ROOT/dev, ROOT/mountinfo */
+static char sys[PATH_MAX], dev[PATH_MAX], mountinfo[PATH_MAX];
+
+/* snprintf for paths that always fit in the test's buffers. */
+static void pathf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void pathf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	assert_true((size_t)vsnprintf(buf, len, fmt, ap) < len);
+	va_end(ap);
+}
+
+/* ---- building the tree ---------------------------------------------------------- */
+
+static void vpath(char *out, const char *fmt, va_list ap)
+{
+	char rel[PATH_MAX];
+
+	vsnprintf(rel, sizeof rel, fmt, ap);
+	pathf(out, PATH_MAX, "%s/%s", root, rel);
+}
+
+static void mkdirs(const char *path)
+{
+	char tmp[PATH_MAX];
+	char *p;
+
+	pathf(tmp, sizeof tmp, "%s", path);
+	for (p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(tmp, 0755);
+			*p = '/';
+		}
+	}
+	mkdir(tmp, 0755);
+}
+
+static void mk(const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpath(path, fmt, ap);
+	va_end(ap);
+	mkdirs(path);
+}
+
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	pathf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	mkdirs(dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* wr(content, fmt, ...): ROOT/<fmt> holds content plus a newline. */
+static void wr(const char *content, const char *fmt, ...)
+{
+	char path[PATH_MAX], text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpath(path, fmt, ap);
+	va_end(ap);
+	pathf(text, sizeof text, "%s\n", content);
+	write_bytes(path, text, strlen(text));
+}
+
+/* ln(target, fmt, ...): ROOT/<fmt> -> ROOT/<target>. */
+static void ln(const char *target, const char *fmt, ...)
+{
+	char path[PATH_MAX], abs_target[PATH_MAX], dir[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpath(path, fmt, ap);
+	va_end(ap);
+	pathf(abs_target, sizeof abs_target, "%s/%s", root, target);
+	pathf(dir, sizeof dir, "%s", path);
+	*strrchr(dir, '/') = '\0';
+	mkdirs(dir);
+	assert_int_equal(symlink(abs_target, path), 0);
+}
+
+static size_t descriptors(uint8_t *buf, bool bot, bool uas)
+{
+	static const uint8_t device_desc[18] = {
+		18, 1, 0x00, 0x02, 0, 0, 0, 64, 0, 0, 0, 0, 0, 1, 1, 2, 3, 1,
+	};
+	size_t at = sizeof device_desc, start;
+	uint8_t alt = 0;
+
+	memcpy(buf, device_desc, sizeof device_desc);
+	start = at;
+	memcpy(buf + at, (uint8_t[]){ 9, 2, 0, 0, 1, 1, 0, 0x80, 50 }, 9);
+	at += 9;
+	if (bot) {
+		memcpy(buf + at, (uint8_t[]){ 9, 4, 0, alt++, 2, 8, 6, 0x50, 0 }, 9);
+		at += 9;
+	}
+	if (uas) {
+		memcpy(buf + at, (uint8_t[]){ 9, 4, 0, alt, 4, 8, 6, 0x62, 0 }, 9);
+		at += 9;
+	}
+	buf[start + 2] = (uint8_t)(at - start);
+	return at;
+}
+
+static void usb_device(const char *name, const char *vid, const char *pid, const char *serial,
+		       const char *speed, int bus, int devnum, bool bot, bool uas, bool usbfs_node)
+{
+	uint8_t desc[128];
+	char path[PATH_MAX], num[16];
+	size_t len = descriptors(desc, bot, uas);
+
+	pathf(path, sizeof path, "sys/devices/usb/%s", name);
+	mk("%s", path);
+	ln(path, "sys/bus/usb/devices/%s", name);
+	wr(vid, "sys/devices/usb/%s/idVendor", name);
+	wr(pid, "sys/devices/usb/%s/idProduct", name);
+	wr("usbmsc-test", "sys/devices/usb/%s/manufacturer", name);
+	wr("Test Disk", "sys/devices/usb/%s/product", name);
+	if (serial)
+		wr(serial, "sys/devices/usb/%s/serial", name);
+	wr(speed, "sys/devices/usb/%s/speed", name);
+	pathf(num, sizeof num, "%d", bus);
+	wr(num, "sys/devices/usb/%s/busnum", name);
+	pathf(num, sizeof num, "%d", devnum);
+	wr(num, "sys/devices/usb/%s/devnum", name);
+	wr("1", "sys/devices/usb/%s/bConfigurationValue", name);
+	pathf(path, sizeof path, "%s/sys/devices/usb/%s/descriptors", root, name);
+	write_bytes(path, desc, len);
+	if (usbfs_node) {
+		pathf(path, sizeof path, "%s/dev/bus/usb/%03d/%03d", root, bus, devnum);
+		write_bytes(path, "", 0);
+		chmod(path, 0664);
+	}
+}
+
+static void usb_interface(const char *dev_name, const char *cls, const char *proto)
+{
+	char target[PATH_MAX];
+
+	pathf(target, sizeof target, "sys/devices/usb/%s/%s:1.0", dev_name, dev_name);
+	mk("%s", target);
+	ln(target, "sys/bus/usb/devices/%s:1.0", dev_name);
+	wr(cls, "%s/bInterfaceClass", target);
+	wr("06", "%s/bInterfaceSubClass", target);
+	wr(proto, "%s/bInterfaceProtocol", target);
+	wr("00", "%s/bInterfaceNumber", target);
+}
+
+/* interface -> bus/usb/drivers/DRIVER, as the driver core links it. */
+static void driver_link(const char *dev_name, const char *driver)
+{
+	char target[PATH_MAX];
+
+	pathf(target, sizeof target, "sys/bus/usb/drivers/%s", driver);
+	mk("%s", target);
+	ln(target, "sys/devices/usb/%s/%s:1.0/driver", dev_name, dev_name);
+}
+
+/* A LUN with an sg node (sg may be NULL) and a disk (disk may be NULL). */
+static void lun(const char *dev_name, int host, const char *hctl, const char *sg, int sg_minor,
+		const char *disk, int disk_minor, unsigned hw_kb, unsigned segments)
+{
+	char sdir[PATH_MAX], node[PATH_MAX], num[32];
+
+	pathf(sdir, sizeof sdir, "sys/devices/usb/%s/%s:1.0/host%d/target%d:0:0/%s", dev_name,
+		 dev_name, host, host, hctl);
+	mk("%s", sdir);
+	wr("Linux", "%s/vendor", sdir);
+	wr("File-Stor Gadget", "%s/model", sdir);
+	wr("0601", "%s/rev", sdir);
+	if (sg) {
+		pathf(num, sizeof num, "21:%d", sg_minor);
+		wr(num, "%s/scsi_generic/%s/dev", sdir, sg);
+		ln(sdir, "%s/scsi_generic/%s/device", sdir, sg);
+		pathf(node, sizeof node, "%s/scsi_generic/%s", sdir, sg);
+		ln(node, "sys/dev/char/%s", num);
+		pathf(node, sizeof node, "%s/dev/%s", root, sg);
+		write_bytes(node, "", 0);
+		chmod(node, 0660);
+	}
+	if (disk) {
+		pathf(num, sizeof num, "8:%d", disk_minor);
+		wr(num, "%s/block/%s/dev", sdir, disk);
+		ln(sdir, "%s/block/%s/device", sdir, disk);
+		pathf(num, sizeof num, "%u", hw_kb);
+		wr(num, "%s/block/%s/queue/max_hw_sectors_kb", sdir, disk);
+		pathf(num, sizeof num, "%u", segments);
+		wr(num, "%s/block/%s/queue/max_segments", sdir, disk);
+		pathf(node, sizeof node, "%s/block/%s", sdir, disk);
+		pathf(num, sizeof num, "8:%d", disk_minor);
+		ln(node, "sys/dev/block/%s", num);
+		ln(node, "sys/class/block/%s", disk);
+		pathf(node, sizeof node, "%s/dev/%s", root, disk);
+		write_bytes(node, "", 0);
+		chmod(node, 0660);
+	}
+}
+
+static void partition(const char *dev_name, int host, const char *hctl, const char *disk,
+		      const char *part, int minor)
+{
+	char pdir[PATH_MAX], num[16];
+
+	pathf(pdir, sizeof pdir, "sys/devices/usb/%s/%s:1.0/host%d/target%d:0:0/%s/block/%s/%s",
+		 dev_name, dev_name, host, host, hctl, disk, part);
+	pathf(num, sizeof num, "8:%d", minor);
+	wr(num, "%s/dev", pdir);
+	wr("1", "%s/partition", pdir);
+	ln(pdir, "sys/dev/block/%s", num);
+	ln(pdir, "sys/class/block/%s", part);
+}
+
+static void build_tree(void)
+{
+	char pdir[PATH_MAX];
+
+	/* LABMSC1 at 1-2: usb-storage, two LUNs, sda1 and dm-0 on it mounted. */
+	usb_device("1-2", "1d6b", "0104", "LABMSC1", "480", 1, 3, true, false, true);
+	usb_interface("1-2", "08", "50");
+	driver_link("1-2", "usb-storage");
+	lun("1-2", 0, "0:0:0:0", "sg0", 0, "sda", 0, 120, 2048);
+	lun("1-2", 0, "0:0:0:1", "sg1", 1, "sdb", 16, 1024, 64);
+	partition("1-2", 0, "0:0:0:0", "sda", "sda1", 1);
+	wr("254:0", "sys/devices/virtual/block/dm-0/dev");
+	ln("sys/devices/virtual/block/dm-0", "sys/class/block/dm-0");
+	pathf(pdir, sizeof pdir,
+		 "sys/devices/usb/1-2/1-2:1.0/host0/target0:0:0/0:0:0:0/block/sda/sda1/holders/dm-0");
+	ln("sys/devices/virtual/block/dm-0", "%s", pdir);
+
+	/* 1-3: UAS only, uas bound, still probing. */
+	usb_device("1-3", "0bda", "9210", "UASONLY", "5000", 1, 8, false, true, true);
+	usb_interface("1-3", "08", "62");
+	driver_link("1-3", "uas");
+
+	/* 1-4 and 1-6: same IDs and serial, no driver; 1-6 has no usbfs node. */
+	usb_device("1-4", "0781", "5581", "DUP", "480", 1, 9, true, false, true);
+	usb_interface("1-4", "08", "50");
+	usb_device("1-6", "0781", "5581", "DUP", "480", 1, 10, true, false, false);
+	usb_interface("1-6", "08", "50");
+
+	/* 1-10: uas bound, BOT + UAS settings, a block node but no sg. */
+	usb_device("1-10", "174c", "55aa", "UAS1", "5000", 1, 11, true, true, true);
+	usb_interface("1-10", "08", "62");
+	driver_link("1-10", "uas");
+	lun("1-10", 1, "1:0:0:0", NULL, 0, "sdc", 32, 1024, 168);
+
+	/* 2-1.4: no serial. */
+	usb_device("2-1.4", "0781", "5583", NULL, "12", 2, 5, true, false, true);
+	usb_interface("2-1.4", "08", "50");
+
+	/* Not mass storage: a hub and a keyboard. */
+	usb_device("1-5", "046d", "c31c", NULL, "1.5", 1, 4, false, false, true);
+	usb_interface("1-5", "03", "01");
+	mk("sys/devices/usb/usb1/1-0:1.0");
+	ln("sys/devices/usb/usb1/1-0:1.0", "sys/bus/usb/devices/1-0:1.0");
+	wr("09", "sys/devices/usb/usb1/1-0:1.0/bInterfaceClass");
+	ln("sys/devices/usb/usb1", "sys/bus/usb/devices/usb1");
+
+	wr("1 0 0:1 / / rw - rootfs rootfs rw\n"
+	   "30 1 8:1 / /media/my\\040stick rw,relatime shared:1 - vfat /dev/sda1 rw\n"
+	   "31 1 254:0 / /data rw - ext4 /dev/mapper/secret rw\n"
+	   "32 1 8:33 / /elsewhere rw - ext4 /dev/other rw",
+	   "mountinfo");
+}
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	pathf(root, sizeof root, "%s/usbmsc-sysfs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root))
+		return -1;
+	chmod(root, 0755);      /* readable by the unprivileged child below */
+	pathf(sys, sizeof sys, "%s/sys", root);
+	pathf(dev, sizeof dev, "%s/dev", root);
+	pathf(mountinfo, sizeof mountinfo, "%s/mountinfo", root);
+	build_tree();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	pathf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- discovery ------------------------------------------------------------------ */
+
+static const struct usbmsc_device_info *find(const struct usbmsc_device_info *list, size_t n,
+					     const char *port)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i].port_path, port) == 0)
+			return &list[i];
+	return NULL;
+}
+
+static void discover(struct usbmsc_device_info **list, size_t *n)
+{
+	struct usbmsc_discover_opts opts = { sys, dev, mountinfo };
+	struct usbmsc_error err = { 0, "" };
+
+	assert_int_equal(usbmsc_discover_ex(&opts, list, n, &err), 0);
+}
+
+static void test_lists_mass_storage_sorted(void **state)
+{
+	static const char *order[] = { "1-2", "1-3", "1-4", "1-6", "1-10", "2-1.4" };
+	struct usbmsc_device_info *list;
+	size_t n, i;
+
+	(void)state;
+	discover(&list, &n);
+	assert_int_equal(n, 6);     /* the hub and the keyboard are not listed */
+	for (i = 0; i < n; i++)
+		assert_string_equal(list[i].port_path, order[i]);   /* 1-10 after 1-6 */
+	usbmsc_discover_free(list, n);
+}
+
+static void test_device_fields(void **state)
+{
+	struct usbmsc_device_info *list;
+	const struct usbmsc_device_info *d;
+	size_t n;
+
+	(void)state;
+	discover(&list, &n);
+	d = find(list, n, "1-2");
+	assert_non_null(d);
+	assert_int_equal(d->vid, 0x1d6b);
+	assert_int_equal(d->pid, 0x0104);
+	assert_string_equal(d->manufacturer, "usbmsc-test");
+	assert_string_equal(d->product, "Test Disk");
+	assert_string_equal(d->serial, "LABMSC1");
+	assert_string_equal(d->speed, "480");
+	assert_int_equal(d->bus, 1);
+	assert_int_equal(d->address, 3);
+	assert_int_equal(d->interface_number, 0);
+	assert_int_equal(d->subclass, 6);
+	assert_int_equal(d->protocol, 0x50);
+	assert_true(d->has_bot);
+	assert_false(d->has_uas);
+	assert_string_equal(d->driver, "usb-storage");
+	assert_true(strstr(d->usbfs_node, "/dev/bus/usb/001/003") != NULL);
+	usbmsc_discover_free(list, n);
+}
+
+static void test_luns_nodes_and_mounts(void **state)
+{
+	struct usbmsc_device_info *list;
+	const struct usbmsc_device_info *d;
+	const struct usbmsc_lun_info *l0, *l1;
+	char want[PATH_MAX];
+	size_t n;
+
+	(void)state;
+	discover(&list, &n);
+	d = find(list, n, "1-2");
+	assert_int_equal(d->lun_count, 2);
+	l0 = &d->luns[0];
+	l1 = &d->luns[1];
+	assert_string_equal(l0->scsi_address, "0:0:0:0");
+	assert_int_equal(l1->lun, 1);
+	assert_string_equal(l0->vendor, "Linux");
+	assert_string_equal(l0->model, "File-Stor Gadget");
+	assert_string_equal(l0->revision, "0601");
+	pathf(want, sizeof want, "%s/sg0", dev);
+	assert_string_equal(l0->sg_node, want);
+	pathf(want, sizeof want, "%s/sda", dev);
+	assert_string_equal(l0->block_node, want);
+	pathf(want, sizeof want, "%s/sdb", dev);
+	assert_string_equal(l1->block_node, want);
+
+	/* sda1 by its device number, and dm-0 stacked on it; nothing on sdb. */
+	assert_int_equal(l0->mount_count, 2);
+	assert_string_equal(l0->mounts[0].device, "/dev/sda1");
+	assert_string_equal(l0->mounts[0].mount_point, "/media/my stick");
+	assert_string_equal(l0->mounts[0].fstype, "vfat");
+	assert_string_equal(l0->mounts[0].block, "sda1");
+	assert_string_equal(l0->mounts[1].device, "/dev/mapper/secret");
+	assert_string_equal(l0->mounts[1].mount_point, "/data");
+	assert_string_equal(l0->mounts[1].block, "dm-0");
+	assert_int_equal(l1->mount_count, 0);
+	usbmsc_discover_free(list, n);
+}
+
+static void test_paths_mounted_device(void **state)
+{
+	struct usbmsc_device_info *list;
+	const struct usbmsc_device_info *d;
+	char want[PATH_MAX];
+	size_t n;
+
+	(void)state;
+	discover(&list, &n);
+	d = find(list, n, "1-2");
+	pathf(want, sizeof want, "%s/sg0", dev);
+	assert_true(d->sgio.usable);
+	assert_string_equal(d->sgio.uri, want);
+	assert_false(d->usb.usable);
+	assert_string_equal(d->usb.uri, "usb:1d6b:0104:LABMSC1");
+	assert_string_equal(d->usb.reason,
+			    "usb: /dev/sda1 is mounted at /media/my stick, /dev/mapper/secret is "
+			    "mounted at /data; unmount them or pass --unmount");
+	assert_true(d->auto_path.usable);
+	assert_string_equal(d->auto_path.uri, "auto:1d6b:0104:LABMSC1");
+	pathf(want, sizeof want, "auto: SG_IO on %s/sg0: the kernel driver is bound", dev);
+	assert_string_equal(d->auto_path.reason, want);
+	usbmsc_discover_free(list, n);
+}
+
+static void test_paths_uas(void **state)
+{
+	struct usbmsc_device_info *list;
+	const struct usbmsc_device_info *d;
+	char want[PATH_MAX];
+	size_t n;
+
+	(void)state;
+	discover(&list, &n);
+	/* UAS only and still probing: no path at all, each says why. */
+	d = find(list, n, "1-3");
+	assert_false(d->has_bot);
+	assert_true(d->has_uas);
+	assert_false(d->sgio.usable);
+	assert_non_null(strstr(d->sgio.reason, "no SCSI device"));
+	assert_false(d->usb.usable);
+	assert_non_null(strstr(d->usb.reason, "UAS only"));
+	assert_false(d->auto_path.usable);
+
+	/* uas bound, but a Bulk-Only setting exists: both paths; SG_IO through
+	 * the block node because there is no sg node. */
+	d = find(list, n, "1-10");
+	assert_int_equal(d->protocol, 0x62);
+	assert_true(d->has_bot);
+	assert_true(d->has_uas);
+	assert_string_equal(d->driver, "uas");
+	pathf(want, sizeof want, "%s/sdc", dev);
+	assert_true(d->sgio.usable);
+	assert_string_equal(d->sgio.uri, want);
+	assert_true(d->usb.usable);
+	assert_string_equal(d->usb.reason, "usb: detaches uas while in use");
+	usbmsc_discover_free(list, n);
+}
+
+static void test_paths_unbound(void **state)
+{
+	struct usbmsc_device_info *list;
+	const struct usbmsc_device_info *d;
+	size_t n;
+
+	(void)state;
+	discover(&list, &n);
+	/* The same VID:PID:SERIAL twice: each is named by its port instead. */
+	d = find(list, n, "1-4");
+	assert_false(d->sgio.usable);
+	assert_string_equal(d->sgio.reason, "sgio: no kernel driver bound");
+	assert_true(d->usb.usable);
+	assert_string_equal(d->usb.uri, "usb:1-4");
+	assert_string_equal(d->usb.reason, "");
+	assert_true(d->auto_path.usable);
+	assert_string_equal(d->auto_path.uri, "auto:1-4");
+	assert_string_equal(d->auto_path.reason, "auto: raw BOT, usb:1-4: no kernel driver is bound");
+
+	d = find(list, n, "1-6");
+	assert_string_equal(d->usb.uri, "usb:1-6");
+	assert_false(d->usb.usable);
+	assert_non_null(strstr(d->usb.reason, "/dev/bus/usb/001/010 does not exist"));
+
+	/* No serial: the port path. */
+	d = find(list, n, "2-1.4");
+	assert_string_equal(d->usb.uri, "usb:2-1.4");
+	assert_string_equal(d->speed, "12");
+	usbmsc_discover_free(list, n);
+}
+
+static void test_environment_root(void **state)
+{
+	struct usbmsc_device_info *list;
+	struct usbmsc_error err = { 0, "" };
+	size_t n;
+
+	(void)state;
+	setenv("USBMSC_SYSFS_ROOT", sys, 1);
+	setenv("USBMSC_DEV_ROOT", dev, 1);
+	setenv("USBMSC_MOUNTINFO", mountinfo, 1);
+	assert_int_equal(usbmsc_discover(&list, &n, &err), 0);
+	unsetenv("USBMSC_SYSFS_ROOT");
+	unsetenv("USBMSC_DEV_ROOT");
+	unsetenv("USBMSC_MOUNTINFO");
+	assert_int_equal(n, 6);
+	assert_int_equal(find(list, n, "1-2")->luns[0].mount_count, 2);
+	usbmsc_discover_free(list, n);
+}
+
+static void test_missing_tree(void **state)
+{
+	char nowhere[PATH_MAX];
+	struct usbmsc_discover_opts opts = { nowhere, dev, mountinfo };
+	struct usbmsc_device_info *list = (void *)1;
+	struct usbmsc_error err = { 0, "" };
+	size_t n = 99;
+
+	(void)state;
+	pathf(nowhere, sizeof nowhere, "%s/nothing", root);
+	assert_int_equal(usbmsc_discover_ex(&opts, &list, &n, &err), USBMSC_E_OTHER);
+	assert_null(list);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err.msg, nowhere));
+	/* A sysfs without USB: nothing to list, and no error. */
+	opts.sysfs_root = dev;
+	list = (void *)1;
+	assert_int_equal(usbmsc_discover_ex(&opts, &list, &n, &err), 0);
+	assert_null(list);
+	assert_int_equal(n, 0);
+	/* An unreadable mount table fails: the mounts are the point. */
+	opts.sysfs_root = sys;
+	opts.mountinfo = nowhere;
+	assert_int_equal(usbmsc_discover_ex(&opts, &list, &n, &err), USBMSC_E_OTHER);
+}
+
+/* Without privileges (a child process as nobody when the test runs as
+ * root), nodes the process may not open are reported as such. */
+static void test_permissions(void **state)
+{
+	char node[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	pathf(node, sizeof node, "%s/sg0", dev);
+	chmod(node, 0600);
+	pathf(node, sizeof node, "%s/bus/usb/001/009", dev);
+	chmod(node, 0644);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct usbmsc_discover_opts opts = { sys, dev, mountinfo };
+		struct usbmsc_device_info *list;
+		const struct usbmsc_device_info *d;
+		struct usbmsc_error err;
+		size_t n;
+
+		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(10);
+		if (geteuid() != 0) {
+			/* As the owner, mode 0600 still lets us in: take it all away. */
+			pathf(node, sizeof node, "%s/sg0", dev);
+			chmod(node, 0);
+		}
+		if (usbmsc_discover_ex(&opts, &list, &n, &err) != 0)
+			_exit(11);
+		d = find(list, n, "1-2");
+		if (!d || d->sgio.usable || !strstr(d->sgio.reason, "permission denied on"))
+			_exit(12);
+		d = find(list, n, "1-4");
+		if (!d || d->usb.usable ||
+		    !strstr(d->usb.reason, "usb: permission denied on") ||
+		    !strstr(d->usb.reason, "/bus/usb/001/009"))
+			_exit(geteuid() == 0 ? 13 : 0);  /* owners may write 0644 */
+		/* A block node without sg: vendor opcodes need CAP_SYS_RAWIO. */
+		d = find(list, n, "1-10");
+		if (!d || (d->sgio.usable && !strstr(d->sgio.reason, "CAP_SYS_RAWIO")))
+			_exit(14);
+		usbmsc_discover_free(list, n);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	pathf(node, sizeof node, "%s/sg0", dev);
+	chmod(node, 0660);
+	pathf(node, sizeof node, "%s/bus/usb/001/009", dev);
+	chmod(node, 0664);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- the lookups behind SG_IO ------------------------------------------------------ */
+
+static void test_scsi_dir_of_node(void **state)
+{
+	char dir[PATH_MAX], sg[32], blk[32];
+	bool partition;
+	unsigned h, c, t;
+	uint64_t l;
+
+	(void)state;
+	assert_true(usbmsc_os_scsi_dir_of_node(sys, false, 21, 0, dir, sizeof dir, &partition));
+	assert_false(partition);
+	assert_non_null(strstr(dir, "/1-2:1.0/host0/target0:0:0/0:0:0:0"));
+	assert_true(usbmsc_os_parse_hctl(strrchr(dir, '/') + 1, &h, &c, &t, &l));
+	assert_int_equal(l, 0);
+	usbmsc_os_scsi_nodes(dir, sg, sizeof sg, blk, sizeof blk);
+	assert_string_equal(sg, "sg0");
+	assert_string_equal(blk, "sda");
+
+	assert_true(usbmsc_os_scsi_dir_of_node(sys, true, 8, 16, dir, sizeof dir, &partition));
+	assert_non_null(strstr(dir, "/0:0:0:1"));
+
+	/* A partition is refused as such; unknown numbers are not SCSI. */
+	assert_false(usbmsc_os_scsi_dir_of_node(sys, true, 8, 1, dir, sizeof dir, &partition));
+	assert_true(partition);
+	assert_false(usbmsc_os_scsi_dir_of_node(sys, false, 21, 7, dir, sizeof dir, &partition));
+	assert_false(partition);
+	assert_false(usbmsc_os_scsi_dir_of_node(sys, true, 254, 0, dir, sizeof dir, &partition));
+}
+
+static void test_siblings_and_max_lun(void **state)
+{
+	char dir[PATH_MAX], sib[PATH_MAX], sg[32], blk[32];
+	bool partition;
+	uint64_t max = 99;
+
+	(void)state;
+	assert_true(usbmsc_os_scsi_dir_of_node(sys, false, 21, 0, dir, sizeof dir, &partition));
+	assert_true(usbmsc_os_scsi_sibling(dir, 1, sib, sizeof sib));
+	usbmsc_os_scsi_nodes(sib, sg, sizeof sg, blk, sizeof blk);
+	assert_string_equal(sg, "sg1");
+	assert_string_equal(blk, "sdb");
+	assert_false(usbmsc_os_scsi_sibling(dir, 2, sib, sizeof sib));
+	assert_true(usbmsc_os_scsi_max_lun(dir, &max));
+	assert_int_equal(max, 1);
+	/* The UAS disk has one LUN, and no sg node. */
+	assert_true(usbmsc_os_scsi_dir_of_node(sys, true, 8, 32, dir, sizeof dir, &partition));
+	assert_true(usbmsc_os_scsi_max_lun(dir, &max));
+	assert_int_equal(max, 0);
+	usbmsc_os_scsi_nodes(dir, sg, sizeof sg, blk, sizeof blk);
+	assert_string_equal(sg, "");
+	assert_string_equal(blk, "sdc");
+}
+
+static void test_max_transfer(void **state)
+{
+	char dir[PATH_MAX];
+	bool partition;
+	long page = sysconf(_SC_PAGESIZE);
+
+	(void)state;
+	/* sda: 120 KiB hardware limit, 2048 segments: the hardware limit wins. */
+	assert_true(usbmsc_os_scsi_dir_of_node(sys, false, 21, 0, dir, sizeof dir, &partition));
+	assert_int_equal(usbmsc_os_scsi_max_transfer(dir), 120u * 1024u);
+	/* sdb: 1 MiB hardware limit, but only 64 segments of a page each. */
+	assert_true(usbmsc_os_scsi_dir_of_node(sys, false, 21, 1, dir, sizeof dir, &partition));
+	assert_int_equal(usbmsc_os_scsi_max_transfer(dir), (uint32_t)(64 * page));
+	/* No block device, no limits from sysfs. */
+	assert_int_equal(usbmsc_os_scsi_max_transfer(sys), 0);
+}
+
+static void test_attr_helpers(void **state)
+{
+	char buf[8], name[32], dir[PATH_MAX];
+	unsigned long v;
+	unsigned ma, mi;
+
+	(void)state;
+	pathf(dir, sizeof dir, "%s/devices/usb/1-2", sys);
+	assert_true(usbmsc_os_read_ulong(dir, "idVendor", 16, &v));
+	assert_int_equal(v, 0x1d6b);
+	assert_false(usbmsc_os_read_ulong(dir, "product", 10, &v));   /* not a number */
+	assert_false(usbmsc_os_read_ulong(dir, "nothing", 10, &v));
+	/* Cut to the buffer, trailing newline removed. */
+	assert_int_equal(usbmsc_os_read_attr(dir, "product", buf, sizeof buf), 7);
+	assert_string_equal(buf, "Test Di");
+	assert_int_equal(usbmsc_os_read_attr(dir, "nothing", buf, sizeof buf), -1);
+	assert_string_equal(buf, "");
+	pathf(dir, sizeof dir, "%s/class/block/sda1", sys);
+	assert_true(usbmsc_os_read_devnum(dir, &ma, &mi));
+	assert_int_equal(ma, 8);
+	assert_int_equal(mi, 1);
+	pathf(dir, sizeof dir, "%s/devices/usb/1-2/1-2:1.0", sys);
+	assert_true(usbmsc_os_link_name(dir, "driver", name, sizeof name));
+	assert_string_equal(name, "usb-storage");
+	/* A name that does not fit is refused, not cut. */
+	assert_false(usbmsc_os_link_name(dir, "driver", buf, sizeof buf));
+	assert_string_equal(buf, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lists_mass_storage_sorted),
+		cmocka_unit_test(test_device_fields),
+		cmocka_unit_test(test_luns_nodes_and_mounts),
+		cmocka_unit_test(test_paths_mounted_device),
+		cmocka_unit_test(test_paths_uas),
+		cmocka_unit_test(test_paths_unbound),
+		cmocka_unit_test(test_environment_root),
+		cmocka_unit_test(test_missing_tree),
+		cmocka_unit_test(test_permissions),
+		cmocka_unit_test(test_scsi_dir_of_node),
+		cmocka_unit_test(test_siblings_and_max_lun),
+		cmocka_unit_test(test_max_transfer),
+		cmocka_unit_test(test_attr_helpers),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
