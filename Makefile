@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
-MESON_SETUP = meson setup --reconfigure
+MESON_SETUP = scripts/setup-build.sh
 
 .PHONY: all demo check test test-asan fuzz fuzz-check footprint bench install clean
 

@@ -46,7 +46,7 @@ step() { # name, command...
 
 meson_suite() { # build dir, extra meson options...
 	dir=$1; shift
-	meson setup --reconfigure "$dir" "$@" >/dev/null || { failed=$((failed + 1)); failures="$failures setup:$dir"; return; }
+	scripts/setup-build.sh "$dir" "$@" >/dev/null || { failed=$((failed + 1)); failures="$failures setup:$dir"; return; }
 	if ! ninja -C "$dir" >"$dir/ninja.log" 2>&1; then
 		cat "$dir/ninja.log"; failed=$((failed + 1)); failures="$failures build:$dir"; return
 	fi
