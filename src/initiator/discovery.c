@@ -6,7 +6,7 @@
  *       host0/target0:0:0/0:0:0:0     a LUN: vendor, model, scsi_generic/sg0, block/sda
  *   /sys/class/block/sda1/holders/    dm/md devices stacked on a partition */
 #include "usbmsc/discovery.h"
-#include "../os/usbmsc_os.h"
+#include "discovery_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,8 +20,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <unistd.h>
-
-#include "discovery_internal.h"
 
 #define DESCRIPTORS_MAX 65536
 #define HOLDER_DEPTH 4
@@ -619,31 +617,6 @@ void usbmsc_disc_decide(struct usbmsc_device_info *list, size_t count, size_t id
 
 /* ---- the list -------------------------------------------------------------------- */
 
-void usbmsc_disc_lun_clear(struct usbmsc_lun_info *lun)
-{
-	size_t i;
-
-	for (i = 0; i < lun->mount_count; i++) {
-		free(lun->mounts[i].device);
-		free(lun->mounts[i].mount_point);
-		free(lun->mounts[i].fstype);
-	}
-	free(lun->mounts);
-	lun->mounts = NULL;
-	lun->mount_count = 0;
-}
-
-void usbmsc_disc_info_clear(struct usbmsc_device_info *info)
-{
-	size_t i;
-
-	for (i = 0; i < info->lun_count; i++)
-		usbmsc_disc_lun_clear(&info->luns[i]);
-	free(info->luns);
-	info->luns = NULL;
-	info->lun_count = 0;
-}
-
 static bool is_mass_storage_interface(const struct usbmsc_disc_ctx *ctx, const char *name)
 {
 	char dir[PATH_MAX];
@@ -771,24 +744,38 @@ int usbmsc_discover(struct usbmsc_device_info **list, size_t *count, struct usbm
 	return usbmsc_discover_ex(NULL, list, count, err);
 }
 
+void usbmsc_disc_lun_clear(struct usbmsc_lun_info *lun)
+{
+	size_t i;
+
+	for (i = 0; i < lun->mount_count; i++) {
+		free(lun->mounts[i].device);
+		free(lun->mounts[i].mount_point);
+		free(lun->mounts[i].fstype);
+	}
+	free(lun->mounts);
+	lun->mounts = NULL;
+	lun->mount_count = 0;
+}
+
+void usbmsc_disc_info_clear(struct usbmsc_device_info *info)
+{
+	size_t i;
+
+	for (i = 0; i < info->lun_count; i++)
+		usbmsc_disc_lun_clear(&info->luns[i]);
+	free(info->luns);
+	info->luns = NULL;
+	info->lun_count = 0;
+}
+
 void usbmsc_discover_free(struct usbmsc_device_info *list, size_t count)
 {
-	size_t i, j, k;
+	size_t i;
 
 	if (!list)
 		return;
-	for (i = 0; i < count; i++) {
-		for (j = 0; j < list[i].lun_count; j++) {
-			struct usbmsc_lun_info *lun = &list[i].luns[j];
-
-			for (k = 0; k < lun->mount_count; k++) {
-				free(lun->mounts[k].device);
-				free(lun->mounts[k].mount_point);
-				free(lun->mounts[k].fstype);
-			}
-			free(lun->mounts);
-		}
-		free(list[i].luns);
-	}
+	for (i = 0; i < count; i++)
+		usbmsc_disc_info_clear(&list[i]);
 	free(list);
 }

@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <libusb.h>
 
@@ -32,6 +33,8 @@
 #define SLICE_MS 100            /* how often a waiting transfer looks at the stop flag */
 #define CLOSE_TIMEOUT_MS 2000   /* for the repairs done while closing */
 #define MAX_EVENT_FAILURES 50
+#define GONE_CHECKS 10          /* x GONE_CHECK_US: how long an I/O error may be a disconnect */
+#define GONE_CHECK_US 20000
 /* The data stage per command. Larger commands are faster (in the lab, raw
  * BOT reads ran 2.6x faster at 1 MiB than at 120 KiB on a high-speed
  * gadget, 7x on QEMU's SuperSpeed stick), and 1 MiB is what Linux itself
@@ -99,6 +102,23 @@ static int lu_fail(struct usbmsc_error *err, int r, const char *what, const char
 	return usbmsc_fail(err, category_of(r), "%s %s: %s", what, where, libusb_strerror(r));
 }
 
+/* An unplugged device first shows up as plain I/O errors: the host
+ * controller drops the transfers before the kernel has processed the
+ * disconnect. Give it a moment to, so that the caller hears "gone". */
+static bool device_left(struct lu_pipe *p)
+{
+	int i, config;
+
+	for (i = 0; i < GONE_CHECKS; i++) {
+		if (libusb_get_configuration(p->h, &config) == LIBUSB_ERROR_NO_DEVICE) {
+			p->gone = true;
+			return true;
+		}
+		usleep(GONE_CHECK_US);
+	}
+	return false;
+}
+
 static int pipe_result(struct lu_pipe *p, enum libusb_transfer_status st)
 {
 	switch (st) {
@@ -108,8 +128,10 @@ static int pipe_result(struct lu_pipe *p, enum libusb_transfer_status st)
 	case LIBUSB_TRANSFER_NO_DEVICE:
 		p->gone = true;
 		return USBMSC_PIPE_NO_DEVICE;
+	case LIBUSB_TRANSFER_ERROR:
+		return device_left(p) ? USBMSC_PIPE_NO_DEVICE : USBMSC_PIPE_ERROR;
 	default:
-		return USBMSC_PIPE_ERROR;   /* error, overflow, cancelled (interrupted) */
+		return USBMSC_PIPE_ERROR;   /* overflow, cancelled (interrupted) */
 	}
 }
 

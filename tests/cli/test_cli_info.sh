@@ -103,12 +103,15 @@ expect_out '^REPORT LUNS: 1 LUN: 0$' "luns lists LUN 0"
 run -d "$DEV" --json luns
 expect_json "luns JSON" 'd["luns"] == [0]' 'd["max_lun"] == 0'
 
-# ---- list
+# ---- list (discovery pointed at an empty sysfs: a machine without USB)
+mkdir -p "$T/sys"
+export USBMSC_SYSFS_ROOT=$T/sys
 run list
 expect_rc 0 "list"
 expect_out '^no USB mass-storage devices found$' "list says none were found"
 run list --json
 expect_json "list JSON" 'd == {"devices": []}'
+unset USBMSC_SYSFS_ROOT
 
 # ---- help and version
 run --help

@@ -594,6 +594,11 @@ static void test_permissions(void **state)
 	chmod(node, 0600);
 	pathf(node, sizeof node, "%s/bus/usb/001/009", dev);
 	chmod(node, 0644);
+	/* 1-10: its disk node closed, its usbfs node open to all. */
+	pathf(node, sizeof node, "%s/sdc", dev);
+	chmod(node, 0600);
+	pathf(node, sizeof node, "%s/bus/usb/001/011", dev);
+	chmod(node, 0666);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -601,13 +606,16 @@ static void test_permissions(void **state)
 		struct usbmsc_device_info *list;
 		const struct usbmsc_device_info *d;
 		struct usbmsc_error err;
+		bool was_root = geteuid() == 0;
 		size_t n;
 
-		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+		if (was_root && (setgid(65534) != 0 || setuid(65534) != 0))
 			_exit(10);
-		if (geteuid() != 0) {
+		if (!was_root) {
 			/* As the owner, mode 0600 still lets us in: take it all away. */
 			pathf(node, sizeof node, "%s/sg0", dev);
+			chmod(node, 0);
+			pathf(node, sizeof node, "%s/sdc", dev);
 			chmod(node, 0);
 		}
 		if (usbmsc_discover_ex(&opts, &list, &n, &err) != 0)
@@ -615,14 +623,17 @@ static void test_permissions(void **state)
 		d = find(list, n, "1-2");
 		if (!d || d->sgio.usable || !strstr(d->sgio.reason, "permission denied on"))
 			_exit(12);
+		/* The owner may write a 0644 node: only nobody is refused. */
 		d = find(list, n, "1-4");
-		if (!d || d->usb.usable ||
-		    !strstr(d->usb.reason, "usb: permission denied on") ||
-		    !strstr(d->usb.reason, "/bus/usb/001/009"))
-			_exit(geteuid() == 0 ? 13 : 0);  /* owners may write 0644 */
-		/* A block node without sg: vendor opcodes need CAP_SYS_RAWIO. */
+		if (was_root && (!d || d->usb.usable ||
+				 !strstr(d->usb.reason, "usb: permission denied on") ||
+				 !strstr(d->usb.reason, "/bus/usb/001/009")))
+			_exit(13);
+		/* Bound, SG_IO refused, raw BOT open: auto takes raw BOT. */
 		d = find(list, n, "1-10");
-		if (!d || (d->sgio.usable && !strstr(d->sgio.reason, "CAP_SYS_RAWIO")))
+		if (!d || d->sgio.usable || !d->usb.usable ||
+		    strcmp(d->auto_path.reason,
+			   "auto: raw BOT, usb:174c:55aa:UAS1: sgio cannot be used") != 0)
 			_exit(14);
 		usbmsc_discover_free(list, n);
 		_exit(0);
@@ -632,8 +643,96 @@ static void test_permissions(void **state)
 	chmod(node, 0660);
 	pathf(node, sizeof node, "%s/bus/usb/001/009", dev);
 	chmod(node, 0664);
+	pathf(node, sizeof node, "%s/sdc", dev);
+	chmod(node, 0660);
+	pathf(node, sizeof node, "%s/bus/usb/001/011", dev);
+	chmod(node, 0664);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- auto: the choice, against the fake tree --------------------------------------- */
+
+static char notes[1024];
+
+static void note_trace(void *ctx, enum usbmsc_trace_kind kind, const char *text,
+		       const uint8_t *bytes, size_t len)
+{
+	(void)ctx;
+	(void)bytes;
+	(void)len;
+	if (kind == USBMSC_TRACE_NOTE && strlen(notes) + strlen(text) + 2 < sizeof notes) {
+		strcat(notes, text);
+		strcat(notes, "\n");
+	}
+}
+
+static int auto_open(const char *spec, struct usbmsc_error *err)
+{
+	struct usbmsc_open_opts opts = { 0, { note_trace, NULL }, false };
+	struct usbmsc_transport *t = (void *)1;
+	char uri[64];
+	int rc;
+
+	notes[0] = '\0';
+	memset(err, 0, sizeof *err);
+	pathf(uri, sizeof uri, "auto:%s", spec);
+	setenv("USBMSC_SYSFS_ROOT", sys, 1);
+	setenv("USBMSC_DEV_ROOT", dev, 1);
+	setenv("USBMSC_MOUNTINFO", mountinfo, 1);
+	rc = usbmsc_auto_open(uri, spec, &opts, &t, err);
+	unsetenv("USBMSC_SYSFS_ROOT");
+	unsetenv("USBMSC_DEV_ROOT");
+	unsetenv("USBMSC_MOUNTINFO");
+	assert_null(t);     /* none of the fake nodes opens */
+	return rc;
+}
+
+static void test_auto_choice(void **state)
+{
+	struct usbmsc_error err;
+	char want[PATH_MAX];
+
+	(void)state;
+	/* Bound: SG_IO on the discovered node (a plain file here, so the
+	 * open itself fails, naming it). */
+	assert_int_equal(auto_open("1d6b:0104", &err), USBMSC_E_USAGE);
+	pathf(want, sizeof want, "using SG_IO on %s/sg0", dev);
+	assert_non_null(strstr(notes, want));
+	assert_non_null(strstr(notes, "1-2 is bound to usb-storage at 0:0:0:0"));
+	pathf(want, sizeof want, "%s/sg0 is not a device node", dev);
+	assert_non_null(strstr(err.msg, want));
+
+	/* Bound but no SCSI device yet: nothing to open, and why. */
+	assert_int_equal(auto_open("1-3", &err), USBMSC_E_NO_DEVICE);
+	assert_non_null(strstr(err.msg, "no SCSI device"));
+
+	/* The same VID:PID:SERIAL twice: refused, with both ports. */
+	assert_int_equal(auto_open("0781:5581:DUP", &err), USBMSC_E_USAGE);
+	assert_non_null(strstr(err.msg, "1-4, 1-6"));
+
+	assert_int_equal(auto_open("dead:beef", &err), USBMSC_E_NO_DEVICE);
+	assert_non_null(strstr(err.msg, "auto:dead:beef"));
+	assert_int_equal(auto_open("1d6b", &err), USBMSC_E_USAGE);
+}
+
+static void test_sgio_open_refuses_non_devices(void **state)
+{
+	struct usbmsc_transport *t = (void *)1;
+	struct usbmsc_error err = { 0, "" };
+	char path[PATH_MAX];
+
+	(void)state;
+	pathf(path, sizeof path, "%s/mountinfo", root);
+	assert_int_equal(usbmsc_sgio_open(path, "", NULL, &t, &err), USBMSC_E_USAGE);
+	assert_null(t);
+	assert_non_null(strstr(err.msg, "not a device node"));
+	pathf(path, sizeof path, "%s/no-such-node", root);
+	assert_int_equal(usbmsc_sgio_open(path, "", NULL, &t, &err), USBMSC_E_NO_DEVICE);
+	assert_non_null(strstr(err.msg, "no such device node"));
+	/* A character device that is not SCSI. */
+	assert_int_equal(usbmsc_sgio_open("/dev/null", "", NULL, &t, &err), USBMSC_E_USAGE);
+	assert_non_null(strstr(err.msg, "not a SCSI device"));
 }
 
 /* ---- the lookups behind SG_IO ------------------------------------------------------ */
@@ -748,6 +847,8 @@ int main(void)
 		cmocka_unit_test(test_environment_root),
 		cmocka_unit_test(test_missing_tree),
 		cmocka_unit_test(test_permissions),
+		cmocka_unit_test(test_auto_choice),
+		cmocka_unit_test(test_sgio_open_refuses_non_devices),
 		cmocka_unit_test(test_scsi_dir_of_node),
 		cmocka_unit_test(test_siblings_and_max_lun),
 		cmocka_unit_test(test_max_transfer),

@@ -22,6 +22,7 @@ enum cli_opt {
 	CLI_O_LUN,
 	CLI_O_HELP,
 	CLI_O_VERSION,
+	CLI_O_UNMOUNT,
 	CLI_O_GLOBAL_END,
 	CLI_O_VPD = CLI_O_GLOBAL_END,
 	CLI_O_OUTPUT,
@@ -45,6 +46,7 @@ struct cli {
 	unsigned timeout_ms;      /* 0: the library's default */
 	uint8_t lun;
 	bool help, version;
+	bool unmount;             /* usb:, auto: may unmount the device's file systems */
 	/* command options */
 	const char *vpd;          /* inquiry --vpd */
 	const char *output;       /* -o FILE */

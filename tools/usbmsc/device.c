@@ -2,13 +2,44 @@
  * power-on unit attention that a freshly attached device reports. */
 #include "cli.h"
 
+#include <signal.h>
 #include <string.h>
+
+/* SIGINT, SIGTERM, SIGHUP while a device is open: ask the library to stop
+ * (async-signal-safe), so that the command fails promptly and main()
+ * closes the device normally; a usb: session then gets its kernel driver
+ * back instead of leaving the device without one. */
+static struct usbmsc_dev *volatile open_dev;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	if (open_dev)
+		usbmsc_dev_interrupt(open_dev);
+}
+
+static void catch_stop_signals(struct usbmsc_dev *dev)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+
+	open_dev = dev;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;   /* no SA_RESTART: a blocked SG_IO returns */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		/* A signal the shell told us to ignore stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
 
 int cli_open(struct cli *c)
 {
 	struct usbmsc_open_opts opts = {
 		.timeout_ms = c->timeout_ms,
 		.trace = { .fn = cli_trace, .ctx = c },
+		.unmount = c->unmount,
 	};
 	struct usbmsc_error err = { 0 };
 	int st;
@@ -25,8 +56,10 @@ int cli_open(struct cli *c)
 				"'%s' is not a device URI: it has no scheme (did you mean 'sim:%s'?)",
 				c->device, c->device);
 	st = usbmsc_open(c->device, &opts, &c->dev, &err);
-	if (st == 0)
+	if (st == 0) {
+		catch_stop_signals(c->dev);
 		return 0;
+	}
 	c->dev = NULL;
 	return cli_fail(c, st, "%s", err.msg[0] ? err.msg : usbmsc_status_name(st));
 }

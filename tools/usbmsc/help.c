@@ -49,6 +49,7 @@ void cli_print_usage(FILE *f)
 	      "                       -vv adds CBW/CSW dumps; -vvv adds data dumps\n"
 	      "  --timeout SECONDS    time-out per command (default 10)\n"
 	      "  --lun N              logical unit (default 0)\n"
+	      "  --unmount            usb:, auto: unmount the device's file systems first\n"
 	      "  -h, --help           this text; 'usbmsc COMMAND --help' for a command\n"
 	      "  --version            print the version\n"
 	      "\n"

@@ -31,6 +31,7 @@ static const struct opt_def opt_defs[] = {
 	{ "lun", 0, true, CLI_O_LUN },
 	{ "help", 'h', false, CLI_O_HELP },
 	{ "version", 0, false, CLI_O_VERSION },
+	{ "unmount", 0, false, CLI_O_UNMOUNT },
 	{ "vpd", 0, true, CLI_O_VPD },
 	{ "output", 'o', true, CLI_O_OUTPUT },
 	{ "in", 0, true, CLI_O_IN },
@@ -84,6 +85,7 @@ static int apply_opt(struct cli *c, const struct opt_def *d, const char *value)
 		break;
 	case CLI_O_HELP: c->help = true; break;
 	case CLI_O_VERSION: c->version = true; break;
+	case CLI_O_UNMOUNT: c->unmount = true; break;
 	case CLI_O_VPD: c->vpd = value; break;
 	case CLI_O_OUTPUT: c->output = value; break;
 	case CLI_O_IN: c->in_len = value; break;
