@@ -13,6 +13,8 @@ if [ $# -ne 1 ] || [ ! -x "$1" ]; then
 	exit 1
 fi
 USBMSC=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+# The demo signing key for the firmware part, from the source tree.
+DEMO_KEY=$(cd "$(dirname "$0")/.." && pwd)/data/demo-fw-secret.key
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/usbmsc-demo.XXXXXX")
 trap 'rm -rf "$DIR"' EXIT
 cd "$DIR"
@@ -85,5 +87,25 @@ show usbmsc -v -d 'sim:disk.img?fault=bad-csw-signature@4' read 100 1 -o first.b
 head -c 512 blocks.bin >block100.bin
 show cmp first.bin block100.bin
 echo "same bytes after the recovery"
+
+# The virtual device runs firmware 0100 from a flash file beside its image
+# (disk.img.fw); it trusts the demo key. On a terminal the update shows a
+# progress bar.
+step "Firmware: what the device runs now"
+show usbmsc fw info
+
+step "Firmware: pack version 0200 for this device, signed with the demo key (data/)"
+cp "$DEMO_KEY" demo-fw-secret.key
+head -c $((12 * 1024 * 1024)) /dev/urandom >app.bin
+show usbmsc fw pack --key demo-fw-secret.key --version 0200 --version-number 2 --vid 1209 --pid 0001 \
+	--vendor USBMSC --product 'Virtual Disk' -o app-0200.umfw app.bin
+
+step "Firmware: check, download (WRITE BUFFER 0x0e, then 0x0f to activate), confirm"
+show usbmsc fw update app-0200.umfw
+
+step "Firmware: the device now runs 0200, confirmed; a downgrade is refused before anything is sent"
+show usbmsc fw info
+show usbmsc fw pack --key demo-fw-secret.key --version 0100 --version-number 1 -o app-0100.umfw app.bin
+show_status 15 usbmsc fw update app-0100.umfw
 
 printf '\nDemo finished.\n'

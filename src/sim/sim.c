@@ -12,6 +12,7 @@ void sim_destroy(struct usbmsc_sim *sim)
 	if (!sim)
 		return;
 	sim_images_close(sim, false);
+	sim_fw_close(sim);
 	free(sim->echo_path);
 	free(sim->buf);
 	free(sim);
@@ -24,13 +25,14 @@ static void configure_target(struct usbmsc_sim *sim)
 	for (uint8_t i = 0; i < sim->opt.luns; i++)
 		sim_lun_config(sim, i, &sim->luns[i]);
 	sim_vendor_table(sim, &sim->vendor);
+	sim_fw_vendor_table(sim, &sim->vendor);
 	memset(cfg, 0, sizeof *cfg);
 	cfg->luns = sim->luns;
 	cfg->lun_count = sim->opt.luns;
 	cfg->flags = sim->opt.pad ? USBMSC_TARGET_PAD_IN : 0;
 	cfg->vendor = SIM_VENDOR;
 	cfg->product = SIM_PRODUCT;
-	cfg->revision = SIM_REVISION;
+	cfg->revision = sim_fw_revision(sim);
 	cfg->serial = sim->serial;
 	cfg->vendor_cmds = &sim->vendor;
 	sim_port(sim, &cfg->port);
@@ -65,6 +67,8 @@ int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim *
 	r = sim_images_open(sim, path, err);
 	if (r == USBMSC_OK)
 		r = sim_echo_load(sim, path, err);
+	if (r == USBMSC_OK)
+		r = sim_fw_open(sim, path, err);
 	if (r != USBMSC_OK) {
 		sim_images_close(sim, true);
 		sim_destroy(sim);

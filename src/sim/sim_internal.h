@@ -6,6 +6,8 @@
  * sim_vendor.c   the vendor commands (DEVICE INFO, COUNTERS, ECHO)
  * sim_pipe.c     the simulated USB: bulk endpoints, packets, halts, ep0
  * sim_fault.c    the fault layer between the pipe and the target core
+ * sim_fw.c       the firmware engine on a flash file (PATH.fw), REPORT SUPPORTED
+ *                OPERATION CODES
  *
  * Time is simulated: a transfer the device does not answer (NAK) fails at
  * once with a time-out, nothing ever sleeps. */
@@ -29,6 +31,12 @@
 /* The largest data stage the "sim:" transport asks for per command (as
  * Linux does on SuperSpeed). */
 #define SIM_MAX_TRANSFER (1024u * 1024u)
+/* Firmware slots (fw-slot=): the engine's buffer capacity stops at
+ * 16 MiB - 1 (24-bit WRITE BUFFER fields), so larger slots would be unused. */
+#define SIM_FW_SLOT_DEFAULT (16u * 1024u * 1024u)
+#define SIM_FW_SLOT_MIN (64u * 1024u)
+#define SIM_FW_SLOT_MAX (16u * 1024u * 1024u)
+#define SIM_FW_PATH_MAX 256u
 
 /* INQUIRY identity, in one place. */
 #define SIM_VENDOR "USBMSC"
@@ -72,6 +80,10 @@ struct sim_options {
 	char serial[SIM_SERIAL_MAX + 1];
 	uint8_t fault_count;
 	struct sim_fault faults[SIM_MAX_FAULTS];
+	char fw_pubkey[SIM_FW_PATH_MAX];  /* fw-pubkey=FILE; "" for the demo key */
+	uint32_t fw_slot;                 /* fw-slot=BYTES, for a PATH.fw this open creates */
+	bool fw_slot_set;
+	bool fw_unplug;                   /* fw-reboot=disconnect */
 };
 
 struct sim_counters {
@@ -84,6 +96,7 @@ struct sim_counters {
 };
 
 struct usbmsc_sim;
+struct sim_fw;
 
 struct sim_image {
 	char *path;
@@ -165,6 +178,7 @@ struct usbmsc_sim {
 	uint32_t stage_got;
 	uint8_t echo[SIM_ECHO_MAX];
 	uint8_t stage[SIM_ECHO_MAX];
+	struct sim_fw *fw;           /* the firmware engine (NULL without libsodium) */
 };
 
 /* sim.c */
@@ -206,5 +220,15 @@ void sim_fault_in_done(struct usbmsc_sim *sim);
 /* Mass Storage Reset or port reset: forget the command in progress. */
 void sim_fault_reset(struct usbmsc_sim *sim);
 uint16_t sim_faults_fired(const struct usbmsc_sim *sim);
+
+/* sim_fw.c: the firmware engine on PATH.fw. Open boots it (a power-on). */
+int sim_fw_open(struct usbmsc_sim *sim, const char *path, struct usbmsc_error *err);
+void sim_fw_close(struct usbmsc_sim *sim);
+/* Add the engine's commands and REPORT SUPPORTED OPERATION CODES to vt. */
+void sim_fw_vendor_table(struct usbmsc_sim *sim, struct usbmsc_vendor_table *vt);
+/* INQUIRY's revision: the running firmware's version (follows reboots). */
+const char *sim_fw_revision(const struct usbmsc_sim *sim);
+/* A CSW went out (the device may now go away for its reboot). */
+void sim_fw_csw_sent(struct usbmsc_sim *sim);
 
 #endif

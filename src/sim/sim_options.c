@@ -198,6 +198,37 @@ static int opt_fault(struct sim_options *o, const char *v, struct usbmsc_error *
 	}
 }
 
+/* fw-pubkey=FILE: the public key the firmware engine trusts. */
+static int opt_fw_pubkey(struct sim_options *o, const char *v, struct usbmsc_error *err)
+{
+	if (!v[0] || strlen(v) >= sizeof o->fw_pubkey)
+		return bad_value(err, "fw-pubkey", v, "expected a key file path");
+	strcpy(o->fw_pubkey, v);
+	return USBMSC_OK;
+}
+
+static int opt_fw_slot(struct sim_options *o, const char *v, struct usbmsc_error *err)
+{
+	uint64_t n;
+
+	if (!parse_size(v, &n) || n < SIM_FW_SLOT_MIN || n > SIM_FW_SLOT_MAX || n % 4096u)
+		return bad_value(err, "fw-slot", v, "expected a multiple of 4K from 64K to 16M");
+	o->fw_slot = (uint32_t)n;
+	o->fw_slot_set = true;
+	return USBMSC_OK;
+}
+
+static int opt_fw_reboot(struct sim_options *o, const char *v, struct usbmsc_error *err)
+{
+	if (strcmp(v, "disconnect") == 0)
+		o->fw_unplug = true;
+	else if (strcmp(v, "stay") == 0)
+		o->fw_unplug = false;
+	else
+		return bad_value(err, "fw-reboot", v, "expected stay or disconnect");
+	return USBMSC_OK;
+}
+
 struct option_def {
 	const char *key;
 	int (*parse)(struct sim_options *o, const char *value, struct usbmsc_error *err);
@@ -206,7 +237,8 @@ struct option_def {
 static const struct option_def option_defs[] = {
 	{ "size", opt_size }, { "bs", opt_bs }, { "ro", opt_ro }, { "pad", opt_pad },
 	{ "luns", opt_luns }, { "serial", opt_serial }, { "buf", opt_buf },
-	{ "fault", opt_fault },
+	{ "fault", opt_fault }, { "fw-pubkey", opt_fw_pubkey }, { "fw-slot", opt_fw_slot },
+	{ "fw-reboot", opt_fw_reboot },
 };
 
 static int parse_item(struct sim_options *o, const char *item, size_t len,
@@ -231,7 +263,7 @@ static int parse_item(struct sim_options *o, const char *item, size_t len,
 	}
 	return usbmsc_fail(err, USBMSC_E_USAGE,
 			   "unknown sim option '%.*s' (known: size, bs, ro, pad, luns, serial, buf, "
-			   "fault)",
+			   "fault, fw-pubkey, fw-slot, fw-reboot)",
 			   (int)key_len, item);
 }
 
@@ -244,6 +276,7 @@ int sim_options_parse(const char *text, struct sim_options *o, struct usbmsc_err
 	o->block_size = 512;
 	o->buf_size = SIM_DEFAULT_BUF;
 	o->luns = 1;
+	o->fw_slot = SIM_FW_SLOT_DEFAULT;
 	while (*p) {
 		const char *amp = strchr(p, '&');
 		size_t len = amp ? (size_t)(amp - p) : strlen(p);

@@ -99,11 +99,15 @@ static void in_complete(struct usbmsc_sim *sim)
 {
 	bool from_fault = sim->in.from_fault;
 
+	bool csw = sim->in.is_csw;
+
 	sim->in.armed = false;
 	if (from_fault)
 		sim_fault_in_done(sim);
 	else
 		usbmsc_target_sent(&sim->target);
+	if (csw)
+		sim_fw_csw_sent(sim);
 }
 
 /* Copy n bytes of the armed transfer from its offset: data, then zeros. */

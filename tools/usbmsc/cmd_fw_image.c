@@ -14,15 +14,18 @@
 
 #include "usbmsc/fwsign.h"
 
+#include "cmd_fw_update.h"
 #include "parse.h"
 
-enum fw_sub { FW_KEYGEN = 1u << 0, FW_PACK = 1u << 1, FW_INSPECT = 1u << 2 };
-#define FW_ALL (FW_KEYGEN | FW_PACK | FW_INSPECT)
+enum fw_sub { FW_KEYGEN = 1u << 0, FW_PACK = 1u << 1, FW_INSPECT = 1u << 2, FW_INFO = 1u << 3,
+	      FW_UPDATE = 1u << 4 };
+#define FW_ALL (FW_KEYGEN | FW_PACK | FW_INSPECT | FW_INFO | FW_UPDATE)
 
 enum fw_opt_id {
 	FO_JSON, FO_VERBOSE, FO_HELP, FO_DEVICE, FO_TIMEOUT, FO_LUN,
 	FO_FORCE, FO_KEY, FO_VERSION, FO_VERSION_NUMBER, FO_VID, FO_PID, FO_VENDOR, FO_PRODUCT,
-	FO_HW_REV, FO_OUTPUT
+	FO_HW_REV, FO_OUTPUT, FO_MODE, FO_CHUNK, FO_WAIT, FO_NO_ACTIVATE, FO_DRY_RUN,
+	FO_NO_HOST_CHECKS
 };
 
 struct fw_opt {
@@ -41,7 +44,7 @@ static const struct fw_opt fw_opts[] = {
 	{ "timeout", 0, true, FO_TIMEOUT, FW_ALL },
 	{ "lun", 0, true, FO_LUN, FW_ALL },
 	{ "force", 'f', false, FO_FORCE, FW_KEYGEN },
-	{ "key", 'k', true, FO_KEY, FW_PACK | FW_INSPECT },
+	{ "key", 'k', true, FO_KEY, FW_PACK | FW_INSPECT | FW_UPDATE },
 	{ "version", 0, true, FO_VERSION, FW_PACK },
 	{ "version-number", 0, true, FO_VERSION_NUMBER, FW_PACK },
 	{ "vid", 0, true, FO_VID, FW_PACK },
@@ -50,6 +53,12 @@ static const struct fw_opt fw_opts[] = {
 	{ "product", 0, true, FO_PRODUCT, FW_PACK },
 	{ "hw-rev", 0, true, FO_HW_REV, FW_PACK },
 	{ "output", 'o', true, FO_OUTPUT, FW_PACK },
+	{ "mode", 0, true, FO_MODE, FW_UPDATE },
+	{ "chunk", 0, true, FO_CHUNK, FW_UPDATE },
+	{ "wait", 0, true, FO_WAIT, FW_UPDATE },
+	{ "no-activate", 0, false, FO_NO_ACTIVATE, FW_UPDATE },
+	{ "dry-run", 0, false, FO_DRY_RUN, FW_UPDATE },
+	{ "no-host-checks", 0, false, FO_NO_HOST_CHECKS, FW_UPDATE },
 };
 
 struct fw_args {
@@ -57,6 +66,7 @@ struct fw_args {
 	const char *sub_name;
 	bool help, force;
 	const char *key, *version, *version_number, *vid, *pid, *vendor, *product, *hw_rev, *output;
+	struct fw_update_args update;  /* fw update's own options */
 	int argc;
 	char **argv;        /* positional arguments after the subcommand */
 };
@@ -101,6 +111,12 @@ static int apply(struct cli *c, struct fw_args *a, const struct fw_opt *o, const
 	case FO_PRODUCT: a->product = v; break;
 	case FO_HW_REV: a->hw_rev = v; break;
 	case FO_OUTPUT: a->output = v; break;
+	case FO_MODE: a->update.mode = v; break;
+	case FO_CHUNK: a->update.chunk = v; break;
+	case FO_WAIT: a->update.wait = v; break;
+	case FO_NO_ACTIVATE: a->update.no_activate = true; break;
+	case FO_DRY_RUN: a->update.dry_run = true; break;
+	case FO_NO_HOST_CHECKS: a->update.no_host_checks = true; break;
 	}
 	return 0;
 }
@@ -133,7 +149,8 @@ static int parse_one(struct cli *c, struct fw_args *a, int *i)
 	if (!o)
 		return cli_usage(c, "unknown option '%s'", arg);
 	if (!a->sub && o->subs != FW_ALL)
-		return cli_usage(c, "--%s comes after the fw command (keygen, pack or inspect)", o->name);
+		return cli_usage(c, "--%s comes after the fw command (keygen, pack, inspect, info or "
+				 "update)", o->name);
 	if (a->sub && !(o->subs & a->sub))
 		return cli_usage(c, "%s takes no option --%s", a->sub_name, o->name);
 	if (o->has_value && !value) {
@@ -166,8 +183,13 @@ static int parse_fw_args(struct cli *c, struct fw_args *a)
 				a->sub = FW_PACK;
 			else if (strcmp(arg, "inspect") == 0)
 				a->sub = FW_INSPECT;
+			else if (strcmp(arg, "info") == 0)
+				a->sub = FW_INFO;
+			else if (strcmp(arg, "update") == 0)
+				a->sub = FW_UPDATE;
 			else
-				return cli_usage(c, "unknown fw command '%s': keygen, pack or inspect", arg);
+				return cli_usage(c, "unknown fw command '%s': keygen, pack, inspect, info "
+						 "or update", arg);
 		} else {
 			a->argv[a->argc++] = c->argv[i];
 		}
@@ -507,21 +529,31 @@ static int run_fw(struct cli *c)
 		return st;
 	if (a.help || !a.sub) {
 		if (!a.help)
-			return cli_usage(c, "needs a command: keygen, pack or inspect");
+			return cli_usage(c, "needs a command: keygen, pack, inspect, info or update");
 		cli_print_command_help(stdout, c->cmd);
 		return 0;
 	}
 	switch (a.sub) {
 	case FW_KEYGEN: return run_keygen(c, &a);
 	case FW_PACK: return run_pack(c, &a);
+	case FW_INFO:
+		st = want_args(c, &a, 0, "no arguments");
+		return st ? st : cli_fw_info(c);
+	case FW_UPDATE:
+		st = want_args(c, &a, 1, "the IMAGE file");
+		if (st)
+			return st;
+		a.update.image = a.argv[0];
+		a.update.key = a.key;
+		return cli_fw_update(c, &a.update);
 	default: return run_inspect(c, &a);
 	}
 }
 
 const struct cli_command cli_cmd_fw = {
 	.name = "fw",
-	.args = "keygen|pack|inspect ARGS",
-	.summary = "make signing keys, pack and inspect signed firmware images",
+	.args = "keygen|pack|inspect|info|update ARGS",
+	.summary = "signed firmware images; a device's firmware state; firmware update",
 	.help = "Commands:\n"
 		"  fw keygen SECRET PUBLIC [--force]\n"
 		"      A new Ed25519 key pair. SECRET is written with mode 0600; neither file\n"
@@ -533,10 +565,20 @@ const struct cli_command cli_cmd_fw = {
 		"  fw inspect IMAGE [--key PUBLIC]\n"
 		"      Print every header field; check the payload's length and SHA-256, and\n"
 		"      with --key the signature. Exit 15 when any check fails.\n"
+		"  fw info -d DEV\n"
+		"      The device's firmware: active and pending versions and slots, flags\n"
+		"      (pending, trial, reverted), anti-rollback floor, WRITE BUFFER modes,\n"
+		"      buffer descriptor (READ BUFFER mode 0x03), trusted public key, last error.\n"
+		"  fw update -d DEV IMAGE [--key PUBLIC] [--mode auto|5|7|e] [--chunk BYTES]\n"
+		"          [--no-activate] [--dry-run] [--no-host-checks] [--wait SECONDS]\n"
+		"      Check IMAGE (signature with --key or the device's key, USB ID, INQUIRY\n"
+		"      vendor and product, hardware revision, anti-rollback floor; exit 15 and\n"
+		"      nothing sent when one fails), download it, activate it, wait for the\n"
+		"      device to come back, check that the new version runs, confirm it.\n"
 		"\n"
 		"Options:\n"
 		"  -f, --force          keygen: replace existing key files\n"
-		"  -k, --key FILE       pack: the secret key; inspect: the public key\n"
+		"  -k, --key FILE       pack: the secret key; inspect, update: the public key\n"
 		"  --version STRING     pack: INQUIRY revision, 1 to 4 printable characters\n"
 		"  --version-number N   pack: monotonic number for anti-rollback (0..2^32-1)\n"
 		"  --vid HEX            pack: the USB vendor ID it fits\n"
@@ -545,6 +587,16 @@ const struct cli_command cli_cmd_fw = {
 		"  --product STR        pack: the INQUIRY product it fits (up to 16 characters)\n"
 		"  --hw-rev MIN:MAX     pack: the hardware revisions it fits (N: only N)\n"
 		"  -o, --output IMAGE   pack: the image file to write\n"
+		"  --mode MODE          update: WRITE BUFFER mode auto (default), 5, 7 or e\n"
+		"  --chunk BYTES        update: bytes per WRITE BUFFER (default: the largest\n"
+		"                       multiple of the offset boundary the device and the\n"
+		"                       transport take)\n"
+		"  --no-activate        update: download and stage only (mode e without f)\n"
+		"  --dry-run            update: every check, then the plan; sends no WRITE BUFFER\n"
+		"  --no-host-checks     update: testing aid: send the image unchecked, so that\n"
+		"                       the device's own checks can be tested\n"
+		"  --wait SECONDS       update: how long the device may take to come back\n"
+		"                       after activation (default 30)\n"
 		"\n"
 		"Key files are two lines of text: 'usbmsc-fw-secret-key ed25519' or\n"
 		"'usbmsc-fw-public-key ed25519', then the key in lower-case hex.\n"
@@ -553,13 +605,23 @@ const struct cli_command cli_cmd_fw = {
 		"JSON (inspect): every header field (vid, pid, vendor, product null for any),\n"
 		"payload_found, payload_sha256, length_ok, hash_ok, signature_ok (null\n"
 		"without --key), ok and problem.\n"
+		"JSON (info): active {version, version_number, slot}, pending (null or the\n"
+		"same), trial, reverted, modes, buffer {offset_boundary, capacity},\n"
+		"public_key, last_error (null or {key, asc, ascq, text}), ...\n"
+		"JSON (update): one object per line: {\"event\": \"plan\"|\"note\"|\"progress\"|\n"
+		"\"activate\"|\"wait\"|\"confirm\", ...}; progress has bytes, total, percent,\n"
+		"mb_per_s, eta_s; the last line is {\"event\": \"done\", \"ok\", \"result\",\n"
+		"\"status\", \"before\", \"active\", \"pending\", ...}.\n"
 		"\n"
 		"Examples:\n"
 		"  usbmsc fw keygen fw-secret.key fw-public.key\n"
 		"  usbmsc fw pack --key fw-secret.key --version 1.10 --version-number 110 \\\n"
 		"      --vid 1209 --pid 0001 -o app-1.10.umfw app.bin\n"
 		"  usbmsc fw inspect app-1.10.umfw --key fw-public.key\n"
-		"  usbmsc --json fw inspect app-1.10.umfw\n",
+		"  usbmsc --json fw inspect app-1.10.umfw\n"
+		"  usbmsc -d sim:disk.img fw info\n"
+		"  usbmsc -d sim:disk.img fw update app-1.10.umfw\n"
+		"  usbmsc -d /dev/sg1 fw update --dry-run --key fw-public.key app-1.10.umfw\n",
 	.opts = 0,
 	.own_options = true,
 	.min_args = 0,
