@@ -1,0 +1,377 @@
+/* The target core's port on the FunctionFS bulk endpoints. See bulk.h for
+ * what FunctionFS allows with halts and how the glue copes. */
+#include "bulk.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Longest wait for cancelled transfers to complete: a dequeued request
+ * completes at once; only a wedged kernel would take longer. */
+#define CANCEL_TIMEOUT_MS 2000
+#define DRAIN_BATCH 4
+
+static const char *const ep_name[2] = { "Bulk-In", "Bulk-Out" };
+
+static unsigned id_ep(unsigned id)
+{
+	return id == BULK_ID_OUT ? BULK_OUT : BULK_IN;
+}
+
+static bool submit(struct bulk *b, unsigned id, uint8_t *buf, uint32_t len)
+{
+	unsigned ep = id_ep(id);
+	int rc;
+
+	if (b->busy[id]) {
+		/* The core never does this; refusing keeps the kernel's view sane. */
+		gadget_log("%s: a transfer is already queued; ignoring another", ep_name[ep]);
+		return false;
+	}
+	rc = b->ops->submit(b->ops->ctx, id, ep, buf, len);
+	if (rc != 0) {
+		/* The endpoint went away under us (a DISABLE event is on its way):
+		 * the next ENABLE restarts the core. */
+		gadget_debug(1, "%s: cannot queue %u bytes: %s", ep_name[ep], (unsigned)len,
+			     strerror(-rc));
+		b->stats.errors[ep]++;
+		return false;
+	}
+	b->busy[id] = true;
+	b->stats.submits[ep]++;
+	gadget_debug(3, "%s: queued %u bytes", ep_name[ep], (unsigned)len);
+	return true;
+}
+
+static void halt(struct bulk *b, unsigned ep)
+{
+	int rc = b->ops->halt(b->ops->ctx, ep);
+
+	b->stats.halts[ep]++;
+	if (rc != 0)
+		gadget_log("%s: cannot halt: %s", ep_name[ep], strerror(-rc));
+	else
+		gadget_debug(2, "%s: halted", ep_name[ep]);
+}
+
+/* Watch Bulk-Out while the core waits for Reset Recovery (see bulk.h). */
+static void arm_sentinel(struct bulk *b)
+{
+	if (!b->enabled || b->busy[BULK_ID_OUT])
+		return;
+	b->sentinel = submit(b, BULK_ID_OUT, b->buf, b->buf_size);
+}
+
+/* Work the core left for after its call returned (never re-enter it from
+ * inside a port callback): staged sends to report, a halt to clear. */
+static void after(struct bulk *b)
+{
+	for (;;) {
+		if (b->sent_pending != 0) {
+			b->sent_pending--;
+			usbmsc_target_sent(b->t);
+		} else if (b->clear_in) {
+			b->clear_in = false;
+			if (usbmsc_target_clear_halt(b->t, true)) {
+				b->sticky = true;
+				gadget_debug(1, "invalid CBW: both endpoints halted until Reset Recovery");
+			}
+		} else {
+			break;
+		}
+	}
+	if (b->sticky)
+		arm_sentinel(b);
+}
+
+static int free_stage(const struct bulk *b)
+{
+	for (unsigned i = 0; i < BULK_STAGES; i++) {
+		if (b->stage[i] != NULL && !b->busy[BULK_ID_STAGE + i])
+			return (int)i;
+	}
+	return -1;
+}
+
+static usbmsc_sense_t lun_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t *buf,
+			       uint32_t len)
+{
+	struct bulk_lun *l = ctx;
+	struct bulk *b = l->b;
+	int s = b->enabled && buf == b->buf ? free_stage(b) : -1;
+	usbmsc_sense_t sense;
+
+	/* The core sends what it read right after a good read, from the
+	 * start of its buffer: that send will take the staging buffer. */
+	b->read_stage = -1;
+	if (s < 0)
+		return l->inner.read(l->inner.ctx, lba, offset, buf, len);
+	sense = l->inner.read(l->inner.ctx, lba, offset, b->stage[s], len);
+	if (sense == USBMSC_SENSE_OK) {
+		b->read_stage = s;
+		b->read_len = len;
+	}
+	return sense;
+}
+
+static usbmsc_sense_t lun_write(void *ctx, uint32_t lba, uint32_t offset, const uint8_t *buf,
+				uint32_t len)
+{
+	struct bulk_lun *l = ctx;
+
+	return l->inner.write(l->inner.ctx, lba, offset, buf, len);
+}
+
+static usbmsc_sense_t lun_sync(void *ctx)
+{
+	struct bulk_lun *l = ctx;
+
+	return l->inner.sync(l->inner.ctx);
+}
+
+void bulk_wrap_lun(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg)
+{
+	l->b = b;
+	l->inner = *cfg;
+	cfg->read = lun_read;
+	cfg->write = cfg->write != NULL ? lun_write : NULL;
+	cfg->sync = cfg->sync != NULL ? lun_sync : NULL;
+	cfg->ctx = l;
+}
+
+static void port_send(void *ctx, const uint8_t *buf, uint32_t len)
+{
+	struct bulk *b = ctx;
+	int s = b->read_stage;
+
+	b->read_stage = -1;  /* a read maps onto the one send that follows it, no other */
+	if (!b->enabled)
+		return;
+	if (s >= 0 && buf == b->buf && len >= b->read_len && len <= b->buf_size) {
+		/* The data is in the staging buffer; the core zeroed the padding
+		 * after it in its own buffer. */
+		memset(b->stage[s] + b->read_len, 0, len - b->read_len);
+		if (submit(b, BULK_ID_STAGE + (unsigned)s, b->stage[s], len)) {
+			b->stats.staged++;
+			b->sent_pending++;
+		}
+		return;
+	}
+	s = len <= b->buf_size ? free_stage(b) : -1;
+	if (s >= 0) {
+		uint8_t *copy = b->stage[s];
+
+		memcpy(copy, buf, len);
+		if (submit(b, BULK_ID_STAGE + (unsigned)s, copy, len)) {
+			b->stats.staged++;
+			b->sent_pending++;  /* the core may refill its buffer now */
+		}
+		return;
+	}
+	/* The IN transfer only reads buf. */
+	submit(b, BULK_ID_IN, (uint8_t *)buf, len);
+}
+
+static void port_receive(void *ctx, uint8_t *buf, uint32_t len)
+{
+	struct bulk *b = ctx;
+
+	b->out_ptr = buf;
+	b->out_len = len;
+	if (b->enabled)
+		submit(b, BULK_ID_OUT, buf, len);
+}
+
+static void port_stall(void *ctx, bool in)
+{
+	struct bulk *b = ctx;
+
+	if (!b->enabled)
+		return;
+	/* A staged load may still be queued on Bulk-In: the halt waits for
+	 * the host to take it (ffs_aio.c), so the host sees data, then halt. */
+	halt(b, in ? BULK_IN : BULK_OUT);
+	if (in)
+		b->clear_in = true;
+}
+
+void bulk_init(struct bulk *b, const struct bulk_ops *ops, uint8_t *buf, uint32_t buf_size,
+	       uint8_t *const stage[BULK_STAGES])
+{
+	memset(b, 0, sizeof(*b));
+	b->ops = ops;
+	b->buf = buf;
+	b->buf_size = buf_size;
+	b->read_stage = -1;
+	for (unsigned i = 0; i < BULK_STAGES; i++)
+		b->stage[i] = stage != NULL ? stage[i] : NULL;
+}
+
+struct usbmsc_target_port bulk_port(struct bulk *b)
+{
+	struct usbmsc_target_port p = { port_send, port_receive, port_stall, b };
+
+	return p;
+}
+
+void bulk_attach(struct bulk *b, struct usbmsc_target *t)
+{
+	b->t = t;
+}
+
+static bool any_busy(const struct bulk *b)
+{
+	for (unsigned id = 0; id < BULK_IDS; id++) {
+		if (b->busy[id])
+			return true;
+	}
+	return false;
+}
+
+int bulk_cancel(struct bulk *b)
+{
+	struct bulk_done done[DRAIN_BATCH];
+	int waited = 0;
+
+	for (unsigned id = 0; id < BULK_IDS; id++) {
+		if (b->busy[id])
+			b->ops->cancel(b->ops->ctx, id);  /* its completion says how it ended */
+	}
+	while (any_busy(b)) {
+		int n = b->ops->wait(b->ops->ctx, done, DRAIN_BATCH, 100);
+
+		if (n < 0 && n != -EINTR) {
+			b->failed = n;
+			return n;
+		}
+		for (int i = 0; i < n; i++) {
+			if (done[i].id < BULK_IDS && b->busy[done[i].id]) {
+				b->busy[done[i].id] = false;
+				b->stats.dropped++;
+			}
+		}
+		if (n <= 0 && (waited += 100) >= CANCEL_TIMEOUT_MS) {
+			gadget_log("bulk transfers would not end after cancelling them");
+			b->failed = -ETIMEDOUT;
+			return -ETIMEDOUT;
+		}
+	}
+	b->sent_pending = 0;
+	b->read_stage = -1;
+	b->clear_in = false;
+	b->sticky = false;
+	b->sentinel = false;
+	return 0;
+}
+
+void bulk_enable(struct bulk *b)
+{
+	bulk_cancel(b);  /* normally nothing is left: DISABLE drained it */
+	b->enabled = true;
+	if (b->t == NULL)
+		return;
+	usbmsc_target_bus_reset(b->t);
+	after(b);
+}
+
+void bulk_disable(struct bulk *b)
+{
+	b->enabled = false;
+	bulk_cancel(b);
+}
+
+int bulk_class_request(struct bulk *b, const uint8_t setup[8], uint8_t *reply)
+{
+	int n;
+
+	if (setup[0] == 0x21 && setup[1] == 0xFF)  /* Mass Storage Reset: the core's precondition */
+		bulk_cancel(b);
+	n = usbmsc_target_class_request(b->t, setup, reply);
+	after(b);
+	return n;
+}
+
+void bulk_clear_feature(struct bulk *b, unsigned ep)
+{
+	int rc;
+
+	if (!b->enabled)
+		return;
+	rc = b->ops->clear_halt(b->ops->ctx, ep);
+	if (rc != 0)
+		gadget_debug(1, "%s: cannot clear the halt: %s", ep_name[ep], strerror(-rc));
+	if (usbmsc_target_clear_halt(b->t, ep == BULK_IN))
+		halt(b, ep);
+	after(b);
+}
+
+/* Data arrived on Bulk-Out while the core waits for Reset Recovery: the
+ * host cleared the halt with CLEAR_FEATURE alone. Halt both again. */
+static void sentinel_hit(struct bulk *b, long res)
+{
+	b->sentinel = false;
+	gadget_debug(1, "%ld bytes on Bulk-Out before Reset Recovery: halting again", res);
+	if (usbmsc_target_clear_halt(b->t, false)) {
+		halt(b, BULK_IN);
+		halt(b, BULK_OUT);
+	} else {
+		b->sticky = false;
+	}
+}
+
+void bulk_complete(struct bulk *b, const struct bulk_done *d)
+{
+	unsigned id = d->id, ep;
+
+	if (id >= BULK_IDS || !b->busy[id])
+		return;
+	ep = id_ep(id);
+	b->busy[id] = false;
+	if (d->res < 0) {
+		/* ESHUTDOWN/ECONNRESET: the endpoint was disabled or the transfer
+		 * cancelled, and a DISABLE or reset follows; anything else is a
+		 * transport error the host recovers from with a reset. */
+		b->stats.errors[ep]++;
+		if (ep == BULK_OUT)
+			b->sentinel = false;
+		gadget_debug(d->res == -ESHUTDOWN || d->res == -ECONNRESET ? 2 : 1,
+			     "%s: transfer ended with %s", ep_name[ep], strerror((int)-d->res));
+		return;
+	}
+	b->stats.bytes[ep] += (uint64_t)d->res;
+	gadget_debug(3, "%s: done, %ld bytes", ep_name[ep], d->res);
+	if (id == BULK_ID_IN) {
+		usbmsc_target_sent(b->t);
+	} else if (id != BULK_ID_OUT) {
+		/* a staged load: the core was told when it was queued */
+	} else if (b->sentinel) {
+		sentinel_hit(b, d->res);
+	} else if (d->res == 0) {
+		/* A zero-length packet carries nothing for the core: wait on. */
+		submit(b, BULK_ID_OUT, b->out_ptr, b->out_len);
+	} else {
+		usbmsc_target_received(b->t, (uint32_t)d->res);
+	}
+	after(b);
+}
+
+int bulk_poll(struct bulk *b)
+{
+	struct bulk_done done[DRAIN_BATCH];
+	int total = 0, n;
+
+	do {
+		n = b->ops->wait(b->ops->ctx, done, DRAIN_BATCH, 0);
+		if (n == -EINTR)
+			break;
+		if (n < 0) {
+			b->failed = n;
+			return n;
+		}
+		for (int i = 0; i < n; i++)
+			bulk_complete(b, &done[i]);
+		total += n;
+	} while (n == DRAIN_BATCH);
+	return total;
+}

@@ -1,0 +1,233 @@
+/* usbmsc-gadget's command line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "options.h"
+
+#define MAX_ARGS 40
+
+struct parsed {
+	struct gadget_opts o;
+	char err[256];
+	enum gadget_parse_result r;
+};
+
+/* Parse a NULL-terminated list of arguments (argv[0] added). */
+static void parse(struct parsed *p, ...)
+{
+	static char storage[MAX_ARGS][128];
+	char *argv[MAX_ARGS + 1];
+	int argc = 0;
+	va_list ap;
+	const char *a;
+
+	argv[argc] = strcpy(storage[argc], "usbmsc-gadget");
+	argc++;
+	va_start(ap, p);
+	while ((a = va_arg(ap, const char *)) != NULL && argc < MAX_ARGS) {
+		argv[argc] = strcpy(storage[argc], a);
+		argc++;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	memset(p, 0, sizeof(*p));
+	p->r = gadget_parse_args(argc, argv, &p->o, p->err, sizeof(p->err));
+}
+
+static void test_defaults(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, "--lun", "disk.img", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_RUN);
+	assert_string_equal(p.o.name, "usbmsc");
+	assert_null(p.o.udc);
+	assert_int_equal(p.o.vid, 0x1209);
+	assert_int_equal(p.o.pid, 0x0001);
+	assert_int_equal(p.o.buffer, 128 * 1024);
+	assert_int_equal(p.o.lun_count, 1);
+	assert_string_equal(p.o.luns[0].path, "disk.img");
+	assert_int_equal(p.o.luns[0].block_size, 512);
+	assert_false(p.o.luns[0].read_only);
+	assert_false(p.o.luns[0].removable);
+	assert_int_equal(p.o.luns[0].create_size, 0);
+	assert_false(p.o.pad);
+	assert_int_equal(p.o.verbose, 0);
+}
+
+static void test_everything(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, "--udc", "dummy_udc.0", "--name", "g_1", "--vid", "0x1D6B", "--pid", "104",
+	      "--manufacturer", "ACME", "--product-string", "ACME Disk", "--serial", "S123",
+	      "--vendor", "ACMEVEND", "--product", "0123456789abcdef", "--revision", "1.23",
+	      "--lun", "a.img,ro,removable,bs=4096,size=1m", "--lun", "b.img,direct",
+	      "--pad", "--buffer", "64k", "-v", "--verbose", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_RUN);
+	assert_string_equal(p.o.udc, "dummy_udc.0");
+	assert_string_equal(p.o.name, "g_1");
+	assert_int_equal(p.o.vid, 0x1d6b);
+	assert_int_equal(p.o.pid, 0x0104);
+	assert_string_equal(p.o.manufacturer, "ACME");
+	assert_string_equal(p.o.product_string, "ACME Disk");
+	assert_string_equal(p.o.serial, "S123");
+	assert_string_equal(p.o.vendor, "ACMEVEND");
+	assert_string_equal(p.o.product, "0123456789abcdef");
+	assert_string_equal(p.o.revision, "1.23");
+	assert_int_equal(p.o.lun_count, 2);
+	assert_string_equal(p.o.luns[0].path, "a.img");
+	assert_true(p.o.luns[0].read_only);
+	assert_true(p.o.luns[0].removable);
+	assert_int_equal(p.o.luns[0].block_size, 4096);
+	assert_int_equal(p.o.luns[0].create_size, 1024 * 1024);
+	assert_string_equal(p.o.luns[1].path, "b.img");
+	assert_true(p.o.luns[1].direct);
+	assert_false(p.o.luns[1].read_only);
+	assert_true(p.o.pad);
+	assert_int_equal(p.o.buffer, 64 * 1024);
+	assert_int_equal(p.o.verbose, 2);
+}
+
+/* Each bad command line fails with a message naming the problem. */
+static void expect_error(const char *want, ...)
+{
+	static char storage[MAX_ARGS][128];
+	char *argv[MAX_ARGS + 1];
+	struct gadget_opts o;
+	char err[256];
+	int argc = 0;
+	va_list ap;
+	const char *a;
+
+	argv[argc] = strcpy(storage[argc], "usbmsc-gadget");
+	argc++;
+	va_start(ap, want);
+	while ((a = va_arg(ap, const char *)) != NULL && argc < MAX_ARGS) {
+		argv[argc] = strcpy(storage[argc], a);
+		argc++;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	assert_int_equal(gadget_parse_args(argc, argv, &o, err, sizeof(err)), GADGET_PARSE_ERROR);
+	if (strstr(err, want) == NULL)
+		fail_msg("error '%s' does not contain '%s'", err, want);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("no --lun", NULL);
+	expect_error("no --lun", "--pad", NULL);
+	expect_error("bs must be 512 or 4096", "--lun", "a.img,bs=1024", NULL);
+	expect_error("unknown option 'rw'", "--lun", "a.img,rw", NULL);
+	expect_error("not a multiple of the block size", "--lun", "a.img,bs=4096,size=6k", NULL);
+	expect_error("bad size", "--lun", "a.img,size=lots", NULL);
+	expect_error("no file name", "--lun", ",ro", NULL);
+	expect_error("--vendor", "--lun", "a", "--vendor", "NINECHARS", NULL);
+	expect_error("--product", "--lun", "a", "--product", "SEVENTEEN-CHARS-X", NULL);
+	expect_error("--revision", "--lun", "a", "--revision", "12345", NULL);
+	expect_error("--vid", "--lun", "a", "--vid", "12345", NULL);
+	expect_error("--pid", "--lun", "a", "--pid", "xyz", NULL);
+	expect_error("--buffer", "--lun", "a", "--buffer", "1000", NULL);
+	expect_error("--buffer", "--lun", "a", "--buffer", "2m", NULL);
+	expect_error("--name", "--lun", "a", "--name", "a/b", NULL);
+	expect_error("unexpected argument 'extra'", "--lun", "a", "extra", NULL);
+	expect_error("unknown option", "--lun", "a", "--frobnicate", NULL);
+	expect_error("value is missing", "--lun", NULL);
+}
+
+static void test_seventeen_luns(void **state)
+{
+	static char storage[40][16];
+	char *argv[40];
+	struct gadget_opts o;
+	char err[256];
+	int argc = 0;
+
+	(void)state;
+	argv[argc++] = strcpy(storage[0], "usbmsc-gadget");
+	for (int i = 0; i < 17; i++) {
+		argv[argc] = strcpy(storage[argc], "--lun");
+		argc++;
+		snprintf(storage[argc], sizeof(storage[argc]), "l%d.img", i);
+		argv[argc] = storage[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	assert_int_equal(gadget_parse_args(argc, argv, &o, err, sizeof(err)), GADGET_PARSE_ERROR);
+	assert_non_null(strstr(err, "at most 16"));
+	/* sixteen are fine */
+	assert_int_equal(gadget_parse_args(argc - 2, argv, &o, err, sizeof(err)), GADGET_PARSE_RUN);
+	assert_int_equal(o.lun_count, 16);
+	assert_string_equal(o.luns[15].path, "l15.img");
+}
+
+static void test_help_version(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, "--help", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_HELP);
+	parse(&p, "--lun", "x", "-h", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_HELP);
+	parse(&p, "--version", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_VERSION);
+	assert_non_null(strstr(gadget_usage, "--lun FILE"));
+	assert_non_null(strstr(gadget_usage, "--pad"));
+}
+
+static void test_hex16(void **state)
+{
+	uint16_t v = 0;
+
+	(void)state;
+	assert_true(gadget_parse_hex16("1d6b", &v));
+	assert_int_equal(v, 0x1d6b);
+	assert_true(gadget_parse_hex16("0XFFFF", &v));
+	assert_int_equal(v, 0xffff);
+	assert_true(gadget_parse_hex16("7", &v));
+	assert_int_equal(v, 7);
+	assert_false(gadget_parse_hex16("", &v));
+	assert_false(gadget_parse_hex16("0x", &v));
+	assert_false(gadget_parse_hex16("10000", &v));
+	assert_false(gadget_parse_hex16("12g4", &v));
+}
+
+/* The spec is copied: argv is left as it was (ps shows the real command). */
+static void test_argv_untouched(void **state)
+{
+	char a0[] = "usbmsc-gadget", a1[] = "--lun", a2[] = "x.img,ro,bs=4096";
+	char *argv[] = { a0, a1, a2, NULL };
+	struct gadget_opts o;
+	char err[64];
+
+	(void)state;
+	assert_int_equal(gadget_parse_args(3, argv, &o, err, sizeof(err)), GADGET_PARSE_RUN);
+	assert_string_equal(a2, "x.img,ro,bs=4096");
+	assert_string_equal(o.luns[0].path, "x.img");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_everything),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_seventeen_luns),
+		cmocka_unit_test(test_help_version),
+		cmocka_unit_test(test_hex16),
+		cmocka_unit_test(test_argv_untouched),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
