@@ -2,6 +2,7 @@
 # `make check`: every test, with one summary line at the end.
 #  1. unit, scenario and CLI tests (cmocka, shell) in a normal build
 #  2. the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#     (and `meson install` into a scratch root, consumed through pkg-config)
 #  3. each libFuzzer harness for FUZZ_SECONDS (default 20)
 #  4. the Cortex-M0+ footprint of the target core against its budget
 #  5. the lab (a real Linux USB stack under QEMU), unless USBMSC_SKIP_LAB=1
@@ -63,6 +64,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 meson_suite "$BUILD"
 meson_suite "$ASAN_BUILD" -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
+step install tests/install/test_install.sh "$BUILD"
 step fuzz scripts/fuzz.sh "$FUZZ_BUILD" "$FUZZ_SECONDS"
 step footprint scripts/footprint.sh
 if [ "${USBMSC_SKIP_LAB:-0}" != 1 ] && [ -x tests/lab/check.sh ]; then
