@@ -1,6 +1,7 @@
 /* Firmware image signing on the host: key files, pack, verify. The crypto
  * is libsodium's (Ed25519, SHA-256); files are streamed through a fixed
  * buffer so that memory does not grow with the payload. */
+#include "../common/fdio.h"
 #include "usbmsc/fwsign.h"
 
 #include <string.h>
@@ -35,55 +36,6 @@ static int crypto_ready(struct usbmsc_error *err)
 	if (sodium_init() < 0)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "libsodium could not initialise");
 	return 0;
-}
-
-/* ---- whole reads and writes on descriptors ---- */
-
-/* Up to len bytes; fewer only at the end of the file. -1 on error. */
-static ssize_t read_full(int fd, uint8_t *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
-static bool write_full(int fd, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-static bool pwrite_full(int fd, const uint8_t *buf, size_t len, off_t at)
-{
-	while (len > 0) {
-		ssize_t n = pwrite(fd, buf, len, at);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-		at += n;
-	}
-	return true;
 }
 
 /* ---- temporary files renamed into place ---- */
@@ -219,7 +171,7 @@ static int write_key_tmp(struct tmpfile *t, const char *path, mode_t mode, const
 		return st;
 	/* open() honours the umask; the secret key must be exactly 0600. */
 	if ((mode == 0600 && fchmod(t->fd, 0600) != 0) ||
-	    !write_full(t->fd, (const uint8_t *)text, len)) {
+	    !usbmsc_write_full(t->fd, (const uint8_t *)text, len)) {
 		int e = errno;
 		tmp_discard(t);
 		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", path, strerror(e));
@@ -299,7 +251,7 @@ static int load_key(const char *path, const char *header, const char *other_head
 	if (fd < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open %s key %s: %s", kind, path,
 				   strerror(errno));
-	n = read_full(fd, (uint8_t *)text, sizeof text);
+	n = usbmsc_read_full(fd, (uint8_t *)text, sizeof text);
 	if (n < 0) {
 		int e = errno;
 		close(fd);
@@ -375,7 +327,7 @@ static int hash_fd(int fd, const char *path, uint8_t out[USBMSC_FW_SHA256_LEN], 
 
 	crypto_hash_sha256_init(&h);
 	for (;;) {
-		ssize_t n = read_full(fd, buf, sizeof buf);
+		ssize_t n = usbmsc_read_full(fd, buf, sizeof buf);
 		if (n < 0)
 			return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", path, strerror(errno));
 		if (n == 0)
@@ -447,11 +399,11 @@ static int copy_payload(int in, const char *payload_path, struct tmpfile *out,
 	uint64_t total = 0;
 
 	memset(buf, 0, USBMSC_FW_HEADER_LEN);
-	if (!write_full(out->fd, buf, USBMSC_FW_HEADER_LEN))
+	if (!usbmsc_write_full(out->fd, buf, USBMSC_FW_HEADER_LEN))
 		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", out->path, strerror(errno));
 	crypto_hash_sha256_init(&h);
 	for (;;) {
-		ssize_t n = read_full(in, buf, sizeof buf);
+		ssize_t n = usbmsc_read_full(in, buf, sizeof buf);
 		if (n < 0)
 			return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", payload_path,
 					   strerror(errno));
@@ -462,7 +414,7 @@ static int copy_payload(int in, const char *payload_path, struct tmpfile *out,
 			return usbmsc_fail(err, USBMSC_E_FILE, "%s is larger than 4 GiB - 1 bytes, the "
 					   "most an image holds", payload_path);
 		crypto_hash_sha256_update(&h, buf, (unsigned long long)n);
-		if (!write_full(out->fd, buf, (size_t)n))
+		if (!usbmsc_write_full(out->fd, buf, (size_t)n))
 			return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", out->path,
 					   strerror(errno));
 	}
@@ -482,7 +434,7 @@ static int sign_header(struct tmpfile *out, const uint8_t *sk, struct usbmsc_fw_
 		return header_usage_error(hdr, err);
 	crypto_sign_detached(hdr->signature, NULL, raw, USBMSC_FW_SIGNED_LEN, sk);
 	memcpy(raw + USBMSC_FW_SIG_OFFSET, hdr->signature, USBMSC_FW_SIG_LEN);
-	if (!pwrite_full(out->fd, raw, sizeof raw, 0))
+	if (!usbmsc_pwrite_full(out->fd, raw, sizeof raw, 0))
 		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", out->path, strerror(errno));
 	return 0;
 }
@@ -599,7 +551,7 @@ int usbmsc_fw_examine_file(const char *path, const uint8_t *pubkey, struct usbms
 		close(fd);
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s is not a file", path);
 	}
-	n = read_full(fd, rep->raw, sizeof rep->raw);
+	n = usbmsc_read_full(fd, rep->raw, sizeof rep->raw);
 	if (n < 0) {
 		int e = errno;
 		close(fd);

@@ -16,6 +16,7 @@
  * Nothing is sent before the checks pass, so a refused image leaves the
  * device untouched; an interrupted download leaves the old image running
  * (the device switches only after a complete, verified image). */
+#include "../common/fdio.h"
 #include "usbmsc/fwupdate.h"
 
 #include <errno.h>
@@ -558,21 +559,15 @@ static int open_image(struct fwu *u)
 
 static int read_at(struct fwu *u, uint64_t off, uint8_t *p, size_t n)
 {
-	size_t got = 0;
+	ssize_t got = usbmsc_pread_full(u->fd, p, n, (off_t)off);
 
-	while (got < n) {
-		ssize_t r = pread(u->fd, p + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return usbmsc_fail(u->err, USBMSC_E_FILE, "reading %s: %s", u->path,
-					   strerror(errno));
-		if (r == 0)
-			return usbmsc_fail(u->err, USBMSC_E_FILE,
-					   "%s shrank while it was being sent (%llu bytes expected)",
-					   u->path, (unsigned long long)u->out->plan.image_len);
-		got += (size_t)r;
-	}
+	if (got < 0)
+		return usbmsc_fail(u->err, USBMSC_E_FILE, "reading %s: %s", u->path,
+				   strerror(errno));
+	if ((size_t)got < n)
+		return usbmsc_fail(u->err, USBMSC_E_FILE,
+				   "%s shrank while it was being sent (%llu bytes expected)",
+				   u->path, (unsigned long long)u->out->plan.image_len);
 	return 0;
 }
 

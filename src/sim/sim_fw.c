@@ -17,6 +17,7 @@
  * disconnect the device goes away after the CSW instead and the new image
  * boots at the next open. */
 #define _GNU_SOURCE /* fallocate */
+#include "../common/fdio.h"
 #include "sim_internal.h"
 
 #include <errno.h>
@@ -84,16 +85,9 @@ static void invert(uint8_t *p, uint32_t n)
 static bool flash_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
 {
 	struct sim_fw *fw = ctx;
-	uint32_t got = 0;
 
-	while (got < len) {
-		ssize_t r = pread(fw->fd, buf + got, len - got, (off_t)addr + got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		got += (uint32_t)r;
-	}
+	if (usbmsc_pread_full(fw->fd, buf, len, (off_t)addr) != (ssize_t)len)
+		return false;
 	invert(buf, len);
 	return true;
 }

@@ -2,6 +2,7 @@
  * is PATH.lunI. A missing image is created sparse with the size option;
  * the storage callbacks use pread/pwrite and turn I/O errors into medium
  * errors, as a real device reports a failing flash. */
+#include "../common/fdio.h"
 #include "sim_internal.h"
 
 #include <errno.h>
@@ -17,16 +18,10 @@ static usbmsc_sense_t img_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t
 {
 	struct sim_image *im = ctx;
 	off_t pos = (off_t)lba * im->block_size + offset;
-	uint32_t done = 0;
 
-	while (done < len) {
-		ssize_t n = pread(im->fd, buf + done, len - done, pos + done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) /* an error, or the file shrank under us */
-			return USBMSC_SENSE_READ_ERROR;
-		done += (uint32_t)n;
-	}
+	/* Short means an error, or the file shrank under us. */
+	if (usbmsc_pread_full(im->fd, buf, len, pos) != (ssize_t)len)
+		return USBMSC_SENSE_READ_ERROR;
 	im->counters->bytes_read += len;
 	return USBMSC_SENSE_OK;
 }
@@ -36,16 +31,9 @@ static usbmsc_sense_t img_write(void *ctx, uint32_t lba, uint32_t offset, const 
 {
 	struct sim_image *im = ctx;
 	off_t pos = (off_t)lba * im->block_size + offset;
-	uint32_t done = 0;
 
-	while (done < len) {
-		ssize_t n = pwrite(im->fd, buf + done, len - done, pos + done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return USBMSC_SENSE_WRITE_ERROR;
-		done += (uint32_t)n;
-	}
+	if (!usbmsc_pwrite_full(im->fd, buf, len, pos))
+		return USBMSC_SENSE_WRITE_ERROR;
 	im->counters->bytes_written += len;
 	return USBMSC_SENSE_OK;
 }
@@ -198,24 +186,6 @@ void sim_lun_config(struct usbmsc_sim *sim, uint8_t lun, struct usbmsc_lun_confi
  * ECHO WRITE's data outlives the process, beside the image in PATH.echo,
  * so that one CLI invocation can write it and the next read it back. */
 
-/* Read up to len bytes from the start of fd; -1 on error. */
-static ssize_t read_all(int fd, uint8_t *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = read(fd, buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
 int sim_echo_load(struct usbmsc_sim *sim, const char *path, struct usbmsc_error *err)
 {
 	size_t len = strlen(path) + sizeof ".echo";
@@ -235,9 +205,9 @@ int sim_echo_load(struct usbmsc_sim *sim, const char *path, struct usbmsc_error 
 		return usbmsc_fail(err, errno_status(e), "cannot open %s: %s", sim->echo_path,
 				   strerror(e));
 	}
-	n = read_all(fd, sim->echo, sizeof sim->echo);
+	n = usbmsc_read_full(fd, sim->echo, sizeof sim->echo);
 	e = errno;
-	if (n == (ssize_t)sizeof sim->echo && read_all(fd, &extra, 1) == 1) {
+	if (n == (ssize_t)sizeof sim->echo && usbmsc_read_full(fd, &extra, 1) == 1) {
 		close(fd);
 		return usbmsc_fail(err, USBMSC_E_FILE,
 				   "%s holds more than the %u bytes of an echo buffer",
