@@ -110,6 +110,9 @@ struct usbmsc_transport_ops {
 	 * fail at once, so that a signal handler can ask for a stop and the
 	 * program can then close the transport normally. */
 	void (*interrupt)(struct usbmsc_transport *t);
+	/* Optional (NULL: none): the bulk pipe a Bulk-Only transport runs
+	 * over, for raw BOT traffic (usbmsc/compliance.h). */
+	struct usbmsc_pipe *(*pipe)(struct usbmsc_transport *t);
 };
 
 struct usbmsc_transport {
@@ -205,6 +208,10 @@ const char *usbmsc_dev_transport_name(const struct usbmsc_dev *dev);
 uint32_t usbmsc_dev_max_transfer(const struct usbmsc_dev *dev);
 int usbmsc_dev_max_lun(struct usbmsc_dev *dev, uint8_t *max_lun);
 int usbmsc_dev_reset(struct usbmsc_dev *dev);
+/* The bulk pipe under the device's transport, for raw Bulk-Only traffic
+ * (usbmsc/compliance.h): sim: and usb: have one; NULL for transports that
+ * are not BOT over a pipe (SG_IO). It stays the device's: do not close it. */
+struct usbmsc_pipe *usbmsc_dev_pipe(struct usbmsc_dev *dev);
 
 /* ---- common commands (each returns a category) ------------------------------- */
 

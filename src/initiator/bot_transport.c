@@ -456,12 +456,18 @@ static void bot_close(struct usbmsc_transport *t)
 	free(bt);
 }
 
+static struct usbmsc_pipe *bot_pipe(struct usbmsc_transport *t)
+{
+	return to_bot(t)->pipe;
+}
+
 static const struct usbmsc_transport_ops bot_ops = {
 	.name = "bot",
 	.exec = bot_exec,
 	.reset = bot_reset,
 	.max_lun = bot_max_lun,
 	.close = bot_close,
+	.pipe = bot_pipe,
 };
 
 int usbmsc_bot_transport_open(struct usbmsc_pipe *pipe, uint32_t max_transfer,

@@ -341,3 +341,10 @@ int usbmsc_dev_reset(struct usbmsc_dev *dev)
 		return usbmsc_dev_fail(dev, r, "%s", err.msg);
 	return USBMSC_OK;
 }
+
+struct usbmsc_pipe *usbmsc_dev_pipe(struct usbmsc_dev *dev)
+{
+	if (!dev || !dev->t || !dev->t->ops->pipe)
+		return NULL;
+	return dev->t->ops->pipe(dev->t);
+}

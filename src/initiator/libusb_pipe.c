@@ -424,6 +424,11 @@ static void usb_close(struct usbmsc_transport *t)
 	free(u);
 }
 
+static struct usbmsc_pipe *usb_pipe(struct usbmsc_transport *t)
+{
+	return &to_usb(t)->pipe->base;
+}
+
 static const struct usbmsc_transport_ops usb_ops = {
 	.name = "usb",
 	.exec = usb_exec,
@@ -431,6 +436,7 @@ static const struct usbmsc_transport_ops usb_ops = {
 	.max_lun = usb_max_lun,
 	.close = usb_close,
 	.interrupt = usb_interrupt,
+	.pipe = usb_pipe,
 };
 
 /* ---- finding the device -------------------------------------------------------- */

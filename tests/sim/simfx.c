@@ -14,6 +14,7 @@
 
 #include "simfx.h"
 #include "usbmsc/byteorder.h"
+#include "usbmsc/compliance.h"
 
 uint8_t pattern_byte(uint64_t off)
 {
@@ -191,15 +192,11 @@ void expect_stalled_csw(struct simfx *f, uint8_t status, uint32_t residue)
 
 bool halted(struct simfx *f, bool in)
 {
-	uint8_t st[2] = { 0xEE, 0xEE };
-	size_t n = 0;
+	bool h = false;
 
-	assert_int_equal(f->pipe->ops->control(f->pipe, 0x82, 0x00, 0,
-					       in ? f->pipe->ep_in : f->pipe->ep_out, st, 2, &n,
-					       1000),
-			 USBMSC_PIPE_OK);
-	assert_int_equal(n, 2);
-	return (st[0] & 1) != 0;
+	/* GET_STATUS(ENDPOINT), two bytes, as the compliance checks ask it */
+	assert_int_equal(usbmsc_pipe_get_halt(f->pipe, in, &h, 1000), USBMSC_PIPE_OK);
+	return h;
 }
 
 void clear_halt(struct simfx *f, bool in)

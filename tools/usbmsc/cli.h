@@ -76,6 +76,8 @@ struct cli_command {
 extern const struct cli_command cli_cmd_inquiry, cli_cmd_tur, cli_cmd_sense, cli_cmd_capacity,
 	cli_cmd_luns, cli_cmd_read, cli_cmd_write, cli_cmd_raw, cli_cmd_list, cli_cmd_help;
 extern const struct cli_command cli_cmd_fw;  /* cmd_fw_image.c */
+extern const struct cli_command cli_cmd_compliance;  /* cmd_compliance.c */
+extern const struct cli_command cli_cmd_bench;  /* bench.c */
 
 /* main.c: the command table, in the order --help lists it. */
 extern const struct cli_command *const cli_commands[];

@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <inttypes.h>
+#include <math.h>
 
 void json_init(struct json *j, FILE *f)
 {
@@ -122,6 +123,17 @@ void json_null(struct json *j, const char *key)
 {
 	member(j, key);
 	fputs("null", j->f);
+	end_scalar(j);
+}
+
+void json_double(struct json *j, const char *key, double v, int decimals)
+{
+	member(j, key);
+	/* JSON has no NaN or infinity. */
+	if (isfinite(v))
+		fprintf(j->f, "%.*f", decimals, v);
+	else
+		fputs("null", j->f);
 	end_scalar(j);
 }
 

@@ -32,6 +32,8 @@ void json_uint(struct json *j, const char *key, uint64_t v);
 void json_int(struct json *j, const char *key, int64_t v);
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
+/* A number with that many decimals; null when it is not finite. */
+void json_double(struct json *j, const char *key, double v, int decimals);
 /* Bytes as one lower-case hex string without separators ("" for none). */
 void json_hex(struct json *j, const char *key, const uint8_t *bytes, size_t len);
 

@@ -12,6 +12,8 @@
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_inquiry, &cli_cmd_tur,   &cli_cmd_sense, &cli_cmd_capacity, &cli_cmd_luns,
 	&cli_cmd_read,    &cli_cmd_write, &cli_cmd_raw,   &cli_cmd_fw,       &cli_cmd_list,
+	&cli_cmd_bench,
+	&cli_cmd_compliance,
 	&cli_cmd_help,
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];

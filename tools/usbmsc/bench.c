@@ -1,0 +1,558 @@
+/* bench tur | read: command rate, throughput and per-command latency of a
+ * device through whatever path its URI names (sim:, SG_IO, raw BOT), so
+ * that paths and peers (sg_turs, dd) can be compared on the same device.
+ *
+ * "bench" has subcommands with options of their own, so main.c hands it
+ * every argument after its name (own_options) and this file reads them,
+ * global options included, as "fw" does. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "parse.h"
+
+/* Every latency sample is kept (8 bytes each), so the count is bounded. */
+#define BENCH_MAX_COMMANDS 10000000u
+#define BENCH_DEFAULT_TURS 1000u
+#define BENCH_DEFAULT_SIZE (64u * 1024u * 1024u)
+/* A default chunk beyond this buys nothing and costs memory. */
+#define BENCH_CHUNK_DEFAULT_MAX (16u * 1024u * 1024u)
+/* Page alignment lets SG_IO map the buffer instead of copying it. */
+#define BENCH_BUF_ALIGN 4096u
+
+enum bench_sub { B_TUR = 1u << 0, B_READ = 1u << 1 };
+#define B_ALL (B_TUR | B_READ)
+
+enum bench_opt_id {
+	BO_JSON, BO_VERBOSE, BO_HELP, BO_DEVICE, BO_TIMEOUT, BO_LUN, BO_UNMOUNT,
+	BO_COUNT, BO_SIZE, BO_CHUNK, BO_LBA
+};
+
+struct bench_opt {
+	const char *name;
+	char short_name;
+	bool has_value;
+	enum bench_opt_id id;
+	unsigned subs;      /* the subcommands that take it */
+};
+
+static const struct bench_opt bench_opts[] = {
+	{ "json", 0, false, BO_JSON, B_ALL },
+	{ "verbose", 'v', false, BO_VERBOSE, B_ALL },
+	{ "help", 'h', false, BO_HELP, B_ALL },
+	{ "device", 'd', true, BO_DEVICE, B_ALL },
+	{ "timeout", 0, true, BO_TIMEOUT, B_ALL },
+	{ "lun", 0, true, BO_LUN, B_ALL },
+	{ "unmount", 0, false, BO_UNMOUNT, B_ALL },
+	{ "count", 'n', true, BO_COUNT, B_TUR },
+	{ "size", 0, true, BO_SIZE, B_READ },
+	{ "chunk", 0, true, BO_CHUNK, B_READ },
+	{ "lba", 0, true, BO_LBA, B_READ },
+};
+
+struct bench_args {
+	enum bench_sub sub;
+	const char *sub_name;
+	bool help;
+	const char *count, *size, *chunk, *lba;   /* as given; NULL: default */
+	int argc;           /* positional arguments after the subcommand */
+};
+
+/* What one run measured. */
+struct bench_run {
+	uint64_t *ns;       /* the latency of each command */
+	uint64_t commands;
+	uint64_t elapsed_ns;
+	/* read only */
+	uint64_t lba, bytes;
+	uint32_t chunk, block_size;
+};
+
+struct bench_stats {
+	uint64_t min, median, p99, max;
+	double mean;
+};
+
+/* ---- the command line ---- */
+
+static const struct bench_opt *find_opt(const char *name, size_t len, char short_name)
+{
+	for (size_t i = 0; i < sizeof bench_opts / sizeof bench_opts[0]; i++) {
+		const struct bench_opt *o = &bench_opts[i];
+		if (short_name ? o->short_name == short_name
+			       : strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static int apply(struct cli *c, struct bench_args *a, const struct bench_opt *o, const char *v)
+{
+	uint64_t n;
+
+	switch (o->id) {
+	case BO_JSON: c->json = true; break;
+	case BO_VERBOSE: c->verbose++; break;
+	case BO_HELP: a->help = true; break;
+	case BO_DEVICE: c->device = v; break;
+	case BO_TIMEOUT:
+		if (!parse_seconds(v, &c->timeout_ms))
+			return cli_usage(c, "--timeout takes seconds (more than 0, at most 86400), not '%s'", v);
+		break;
+	case BO_LUN:
+		if (!parse_u64(v, &n) || n > USBMSC_MAX_LUN)
+			return cli_usage(c, "--lun takes a LUN number from 0 to %u, not '%s'", USBMSC_MAX_LUN, v);
+		c->lun = (uint8_t)n;
+		break;
+	case BO_UNMOUNT: c->unmount = true; break;
+	case BO_COUNT: a->count = v; break;
+	case BO_SIZE: a->size = v; break;
+	case BO_CHUNK: a->chunk = v; break;
+	case BO_LBA: a->lba = v; break;
+	}
+	return 0;
+}
+
+/* One argument that starts with '-'; *i moves past a separate value. */
+static int parse_one(struct cli *c, struct bench_args *a, int *i)
+{
+	const char *arg = c->argv[*i], *value = NULL;
+	const struct bench_opt *o;
+
+	if (arg[1] == '-') {
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		o = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), 0);
+		if (o && eq && !o->has_value)
+			return cli_usage(c, "option --%s takes no value", o->name);
+		if (eq)
+			value = eq + 1;
+	} else if (arg[1] == 'v' && arg[strspn(arg + 1, "v") + 1] == '\0') {
+		c->verbose += (int)strlen(arg + 1);
+		return 0;
+	} else {
+		o = find_opt(NULL, 0, arg[1]);
+		if (o && arg[2] != '\0') {
+			if (!o->has_value)
+				o = NULL;
+			else
+				value = arg + 2;
+		}
+	}
+	if (!o)
+		return cli_usage(c, "unknown option '%s'", arg);
+	if (!a->sub && o->subs != B_ALL)
+		return cli_usage(c, "--%s comes after the bench command (tur or read)", o->name);
+	if (a->sub && !(o->subs & a->sub))
+		return cli_usage(c, "%s takes no option --%s", a->sub_name, o->name);
+	if (o->has_value && !value) {
+		if (*i + 1 >= c->argc)
+			return cli_usage(c, "option '%s' needs a value", arg);
+		value = c->argv[++*i];
+	}
+	return apply(c, a, o, value);
+}
+
+static int parse_bench_args(struct cli *c, struct bench_args *a)
+{
+	bool options_done = false;
+
+	for (int i = 0; i < c->argc; i++) {
+		const char *arg = c->argv[i];
+		if (!options_done && strcmp(arg, "--") == 0) {
+			options_done = true;
+		} else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+			int st = parse_one(c, a, &i);
+			if (st)
+				return st;
+		} else if (!a->sub) {
+			a->sub_name = arg;
+			if (strcmp(arg, "tur") == 0)
+				a->sub = B_TUR;
+			else if (strcmp(arg, "read") == 0)
+				a->sub = B_READ;
+			else
+				return cli_usage(c, "unknown bench command '%s': tur or read", arg);
+		} else {
+			return cli_usage(c, "%s takes no arguments (from '%s' on)", a->sub_name,
+					 arg);
+		}
+	}
+	return 0;
+}
+
+/* ---- measuring ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The nearest-rank percentile of n sorted values (pct 1..100): the
+ * smallest value that at least pct % of the values do not exceed. */
+static uint64_t percentile(const uint64_t *sorted, uint64_t n, unsigned pct)
+{
+	uint64_t rank = (n * pct + 99) / 100;
+
+	return sorted[rank ? rank - 1 : 0];
+}
+
+/* Sorts the samples (n >= 1). */
+static void stats_of(uint64_t *ns, uint64_t n, struct bench_stats *s)
+{
+	double sum = 0;
+
+	qsort(ns, (size_t)n, sizeof *ns, cmp_u64);
+	for (uint64_t i = 0; i < n; i++)
+		sum += (double)ns[i];
+	s->min = ns[0];
+	s->max = ns[n - 1];
+	s->median = percentile(ns, n, 50);
+	s->p99 = percentile(ns, n, 99);
+	s->mean = sum / (double)n;
+}
+
+static int alloc_samples(struct cli *c, struct bench_run *r, uint64_t n)
+{
+	r->commands = n;
+	r->ns = malloc((size_t)n * sizeof *r->ns);
+	if (!r->ns)
+		return cli_fail(c, USBMSC_E_OTHER, "out of memory for %" PRIu64 " samples", n);
+	/* Touch every page now, so that no page fault lands in a sample. */
+	memset(r->ns, 0, (size_t)n * sizeof *r->ns);
+	return 0;
+}
+
+/* ---- bench tur ---- */
+
+static int run_turs(struct cli *c, struct bench_run *r)
+{
+	struct usbmsc_result res;
+	uint64_t start, prev;
+	int st;
+
+	/* Before the clock starts: the power-on unit attention a fresh device
+	 * reports to its first command. */
+	do
+		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
+	while (cli_again(c, st, &res));
+	if (st)
+		return cli_fail_result(c, st, &res);
+	start = prev = now_ns();
+	for (uint64_t i = 0; i < r->commands; i++) {
+		uint64_t t;
+		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
+		t = now_ns();
+		if (st) {
+			cli_fail_result(c, st, &res);
+			fprintf(stderr, "usbmsc: bench: command %" PRIu64 " of %" PRIu64 " failed\n",
+				i + 1, r->commands);
+			return st;
+		}
+		r->ns[i] = t - prev;
+		prev = t;
+	}
+	r->elapsed_ns = prev - start;
+	return 0;
+}
+
+static int bench_tur(struct cli *c, const struct bench_args *a, struct bench_run *r)
+{
+	uint64_t n = BENCH_DEFAULT_TURS;
+	int st;
+
+	if (a->count && (!parse_u64(a->count, &n) || n == 0 || n > BENCH_MAX_COMMANDS))
+		return cli_usage(c, "-n takes a number of commands from 1 to %u, not '%s'",
+				 BENCH_MAX_COMMANDS, a->count);
+	st = cli_open(c);
+	if (st == 0)
+		st = alloc_samples(c, r, n);
+	return st ? st : run_turs(c, r);
+}
+
+/* ---- bench read ---- */
+
+/* READ CAPACITY, which also meets the power-on unit attention before the
+ * clock starts. */
+static int geometry(struct cli *c, uint64_t *blocks, uint32_t *block_size)
+{
+	struct usbmsc_result res;
+	int st;
+
+	do
+		st = usbmsc_read_capacity(c->dev, c->lun, blocks, block_size, &res);
+	while (cli_again(c, st, &res));
+	if (st)
+		return cli_fail_result(c, st, &res);
+	if (*block_size == 0)
+		return cli_fail(c, USBMSC_E_OTHER, "the device reports a block size of 0");
+	return 0;
+}
+
+/* The chunk: given, or the transport's limit in whole blocks. */
+static int pick_chunk(struct cli *c, const struct bench_args *a, uint32_t block_size,
+		      uint32_t *chunk)
+{
+	uint32_t max = usbmsc_dev_max_transfer(c->dev);
+	uint64_t v;
+
+	if (!a->chunk) {
+		v = max < BENCH_CHUNK_DEFAULT_MAX ? max : BENCH_CHUNK_DEFAULT_MAX;
+		v -= v % block_size;
+		if (v == 0)
+			return cli_fail(c, USBMSC_E_OTHER, "the transport's maximum transfer (%" PRIu32
+					" bytes) is less than one %" PRIu32 "-byte block", max,
+					block_size);
+		*chunk = (uint32_t)v;
+		return 0;
+	}
+	if (!parse_size(a->chunk, &v) || v == 0)
+		return cli_usage(c, "--chunk takes a size in bytes (4096, 64k, 0x10000), not '%s'",
+				 a->chunk);
+	if (v % block_size != 0)
+		return cli_usage(c, "--chunk %" PRIu64 " is not a multiple of the block size (%" PRIu32
+				 " bytes)", v, block_size);
+	if (v > max)
+		return cli_usage(c, "--chunk %" PRIu64 " exceeds the %s transport's maximum transfer "
+				 "of %" PRIu32 " bytes per command", v, usbmsc_dev_transport_name(c->dev),
+				 max);
+	*chunk = (uint32_t)v;
+	return 0;
+}
+
+/* The byte count: given, or 64 MiB (less when the unit holds less). */
+static int pick_size(struct cli *c, const struct bench_args *a, uint64_t room, uint32_t block_size,
+		     uint64_t *size)
+{
+	if (!a->size) {
+		*size = room < BENCH_DEFAULT_SIZE ? room : BENCH_DEFAULT_SIZE;
+		return 0;
+	}
+	if (!parse_size(a->size, size) || *size == 0)
+		return cli_usage(c, "--size takes a size in bytes (64M, 1m, 0x10000), not '%s'",
+				 a->size);
+	if (*size % block_size != 0)
+		return cli_usage(c, "--size %" PRIu64 " is not a multiple of the block size (%" PRIu32
+				 " bytes)", *size, block_size);
+	if (*size > room)
+		return cli_fail(c, USBMSC_E_ILLEGAL_REQUEST,
+				"--size %" PRIu64 " from LBA %s runs past the end of the LUN (%" PRIu64
+				" bytes there); nothing read", *size, a->lba ? a->lba : "0", room);
+	return 0;
+}
+
+static int run_reads(struct cli *c, struct bench_run *r, uint8_t *buf)
+{
+	struct usbmsc_result res;
+	uint64_t start, prev, done = 0;
+	int st;
+
+	start = prev = now_ns();
+	for (uint64_t i = 0; i < r->commands; i++) {
+		uint64_t left = r->bytes - done, t;
+		uint32_t len = left < r->chunk ? (uint32_t)left : r->chunk;
+		st = usbmsc_read_blocks(c->dev, c->lun, r->lba + done / r->block_size,
+					len / r->block_size, r->block_size, buf, &res);
+		t = now_ns();
+		if (st) {
+			cli_fail_result(c, st, &res);
+			fprintf(stderr, "usbmsc: bench: READ at LBA %" PRIu64 " (command %" PRIu64
+				" of %" PRIu64 ") failed\n", r->lba + done / r->block_size, i + 1,
+				r->commands);
+			return st;
+		}
+		r->ns[i] = t - prev;
+		prev = t;
+		done += len;
+	}
+	r->elapsed_ns = prev - start;
+	return 0;
+}
+
+static int bench_read(struct cli *c, const struct bench_args *a, struct bench_run *r)
+{
+	uint64_t blocks, commands;
+	void *buf = NULL;
+	int st;
+
+	r->lba = 0;
+	if (a->lba && !parse_u64(a->lba, &r->lba))
+		return cli_usage(c, "--lba '%s' is not a block number", a->lba);
+	st = cli_open(c);
+	if (st == 0)
+		st = geometry(c, &blocks, &r->block_size);
+	if (st)
+		return st;
+	if (r->lba >= blocks)
+		return cli_fail(c, USBMSC_E_ILLEGAL_REQUEST, "--lba %" PRIu64 " is past the end of the "
+				"LUN (%" PRIu64 " blocks, last LBA %" PRIu64 "); nothing read", r->lba,
+				blocks, blocks - 1);
+	st = pick_chunk(c, a, r->block_size, &r->chunk);
+	if (st == 0)
+		st = pick_size(c, a, (blocks - r->lba) * r->block_size, r->block_size, &r->bytes);
+	if (st)
+		return st;
+	commands = (r->bytes + r->chunk - 1) / r->chunk;
+	if (commands > BENCH_MAX_COMMANDS)
+		return cli_usage(c, "--size %" PRIu64 " in chunks of %" PRIu32 " is %" PRIu64
+				 " commands; at most %u (take a larger --chunk or a smaller --size)",
+				 r->bytes, r->chunk, commands, BENCH_MAX_COMMANDS);
+	if (posix_memalign(&buf, BENCH_BUF_ALIGN, r->chunk) != 0)
+		return cli_fail(c, USBMSC_E_OTHER, "out of memory for a %" PRIu32 "-byte buffer",
+				r->chunk);
+	memset(buf, 0, r->chunk);
+	st = alloc_samples(c, r, commands);
+	if (st == 0)
+		st = run_reads(c, r, buf);
+	free(buf);
+	return st;
+}
+
+/* ---- the report ---- */
+
+static double per_second(uint64_t count, uint64_t ns)
+{
+	return ns ? (double)count * 1e9 / (double)ns : 0.0;
+}
+
+static void report_json(struct cli *c, const struct bench_args *a, const struct bench_run *r,
+			const struct bench_stats *s)
+{
+	struct json *j = &c->out;
+
+	json_object_begin(j, NULL);
+	json_string(j, "test", a->sub_name);
+	json_string(j, "device", c->device);
+	json_string(j, "transport", usbmsc_dev_transport_name(c->dev));
+	json_uint(j, "lun", c->lun);
+	if (a->sub == B_READ) {
+		json_uint(j, "lba", r->lba);
+		json_uint(j, "block_size", r->block_size);
+		json_uint(j, "chunk", r->chunk);
+		json_uint(j, "bytes", r->bytes);
+	}
+	json_uint(j, "commands", r->commands);
+	json_double(j, "seconds", (double)r->elapsed_ns / 1e9, 6);
+	json_double(j, "commands_per_s", per_second(r->commands, r->elapsed_ns), 1);
+	if (a->sub == B_READ)
+		json_double(j, "mb_per_s", per_second(r->bytes, r->elapsed_ns) / 1e6, 3);
+	json_object_begin(j, "latency_us");
+	json_double(j, "median", (double)s->median / 1e3, 3);
+	json_double(j, "p99", (double)s->p99 / 1e3, 3);
+	json_double(j, "min", (double)s->min / 1e3, 3);
+	json_double(j, "max", (double)s->max / 1e3, 3);
+	json_double(j, "mean", s->mean / 1e3, 3);
+	json_object_end(j);
+	json_object_end(j);
+}
+
+static void report_text(struct cli *c, const struct bench_args *a, const struct bench_run *r,
+			const struct bench_stats *s)
+{
+	char human[32], chunk[32];
+
+	cli_kv("device", "%s (%s)", c->device, usbmsc_dev_transport_name(c->dev));
+	if (a->sub == B_READ) {
+		cli_kv("read", "%" PRIu64 " bytes (%s) from LBA %" PRIu64 ", %" PRIu32 "-byte blocks",
+		       r->bytes, cli_human_size(r->bytes, human, sizeof human), r->lba,
+		       r->block_size);
+		cli_kv("commands", "%" PRIu64 " READ of %" PRIu32 " bytes (%s) or less", r->commands,
+		       r->chunk, cli_human_size(r->chunk, chunk, sizeof chunk));
+	} else {
+		cli_kv("commands", "%" PRIu64 " TEST UNIT READY", r->commands);
+	}
+	cli_kv("time", "%.6f s", (double)r->elapsed_ns / 1e9);
+	cli_kv("commands/s", "%.1f", per_second(r->commands, r->elapsed_ns));
+	if (a->sub == B_READ)
+		cli_kv("throughput", "%.3f MB/s", per_second(r->bytes, r->elapsed_ns) / 1e6);
+	cli_kv("latency median", "%.3f us", (double)s->median / 1e3);
+	cli_kv("latency p99", "%.3f us", (double)s->p99 / 1e3);
+	cli_kv("latency min", "%.3f us", (double)s->min / 1e3);
+	cli_kv("latency max", "%.3f us", (double)s->max / 1e3);
+	cli_kv("latency mean", "%.3f us", s->mean / 1e3);
+}
+
+/* ---- the command ---- */
+
+static int run_bench(struct cli *c)
+{
+	struct bench_args a = { 0 };
+	struct bench_run r = { 0 };
+	struct bench_stats s;
+	int st = parse_bench_args(c, &a);
+
+	if (st)
+		return st;
+	if (a.help) {
+		cli_print_command_help(stdout, c->cmd);
+		return 0;
+	}
+	if (!a.sub)
+		return cli_usage(c, "needs a command: tur or read");
+	st = a.sub == B_TUR ? bench_tur(c, &a, &r) : bench_read(c, &a, &r);
+	if (st == 0) {
+		stats_of(r.ns, r.commands, &s);
+		if (c->json)
+			report_json(c, &a, &r, &s);
+		else
+			report_text(c, &a, &r, &s);
+	}
+	free(r.ns);
+	return st;
+}
+
+const struct cli_command cli_cmd_bench = {
+	.name = "bench",
+	.args = "tur [-n N] | read [--size BYTES] [--chunk BYTES] [--lba LBA]",
+	.summary = "measure command rate, throughput and per-command latency",
+	.help = "Commands:\n"
+		"  bench tur [-n N]\n"
+		"      N TEST UNIT READY commands (default 1000), one at a time.\n"
+		"  bench read [--size BYTES] [--chunk BYTES] [--lba LBA]\n"
+		"      Sequential READ of BYTES from LBA, CHUNK bytes per command.\n"
+		"\n"
+		"Each prints the commands per second, for read the throughput (MB/s,\n"
+		"10^6 bytes per second), and the latency of each command: median, 99th\n"
+		"percentile, minimum, maximum and mean. Every sample is kept, so a run\n"
+		"is at most 10000000 commands. Before the clock starts, one command\n"
+		"(TEST UNIT READY; for read, READ CAPACITY) meets the unit attention of\n"
+		"a freshly attached device. The data read is discarded.\n"
+		"\n"
+		"Options:\n"
+		"  -n, --count N        tur: the number of commands (default 1000)\n"
+		"  --size BYTES         read: the bytes to read (default 64M, or less when\n"
+		"                       the unit ends sooner); a multiple of the block size\n"
+		"  --chunk BYTES        read: bytes per command (default: the transport's\n"
+		"                       maximum transfer); a multiple of the block size and\n"
+		"                       at most the maximum transfer, else exit 1\n"
+		"  --lba LBA            read: the first block (default 0)\n"
+		"Sizes take k, m, g (binary) or 0x hex: 64M, 1m, 0x10000. A --size past\n"
+		"the end of the unit is refused with exit 5 before anything is read.\n"
+		"\n"
+		"JSON: {\"test\", \"device\", \"transport\", \"lun\", \"commands\", \"seconds\",\n"
+		"\"commands_per_s\", \"latency_us\": {\"median\", \"p99\", \"min\", \"max\", \"mean\"}};\n"
+		"read adds \"lba\", \"block_size\", \"chunk\", \"bytes\" and \"mb_per_s\".\n"
+		"\n"
+		"Examples:\n"
+		"  usbmsc -d /dev/sg1 bench tur -n 2000\n"
+		"  usbmsc -d /dev/sg1 bench read --size 64M --chunk 120k\n"
+		"  usbmsc -d usb:1d6b:0104 --json bench read --size 64M --chunk 1m\n",
+	.opts = 0,
+	.own_options = true,
+	.min_args = 0,
+	.max_args = INT_MAX,
+	.run = run_bench,
+};

@@ -1,0 +1,346 @@
+/* compliance: the Bulk-Only Transport compliance checks (usbmsc/compliance.h)
+ * over the device's raw pipe, printed as a table or one JSON document.
+ *
+ * The command has an option of its own (--scratch-lba), so main.c hands it
+ * every argument after its name (own_options) and this file reads them,
+ * global options included.
+ *
+ * Exit status: 0 when every check passed; 99 when the suite ran and at
+ * least one check failed; otherwise the category that kept it from running
+ * (1 usage, e.g. an SG_IO node; 20 no device, or it went away; ...). */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+
+#include "usbmsc/compliance.h"
+
+#include "parse.h"
+
+struct comp_args {
+	bool help;
+	bool scratch_set;
+	uint64_t scratch_lba;
+};
+
+enum comp_opt_id { CO_DEVICE, CO_JSON, CO_TIMEOUT, CO_LUN, CO_UNMOUNT, CO_HELP, CO_SCRATCH };
+
+struct comp_opt {
+	const char *name;
+	char short_name;
+	bool has_value;
+	enum comp_opt_id id;
+};
+
+static const struct comp_opt comp_opts[] = {
+	{ "device", 'd', true, CO_DEVICE },
+	{ "json", 0, false, CO_JSON },
+	{ "timeout", 0, true, CO_TIMEOUT },
+	{ "lun", 0, true, CO_LUN },
+	{ "unmount", 0, false, CO_UNMOUNT },
+	{ "help", 'h', false, CO_HELP },
+	{ "scratch-lba", 0, true, CO_SCRATCH },
+};
+
+/* ---- the command line ---- */
+
+static const struct comp_opt *find_opt(const char *name, size_t len, char short_name)
+{
+	for (size_t i = 0; i < sizeof comp_opts / sizeof comp_opts[0]; i++) {
+		const struct comp_opt *o = &comp_opts[i];
+		if (short_name ? o->short_name == short_name
+			       : strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static int apply(struct cli *c, struct comp_args *a, const struct comp_opt *o, const char *v)
+{
+	uint64_t n;
+
+	switch (o->id) {
+	case CO_DEVICE: c->device = v; break;
+	case CO_JSON: c->json = true; break;
+	case CO_TIMEOUT:
+		if (!parse_seconds(v, &c->timeout_ms))
+			return cli_usage(c, "--timeout takes seconds (more than 0, at most 86400), not '%s'", v);
+		break;
+	case CO_LUN:
+		if (!parse_u64(v, &n) || n > USBMSC_MAX_LUN)
+			return cli_usage(c, "--lun takes a LUN number from 0 to %u, not '%s'", USBMSC_MAX_LUN, v);
+		c->lun = (uint8_t)n;
+		break;
+	case CO_UNMOUNT: c->unmount = true; break;
+	case CO_HELP: a->help = true; break;
+	case CO_SCRATCH:
+		if (!parse_u64(v, &a->scratch_lba))
+			return cli_usage(c, "--scratch-lba takes a block number, not '%s'", v);
+		a->scratch_set = true;
+		break;
+	}
+	return 0;
+}
+
+/* One argument that starts with '-'; *i moves past a separate value. */
+static int parse_one(struct cli *c, struct comp_args *a, int *i)
+{
+	const char *arg = c->argv[*i], *value = NULL;
+	const struct comp_opt *o;
+
+	if (arg[1] == '-') {
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		o = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), 0);
+		if (o && eq && !o->has_value)
+			return cli_usage(c, "option --%s takes no value", o->name);
+		if (eq)
+			value = eq + 1;
+	} else if (arg[1] == 'v' && arg[strspn(arg + 1, "v") + 1] == '\0') {
+		c->verbose += (int)strlen(arg + 1);
+		return 0;
+	} else {
+		o = find_opt(NULL, 0, arg[1]);
+		if (o && arg[2] != '\0') {
+			if (!o->has_value)
+				o = NULL;
+			else
+				value = arg + 2;
+		}
+	}
+	if (!o)
+		return cli_usage(c, "unknown option '%s'", arg);
+	if (o->has_value && !value) {
+		if (*i + 1 >= c->argc)
+			return cli_usage(c, "option '%s' needs a value", arg);
+		value = c->argv[++*i];
+	}
+	return apply(c, a, o, value);
+}
+
+static int parse_args(struct cli *c, struct comp_args *a)
+{
+	for (int i = 0; i < c->argc; i++) {
+		const char *arg = c->argv[i];
+		int st;
+
+		if (arg[0] != '-' || arg[1] == '\0' || strcmp(arg, "--") == 0)
+			return cli_usage(c, "compliance takes no arguments (from '%s' on)", arg);
+		st = parse_one(c, a, &i);
+		if (st)
+			return st;
+	}
+	return 0;
+}
+
+/* ---- stopping: the first signal finishes the current check and restores
+ * the scratch area; a second one interrupts the transfer in progress. ---- */
+
+static volatile sig_atomic_t stop_flag;
+static struct usbmsc_dev *volatile stop_dev;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	if (stop_flag && stop_dev)
+		usbmsc_dev_interrupt(stop_dev);
+	stop_flag = 1;
+}
+
+static void catch_stop(struct usbmsc_dev *dev)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+
+	stop_flag = 0;
+	stop_dev = dev;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+/* ---- output ---- */
+
+static int width_of(const struct usbmsc_compliance_report *rep, size_t field)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < rep->count; i++) {
+		const struct usbmsc_check *k = &rep->checks[i];
+		const char *s = field == 0 ? k->name : field == 1 ? k->expected : k->seen;
+		if (strlen(s) > w)
+			w = strlen(s);
+	}
+	return (int)w;
+}
+
+static void print_table(const struct cli *c, const struct usbmsc_compliance_report *rep)
+{
+	int wn = width_of(rep, 0), we = width_of(rep, 1), ws = width_of(rep, 2);
+	char lun[64];
+
+	if (wn < 5)
+		wn = 5;
+	if (we < 8)
+		we = 8;
+	if (ws < 4)
+		ws = 4;
+	snprintf(lun, sizeof lun, "%u (Get Max LUN %s%u)", rep->lun,
+		 rep->max_lun_stalled ? "stalled: " : "", rep->max_lun);
+	cli_kv("device", "%s (%s %s %s)", c->device, rep->vendor, rep->product, rep->revision);
+	cli_kv("LUN", "%s", lun);
+	if (rep->block_size)
+		cli_kv("capacity", "%" PRIu64 " blocks of %u bytes", rep->blocks, rep->block_size);
+	if (rep->scratch_saved)
+		cli_kv("scratch area", "LBA %" PRIu64 "..%" PRIu64 " (%u blocks), %s", rep->scratch_lba,
+		       rep->scratch_lba + rep->scratch_blocks - 1, rep->scratch_blocks,
+		       rep->scratch_restored ? "saved and restored" : "NOT RESTORED");
+	if (rep->port_resets)
+		cli_kv("port resets", "%u (Reset Recovery did not bring the device back)",
+		       rep->port_resets);
+	printf("\n%-*s  %-*s  %-*s  %s\n", wn, "check", we, "expected", ws, "seen", "verdict");
+	for (size_t i = 0; i < rep->count; i++) {
+		const struct usbmsc_check *k = &rep->checks[i];
+		printf("%-*s  %-*s  %-*s  %s\n", wn, k->name, we, k->expected, ws, k->seen,
+		       k->verdict == USBMSC_VERDICT_PASS ? "pass" : "FAIL");
+	}
+	printf("\n%u passed, %u failed\n", rep->passed, rep->failed);
+}
+
+static void print_json(struct cli *c, const struct usbmsc_compliance_report *rep, int st,
+		       const struct usbmsc_error *err)
+{
+	struct json *j = &c->out;
+
+	json_object_begin(j, NULL);
+	json_string(j, "device", c->device);
+	json_string(j, "transport", usbmsc_dev_transport_name(c->dev));
+	json_uint(j, "lun", rep->lun);
+	json_string(j, "vendor", rep->vendor);
+	json_string(j, "product", rep->product);
+	json_string(j, "revision", rep->revision);
+	json_uint(j, "max_lun", rep->max_lun);
+	json_bool(j, "max_lun_stalled", rep->max_lun_stalled);
+	json_uint(j, "block_size", rep->block_size);
+	json_uint(j, "blocks", rep->blocks);
+	json_object_begin(j, "scratch");
+	json_uint(j, "lba", rep->scratch_lba);
+	json_uint(j, "blocks", rep->scratch_blocks);
+	json_bool(j, "saved", rep->scratch_saved);
+	json_bool(j, "restored", rep->scratch_restored);
+	json_object_end(j);
+	json_uint(j, "port_resets", rep->port_resets);
+	json_array_begin(j, "checks");
+	for (size_t i = 0; i < rep->count; i++) {
+		const struct usbmsc_check *k = &rep->checks[i];
+		json_object_begin(j, NULL);
+		json_string(j, "name", k->name);
+		json_string(j, "expected", k->expected);
+		json_string(j, "seen", k->seen);
+		json_string(j, "verdict", usbmsc_verdict_name(k->verdict));
+		json_string(j, "choice", k->choice[0] ? k->choice : NULL);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_uint(j, "passed", rep->passed);
+	json_uint(j, "failed", rep->failed);
+	if (st != USBMSC_OK) {
+		json_object_begin(j, "error");
+		json_int(j, "status", st);
+		json_string(j, "category", usbmsc_status_name(st));
+		json_string(j, "message", err->msg);
+		json_object_end(j);
+	}
+	json_object_end(j);
+}
+
+/* ---- the command ---- */
+
+static int run_compliance(struct cli *c)
+{
+	struct comp_args a = { 0 };
+	struct usbmsc_compliance_report rep;
+	struct usbmsc_compliance_opts opts;
+	struct usbmsc_error err = { 0 };
+	int st = parse_args(c, &a);
+
+	if (st)
+		return st;
+	if (a.help) {
+		cli_print_command_help(stdout, c->cmd);
+		return 0;
+	}
+	if (c->device && c->device[0] == '/')
+		return cli_usage(c, "%s is an SG_IO device node: the compliance checks need raw "
+				 "Bulk-Only Transport; use usb:VID:PID (it detaches the kernel driver "
+				 "and reattaches it after) or sim:PATH", c->device);
+	st = cli_open(c);
+	if (st)
+		return st;
+	catch_stop(c->dev);
+	memset(&opts, 0, sizeof opts);
+	opts.lun = c->lun;
+	opts.scratch_set = a.scratch_set;
+	opts.scratch_lba = a.scratch_lba;
+	opts.timeout_ms = c->timeout_ms;
+	opts.trace.fn = cli_trace;
+	opts.trace.ctx = c;
+	opts.stop = &stop_flag;
+	st = usbmsc_compliance_run(c->dev, &opts, &rep, &err);
+	/* The table; also for a run cut short (device gone, stop requested),
+	 * not for one that could not start. */
+	if (st == USBMSC_OK ||
+	    (rep.scratch_saved && (st == USBMSC_E_NO_DEVICE || st == USBMSC_E_TRANSPORT))) {
+		if (c->json)
+			print_json(c, &rep, st, &err);
+		else
+			print_table(c, &rep);
+	}
+	usbmsc_compliance_report_free(&rep);
+	if (st != USBMSC_OK)
+		return cli_fail(c, st, "%s", err.msg[0] ? err.msg : usbmsc_status_name(st));
+	return rep.failed ? USBMSC_E_OTHER : USBMSC_OK;
+}
+
+const struct cli_command cli_cmd_compliance = {
+	.name = "compliance",
+	.args = "[--scratch-lba LBA]",
+	.summary = "Bulk-Only Transport compliance checks (usb:, sim:)",
+	.help = "Run the USB mass-storage Bulk-Only Transport compliance checks against the\n"
+		"device's raw pipe and print one row per check (check, expected, seen,\n"
+		"verdict): the thirteen cases from READ(10), WRITE(10), TEST UNIT READY and\n"
+		"INQUIRY with mismatched lengths and directions (where the spec allows\n"
+		"alternatives, each passes and the row says which the device chose); CBWs\n"
+		"with a bad signature, 30 and 32 bytes (Bulk-In stalled, still after\n"
+		"CLEAR_FEATURE alone, clean after Reset Recovery); CDB bytes past the CB\n"
+		"length; Get Max LUN; malformed class requests; READ(12)/WRITE(12) of\n"
+		"64 KiB; READ CAPACITY(16).\n"
+		"\n"
+		"Needs raw Bulk-Only Transport: usb: (the kernel driver is detached for the\n"
+		"run and reattached after) or sim:. SG_IO nodes are refused (exit 1).\n"
+		"\n"
+		"The write checks use a scratch area of 256 blocks, by default the last of\n"
+		"the LUN. It is read first and written back at the end; blocks either side\n"
+		"of every write are compared before and after it. A first Ctrl-C stops after\n"
+		"the current check and restores the area; a second one aborts at once.\n"
+		"\n"
+		"Options:\n"
+		"  --scratch-lba LBA    first block of the scratch area (default: the last\n"
+		"                       256 blocks of the LUN)\n"
+		"\n"
+		"Exit status: 0 every check passed; 99 at least one failed; otherwise why the\n"
+		"checks could not run (1 usage, 20 no device or it went away, ...).\n"
+		"\n"
+		"Examples:\n"
+		"  usbmsc -d usb:1d6b:0104 compliance\n"
+		"  usbmsc -d 'sim:/tmp/disk.img?pad=1' --json compliance\n"
+		"  usbmsc -d usb:0781:5581 compliance --lun 1 --scratch-lba 2048\n",
+	.own_options = true,
+	.min_args = 0,
+	.max_args = 1000,
+	.run = run_compliance,
+};
