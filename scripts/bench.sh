@@ -7,3 +7,4 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 echo "== sim: (in-process virtual device) vs pread(2) on the same image"
 "$BUILD/bench/sim_bench" "$dir/bench.img" 256 64 20000
+"$(dirname "$0")/../bench/lab_linux.sh" "$BUILD"
