@@ -185,6 +185,19 @@ static struct sgio_transport *to_sgio(struct usbmsc_transport *t)
 	return (struct sgio_transport *)t;
 }
 
+/* The sg driver stages every command's data in a per-descriptor buffer of
+ * 32 KiB by default and allocates a fresh one for each larger command; sized
+ * to the largest transfer once, it is reused (as sg_dd does). Block nodes
+ * use the caller's buffer and need nothing. Best effort: on failure the
+ * driver still works, only slower. */
+static void size_sg_buffer(const struct sgio_transport *s, const struct sgio_node *n)
+{
+	int want = s->base.max_transfer > (uint32_t)INT_MAX ? INT_MAX : (int)s->base.max_transfer;
+
+	if (!s->block && n->fd >= 0)
+		(void)ioctl(n->fd, SG_SET_RESERVED_SIZE, &want);
+}
+
 /* Open read-write if we may, else read-only: reading needs no more, and
  * the kernel's opcode filter then explains what is refused. O_NONBLOCK
  * lets a removable disk without a medium be opened at all. */
@@ -267,6 +280,7 @@ static int node_for_lun(struct sgio_transport *s, uint8_t lun, struct sgio_node 
 	rc = open_node(path, n, err);
 	if (rc != 0)
 		return rc;
+	size_sg_buffer(s, n);
 	usbmsc_trace_emit(&s->base.trace, USBMSC_TRACE_NOTE, NULL, 0,
 			  "sgio: LUN %u is %s%s", lun, path, n->writable ? "" : " (read-only)");
 	*out = n;
@@ -513,6 +527,7 @@ int usbmsc_sgio_open(const char *node, const char *rest, const struct usbmsc_ope
 		return rc;
 	}
 	s->base.max_transfer = find_max_transfer(s, &source);
+	size_sg_buffer(s, &s->main);
 	usbmsc_trace_emit(&s->base.trace, USBMSC_TRACE_NOTE, NULL, 0,
 			  "sgio: %s%s%s, %s; max transfer %u bytes (%s)", node,
 			  s->have_scsi_dir ? " is SCSI device " : "",
