@@ -1,5 +1,5 @@
 /* The target core's port on the FunctionFS bulk endpoints. See bulk.h for
- * what FunctionFS allows with halts and how the glue copes. */
+ * how the endpoints are kept busy and what FunctionFS allows with halts. */
 #include "bulk.h"
 
 #include <errno.h>
@@ -60,11 +60,12 @@ static void arm_sentinel(struct bulk *b)
 {
 	if (!b->enabled || b->busy[BULK_ID_OUT])
 		return;
-	b->sentinel = submit(b, BULK_ID_OUT, b->buf, b->buf_size);
+	b->sentinel = submit(b, BULK_ID_OUT, b->buf,
+			     b->buf_size < BULK_CBW_ARM ? b->buf_size : BULK_CBW_ARM);
 }
 
 /* Work the core left for after its call returned (never re-enter it from
- * inside a port callback): staged sends to report, a halt to clear. */
+ * inside a port callback): sends to report, a halt to clear. */
 static void after(struct bulk *b)
 {
 	for (;;) {
@@ -85,13 +86,31 @@ static void after(struct bulk *b)
 		arm_sentinel(b);
 }
 
-static int free_stage(const struct bulk *b)
+static int free_in_id(const struct bulk *b)
 {
-	for (unsigned i = 0; i < BULK_STAGES; i++) {
-		if (b->stage[i] != NULL && !b->busy[BULK_ID_STAGE + i])
-			return (int)i;
+	for (unsigned i = 0; i < BULK_IN_DEPTH; i++) {
+		if (!b->busy[BULK_ID_IN + i])
+			return (int)(BULK_ID_IN + i);
 	}
 	return -1;
+}
+
+/* Queue len bytes of buf on Bulk-In (an IN transfer only reads buf). */
+static bool submit_in(struct bulk *b, const uint8_t *buf, uint32_t len)
+{
+	int id = b->enabled ? free_in_id(b) : -1;
+
+	if (id < 0 || !submit(b, (unsigned)id, (uint8_t *)buf, len))
+		return false;
+	b->in_flight++;
+	return true;
+}
+
+/* How many IN transfers may be in flight when a send is reported: the core
+ * may reuse its buffer only once the kernel has copied the data. */
+static unsigned report_limit(const struct bulk *b)
+{
+	return b->ops->in_copies ? BULK_IN_AHEAD : 0;
 }
 
 static usbmsc_sense_t lun_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t *buf,
@@ -99,20 +118,33 @@ static usbmsc_sense_t lun_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t
 {
 	struct bulk_lun *l = ctx;
 	struct bulk *b = l->b;
-	int s = b->enabled && buf == b->buf ? free_stage(b) : -1;
-	usbmsc_sense_t sense;
+	uint32_t done = 0;
 
-	/* The core sends what it read right after a good read, from the
-	 * start of its buffer: that send will take the staging buffer. */
-	b->read_stage = -1;
-	if (s < 0)
+	b->early_len = 0;
+	if (!b->ops->in_copies || !b->enabled || buf != b->buf || len <= b->chunk)
 		return l->inner.read(l->inner.ctx, lba, offset, buf, len);
-	sense = l->inner.read(l->inner.ctx, lba, offset, b->stage[s], len);
-	if (sense == USBMSC_SENSE_OK) {
-		b->read_stage = s;
-		b->read_len = len;
+	/* The core sends what it read right after a good read, from the start
+	 * of its buffer: queue it chunk by chunk as it arrives. */
+	while (done < len) {
+		uint32_t n = len - done < b->chunk ? len - done : b->chunk;
+		uint32_t at = offset + done;
+		usbmsc_sense_t s;
+
+		s = l->inner.read(l->inner.ctx, lba + at / l->inner.block_size,
+				  at % l->inner.block_size, buf + done, n);
+		if (s != USBMSC_SENSE_OK) {
+			b->early_len = 0;  /* what is queued stays queued (bulk.h) */
+			return s;
+		}
+		/* keep one transfer free for the rest at send time */
+		if (b->early_len == done && b->in_flight + 1 < BULK_IN_DEPTH &&
+		    submit_in(b, buf + done, n)) {
+			b->early_len = done + n;
+			b->stats.chunks++;
+		}
+		done += n;
 	}
-	return sense;
+	return USBMSC_SENSE_OK;
 }
 
 static usbmsc_sense_t lun_write(void *ctx, uint32_t lba, uint32_t offset, const uint8_t *buf,
@@ -143,44 +175,42 @@ void bulk_wrap_lun(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config 
 static void port_send(void *ctx, const uint8_t *buf, uint32_t len)
 {
 	struct bulk *b = ctx;
-	int s = b->read_stage;
+	uint32_t start = 0;
 
-	b->read_stage = -1;  /* a read maps onto the one send that follows it, no other */
+	b->cbw_next = true;  /* if a receive follows, it is for the next CBW */
+	if (buf == b->buf && b->early_len <= len)
+		start = b->early_len;  /* a chunked read queued that much already */
+	b->early_len = 0;
 	if (!b->enabled)
 		return;
-	if (s >= 0 && buf == b->buf && len >= b->read_len && len <= b->buf_size) {
-		/* The data is in the staging buffer; the core zeroed the padding
-		 * after it in its own buffer. */
-		memset(b->stage[s] + b->read_len, 0, len - b->read_len);
-		if (submit(b, BULK_ID_STAGE + (unsigned)s, b->stage[s], len)) {
-			b->stats.staged++;
-			b->sent_pending++;
-		}
-		return;
+	if (start < len && !submit_in(b, buf + start, len - start))
+		return;  /* the endpoint went away: a reset or DISABLE follows */
+	if (b->in_flight <= report_limit(b)) {
+		b->sent_pending++;  /* the core may refill its buffer now */
+		if (b->in_flight != 0)
+			b->stats.early++;
+	} else {
+		b->sent_owed++;     /* reported when transfers complete */
 	}
-	s = len <= b->buf_size ? free_stage(b) : -1;
-	if (s >= 0) {
-		uint8_t *copy = b->stage[s];
-
-		memcpy(copy, buf, len);
-		if (submit(b, BULK_ID_STAGE + (unsigned)s, copy, len)) {
-			b->stats.staged++;
-			b->sent_pending++;  /* the core may refill its buffer now */
-		}
-		return;
-	}
-	/* The IN transfer only reads buf. */
-	submit(b, BULK_ID_IN, (uint8_t *)buf, len);
 }
 
 static void port_receive(void *ctx, uint8_t *buf, uint32_t len)
 {
 	struct bulk *b = ctx;
 
+	if (b->cbw_next && len > BULK_CBW_ARM)
+		len = BULK_CBW_ARM;
+	b->cbw_next = false;
 	b->out_ptr = buf;
 	b->out_len = len;
 	if (b->enabled)
 		submit(b, BULK_ID_OUT, buf, len);
+}
+
+static void halt_in(struct bulk *b)
+{
+	halt(b, BULK_IN);
+	b->clear_in = true;  /* the UDC clears it for the host: see bulk.h */
 }
 
 static void port_stall(void *ctx, bool in)
@@ -189,23 +219,22 @@ static void port_stall(void *ctx, bool in)
 
 	if (!b->enabled)
 		return;
-	/* A staged load may still be queued on Bulk-In: the halt waits for
-	 * the host to take it (ffs_aio.c), so the host sees data, then halt. */
-	halt(b, in ? BULK_IN : BULK_OUT);
-	if (in)
-		b->clear_in = true;
+	if (!in)
+		halt(b, BULK_OUT);
+	else if (b->in_flight != 0)
+		b->halt_in_later = true;  /* after the data queued before it (bulk.h) */
+	else
+		halt_in(b);
 }
 
-void bulk_init(struct bulk *b, const struct bulk_ops *ops, uint8_t *buf, uint32_t buf_size,
-	       uint8_t *const stage[BULK_STAGES])
+void bulk_init(struct bulk *b, const struct bulk_ops *ops, uint8_t *buf, uint32_t buf_size)
 {
 	memset(b, 0, sizeof(*b));
 	b->ops = ops;
 	b->buf = buf;
 	b->buf_size = buf_size;
-	b->read_stage = -1;
-	for (unsigned i = 0; i < BULK_STAGES; i++)
-		b->stage[i] = stage != NULL ? stage[i] : NULL;
+	b->chunk = buf_size / 4 > BULK_MIN_CHUNK ? buf_size / 4 : BULK_MIN_CHUNK;
+	b->cbw_next = true;
 }
 
 struct usbmsc_target_port bulk_port(struct bulk *b)
@@ -257,8 +286,12 @@ int bulk_cancel(struct bulk *b)
 			return -ETIMEDOUT;
 		}
 	}
+	b->in_flight = 0;
+	b->early_len = 0;
+	b->sent_owed = 0;
 	b->sent_pending = 0;
-	b->read_stage = -1;
+	b->cbw_next = true;  /* the core starts over with a CBW */
+	b->halt_in_later = false;
 	b->clear_in = false;
 	b->sticky = false;
 	b->sentinel = false;
@@ -320,6 +353,34 @@ static void sentinel_hit(struct bulk *b, long res)
 	}
 }
 
+/* An IN transfer ended, well or not. */
+int bulk_timeout(const struct bulk *b)
+{
+	return b->enabled && b->sticky ? BULK_REHALT_MS : -1;
+}
+
+void bulk_tick(struct bulk *b)
+{
+	if (!b->enabled || !b->sticky)
+		return;
+	/* A halt that is still set stays set; one the UDC cleared is set again. */
+	if (b->ops->halt(b->ops->ctx, BULK_IN) != 0 || b->ops->halt(b->ops->ctx, BULK_OUT) != 0)
+		gadget_debug(1, "cannot renew the halts");
+}
+
+static void in_done(struct bulk *b)
+{
+	b->in_flight--;
+	if (b->sent_owed != 0 && b->in_flight <= report_limit(b)) {
+		b->sent_owed--;
+		b->sent_pending++;
+	}
+	if (b->halt_in_later && b->in_flight == 0) {
+		b->halt_in_later = false;
+		halt_in(b);
+	}
+}
+
 void bulk_complete(struct bulk *b, const struct bulk_done *d)
 {
 	unsigned id = d->id, ep;
@@ -335,16 +396,17 @@ void bulk_complete(struct bulk *b, const struct bulk_done *d)
 		b->stats.errors[ep]++;
 		if (ep == BULK_OUT)
 			b->sentinel = false;
+		else
+			in_done(b);
 		gadget_debug(d->res == -ESHUTDOWN || d->res == -ECONNRESET ? 2 : 1,
 			     "%s: transfer ended with %s", ep_name[ep], strerror((int)-d->res));
+		after(b);
 		return;
 	}
 	b->stats.bytes[ep] += (uint64_t)d->res;
 	gadget_debug(3, "%s: done, %ld bytes", ep_name[ep], d->res);
-	if (id == BULK_ID_IN) {
-		usbmsc_target_sent(b->t);
-	} else if (id != BULK_ID_OUT) {
-		/* a staged load: the core was told when it was queued */
+	if (ep == BULK_IN) {
+		in_done(b);
 	} else if (b->sentinel) {
 		sentinel_hit(b, d->res);
 	} else if (d->res == 0) {

@@ -7,14 +7,27 @@
  * buffer goes out as one request, so an endpoint moves up to a buffer load
  * (128 KiB by default) per system call, not a packet.
  *
- * Bulk-In is kept busy the way the kernel's own f_mass_storage keeps it:
- * a load the core sends is copied to a free staging buffer, queued, and
- * reported sent at once, so the core reads the next load from storage (or
- * queues its CSW, then arms Bulk-Out for the next CBW) while the USB
- * transfer is still in flight. With no staging buffer free it is sent from
- * the core's buffer and reported when it completes. A storage read wrapped
- * with bulk_read_lun goes straight into the free staging buffer, so the
- * load is copied once (file to buffer) before f_fs copies it to the kernel.
+ * Keeping the endpoints busy:
+ *  - f_fs copies the data of an IN transfer into its own kernel buffer when
+ *    the transfer is submitted (ops->in_copies), so the core's buffer is free
+ *    again at once: a send is reported to the core right after its submit,
+ *    and the core reads the next load, or queues its CSW and arms the read
+ *    for the next CBW, while the USB transfer is still in flight, as the
+ *    kernel's own f_mass_storage does. While more than BULK_IN_AHEAD IN
+ *    transfers are in flight, a send is reported when one completes.
+ *  - A LUN wrapped with bulk_wrap_lun is read in chunks of a quarter of the
+ *    buffer (at least BULK_MIN_CHUNK), and each chunk is queued on Bulk-In
+ *    as soon as it is read, so the bus starts on the first chunk while the
+ *    rest is read from the file (the send that follows queues what is left).
+ *    A read error after the first chunk leaves the chunks already queued on
+ *    their way: the host gets data the CSW residue does not count, with a
+ *    failed status, which it treats as the error it is.
+ *  - f_fs allocates a kernel buffer of the requested size for every
+ *    transfer, which costs time in proportion, so the read armed for a CBW
+ *    asks for BULK_CBW_ARM bytes rather than the whole buffer: the core
+ *    allows a receive to complete early at a packet boundary, and a CBW of
+ *    30, 31 or 32 bytes still arrives as such. A CBW comes next when the
+ *    core's previous call was a send (its CSW) or a reset.
  *
  * Halts, and what FunctionFS lets a user-space function see of them:
  *  - A halt is set by I/O in the wrong direction on an endpoint file (the
@@ -26,11 +39,17 @@
  *    queues its CSW behind the halt, where the host finds it once it clears
  *    the halt (the order the host sees is the spec's).
  *  - After an invalid CBW the core wants both endpoints halted until Reset
- *    Recovery, but a lone CLEAR_FEATURE does clear them in the UDC. The glue
- *    keeps a read queued on Bulk-Out behind the halt: whatever the host
- *    sends after clearing it without a Mass Storage Reset is dropped and
- *    both endpoints are halted again. An IN transfer the host starts then
- *    gets NAKs (nothing is queued) until its time-out.
+ *    Recovery, but a lone CLEAR_FEATURE does clear them in the UDC. So while
+ *    the core waits for Reset Recovery the glue halts both endpoints again
+ *    every BULK_REHALT_MS (bulk_tick, from the event loop): an IN transfer
+ *    the host starts after clearing the halt is NAKed for at most that long,
+ *    then stalled, and GET_STATUS says halted again. It also keeps a read
+ *    queued on Bulk-Out behind the halt: whatever the host sends after
+ *    clearing it is dropped and both endpoints are halted at once.
+ *  - A halt of Bulk-In the core asks for while its data is still queued
+ *    (sends are reported early) waits until that data has gone: the gadget
+ *    API refuses to halt an IN endpoint with requests queued, and the host
+ *    must get the data before the STALL.
  *  - If a UDC does pass CLEAR_FEATURE up (f_fs forwards endpoint requests it
  *    receives), bulk_clear_feature serves it the spec's way. */
 #ifndef USBMSC_GADGET_BULK_H
@@ -43,14 +62,20 @@
 
 enum { BULK_IN = 0, BULK_OUT = 1 };
 
-/* Transfers in flight, by id: one read on Bulk-Out, and on Bulk-In one
- * straight from the core's buffer plus BULK_STAGES staged copies. */
-enum { BULK_ID_OUT = 0, BULK_ID_IN = 1, BULK_ID_STAGE = 2 };
-#define BULK_STAGES 2u
-#define BULK_IDS (BULK_ID_STAGE + BULK_STAGES)
+/* Transfers in flight, by id: one read on Bulk-Out, up to BULK_IN_DEPTH
+ * writes on Bulk-In (two loads of chunks ahead and the one being sent). */
+#define BULK_IN_DEPTH 12u
+#define BULK_IN_AHEAD 6u
+#define BULK_MIN_CHUNK (32u * 1024u)
+enum { BULK_ID_OUT = 0, BULK_ID_IN = 1 };
+#define BULK_IDS (BULK_ID_IN + BULK_IN_DEPTH)
+/* A multiple of every bulk packet size (64, 512, 1024). */
+#define BULK_CBW_ARM 1024u
+/* How often the halts are renewed while the core waits for Reset Recovery. */
+#define BULK_REHALT_MS 2
 
 struct bulk_done {
-	unsigned id;       /* BULK_ID_* */
+	unsigned id;       /* BULK_ID_OUT, or BULK_ID_IN + n */
 	long res;          /* bytes moved, or -errno */
 };
 
@@ -71,11 +96,14 @@ struct bulk_ops {
 	/* Clear a halt (only for a CLEAR_FEATURE that reached user space). */
 	int (*clear_halt)(void *ctx, unsigned ep);
 	void *ctx;
+	/* submit() has copied an IN transfer's data when it returns. */
+	bool in_copies;
 };
 
 struct bulk_stats {
 	uint64_t submits[2], bytes[2], halts[2], errors[2];
-	uint64_t staged;    /* Bulk-In loads sent from a staging copy */
+	uint64_t early;     /* sends reported before their transfer completed */
+	uint64_t chunks;    /* READ chunks queued before the core's send */
 	uint64_t dropped;   /* completions drained by a reset or a disable */
 };
 
@@ -84,14 +112,17 @@ struct bulk {
 	struct usbmsc_target *t;
 	uint8_t *buf;            /* the core's streaming buffer */
 	uint32_t buf_size;
-	uint8_t *stage[BULK_STAGES]; /* Bulk-In staging copies, buf_size each (or NULL) */
 	bool enabled;            /* endpoints enabled (FunctionFS ENABLE) */
 	bool busy[BULK_IDS];     /* transfer id is queued */
+	unsigned in_flight;      /* IN transfers queued */
+	unsigned sent_owed;      /* sends to report when an IN transfer completes */
+	unsigned sent_pending;   /* sends to report to the core after its call */
+	uint32_t chunk;          /* READ chunk size */
+	uint32_t early_len;      /* bytes of the core's buffer already queued by a chunked read */
+	bool cbw_next;           /* the next receive is for a CBW */
 	uint8_t *out_ptr;        /* the armed receive, re-queued after a zero-length packet */
 	uint32_t out_len;
-	unsigned sent_pending;   /* staged sends to report to the core */
-	int read_stage;          /* staging buffer a storage read filled for the next send; -1 */
-	uint32_t read_len;
+	bool halt_in_later;      /* halt Bulk-In once the data queued before it is gone */
 	bool clear_in;           /* the core halted Bulk-In: tell it the halt will clear */
 	bool sticky;             /* invalid CBW: halted until Reset Recovery */
 	bool sentinel;           /* the queued Bulk-Out read is the sticky-halt watch */
@@ -99,18 +130,15 @@ struct bulk {
 	struct bulk_stats stats;
 };
 
-/* stage: BULK_STAGES buffers of buf_size bytes for Bulk-In staging, or
- * NULL to send every load straight from the core's buffer. */
-/* A LUN whose reads go through the staging buffers: bulk_wrap_lun keeps
- * the LUN's callbacks in l and puts wrappers in cfg (with ctx = l). */
+/* A LUN seen through the glue: bulk_wrap_lun keeps the LUN's callbacks in
+ * inner and puts wrappers in the config (with ctx = the bulk_lun). */
 struct bulk_lun {
 	struct bulk *b;
 	struct usbmsc_lun_config inner;
 };
 void bulk_wrap_lun(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg);
 
-void bulk_init(struct bulk *b, const struct bulk_ops *ops, uint8_t *buf, uint32_t buf_size,
-	       uint8_t *const stage[BULK_STAGES]);
+void bulk_init(struct bulk *b, const struct bulk_ops *ops, uint8_t *buf, uint32_t buf_size);
 
 /* The port to put in usbmsc_target_config (ctx = b). */
 struct usbmsc_target_port bulk_port(struct bulk *b);
@@ -136,6 +164,12 @@ int bulk_class_request(struct bulk *b, const uint8_t setup[8], uint8_t *reply);
 
 /* A CLEAR_FEATURE(ENDPOINT_HALT) that reached user space. */
 void bulk_clear_feature(struct bulk *b, unsigned ep);
+
+/* Milliseconds until bulk_tick wants to run, or -1 for never. */
+int bulk_timeout(const struct bulk *b);
+
+/* Renew the halts while the core waits for Reset Recovery (see above). */
+void bulk_tick(struct bulk *b);
 
 /* Take completions without waiting and feed them to the core. Returns
  * how many, or -errno. */

@@ -162,7 +162,9 @@ int ep0_handle(struct ep0 *e)
 	ssize_t n = read(e->fd, ev, sizeof(ev));
 
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
+		/* EIDRM: a SETUP was cancelled (disconnect) before we answered
+		 * it; f_fs says so once, then goes on. */
+		if (errno == EAGAIN || errno == EINTR || errno == EIDRM)
 			return 0;
 		return -errno;
 	}

@@ -166,6 +166,8 @@ static int op_clear_halt(void *ctx, unsigned ep)
 	return ioctl(a->fd[ep], FUNCTIONFS_CLEAR_HALT) < 0 ? -errno : 0;
 }
 
+/* f_fs copies an IN transfer's data into its kernel buffer before it
+ * queues the request (ffs_epfile_io), so io_submit's return frees ours. */
 const struct bulk_ops ffs_aio_ops_template = {
-	op_submit, op_cancel, op_wait, op_halt, op_clear_halt, NULL,
+	op_submit, op_cancel, op_wait, op_halt, op_clear_halt, NULL, true,
 };

@@ -43,7 +43,7 @@ struct gadget_run {
 	struct gadget_opts opts;
 	char udc[128];
 	struct lun_file files[USBMSC_TARGET_MAX_LUNS];
-	struct bulk_lun lun_reads[USBMSC_TARGET_MAX_LUNS];
+	struct bulk_lun wrapped[USBMSC_TARGET_MAX_LUNS];
 	unsigned files_open;
 	struct usbmsc_lun_config luns[USBMSC_TARGET_MAX_LUNS];
 	struct usbmsc_lun_state lun_state[USBMSC_TARGET_MAX_LUNS];
@@ -51,7 +51,6 @@ struct gadget_run {
 	struct usbmsc_target target;
 	struct gadget_vendor vendor;
 	uint8_t *buf;
-	uint8_t *stage[BULK_STAGES];
 	struct gadget g;
 	int ep0_fd, ep_fd[2], sig_fd;
 	struct ffs_aio aio;
@@ -136,9 +135,9 @@ static int start_target(struct gadget_run *r)
 		return -1;
 	r->ops = ffs_aio_ops_template;
 	r->ops.ctx = &r->aio;
-	bulk_init(&r->bulk, &r->ops, r->buf, r->opts.buffer, getenv("NOSTAGE") ? NULL : r->stage);
+	bulk_init(&r->bulk, &r->ops, r->buf, r->opts.buffer);
 	for (unsigned i = 0; i < r->opts.lun_count; i++)
-		bulk_wrap_lun(&r->lun_reads[i], &r->bulk, &r->luns[i]);  /* reads into staging */
+		bulk_wrap_lun(&r->wrapped[i], &r->bulk, &r->luns[i]);  /* chunked reads */
 	r->cfg.luns = r->luns;
 	r->cfg.lun_count = (uint8_t)r->opts.lun_count;
 	r->cfg.flags = r->opts.pad ? USBMSC_TARGET_PAD_IN : 0;
@@ -209,11 +208,17 @@ static int run(struct gadget_run *r)
 			{ r->sig_fd, POLLIN, 0 }, { r->aio.efd, POLLIN, 0 }, { r->ep0_fd, POLLIN, 0 },
 		};
 
-		if (poll(p, 3, -1) < 0) {
+		int n = poll(p, 3, bulk_timeout(&r->bulk));
+
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(r->err, sizeof(r->err), "poll: %s", strerror(errno));
 			return EXIT_OTHER;
+		}
+		if (n == 0) {
+			bulk_tick(&r->bulk);
+			continue;
 		}
 		if (p[0].revents) {
 			struct signalfd_siginfo si;
@@ -271,12 +276,13 @@ static void report(const struct gadget_run *r)
 		wr += r->files[i].bytes_written;
 	}
 	gadget_debug(1, "served %llu bytes read, %llu written; %llu IN and %llu OUT transfers,"
-		     " %llu halts, %llu transfer errors, %llu loads staged",
+		     " %llu halts, %llu transfer errors, %llu sends reported at submit,"
+		     " %llu READ chunks queued while reading",
 		     (unsigned long long)rd, (unsigned long long)wr,
 		     (unsigned long long)s->submits[BULK_IN], (unsigned long long)s->submits[BULK_OUT],
 		     (unsigned long long)(s->halts[0] + s->halts[1]),
 		     (unsigned long long)(s->errors[0] + s->errors[1]),
-		     (unsigned long long)s->staged);
+		     (unsigned long long)s->early, (unsigned long long)s->chunks);
 	gadget_debug(1, "peak memory (VmHWM): %ld kB", peak_rss_kib());
 }
 
@@ -304,8 +310,6 @@ static void teardown(struct gadget_run *r)
 		lun_file_close(&r->files[i]);
 	close_fd(&r->sig_fd);
 	free(r->buf);
-	for (unsigned i = 0; i < BULK_STAGES; i++)
-		free(r->stage[i]);
 }
 
 /* Page-aligned, as O_DIRECT wants. */
@@ -341,18 +345,12 @@ static int prepare(struct gadget_run *r, int argc, char **argv)
 		return EXIT_NO_DEVICE;
 	if (open_luns(r) != 0)
 		return EXIT_FILE;
-	/* The core's buffer and the Bulk-In staging copies: all the memory
-	 * the data path uses, whatever the size of the LUNs. */
+	/* The core's buffer: all the memory the data path uses, whatever
+	 * the size of the LUNs. */
 	if (alloc_buffer(&r->buf, r->opts.buffer) != 0) {
 		snprintf(r->err, sizeof(r->err), "no memory for a %u-byte buffer",
 			 (unsigned)r->opts.buffer);
 		return EXIT_OTHER;
-	}
-	for (unsigned i = 0; i < BULK_STAGES; i++) {
-		if (alloc_buffer(&r->stage[i], r->opts.buffer) != 0) {
-			snprintf(r->err, sizeof(r->err), "no memory for the staging buffers");
-			return EXIT_OTHER;
-		}
 	}
 	if (block_signals(r) != 0) {
 		snprintf(r->err, sizeof(r->err), "signals: %s", strerror(errno));

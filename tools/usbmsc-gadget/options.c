@@ -31,7 +31,8 @@ const char gadget_usage[] =
 	"Transfer:\n"
 	"  --buffer BYTES         streaming buffer (default 128k; 4k..1m, k/m suffixes)\n"
 	"Other:\n"
-	"  -v, --verbose          log USB events; with -v -v every transfer; peak memory at exit\n"
+	"  -v, --verbose          log USB events and, at exit, counts and peak memory;\n"
+	"                         -vv: control requests and halts; -vvv: every transfer\n"
 	"  -h, --help             this text\n"
 	"  --version              the version\n";
 

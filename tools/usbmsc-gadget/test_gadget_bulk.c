@@ -1,6 +1,7 @@
 /* The bulk glue between the target core and the endpoint files, with the
  * real core and a fake kernel: queued transfers wait until the test plays
- * the host's side; halts are recorded the way a UDC keeps them. */
+ * the host's side; an IN transfer's data is copied when it is submitted,
+ * as f_fs does; halts are recorded the way a UDC keeps them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,13 +14,14 @@
 #include "bulk.h"
 #include "usbmsc/bot.h"
 
-#define BUF 4096u
-#define BLOCKS 64u
+#define BUF (128u * 1024u)   /* the gadget's default: READ chunks of 32 KiB */
+#define BLOCKS 1024u
 
 struct fake_xfer {
 	bool queued;
 	unsigned ep;
-	uint8_t *buf;
+	uint8_t *buf;           /* OUT: where the data goes */
+	uint8_t copy[BUF];      /* IN: the data, copied at submit */
 	uint32_t len;
 	unsigned seq;
 };
@@ -33,18 +35,23 @@ struct fake {
 	unsigned halts[2], submits[2], cancels;
 	uint8_t disk[BLOCKS * 512];
 	unsigned disk_reads;
-	uint8_t *last_read_buf;
 };
 
 static struct fake fk;
 static uint8_t core_buf[BUF];
-static uint8_t stage_mem[BULK_STAGES][BUF];
 
 static int f_submit(void *ctx, unsigned id, unsigned ep, uint8_t *buf, uint32_t len)
 {
 	(void)ctx;
 	assert_false(fk.x[id].queued);
-	fk.x[id] = (struct fake_xfer){ true, ep, buf, len, fk.seq++ };
+	assert_true(len <= BUF);
+	fk.x[id].queued = true;
+	fk.x[id].ep = ep;
+	fk.x[id].buf = buf;
+	fk.x[id].len = len;
+	fk.x[id].seq = fk.seq++;
+	if (ep == BULK_IN)
+		memcpy(fk.x[id].copy, buf, len);
 	fk.submits[ep]++;
 	return 0;
 }
@@ -92,13 +99,15 @@ static int f_clear_halt(void *ctx, unsigned ep)
 	return 0;
 }
 
-static const struct bulk_ops ops = { f_submit, f_cancel, f_wait, f_halt, f_clear_halt, NULL };
+static const struct bulk_ops ops = { f_submit, f_cancel, f_wait, f_halt, f_clear_halt, NULL, true };
+/* A kernel that reads the data only when it sends it. */
+static const struct bulk_ops ops_late = { f_submit, f_cancel, f_wait, f_halt, f_clear_halt, NULL,
+					  false };
 
 static usbmsc_sense_t disk_read(void *ctx, uint32_t lba, uint32_t off, uint8_t *buf, uint32_t len)
 {
 	(void)ctx;
 	fk.disk_reads++;
-	fk.last_read_buf = buf;
 	memcpy(buf, fk.disk + lba * 512 + off, len);
 	return USBMSC_SENSE_OK;
 }
@@ -130,15 +139,13 @@ static void pump(void)
 		bulk_poll(&rig.b);
 }
 
-static void start(bool staging)
+static void start(bool copies)
 {
-	uint8_t *stages[BULK_STAGES] = { stage_mem[0], stage_mem[1] };
-
 	memset(&fk, 0, sizeof(fk));
 	memset(&rig, 0, sizeof(rig));
 	for (unsigned i = 0; i < sizeof(fk.disk); i++)
 		fk.disk[i] = (uint8_t)(i * 13 + i / 512);
-	bulk_init(&rig.b, &ops, core_buf, BUF, staging ? stages : NULL);
+	bulk_init(&rig.b, copies ? &ops : &ops_late, core_buf, BUF);
 	rig.lun = (struct usbmsc_lun_config){ BLOCKS, 512, 0, disk_read, disk_write, NULL, NULL };
 	bulk_wrap_lun(&rig.wrap, &rig.b, &rig.lun);
 	rig.cfg.luns = &rig.lun;
@@ -179,7 +186,8 @@ static uint32_t host_in(uint8_t *out)
 	}
 	assert_true(best < BULK_IDS);
 	n = fk.x[best].len;
-	memcpy(out, fk.x[best].buf, n);
+	/* what f_fs copied at submit, or (a late-reading kernel) the buffer now */
+	memcpy(out, rig.b.ops->in_copies ? fk.x[best].copy : fk.x[best].buf, n);
 	push(best, (long)n);
 	pump();
 	return n;
@@ -206,7 +214,7 @@ static void send_cbw(uint8_t dir, uint32_t len, const uint8_t *cdb, uint8_t cdb_
 
 static void expect_csw(uint32_t residue, uint8_t status)
 {
-	uint8_t raw[BUF];
+	static uint8_t raw[BUF];
 	struct usbmsc_csw csw;
 
 	assert_int_equal(host_in(raw), USBMSC_CSW_LEN);
@@ -219,7 +227,8 @@ static void expect_csw(uint32_t residue, uint8_t status)
 /* Clear the power-on unit attention with REQUEST SENSE. */
 static void clear_ua(void)
 {
-	uint8_t cdb[6] = { 0x03, 0, 0, 0, 18, 0 }, data[BUF];
+	uint8_t cdb[6] = { 0x03, 0, 0, 0, 18, 0 };
+	static uint8_t data[BUF];
 
 	send_cbw(USBMSC_DIR_IN, 18, cdb, 6);
 	assert_int_equal(host_in(data), 18);
@@ -233,15 +242,18 @@ static void test_enable_arms_cbw(void **state)
 	(void)state;
 	start(true);
 	assert_true(fk.x[BULK_ID_OUT].queued);
-	assert_int_equal(fk.x[BULK_ID_OUT].len, BUF);  /* the whole buffer, for 30/32-byte CBWs */
+	/* not the whole buffer: a packet multiple is enough for a CBW, and
+	 * f_fs allocates what is asked for */
+	assert_int_equal(fk.x[BULK_ID_OUT].len, BULK_CBW_ARM);
 	assert_ptr_equal(fk.x[BULK_ID_OUT].buf, core_buf);
 }
 
-/* With staging, the data, the CSW and the next CBW read are all queued
- * before the host has taken anything: the endpoints never wait for us. */
+/* The data, the CSW and the next CBW read are all queued before the host
+ * has taken anything: the endpoints never wait for us. */
 static void test_in_pipelined(void **state)
 {
-	uint8_t inquiry[6] = { 0x12, 0, 0, 0, 36, 0 }, data[BUF];
+	uint8_t inquiry[6] = { 0x12, 0, 0, 0, 36, 0 };
+	static uint8_t data[BUF];
 
 	(void)state;
 	start(true);
@@ -251,13 +263,15 @@ static void test_in_pipelined(void **state)
 	assert_int_equal(host_in(data), 36);
 	assert_memory_equal(data + 8, "usbmsc  Test            1   ", 28);
 	expect_csw(0, 0);
-	assert_int_equal(rig.b.stats.staged, 2);
+	assert_int_equal(rig.b.stats.early, 2);
 }
 
-/* Without staging every load waits for its completion. */
-static void test_in_unstaged(void **state)
+/* With a kernel that does not copy at submit, every load waits for its
+ * completion before the core may touch its buffer again. */
+static void test_in_late_copy(void **state)
 {
-	uint8_t inquiry[6] = { 0x12, 0, 0, 0, 36, 0 }, data[BUF];
+	uint8_t inquiry[6] = { 0x12, 0, 0, 0, 36, 0 };
+	static uint8_t data[BUF];
 
 	(void)state;
 	start(false);
@@ -266,41 +280,44 @@ static void test_in_unstaged(void **state)
 	assert_false(fk.x[BULK_ID_OUT].queued);
 	assert_ptr_equal(fk.x[BULK_ID_IN].buf, core_buf);
 	assert_int_equal(host_in(data), 36);
+	assert_memory_equal(data + 8, "usbmsc  Test            1   ", 28);
 	expect_csw(0, 0);
 	assert_true(fk.x[BULK_ID_OUT].queued);
-	assert_int_equal(rig.b.stats.staged, 0);
+	assert_int_equal(rig.b.stats.early, 0);
 }
 
-/* A READ goes from the file straight into the free staging buffers (one
- * copy); with both in flight the next load is sent from the core's buffer.
- * Three loads are queued before the host takes the first. */
-static void test_read_through_stage(void **state)
+/* A READ of several loads: each load is read in 32 KiB chunks, each chunk
+ * queued as soon as it is read; two loads are queued before the host takes
+ * anything, the rest as it takes them, in order, each from the core's one
+ * buffer (the fake copies at submit, as f_fs does). */
+static void test_read_chunks(void **state)
 {
-	uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 3, 0, 0, 20, 0 };  /* LBA 3, 20 blocks */
-	uint8_t data[BUF];
+	uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 7, 0, 0x02, 0x58, 0 };  /* LBA 7, 600 blocks */
+	static uint8_t data[BUF];
+	const uint32_t total = 600 * 512;  /* two full loads and 45056 bytes */
 	uint32_t got = 0;
-	uint64_t staged;
 
 	(void)state;
 	start(true);
 	clear_ua();
-	staged = rig.b.stats.staged;
-	send_cbw(USBMSC_DIR_IN, 20 * 512, read10, 10);
-	assert_int_equal(fk.disk_reads, 3);  /* 4096 + 4096 + 2048 */
-	assert_int_equal(in_queued(), 3);
-	assert_ptr_equal(fk.x[BULK_ID_STAGE].buf, stage_mem[0]);
-	assert_ptr_equal(fk.x[BULK_ID_STAGE + 1].buf, stage_mem[1]);
-	assert_ptr_equal(fk.x[BULK_ID_IN].buf, core_buf);
-	assert_ptr_equal(fk.last_read_buf, core_buf);
-	while (got < 20 * 512) {
+	send_cbw(USBMSC_DIR_IN, total, read10, 10);
+	assert_int_equal(in_queued(), 8);
+	assert_int_equal(fk.disk_reads, 8);
+	assert_int_equal(rig.b.sent_owed, 1);  /* the core waits: enough is in flight */
+	while (got < total) {
 		uint32_t n = host_in(data);
 
-		assert_memory_equal(data, fk.disk + 3 * 512 + got, n);
+		assert_true(n == 32 * 1024 || got + n == total || n == 45056 - 32 * 1024);
+		assert_memory_equal(data, fk.disk + 7 * 512 + got, n);
 		got += n;
+		assert_true(in_queued() <= BULK_IN_DEPTH);
 	}
-	assert_int_equal(got, 20 * 512);
+	assert_int_equal(got, total);
 	expect_csw(0, 0);
-	assert_int_equal(rig.b.stats.staged - staged, 2 + 1);  /* two loads and the CSW */
+	assert_int_equal(fk.disk_reads, 10);
+	assert_int_equal(rig.b.stats.chunks, 10);
+	assert_int_equal(rig.b.in_flight, 0);
+	assert_true(fk.x[BULK_ID_OUT].queued);
 }
 
 static void test_write(void **state)
@@ -314,10 +331,12 @@ static void test_write(void **state)
 	for (unsigned i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(0xA5 ^ i);
 	send_cbw(USBMSC_DIR_OUT, sizeof(data), write10, 10);
-	host_out(data, BUF);  /* one buffer load, then the rest */
-	host_out(data + BUF, (uint32_t)sizeof(data) - BUF);
+	/* the data load is not cut short like the read for a CBW */
+	assert_int_equal(fk.x[BULK_ID_OUT].len, sizeof(data));
+	host_out(data, (uint32_t)sizeof(data));
 	expect_csw(0, 0);
 	assert_memory_equal(fk.disk + 10 * 512, data, sizeof(data));
+	assert_int_equal(fk.x[BULK_ID_OUT].len, BULK_CBW_ARM);  /* the next CBW */
 }
 
 /* A zero-length packet on Bulk-Out is not a CBW: the read is queued again. */
@@ -327,7 +346,7 @@ static void test_zero_length_packet(void **state)
 	start(true);
 	host_out(NULL, 0);
 	assert_true(fk.x[BULK_ID_OUT].queued);
-	assert_int_equal(fk.x[BULK_ID_OUT].len, BUF);
+	assert_int_equal(fk.x[BULK_ID_OUT].len, BULK_CBW_ARM);
 	assert_int_equal(fk.halts[BULK_IN] + fk.halts[BULK_OUT], 0);
 }
 
@@ -349,11 +368,33 @@ static void test_case4_halt_then_csw(void **state)
 	assert_true(fk.x[BULK_ID_OUT].queued);
 }
 
+/* Case 5 (less data than the host expects, then halt): the data is still
+ * queued when the core asks for the halt, so the halt waits until the host
+ * has taken it; then the CSW goes behind the halt. */
+static void test_case5_halt_after_data(void **state)
+{
+	uint8_t inquiry[6] = { 0x12, 0, 0, 0x02, 0x00, 0 };  /* allocation length 512 */
+	static uint8_t data[BUF];
+
+	(void)state;
+	start(true);
+	clear_ua();
+	send_cbw(USBMSC_DIR_IN, 512, inquiry, 6);
+	assert_int_equal(in_queued(), 1);
+	assert_false(fk.halted[BULK_IN]);  /* not before the data is gone */
+	assert_int_equal(host_in(data), 36);
+	assert_true(fk.halted[BULK_IN]);
+	assert_int_equal(in_queued(), 1);  /* the CSW, behind the halt */
+	fk.halted[BULK_IN] = false;        /* the host's CLEAR_FEATURE, in the UDC */
+	expect_csw(512 - 36, 0);
+	assert_true(fk.x[BULK_ID_OUT].queued);
+}
+
 /* An invalid CBW halts both endpoints until Reset Recovery; a CBW sent
  * after a mere CLEAR_FEATURE halts them again. */
 static void test_invalid_cbw_sticky(void **state)
 {
-	uint8_t junk[30] = { 'U', 'S', 'B', 'C' }, data[BUF];
+	uint8_t junk[30] = { 'U', 'S', 'B', 'C' };
 	uint8_t tur[6] = { 0 }, reply[8], reset[8] = { 0x21, 0xFF, 0, 0, 0, 0, 0, 0 };
 	struct usbmsc_cbw cbw;
 	uint8_t raw[USBMSC_CBW_LEN];
@@ -377,16 +418,27 @@ static void test_invalid_cbw_sticky(void **state)
 	assert_int_equal(in_queued(), 0);       /* no CSW for it */
 	assert_true(fk.x[BULK_ID_OUT].queued);
 
+	/* CLEAR_FEATURE(Bulk-In) alone, then the host reads: the tick halts it
+	 * again, as long as the core waits for Reset Recovery */
+	fk.halted[BULK_IN] = false;
+	assert_int_equal(bulk_timeout(&rig.b), BULK_REHALT_MS);
+	bulk_tick(&rig.b);
+	assert_true(fk.halted[BULK_IN]);
+	assert_true(fk.halted[BULK_OUT]);
+
 	/* Reset Recovery: the watch is cancelled, the core arms a CBW read */
 	assert_int_equal(bulk_class_request(&rig.b, reset, reply), 0);
 	pump();
 	assert_true(fk.cancels >= 1);
 	assert_false(rig.b.sticky);
+	assert_int_equal(bulk_timeout(&rig.b), -1);
+	fk.halted[BULK_IN] = false;
+	bulk_tick(&rig.b);               /* no more renewing */
+	assert_false(fk.halted[BULK_IN]);
 	assert_true(fk.x[BULK_ID_OUT].queued);
 	fk.halted[BULK_IN] = fk.halted[BULK_OUT] = false;
 	send_cbw(USBMSC_DIR_NONE, 0, tur, 6);
 	expect_csw(0, 1);  /* unit attention 06/29/00 after the reset */
-	(void)data;
 }
 
 /* A Mass Storage Reset in the middle of a data stage cancels what is
@@ -434,11 +486,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enable_arms_cbw),
 		cmocka_unit_test(test_in_pipelined),
-		cmocka_unit_test(test_in_unstaged),
-		cmocka_unit_test(test_read_through_stage),
+		cmocka_unit_test(test_in_late_copy),
+		cmocka_unit_test(test_read_chunks),
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_zero_length_packet),
 		cmocka_unit_test(test_case4_halt_then_csw),
+		cmocka_unit_test(test_case5_halt_after_data),
 		cmocka_unit_test(test_invalid_cbw_sticky),
 		cmocka_unit_test(test_reset_cancels),
 		cmocka_unit_test(test_disable_enable),

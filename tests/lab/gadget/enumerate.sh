@@ -13,7 +13,7 @@ check_eq "serial string" LAB0042 "$(cat "$d/serial")"
 check_eq "interface class/subclass/protocol" "08 06 50" \
     "$(cat "$d"/*:1.0/bInterfaceClass) $(cat "$d"/*:1.0/bInterfaceSubClass) $(cat "$d"/*:1.0/bInterfaceProtocol)"
 check_eq "high speed (dummy_hcd's default)" 480 "$(cat "$d/speed")"
-check_eq "two bulk endpoints" 2 "$(cat "$d"/*:1.0/bNumEndpoints)"
+check_eq "two bulk endpoints" 02 "$(cat "$d"/*:1.0/bNumEndpoints)"
 check "a block node" test -b "$BLK"
 check "an sg node" test -c "$SG"
 check_eq "64 MiB disk" 131072 "$(cat /sys/block/${BLK#/dev/}/size)"

@@ -1,4 +1,4 @@
-# Helpers for the gadget scenarios, sourced in the lab guest (busybox sh)
+# Shared functions of the gadget scenarios, sourced in the lab guest (busybox sh)
 # from /add/lib.sh. The lab started usbmsc-gadget as device 1 with the
 # scenario's --gadget-args; LAB_SG, LAB_BLOCK and LAB_GADGET_PID_1 name it.
 # Each scenario prints "ok N - ..." / "not ok N - ..." and ends with
@@ -85,5 +85,5 @@ start_gadget() {
 }
 # No kernel trouble since boot.
 kernel_healthy() {
-    ! dmesg | grep -E -i 'Oops|BUG:|Call Trace|WARNING:|general protection|kernel panic'
+    ! dmesg | grep -E 'Oops:|BUG:|Call Trace:|WARNING:|general protection fault|Kernel panic'
 }

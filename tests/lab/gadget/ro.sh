@@ -10,11 +10,11 @@ check "restart with the image as a read-only LUN" start_gadget --lun /tmp/fat.im
 check_out "sg_modes: write protected" "WP=1" sg_modes "$SG"
 check_eq "the kernel marks the disk read-only" 1 "$(cat /sys/block/${BLK#/dev/}/ro)"
 dd if=/dev/zero of=/tmp/block bs=512 count=1 2>/dev/null
-sg_raw -s 512 -i /tmp/block "$SG" 2a 00 00 00 00 00 00 00 01 00 > "$OUT" 2>&1
-check_out "WRITE(10): sense key DATA PROTECT" "Data protect" cat "$OUT"
-check_out "WRITE(10): write protected (27/00)" "Write protected" cat "$OUT"
+sg_raw -s 512 -i /tmp/block "$SG" 2a 00 00 00 00 00 00 00 01 00 > /tmp/sg_raw.out 2>&1
+check_out "WRITE(10): sense key DATA PROTECT" "Sense key: Data Protect" cat /tmp/sg_raw.out
+check_out "WRITE(10): write protected (27/00)" "Additional sense: Write protected" cat /tmp/sg_raw.out
 check "READ(10) still works" sg_raw -r 512 "$SG" 28 00 00 00 00 00 00 00 01 00
-mount -t vfat "$BLK" /mnt > "$OUT" 2>&1
+mount -t vfat "$BLK" /mnt > /tmp/mount.out 2>&1
 check_out "the kernel mounts it read-only" "/mnt vfat ro" cat /proc/mounts
 check "writing a file there fails" sh -c '! touch /mnt/new'
 umount /mnt 2>/dev/null
