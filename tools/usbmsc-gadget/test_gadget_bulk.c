@@ -169,7 +169,8 @@ static void host_out(const uint8_t *data, uint32_t n)
 
 	assert_true(x->queued);
 	assert_true(n <= x->len);
-	memcpy(x->buf, data, n);
+	if (n) /* a zero-length packet has no data to copy (data may be NULL) */
+		memcpy(x->buf, data, n);
 	push(BULK_ID_OUT, (long)n);
 	pump();
 }
