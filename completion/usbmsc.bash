@@ -5,7 +5,7 @@ _usbmsc()
 	local cur prev words cword
 	_init_completion -n '=:' || return
 
-	local commands="inquiry tur sense capacity luns read write raw fw list help"
+	local commands="inquiry tur sense capacity luns read write raw bench compliance fw list help"
 	local global_opts="-d --device --json -v --timeout --lun -h --help --version"
 	local cmd="" i
 	for ((i = 1; i < cword; i++)); do
@@ -70,6 +70,14 @@ _usbmsc()
 	inquiry) cmd_opts="--vpd" ;;
 	read) cmd_opts="-o --output" ;;
 	raw) cmd_opts="--in --out -o --output --dry-run" ;;
+	compliance) cmd_opts="--scratch-lba" ;;
+	bench)
+		if [[ $prev == bench ]]; then
+			COMPREPLY=($(compgen -W "tur read" -- "$cur"))
+			return
+		fi
+		cmd_opts="-n --count --size --chunk --lba"
+		;;
 	help)
 		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		return
@@ -79,9 +87,10 @@ _usbmsc()
 			# fw's --version is pack's, not the global one.
 			global_opts=${global_opts/ --version/}
 			cmd_opts="-f --force -k --key --version --version-number --vid --pid --vendor
-				--product --hw-rev -o --output"
+				--product --hw-rev -o --output --mode --chunk --no-activate --dry-run
+				--no-host-checks --wait"
 		elif [[ $prev == fw ]]; then
-			COMPREPLY=($(compgen -W "keygen pack inspect" -- "$cur"))
+			COMPREPLY=($(compgen -W "keygen pack inspect info update" -- "$cur"))
 			return
 		else
 			_filedir
