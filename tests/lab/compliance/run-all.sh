@@ -44,8 +44,19 @@ tally() {
 guest() {
 	kind=$1
 	shift
-	"$lab" --device "$kind" "$@" --script "$here/compliance.sh" > "$tmp/$kind.out" 2>&1
-	rc=$?
+	# QEMU 7.2's usb-storage can abort the whole emulator under this suite
+	# (assertion in usb_packet_copy, hw/usb/core.c): a defect of the
+	# emulator, not a verdict on the device (docs/COMPLIANCE.md). Run it
+	# again once; if it aborts again, say so and judge nothing.
+	for attempt in 1 2; do
+		"$lab" --device "$kind" "$@" --script "$here/compliance.sh" > "$tmp/$kind.out" 2>&1
+		rc=$?
+		grep -q 'usb_packet_copy: Assertion' "$tmp/$kind.out" || break
+	done
+	if grep -q 'usb_packet_copy: Assertion' "$tmp/$kind.out"; then
+		tally <<< "ok $kind: # SKIP QEMU aborted twice (usb_packet_copy assertion)"
+		return 1
+	fi
 	sed -n '/^--- compliance json ---$/,/^--- end ---$/p' "$tmp/$kind.out" | sed '1d;$d' \
 		> "$tmp/$kind.json"
 	tally < <(grep -E '^(not )?ok [0-9]+ - ' "$tmp/$kind.out" |
@@ -117,13 +128,10 @@ PY
 )
 }
 
-guest kernel-msc
-judge kernel-msc doc
-guest qemu-msc
-judge qemu-msc doc
+guest kernel-msc && judge kernel-msc doc
+guest qemu-msc && judge qemu-msc doc
 if [ -x "$build/tools/usbmsc-gadget/usbmsc-gadget" ]; then
-	guest gadget --gadget-args "--lun /tmp/gadget.img,size=64M"
-	judge gadget all
+	guest gadget --gadget-args "--lun /tmp/gadget.img,size=64M" && judge gadget all
 else
 	echo "# gadget: skipped, usbmsc-gadget is not built in $build"
 fi
