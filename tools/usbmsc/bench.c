@@ -6,6 +6,7 @@
  * every argument after its name (own_options) and this file reads them,
  * global options included, as "fw" does. */
 #include "cli.h"
+#include "own_opts.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -32,15 +33,7 @@ enum bench_opt_id {
 	BO_COUNT, BO_SIZE, BO_CHUNK, BO_LBA
 };
 
-struct bench_opt {
-	const char *name;
-	char short_name;
-	bool has_value;
-	enum bench_opt_id id;
-	unsigned subs;      /* the subcommands that take it */
-};
-
-static const struct bench_opt bench_opts[] = {
+static const struct own_opt bench_opts[] = {
 	{ "json", 0, false, BO_JSON, B_ALL },
 	{ "verbose", 'v', false, BO_VERBOSE, B_ALL },
 	{ "help", 'h', false, BO_HELP, B_ALL },
@@ -79,18 +72,7 @@ struct bench_stats {
 
 /* ---- the command line ---- */
 
-static const struct bench_opt *find_opt(const char *name, size_t len, char short_name)
-{
-	for (size_t i = 0; i < sizeof bench_opts / sizeof bench_opts[0]; i++) {
-		const struct bench_opt *o = &bench_opts[i];
-		if (short_name ? o->short_name == short_name
-			       : strlen(o->name) == len && strncmp(o->name, name, len) == 0)
-			return o;
-	}
-	return NULL;
-}
-
-static int apply(struct cli *c, struct bench_args *a, const struct bench_opt *o, const char *v)
+static int apply(struct cli *c, struct bench_args *a, const struct own_opt *o, const char *v)
 {
 	uint64_t n;
 
@@ -120,39 +102,15 @@ static int apply(struct cli *c, struct bench_args *a, const struct bench_opt *o,
 /* One argument that starts with '-'; *i moves past a separate value. */
 static int parse_one(struct cli *c, struct bench_args *a, int *i)
 {
-	const char *arg = c->argv[*i], *value = NULL;
-	const struct bench_opt *o;
+	static const struct own_opts rules = {
+		bench_opts, sizeof bench_opts / sizeof bench_opts[0], B_ALL, "the bench command (tur or read)"
+	};
+	const struct own_opt *o;
+	const char *value;
+	int st = own_opt_parse(c, &rules, a->sub, a->sub_name, i, &o, &value);
 
-	if (arg[1] == '-') {
-		const char *name = arg + 2, *eq = strchr(name, '=');
-		o = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), 0);
-		if (o && eq && !o->has_value)
-			return cli_usage(c, "option --%s takes no value", o->name);
-		if (eq)
-			value = eq + 1;
-	} else if (arg[1] == 'v' && arg[strspn(arg + 1, "v") + 1] == '\0') {
-		c->verbose += (int)strlen(arg + 1);
-		return 0;
-	} else {
-		o = find_opt(NULL, 0, arg[1]);
-		if (o && arg[2] != '\0') {
-			if (!o->has_value)
-				o = NULL;
-			else
-				value = arg + 2;
-		}
-	}
-	if (!o)
-		return cli_usage(c, "unknown option '%s'", arg);
-	if (!a->sub && o->subs != B_ALL)
-		return cli_usage(c, "--%s comes after the bench command (tur or read)", o->name);
-	if (a->sub && !(o->subs & a->sub))
-		return cli_usage(c, "%s takes no option --%s", a->sub_name, o->name);
-	if (o->has_value && !value) {
-		if (*i + 1 >= c->argc)
-			return cli_usage(c, "option '%s' needs a value", arg);
-		value = c->argv[++*i];
-	}
+	if (st || !o)
+		return st;
 	return apply(c, a, o, value);
 }
 

@@ -9,6 +9,7 @@
  * least one check failed; otherwise the category that kept it from running
  * (1 usage, e.g. an SG_IO node; 20 no device, or it went away; ...). */
 #include "cli.h"
+#include "own_opts.h"
 
 #include <inttypes.h>
 #include <signal.h>
@@ -26,37 +27,19 @@ struct comp_args {
 
 enum comp_opt_id { CO_DEVICE, CO_JSON, CO_TIMEOUT, CO_LUN, CO_UNMOUNT, CO_HELP, CO_SCRATCH };
 
-struct comp_opt {
-	const char *name;
-	char short_name;
-	bool has_value;
-	enum comp_opt_id id;
-};
-
-static const struct comp_opt comp_opts[] = {
-	{ "device", 'd', true, CO_DEVICE },
-	{ "json", 0, false, CO_JSON },
-	{ "timeout", 0, true, CO_TIMEOUT },
-	{ "lun", 0, true, CO_LUN },
-	{ "unmount", 0, false, CO_UNMOUNT },
-	{ "help", 'h', false, CO_HELP },
-	{ "scratch-lba", 0, true, CO_SCRATCH },
+static const struct own_opt comp_opts[] = {
+	{ "device", 'd', true, CO_DEVICE, 0 },
+	{ "json", 0, false, CO_JSON, 0 },
+	{ "timeout", 0, true, CO_TIMEOUT, 0 },
+	{ "lun", 0, true, CO_LUN, 0 },
+	{ "unmount", 0, false, CO_UNMOUNT, 0 },
+	{ "help", 'h', false, CO_HELP, 0 },
+	{ "scratch-lba", 0, true, CO_SCRATCH, 0 },
 };
 
 /* ---- the command line ---- */
 
-static const struct comp_opt *find_opt(const char *name, size_t len, char short_name)
-{
-	for (size_t i = 0; i < sizeof comp_opts / sizeof comp_opts[0]; i++) {
-		const struct comp_opt *o = &comp_opts[i];
-		if (short_name ? o->short_name == short_name
-			       : strlen(o->name) == len && strncmp(o->name, name, len) == 0)
-			return o;
-	}
-	return NULL;
-}
-
-static int apply(struct cli *c, struct comp_args *a, const struct comp_opt *o, const char *v)
+static int apply(struct cli *c, struct comp_args *a, const struct own_opt *o, const char *v)
 {
 	uint64_t n;
 
@@ -86,35 +69,15 @@ static int apply(struct cli *c, struct comp_args *a, const struct comp_opt *o, c
 /* One argument that starts with '-'; *i moves past a separate value. */
 static int parse_one(struct cli *c, struct comp_args *a, int *i)
 {
-	const char *arg = c->argv[*i], *value = NULL;
-	const struct comp_opt *o;
+	static const struct own_opts rules = {
+		comp_opts, sizeof comp_opts / sizeof comp_opts[0], 0, NULL
+	};
+	const struct own_opt *o;
+	const char *value;
+	int st = own_opt_parse(c, &rules, 0, NULL, i, &o, &value);
 
-	if (arg[1] == '-') {
-		const char *name = arg + 2, *eq = strchr(name, '=');
-		o = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), 0);
-		if (o && eq && !o->has_value)
-			return cli_usage(c, "option --%s takes no value", o->name);
-		if (eq)
-			value = eq + 1;
-	} else if (arg[1] == 'v' && arg[strspn(arg + 1, "v") + 1] == '\0') {
-		c->verbose += (int)strlen(arg + 1);
-		return 0;
-	} else {
-		o = find_opt(NULL, 0, arg[1]);
-		if (o && arg[2] != '\0') {
-			if (!o->has_value)
-				o = NULL;
-			else
-				value = arg + 2;
-		}
-	}
-	if (!o)
-		return cli_usage(c, "unknown option '%s'", arg);
-	if (o->has_value && !value) {
-		if (*i + 1 >= c->argc)
-			return cli_usage(c, "option '%s' needs a value", arg);
-		value = c->argv[++*i];
-	}
+	if (st || !o)
+		return st;
 	return apply(c, a, o, value);
 }
 

@@ -5,6 +5,7 @@
  * the global --version), so main.c hands it every argument after its name
  * (own_options) and this file reads them, global options included. */
 #include "cli.h"
+#include "own_opts.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -28,15 +29,7 @@ enum fw_opt_id {
 	FO_NO_HOST_CHECKS
 };
 
-struct fw_opt {
-	const char *name;
-	char short_name;
-	bool has_value;
-	enum fw_opt_id id;
-	unsigned subs;      /* the subcommands that take it */
-};
-
-static const struct fw_opt fw_opts[] = {
+static const struct own_opt fw_opts[] = {
 	{ "json", 0, false, FO_JSON, FW_ALL },
 	{ "verbose", 'v', false, FO_VERBOSE, FW_ALL },
 	{ "help", 'h', false, FO_HELP, FW_ALL },
@@ -73,17 +66,7 @@ struct fw_args {
 
 /* ---- the command line ---- */
 
-static const struct fw_opt *find_opt(const char *name, size_t len, char short_name)
-{
-	for (size_t i = 0; i < sizeof fw_opts / sizeof fw_opts[0]; i++) {
-		if (short_name ? fw_opts[i].short_name == short_name
-			       : strlen(fw_opts[i].name) == len && strncmp(fw_opts[i].name, name, len) == 0)
-			return &fw_opts[i];
-	}
-	return NULL;
-}
-
-static int apply(struct cli *c, struct fw_args *a, const struct fw_opt *o, const char *v)
+static int apply(struct cli *c, struct fw_args *a, const struct own_opt *o, const char *v)
 {
 	uint64_t n;
 
@@ -124,40 +107,15 @@ static int apply(struct cli *c, struct fw_args *a, const struct fw_opt *o, const
 /* One argument that starts with '-'; *i moves past a separate value. */
 static int parse_one(struct cli *c, struct fw_args *a, int *i)
 {
-	const char *arg = c->argv[*i], *value = NULL;
-	const struct fw_opt *o;
+	static const struct own_opts rules = {
+		fw_opts, sizeof fw_opts / sizeof fw_opts[0], FW_ALL, "the fw command (keygen, pack, inspect, info or update)"
+	};
+	const struct own_opt *o;
+	const char *value;
+	int st = own_opt_parse(c, &rules, a->sub, a->sub_name, i, &o, &value);
 
-	if (arg[1] == '-') {
-		const char *name = arg + 2, *eq = strchr(name, '=');
-		o = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), 0);
-		if (o && eq && !o->has_value)
-			return cli_usage(c, "option --%s takes no value", o->name);
-		if (eq)
-			value = eq + 1;
-	} else if (arg[1] == 'v' && arg[strspn(arg + 1, "v") + 1] == '\0') {
-		c->verbose += (int)strlen(arg + 1);
-		return 0;
-	} else {
-		o = find_opt(NULL, 0, arg[1]);
-		if (o && arg[2] != '\0') {
-			if (!o->has_value)
-				o = NULL;
-			else
-				value = arg + 2;
-		}
-	}
-	if (!o)
-		return cli_usage(c, "unknown option '%s'", arg);
-	if (!a->sub && o->subs != FW_ALL)
-		return cli_usage(c, "--%s comes after the fw command (keygen, pack, inspect, info or "
-				 "update)", o->name);
-	if (a->sub && !(o->subs & a->sub))
-		return cli_usage(c, "%s takes no option --%s", a->sub_name, o->name);
-	if (o->has_value && !value) {
-		if (*i + 1 >= c->argc)
-			return cli_usage(c, "option '%s' needs a value", arg);
-		value = c->argv[++*i];
-	}
+	if (st || !o)
+		return st;
 	return apply(c, a, o, value);
 }
 
