@@ -23,6 +23,23 @@ extern "C" {
 #define USBMSC_REQ_RESET 0xFFu       /* bmRequestType 0x21, wLength 0 */
 #define USBMSC_REQ_GET_MAX_LUN 0xFEu /* bmRequestType 0xA1, wLength 1 */
 
+/* The vendor interface (docs/PROTOCOL-VENDOR.md) speaks BOT with its own
+ * signatures, and takes the same two requests as vendor requests to the
+ * interface (bmRequestType 0x41 and 0xC1), so that no OS driver mistakes
+ * it for mass storage. */
+#define USBMSC_VCBW_SIGNATURE 0x43564D55u /* "UMVC" */
+#define USBMSC_VCSW_SIGNATURE 0x53564D55u /* "UMVS" */
+#define USBMSC_REQTYPE_CLASS_OUT 0x21u
+#define USBMSC_REQTYPE_CLASS_IN 0xA1u
+#define USBMSC_REQTYPE_VENDOR_OUT 0x41u
+#define USBMSC_REQTYPE_VENDOR_IN 0xC1u
+
+/* Which of the two a pipe or a target speaks. */
+enum usbmsc_framing {
+	USBMSC_FRAMING_BOT = 0,    /* the mass-storage interface */
+	USBMSC_FRAMING_VENDOR = 1  /* the vendor interface */
+};
+
 /* Direction of a data stage, from the host's point of view. */
 enum usbmsc_dir {
 	USBMSC_DIR_NONE = 0,
@@ -94,6 +111,22 @@ void usbmsc_csw_encode(const struct usbmsc_csw *csw, uint8_t out[USBMSC_CSW_LEN]
  * 13, so that a caller can report what it saw. */
 enum usbmsc_csw_check usbmsc_csw_decode(const uint8_t *buf, size_t len, uint32_t expect_tag,
 					 uint32_t host_len, struct usbmsc_csw *out);
+
+/* The same four for a given framing (the functions above are BOT's). */
+uint32_t usbmsc_cbw_signature(enum usbmsc_framing f);
+uint32_t usbmsc_csw_signature(enum usbmsc_framing f);
+/* bmRequestType of Reset (in false) and Get Max LUN (in true). */
+uint8_t usbmsc_framing_request_type(enum usbmsc_framing f, bool in);
+void usbmsc_cbw_encode_framed(const struct usbmsc_cbw *cbw, enum usbmsc_framing f,
+			      uint8_t out[USBMSC_CBW_LEN]);
+enum usbmsc_cbw_check usbmsc_cbw_decode_framed(const uint8_t *buf, size_t len,
+						enum usbmsc_framing f, uint8_t max_lun,
+						struct usbmsc_cbw *out);
+void usbmsc_csw_encode_framed(const struct usbmsc_csw *csw, enum usbmsc_framing f,
+			      uint8_t out[USBMSC_CSW_LEN]);
+enum usbmsc_csw_check usbmsc_csw_decode_framed(const uint8_t *buf, size_t len,
+						enum usbmsc_framing f, uint32_t expect_tag,
+						uint32_t host_len, struct usbmsc_csw *out);
 
 /* Short text for a CSW check result ("bad signature", ...). */
 const char *usbmsc_csw_check_text(enum usbmsc_csw_check check);

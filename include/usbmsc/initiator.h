@@ -161,6 +161,7 @@ struct usbmsc_pipe {
 	uint8_t ep_in;          /* endpoint addresses, for GET_STATUS and CLEAR_FEATURE */
 	uint8_t ep_out;
 	uint16_t max_packet;
+	uint8_t framing;        /* enum usbmsc_framing (bot.h): BOT, or the vendor interface's */
 };
 
 /* The BOT engine as a transport over a pipe. It takes ownership of pipe

@@ -72,6 +72,14 @@ typedef uint32_t usbmsc_sense_t;
 /* LUN flags. */
 #define USBMSC_LUN_READ_ONLY 0x01u  /* writes fail with 07/27/00; MODE SENSE WP bit set */
 #define USBMSC_LUN_REMOVABLE 0x02u  /* RMB bit in INQUIRY; START STOP UNIT may eject */
+/* A control LUN: peripheral device type 0x03 (processor), no medium, no
+ * storage callbacks (block_count 0). It answers INQUIRY (and its VPD
+ * pages), REQUEST SENSE, TEST UNIT READY (good), REPORT LUNS and the vendor
+ * table; every block command fails with 05/20/00. Hosts show it without a
+ * disk (Linux: an sg node and no block node; macOS: SCSITaskLib serves it
+ * to applications), so it carries vendor and firmware commands while the
+ * disk LUN stays mounted. */
+#define USBMSC_LUN_PROCESSOR 0x04u
 
 /* Storage callbacks move len bytes at byte position lba * block_size +
  * offset (offset may be inside the block or span several blocks; the
@@ -113,6 +121,7 @@ struct usbmsc_vendor_cmd {
 	usbmsc_sense_t (*data)(void *ctx, uint8_t lun, const uint8_t *cdb, uint32_t offset,
 			       uint8_t *buf, uint32_t len);
 	usbmsc_sense_t (*end)(void *ctx, uint8_t lun, const uint8_t *cdb); /* may be NULL */
+	void *ctx;              /* this entry's context; NULL: the table's */
 };
 
 struct usbmsc_vendor_table {
@@ -143,6 +152,11 @@ struct usbmsc_target_config {
 	const char *serial;                /* VPD 0x80 and 0x83; may be NULL */
 	const struct usbmsc_vendor_table *vendor_cmds; /* may be NULL */
 	struct usbmsc_target_port port;
+	/* enum usbmsc_framing (bot.h): USBMSC_FRAMING_VENDOR for a target
+	 * serving the vendor interface (its signatures, vendor-type requests
+	 * in usbmsc_target_class_request). Two targets may share LUN configs,
+	 * each with its own lun_state (sense is per connection). */
+	uint8_t framing;
 };
 
 /* Per-LUN state: pending sense and unit attention, medium state. */

@@ -324,7 +324,7 @@ void sim_fw_vendor_table(struct usbmsc_sim *sim, struct usbmsc_vendor_table *vt)
 	memcpy(fw->table, vt->cmds, n * sizeof fw->table[0]);
 	forwarders(fw->table + n);
 	fw->table[n + USBMSC_FW_CMD_COUNT] = (struct usbmsc_vendor_cmd){
-		OP_RSOC, USBMSC_DIR_IN, 12, rsoc_begin, rsoc_data, NULL };
+		OP_RSOC, USBMSC_DIR_IN, 12, rsoc_begin, rsoc_data, NULL, NULL };
 	vt->cmds = fw->table;
 	vt->count = (uint8_t)(n + USBMSC_FW_CMD_COUNT + 1u);
 	vt->ctx = sim;

@@ -175,11 +175,11 @@ static usbmsc_sense_t echo_read_data(void *ctx, uint8_t lun, const uint8_t *cdb,
 }
 
 static const struct usbmsc_vendor_cmd vendor_cmds[] = {
-	{ USBMSC_SIM_OP_DEVICE_INFO, USBMSC_DIR_IN, 6, info_begin, info_data, NULL },
-	{ USBMSC_SIM_OP_COUNTERS, USBMSC_DIR_IN, 6, counters_begin, counters_data, NULL },
+	{ USBMSC_SIM_OP_DEVICE_INFO, USBMSC_DIR_IN, 6, info_begin, info_data, NULL, NULL },
+	{ USBMSC_SIM_OP_COUNTERS, USBMSC_DIR_IN, 6, counters_begin, counters_data, NULL, NULL },
 	{ USBMSC_SIM_OP_ECHO_WRITE, USBMSC_DIR_OUT, 6, echo_write_begin, echo_write_data,
-	  echo_write_end },
-	{ USBMSC_SIM_OP_ECHO_READ, USBMSC_DIR_IN, 6, echo_read_begin, echo_read_data, NULL },
+	  echo_write_end, NULL },
+	{ USBMSC_SIM_OP_ECHO_READ, USBMSC_DIR_IN, 6, echo_read_begin, echo_read_data, NULL, NULL },
 };
 
 void sim_vendor_table(struct usbmsc_sim *sim, struct usbmsc_vendor_table *vt)

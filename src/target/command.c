@@ -28,6 +28,12 @@ static const struct usbmsc_vendor_cmd *vendor_find(const struct usbmsc_target *t
 }
 
 /* Bytes 1..len-1 of the CDB against the bits the command allows. */
+/* An entry's own context, else the table's. */
+static void *vendor_ctx(const struct usbmsc_vendor_table *vt, const struct usbmsc_vendor_cmd *v)
+{
+	return v->ctx ? v->ctx : vt->ctx;
+}
+
 static bool cdb_bits_ok(const uint8_t *cb, const struct usbmsc_tgt_cmd *c, uint32_t len)
 {
 	if (cb[1] & (uint8_t)~c->byte1)
@@ -64,7 +70,7 @@ usbmsc_sense_t usbmsc_tgt_prepare(struct usbmsc_target *t, uint8_t *dir, uint32_
 
 	if (v) {
 		*len = 0;
-		s = v->begin(t->cfg->vendor_cmds->ctx, t->lun, t->cb, len);
+		s = v->begin(vendor_ctx(t->cfg->vendor_cmds, v), t->lun, t->cb, len);
 		if (s)
 			return s;
 		if (v->data == NULL)
@@ -98,7 +104,8 @@ usbmsc_sense_t usbmsc_tgt_piece(struct usbmsc_target *t, uint32_t n)
 	case TGT_H_WRITE:
 		return lc->write(lc->ctx, lba, off, t->buf, n);
 	case TGT_H_VENDOR:
-		return vt->cmds[t->lba].data(vt->ctx, t->lun, t->cb, t->done, t->buf, n);
+		return vt->cmds[t->lba].data(vendor_ctx(vt, &vt->cmds[t->lba]), t->lun, t->cb,
+					     t->done, t->buf, n);
 	default:
 		/* TGT_H_BUF: the response is in buf already. */
 		return USBMSC_SENSE_OK;
@@ -110,5 +117,5 @@ usbmsc_sense_t usbmsc_tgt_end(struct usbmsc_target *t)
 	const struct usbmsc_vendor_table *vt = t->cfg->vendor_cmds;
 	const struct usbmsc_vendor_cmd *v = &vt->cmds[t->lba];
 
-	return v->end ? v->end(vt->ctx, t->lun, t->cb) : USBMSC_SENSE_OK;
+	return v->end ? v->end(vendor_ctx(vt, v), t->lun, t->cb) : USBMSC_SENSE_OK;
 }

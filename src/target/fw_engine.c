@@ -508,10 +508,10 @@ static usbmsc_sense_t cf_end(void *ctx, uint8_t lun, const uint8_t *cdb)
 /* ---- the table ------------------------------------------------------------ */
 
 const struct usbmsc_vendor_cmd usbmsc_fw_cmds[USBMSC_FW_CMD_COUNT] = {
-	{ OP_WRITE_BUFFER, USBMSC_DIR_OUT, 10, wb_begin, wb_data, wb_end },
-	{ OP_READ_BUFFER, USBMSC_DIR_IN, 10, rb_begin, rb_data, NULL },
-	{ USBMSC_OP_FW_STATE, USBMSC_DIR_IN, 6, st_begin, st_data, NULL },
-	{ USBMSC_OP_FW_CONFIRM, USBMSC_DIR_NONE, 6, cf_begin, NULL, cf_end },
+	{ OP_WRITE_BUFFER, USBMSC_DIR_OUT, 10, wb_begin, wb_data, wb_end, NULL },
+	{ OP_READ_BUFFER, USBMSC_DIR_IN, 10, rb_begin, rb_data, NULL, NULL },
+	{ USBMSC_OP_FW_STATE, USBMSC_DIR_IN, 6, st_begin, st_data, NULL, NULL },
+	{ USBMSC_OP_FW_CONFIRM, USBMSC_DIR_NONE, 6, cf_begin, NULL, cf_end, NULL },
 };
 
 void usbmsc_fw_table(struct usbmsc_fw_engine *e, struct usbmsc_vendor_table *vt)

@@ -17,9 +17,32 @@ enum usbmsc_dir usbmsc_cbw_dir(const struct usbmsc_cbw *cbw)
 	return (cbw->flags & USBMSC_CBW_FLAG_IN) ? USBMSC_DIR_IN : USBMSC_DIR_OUT;
 }
 
+uint32_t usbmsc_cbw_signature(enum usbmsc_framing f)
+{
+	return f == USBMSC_FRAMING_VENDOR ? USBMSC_VCBW_SIGNATURE : USBMSC_CBW_SIGNATURE;
+}
+
+uint32_t usbmsc_csw_signature(enum usbmsc_framing f)
+{
+	return f == USBMSC_FRAMING_VENDOR ? USBMSC_VCSW_SIGNATURE : USBMSC_CSW_SIGNATURE;
+}
+
+uint8_t usbmsc_framing_request_type(enum usbmsc_framing f, bool in)
+{
+	if (f == USBMSC_FRAMING_VENDOR)
+		return in ? USBMSC_REQTYPE_VENDOR_IN : USBMSC_REQTYPE_VENDOR_OUT;
+	return in ? USBMSC_REQTYPE_CLASS_IN : USBMSC_REQTYPE_CLASS_OUT;
+}
+
 void usbmsc_cbw_encode(const struct usbmsc_cbw *cbw, uint8_t out[USBMSC_CBW_LEN])
 {
-	usbmsc_put_le32(out, USBMSC_CBW_SIGNATURE);
+	usbmsc_cbw_encode_framed(cbw, USBMSC_FRAMING_BOT, out);
+}
+
+void usbmsc_cbw_encode_framed(const struct usbmsc_cbw *cbw, enum usbmsc_framing f,
+			      uint8_t out[USBMSC_CBW_LEN])
+{
+	usbmsc_put_le32(out, usbmsc_cbw_signature(f));
 	usbmsc_put_le32(out + 4, cbw->tag);
 	usbmsc_put_le32(out + 8, cbw->data_len);
 	out[12] = cbw->flags;
@@ -52,7 +75,14 @@ bool usbmsc_cbw_fill(struct usbmsc_cbw *cbw, uint32_t tag, uint8_t lun,
 enum usbmsc_cbw_check usbmsc_cbw_decode(const uint8_t *buf, size_t len, uint8_t max_lun,
 					 struct usbmsc_cbw *out)
 {
-	if (len != USBMSC_CBW_LEN || usbmsc_get_le32(buf) != USBMSC_CBW_SIGNATURE)
+	return usbmsc_cbw_decode_framed(buf, len, USBMSC_FRAMING_BOT, max_lun, out);
+}
+
+enum usbmsc_cbw_check usbmsc_cbw_decode_framed(const uint8_t *buf, size_t len,
+						enum usbmsc_framing f, uint8_t max_lun,
+						struct usbmsc_cbw *out)
+{
+	if (len != USBMSC_CBW_LEN || usbmsc_get_le32(buf) != usbmsc_cbw_signature(f))
 		return USBMSC_CBW_INVALID;
 	out->tag = usbmsc_get_le32(buf + 4);
 	out->data_len = usbmsc_get_le32(buf + 8);
@@ -70,7 +100,13 @@ enum usbmsc_cbw_check usbmsc_cbw_decode(const uint8_t *buf, size_t len, uint8_t 
 
 void usbmsc_csw_encode(const struct usbmsc_csw *csw, uint8_t out[USBMSC_CSW_LEN])
 {
-	usbmsc_put_le32(out, USBMSC_CSW_SIGNATURE);
+	usbmsc_csw_encode_framed(csw, USBMSC_FRAMING_BOT, out);
+}
+
+void usbmsc_csw_encode_framed(const struct usbmsc_csw *csw, enum usbmsc_framing f,
+			      uint8_t out[USBMSC_CSW_LEN])
+{
+	usbmsc_put_le32(out, usbmsc_csw_signature(f));
 	usbmsc_put_le32(out + 4, csw->tag);
 	usbmsc_put_le32(out + 8, csw->residue);
 	out[12] = csw->status;
@@ -79,12 +115,19 @@ void usbmsc_csw_encode(const struct usbmsc_csw *csw, uint8_t out[USBMSC_CSW_LEN]
 enum usbmsc_csw_check usbmsc_csw_decode(const uint8_t *buf, size_t len, uint32_t expect_tag,
 					 uint32_t host_len, struct usbmsc_csw *out)
 {
+	return usbmsc_csw_decode_framed(buf, len, USBMSC_FRAMING_BOT, expect_tag, host_len, out);
+}
+
+enum usbmsc_csw_check usbmsc_csw_decode_framed(const uint8_t *buf, size_t len,
+						enum usbmsc_framing f, uint32_t expect_tag,
+						uint32_t host_len, struct usbmsc_csw *out)
+{
 	if (len != USBMSC_CSW_LEN)
 		return USBMSC_CSWCHK_LENGTH;
 	out->tag = usbmsc_get_le32(buf + 4);
 	out->residue = usbmsc_get_le32(buf + 8);
 	out->status = buf[12];
-	if (usbmsc_get_le32(buf) != USBMSC_CSW_SIGNATURE)
+	if (usbmsc_get_le32(buf) != usbmsc_csw_signature(f))
 		return USBMSC_CSWCHK_SIGNATURE;
 	if (out->tag != expect_tag)
 		return USBMSC_CSWCHK_TAG;

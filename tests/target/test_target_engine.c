@@ -746,10 +746,10 @@ static usbmsc_sense_t v_end(void *ctx, uint8_t lun, const uint8_t *cdb)
 }
 
 static const struct usbmsc_vendor_cmd vendor_cmds[] = {
-	{ 0xC0, USBMSC_DIR_IN, 10, v_begin, v_data_in, v_end },
-	{ 0xC1, USBMSC_DIR_OUT, 10, v_begin, v_data_out, v_end },
+	{ 0xC0, USBMSC_DIR_IN, 10, v_begin, v_data_in, v_end, NULL },
+	{ 0xC1, USBMSC_DIR_OUT, 10, v_begin, v_data_out, v_end, NULL },
 	/* Takes over a standard opcode (WRITE BUFFER), with no end(). */
-	{ 0x3B, USBMSC_DIR_OUT, 10, v_begin, v_data_out, NULL },
+	{ 0x3B, USBMSC_DIR_OUT, 10, v_begin, v_data_out, NULL, NULL },
 };
 static const struct usbmsc_vendor_table vendor_table = { vendor_cmds, 3, &vs };
 
