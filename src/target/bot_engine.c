@@ -42,7 +42,7 @@ static void send_csw(struct usbmsc_target *t)
 	csw.residue = t->residue;
 	csw.status = (t->plan_flags & TGT_PF_PHASE) ? USBMSC_CSW_PHASE_ERROR
 			: t->result ? USBMSC_CSW_FAILED : USBMSC_CSW_PASSED;
-	usbmsc_csw_encode(&csw, t->buf);
+	usbmsc_csw_encode_framed(&csw, (enum usbmsc_framing)t->cfg->framing, t->buf);
 	t->state = S_CSW;
 	t->cfg->port.send(t->cfg->port.ctx, t->buf, USBMSC_CSW_LEN);
 }
@@ -140,7 +140,8 @@ static void command(struct usbmsc_target *t, uint32_t n)
 	uint8_t dev_dir = USBMSC_DIR_NONE;
 	uint32_t dev_len = 0;
 
-	chk = usbmsc_cbw_decode(t->buf, n, (uint8_t)(cfg->lun_count - 1), &cbw);
+	chk = usbmsc_cbw_decode_framed(t->buf, n, (enum usbmsc_framing)cfg->framing,
+				       (uint8_t)(cfg->lun_count - 1), &cbw);
 	if (chk == USBMSC_CBW_INVALID) {
 		t->state = S_HALTED;
 		cfg->port.stall(cfg->port.ctx, true);
@@ -282,12 +283,15 @@ int usbmsc_target_class_request(struct usbmsc_target *t, const uint8_t setup[8],
 {
 	uint16_t value = (uint16_t)(setup[2] | setup[3] << 8);
 	uint16_t length = (uint16_t)(setup[6] | setup[7] << 8);
+	enum usbmsc_framing f = (enum usbmsc_framing)t->cfg->framing;
 
-	if (setup[0] == 0xA1 && setup[1] == USBMSC_REQ_GET_MAX_LUN && value == 0 && length == 1) {
+	if (setup[0] == usbmsc_framing_request_type(f, true) &&
+	    setup[1] == USBMSC_REQ_GET_MAX_LUN && value == 0 && length == 1) {
 		reply[0] = (uint8_t)(t->cfg->lun_count - 1);
 		return 1;
 	}
-	if (setup[0] == 0x21 && setup[1] == USBMSC_REQ_RESET && value == 0 && length == 0) {
+	if (setup[0] == usbmsc_framing_request_type(f, false) && setup[1] == USBMSC_REQ_RESET &&
+	    value == 0 && length == 0) {
 		reset(t);
 		return 0;
 	}
