@@ -7,35 +7,46 @@
 # every public entry point, and links them with --gc-sections so that only
 # code a real firmware would keep is counted.
 #
+# The vendor interface's descriptor builders (src/target/usb_desc.c) are a
+# separate object: the core link includes it, and since the instance does
+# not call it, it must keep no byte there (a firmware that does not use it
+# does not pay). A second link, with tests/footprint/usbdesc_instance.c
+# calling the request router and every builder, measures it on its own.
+#
 # Method: the linker map lists every input section that survived garbage
 # collection, with its size, its output section and the object it came
 # from. Sizes are summed per object:
-#   text  = .text and .rodata of the core's own objects (code and constant
+#   text  = .text and .rodata of the measured objects (code and constant
 #           tables; the instance's code and configuration are the caller's);
-#   data, bss = the core's own statics, plus the instance's target struct
-#           (fp_target) and its one struct usbmsc_lun_state (fp_lun_state);
-#           the endpoint buffer (fp_buf) is the caller's and is not counted;
+#   data, bss = the measured objects' own statics, plus, for the core, the
+#           instance's target struct (fp_target) and its one struct
+#           usbmsc_lun_state (fp_lun_state); the endpoint buffer (fp_buf)
+#           is the caller's and is not counted;
 #   libc  = memcpy/memset from newlib-nano and the libgcc routines that the
 #           core's code pulls in (switch tables), reported on their own line.
 # The cost of each further LUN is one more struct usbmsc_lun_state.
 #
-# Limits: text <= 6144 bytes, data + bss <= 128 bytes; exits 1 when exceeded.
+# Limits: core text <= 6144 bytes, data + bss <= 128 bytes; usb-desc text
+# <= 1792 bytes and no data or bss; exits 1 when exceeded.
 # Output, one line each:
 #   target-core: text=N data=N bss=N
 #   libc: text=N
 #   per-extra-lun: bss=N
+#   usb-desc: text=N data=N bss=N
 set -eu
 
 cd "$(dirname "$0")/.."
 out=${FOOTPRINT_BUILD:-build-footprint}
 TEXT_LIMIT=6144
 RAM_LIMIT=128
+DESC_TEXT_LIMIT=1792
 
 CC=arm-none-eabi-gcc
 CFLAGS="-std=c11 -Wall -Wextra -Werror -Os -mcpu=cortex-m0plus -mthumb -ffreestanding \
 -ffunction-sections -fdata-sections -Iinclude"
 CORE_SRC="src/wire/bot.c src/wire/bot_cases.c src/target/bot_engine.c src/target/command.c \
 src/target/block_lun.c src/target/sense_state.c"
+DESC_SRC="src/target/usb_desc.c"
 
 # The cross compiler and newlib-nano (for memcpy/memset).
 have_toolchain() {
@@ -60,24 +71,38 @@ fi
 
 rm -rf "$out"
 mkdir -p "$out"
-objs=""
-for src in $CORE_SRC tests/footprint/instance.c; do
-	obj="$out/$(basename "$src" .c).o"
+for src in $CORE_SRC $DESC_SRC tests/footprint/instance.c tests/footprint/usbdesc_instance.c; do
 	# shellcheck disable=SC2086
-	$CC $CFLAGS -c "$src" -o "$obj"
-	objs="$objs $obj"
+	$CC $CFLAGS -c "$src" -o "$out/$(basename "$src" .c).o"
 done
+objs_of() {
+	for src in "$@"; do
+		printf ' %s' "$(basename "$src" .c).o"
+	done
+}
+# shellcheck disable=SC2086 # one word per source
+core_objs=$(objs_of $CORE_SRC)
 # shellcheck disable=SC2086
-$CC -mcpu=cortex-m0plus -mthumb -nostartfiles --specs=nano.specs -Wl,--gc-sections \
-	-Wl,-e,footprint_main -Wl,-Map="$out/footprint.map" $objs -o "$out/footprint.elf"
+desc_objs=$(objs_of $DESC_SRC)
 
-core_objs=""
-for src in $CORE_SRC; do
-	core_objs="$core_objs $(basename "$src" .c).o"
-done
+# link ENTRY NAME OBJ...: a --gc-sections link with its map in $out/NAME.map.
+link() {
+	entry=$1
+	name=$2
+	shift 2
+	(cd "$out" && $CC -mcpu=cortex-m0plus -mthumb -nostartfiles --specs=nano.specs \
+		-Wl,--gc-sections -Wl,-e,"$entry" -Wl,-Map="$name.map" "$@" -o "$name.elf")
+}
+# shellcheck disable=SC2086
+link footprint_main footprint $core_objs $desc_objs instance.o
+# shellcheck disable=SC2086
+link footprint_desc_main usbdesc $desc_objs usbdesc_instance.o
 
-# Sum the kept input sections of the map; see the method above.
-awk -v core="$core_objs" -v text_limit="$TEXT_LIMIT" -v ram_limit="$RAM_LIMIT" '
+# measure MAP "OBJ..." "OBJ...": sum the kept input sections of the map
+# (see the method above) for the first objects; the second ones must keep
+# nothing. Prints: text data bss libc per_lun absent_bytes.
+measure() {
+	awk -v core="$2" -v absent="$3" '
 function base(path,   n, parts) {
 	n = split(path, parts, "/")
 	return parts[n]
@@ -103,6 +128,8 @@ function add(name, size, file,   b, kind) {
 	b = base(file)
 	if (b in is_core) {
 		total[kind] += size
+	} else if (b in is_absent) {
+		absent_bytes += size
 	} else if (file ~ /lib(c|c_nano|gcc)\.a\(/) {
 		if (kind == "text")
 			libc += size
@@ -118,9 +145,11 @@ BEGIN {
 	n = split(core, list, " ")
 	for (i = 1; i <= n; i++)
 		is_core[list[i]] = 1
+	n = split(absent, list, " ")
+	for (i = 1; i <= n; i++)
+		is_absent[list[i]] = 1
 	total["text"] = total["data"] = total["bss"] = 0
-	libc = 0
-	per_lun = 0
+	libc = per_lun = absent_bytes = 0
 }
 /^Linker script and memory map/ { inmap = 1; next }
 !inmap { next }
@@ -143,21 +172,36 @@ pending != "" && NF >= 3 && $1 ~ /^0x/ && $2 ~ /^0x/ {
 }
 { pending = "" }
 END {
-	printf "target-core: text=%d data=%d bss=%d\n", total["text"], total["data"], total["bss"]
-	printf "libc: text=%d\n", libc
-	printf "per-extra-lun: bss=%d\n", per_lun
-	status = 0
-	if (total["text"] == 0 || per_lun == 0) {
-		print "footprint: could not attribute the map (no core sections found)" > "/dev/stderr"
-		status = 1
-	}
-	if (total["text"] > text_limit) {
-		printf "footprint: text %d bytes exceeds the %d-byte limit\n", total["text"], text_limit > "/dev/stderr"
-		status = 1
-	}
-	if (total["data"] + total["bss"] > ram_limit) {
-		printf "footprint: data+bss %d bytes exceeds the %d-byte limit\n", total["data"] + total["bss"], ram_limit > "/dev/stderr"
-		status = 1
-	}
-	exit status
-}' "$out/footprint.map"
+	printf "%d %d %d %d %d %d\n", total["text"], total["data"], total["bss"], libc, per_lun, absent_bytes
+}' "$1"
+}
+
+status=0
+fail() {
+	echo "footprint: $*" >&2
+	status=1
+}
+
+# shellcheck disable=SC2046 # six numbers
+set -- $(measure "$out/footprint.map" "$core_objs" "$desc_objs")
+text=$1 data=$2 bss=$3 libc=$4 per_lun=$5 unused=$6
+echo "target-core: text=$text data=$data bss=$bss"
+echo "libc: text=$libc"
+echo "per-extra-lun: bss=$per_lun"
+if [ "$text" -eq 0 ] || [ "$per_lun" -eq 0 ]; then
+	fail "could not attribute the map (no core sections found)"
+fi
+[ "$text" -le "$TEXT_LIMIT" ] || fail "text $text bytes exceeds the $TEXT_LIMIT-byte limit"
+[ $((data + bss)) -le "$RAM_LIMIT" ] ||
+	fail "data+bss $((data + bss)) bytes exceeds the $RAM_LIMIT-byte limit"
+[ "$unused" -eq 0 ] || fail "usb_desc.o kept $unused bytes in a firmware that does not call it"
+
+# shellcheck disable=SC2046
+set -- $(measure "$out/usbdesc.map" "$desc_objs" "")
+text=$1 data=$2 bss=$3
+echo "usb-desc: text=$text data=$data bss=$bss"
+[ "$text" -gt 0 ] || fail "could not attribute the map (no usb_desc.o sections found)"
+[ "$text" -le "$DESC_TEXT_LIMIT" ] ||
+	fail "usb-desc text $text bytes exceeds the $DESC_TEXT_LIMIT-byte limit"
+[ $((data + bss)) -eq 0 ] || fail "usb-desc keeps state: data+bss $((data + bss)) bytes"
+exit $status

@@ -24,12 +24,13 @@ enum {
 #define OUT USBMSC_DIR_OUT
 #define MED TGT_CF_MEDIUM
 #define UAOK TGT_CF_UA_OK
+#define CTRL TGT_CF_CTRL
 #define RW_BYTE1 0x18u /* DPO, FUA */
 
 static const struct usbmsc_tgt_cmd commands[C_COUNT] = {
-	[C_TUR] = { 0x00, 0, MED, 0 },
-	[C_REQUEST_SENSE] = { 0x03, 0, IN | UAOK, B(4) },
-	[C_INQUIRY] = { 0x12, 0x01, IN | UAOK, BYTES(2, 4) },
+	[C_TUR] = { 0x00, 0, MED | CTRL, 0 },
+	[C_REQUEST_SENSE] = { 0x03, 0, IN | UAOK | CTRL, B(4) },
+	[C_INQUIRY] = { 0x12, 0x01, IN | UAOK | CTRL, BYTES(2, 4) },
 	[C_MODE_SENSE6] = { 0x1A, 0x08, IN, B(2) | B(4) },
 	[C_START_STOP] = { 0x1B, 0x01, 0, BYTES(3, 4) },
 	[C_PREVENT] = { 0x1E, 0, 0, B(4) },
@@ -43,7 +44,7 @@ static const struct usbmsc_tgt_cmd commands[C_COUNT] = {
 	[C_READ16] = { 0x88, RW_BYTE1, IN | MED, BYTES(2, 13) },
 	[C_WRITE16] = { 0x8A, RW_BYTE1, OUT | MED, BYTES(2, 13) },
 	[C_SAI16] = { 0x9E, 0x1F, IN | MED, BYTES(2, 14) },
-	[C_REPORT_LUNS] = { 0xA0, 0, IN | UAOK, B(2) | BYTES(6, 9) },
+	[C_REPORT_LUNS] = { 0xA0, 0, IN | UAOK | CTRL, B(2) | BYTES(6, 9) },
 	[C_READ12] = { 0xA8, RW_BYTE1, IN | MED, BYTES(2, 9) },
 	[C_WRITE12] = { 0xAA, RW_BYTE1, OUT | MED, BYTES(2, 9) },
 };
@@ -52,7 +53,8 @@ static const struct usbmsc_tgt_cmd commands[C_COUNT] = {
 #define RESPONSE_MAX 144u
 #define SERIAL_MAX 32u
 
-/* VPD 0x00: the pages this LUN serves. */
+/* VPD 0x00: the pages this LUN serves. Block limits (0xB0, an SBC page)
+ * comes last: a control LUN serves all but it. */
 static const uint8_t vpd_pages[] = { 0x00, 0x80, 0x83, 0xB0 };
 
 const struct usbmsc_tgt_cmd *usbmsc_tgt_block_find(uint8_t opcode)
@@ -92,7 +94,9 @@ static bool lun_read_only(const struct usbmsc_lun_config *lc)
 	return (lc->flags & USBMSC_LUN_READ_ONLY) || lc->write == NULL;
 }
 
-/* INQUIRY: the standard data or a VPD page; returns the full length. */
+/* INQUIRY: the standard data or a VPD page; returns the full length.
+ * Byte 0 of each is the peripheral device type: 0x00 direct access, 0x03
+ * processor for a control LUN (which has no medium to remove). */
 static usbmsc_sense_t inquiry(const struct usbmsc_target *t, const struct usbmsc_lun_config *lc,
 			      uint32_t *n)
 {
@@ -100,13 +104,15 @@ static usbmsc_sense_t inquiry(const struct usbmsc_target *t, const struct usbmsc
 	const uint8_t *cb = t->cb;
 	uint8_t *b = t->buf;
 	uint32_t sl = text_len(cfg->serial, SERIAL_MAX);
+	bool ctrl = (lc->flags & USBMSC_LUN_PROCESSOR) != 0;
 
 	if (sl == 0)
 		sl = 8; /* no serial: report spaces */
+	b[0] = ctrl ? 0x03 : 0x00;
 	if (!(cb[1] & 0x01)) {
 		if (cb[2] != 0)
 			return USBMSC_SENSE_INVALID_CDB_FIELD;
-		b[1] = (lc->flags & USBMSC_LUN_REMOVABLE) ? 0x80 : 0;
+		b[1] = (!ctrl && (lc->flags & USBMSC_LUN_REMOVABLE)) ? 0x80 : 0;
 		b[2] = 0x06; /* SPC-4 */
 		b[3] = 0x02; /* response data format */
 		b[4] = 36 - 5;
@@ -120,7 +126,7 @@ static usbmsc_sense_t inquiry(const struct usbmsc_target *t, const struct usbmsc
 	switch (cb[2]) {
 	case 0x00:
 		memcpy(b + 4, vpd_pages, sizeof(vpd_pages));
-		b[3] = sizeof(vpd_pages);
+		b[3] = (uint8_t)(sizeof(vpd_pages) - ctrl);
 		break;
 	case 0x80:
 		put_text(b + 4, cfg->serial, sl);
@@ -139,6 +145,8 @@ static usbmsc_sense_t inquiry(const struct usbmsc_target *t, const struct usbmsc
 		b[3] = (uint8_t)(b[7] + 4);
 		break;
 	case 0xB0:
+		if (ctrl)
+			return USBMSC_SENSE_INVALID_CDB_FIELD;
 		/* Block limits: no transfer limit, optimal granularity 1 block. */
 		b[3] = 0x3C;
 		b[7] = 1;

@@ -196,6 +196,9 @@ static void reset(struct usbmsc_target *t)
 
 static bool lun_config_ok(const struct usbmsc_lun_config *lc)
 {
+	/* A control LUN serves no block command: its storage fields are unused. */
+	if (lc->flags & USBMSC_LUN_PROCESSOR)
+		return true;
 	return (lc->block_size == 512 || lc->block_size == 4096) && lc->block_count != 0 &&
 	       lc->read != NULL && (lc->write != NULL || (lc->flags & USBMSC_LUN_READ_ONLY));
 }

@@ -27,13 +27,13 @@ static const struct usbmsc_vendor_cmd *vendor_find(const struct usbmsc_target *t
 	return NULL;
 }
 
-/* Bytes 1..len-1 of the CDB against the bits the command allows. */
 /* An entry's own context, else the table's. */
 static void *vendor_ctx(const struct usbmsc_vendor_table *vt, const struct usbmsc_vendor_cmd *v)
 {
 	return v->ctx ? v->ctx : vt->ctx;
 }
 
+/* Bytes 1..len-1 of the CDB against the bits the command allows. */
 static bool cdb_bits_ok(const uint8_t *cb, const struct usbmsc_tgt_cmd *c, uint32_t len)
 {
 	if (cb[1] & (uint8_t)~c->byte1)
@@ -55,6 +55,10 @@ usbmsc_sense_t usbmsc_tgt_prepare(struct usbmsc_target *t, uint8_t *dir, uint32_
 	uint32_t need;
 	usbmsc_sense_t s;
 
+	/* A control LUN has no medium: to it the block commands do not exist
+	 * (its vendor commands were found above, whatever their opcode). */
+	if (c && (t->cfg->luns[t->lun].flags & USBMSC_LUN_PROCESSOR) && !(c->flags & TGT_CF_CTRL))
+		c = NULL;
 	if (!(c && (c->flags & TGT_CF_UA_OK))) {
 		s = usbmsc_tgt_lun_take_ua(ls);
 		if (s)

@@ -50,6 +50,7 @@ struct usbmsc_tgt_cmd {
 #define TGT_CF_DIR 0x03u
 #define TGT_CF_MEDIUM 0x04u  /* fails 02/3A/00 while the medium is ejected */
 #define TGT_CF_UA_OK 0x08u   /* runs despite a pending unit attention */
+#define TGT_CF_CTRL 0x10u    /* also served by a control LUN (USBMSC_LUN_PROCESSOR) */
 
 /* block_lun.c */
 const struct usbmsc_tgt_cmd *usbmsc_tgt_block_find(uint8_t opcode);

@@ -1,9 +1,10 @@
 /* libFuzzer harness for the target core: the input is a sequence of host
  * events (CBWs, OUT packets, completed IN transfers, CLEAR_FEATURE(HALT),
  * class requests, bus resets, unit attentions, storage faults) played
- * against a two-LUN target with a 512-byte buffer:
+ * against a three-LUN target with a 512-byte buffer:
  *   LUN 0: RAM disk, 32 blocks of 512, read-write;
  *   LUN 1: read-only, 8 blocks of 4096;
+ *   LUN 2: a control LUN (USBMSC_LUN_PROCESSOR), no storage callbacks;
  * plus two vendor commands (0xC0 IN, 0xC1 OUT).
  *
  * A model of the host and of the USB glue checks, after every event, that
@@ -52,8 +53,8 @@ static uint8_t disk1_data[8 * 4096];
 static struct {
 	struct usbmsc_target t;
 	struct usbmsc_target_config cfg;
-	struct usbmsc_lun_config luns[2];
-	struct usbmsc_lun_state ls[2];
+	struct usbmsc_lun_config luns[3];
+	struct usbmsc_lun_state ls[3];
 	struct disk disks[2];
 	uint8_t buf[BUF_SIZE];
 	/* glue */
@@ -150,7 +151,7 @@ static usbmsc_sense_t disk_sync(void *ctx)
 static usbmsc_sense_t v_begin(void *ctx, uint8_t lun, const uint8_t *cdb, uint32_t *len)
 {
 	(void)ctx;
-	CHECK(lun < 2);
+	CHECK(lun < 3);
 	if (cdb[1] & 0x80)
 		return USBMSC_SENSE_INVALID_CDB_FIELD;
 	G.vendor_open = true;
@@ -190,8 +191,8 @@ static usbmsc_sense_t v_end(void *ctx, uint8_t lun, const uint8_t *cdb)
 }
 
 static const struct usbmsc_vendor_cmd vendor_cmds[2] = {
-	{ 0xC0, USBMSC_DIR_IN, 10, v_begin, v_data, v_end },
-	{ 0xC1, USBMSC_DIR_OUT, 10, v_begin, v_data, v_end },
+	{ 0xC0, USBMSC_DIR_IN, 10, v_begin, v_data, v_end, NULL },
+	{ 0xC1, USBMSC_DIR_OUT, 10, v_begin, v_data, v_end, NULL },
 };
 static const struct usbmsc_vendor_table vendor_table = { vendor_cmds, 2, NULL };
 
@@ -256,8 +257,11 @@ static void setup_target(uint8_t flags)
 						disk_write, disk_sync, &G.disks[0] };
 	G.luns[1] = (struct usbmsc_lun_config){ 8, 4096, USBMSC_LUN_READ_ONLY, disk_read,
 						disk_write, NULL, &G.disks[1] };
+	/* No callbacks: a block command reaching them would crash. */
+	G.luns[2] = (struct usbmsc_lun_config){ 0, 0, USBMSC_LUN_PROCESSOR, NULL, NULL, NULL,
+						NULL };
 	G.cfg.luns = G.luns;
-	G.cfg.lun_count = 2;
+	G.cfg.lun_count = 3;
 	G.cfg.vendor = "FUZZ";
 	G.cfg.product = "Target";
 	G.cfg.revision = "1";
@@ -377,7 +381,7 @@ static void class_request(const uint8_t setup[8])
 		CHECK(r == 0);
 		CHECK(G.recv_pending && !G.send_pending);
 	} else if (gml) {
-		CHECK(r == 1 && reply[0] == 1);
+		CHECK(r == 1 && reply[0] == G.cfg.lun_count - 1);
 		CHECK(G.phase == before);
 	} else {
 		CHECK(r == -1);
@@ -462,7 +466,7 @@ static void event_cbw(struct input *in)
 	raw[12] = (mode & 0x01) ? 0x80 : 0;
 	if (mode & 0x40)
 		raw[12] |= next_byte(in) & 0x7F;
-	raw[13] = (mode & 0x20) ? lunb : (lunb & 1);
+	raw[13] = (mode & 0x20) ? lunb : (uint8_t)(lunb % 3);
 	raw[14] = (mode & 0x10) ? cb_len : (uint8_t)(6 + (cb_len % 11));
 	for (int i = 0; i < 16; i++)
 		raw[15 + i] = next_byte(in);
@@ -557,10 +561,10 @@ static void final_check(void)
 	CHECK(G.phase == P_IDLE && G.recv_pending);
 }
 
-/* REQUEST SENSE on both LUNs, as a host does after power-on. */
+/* REQUEST SENSE on every LUN, as a host does after power-on. */
 static void clear_attention(void)
 {
-	for (uint8_t lun = 0; lun < 2; lun++) {
+	for (uint8_t lun = 0; lun < 3; lun++) {
 		uint8_t raw[31] = { 0 };
 
 		usbmsc_put_le32(raw, USBMSC_CBW_SIGNATURE);

@@ -182,6 +182,15 @@ void h_set_vendor(struct harness *h, const struct usbmsc_vendor_table *vt)
 	h->cfg.vendor_cmds = vt;
 }
 
+bool h_restart(struct harness *h)
+{
+	h->send_pending = false;
+	h->recv_pending = false;
+	h->halted_in = false;
+	h->halted_out = false;
+	return usbmsc_target_init(&h->t, &h->cfg, h->ls, h->buf, sizeof(h->buf));
+}
+
 bool h_deliver(struct harness *h, const uint8_t *bytes, uint32_t n)
 {
 	uint8_t *dst = h->recv_ptr;
@@ -219,7 +228,8 @@ int h_class(struct harness *h, uint8_t bm, uint8_t req, uint16_t value, uint16_t
 	uint8_t setup[8] = { bm, req, (uint8_t)value, (uint8_t)(value >> 8), 0, 0,
 			     (uint8_t)length, (uint8_t)(length >> 8) };
 
-	if (bm == 0x21 && req == USBMSC_REQ_RESET && value == 0 && length == 0) {
+	if (bm == usbmsc_framing_request_type((enum usbmsc_framing)h->cfg.framing, false) &&
+	    req == USBMSC_REQ_RESET && value == 0 && length == 0) {
 		/* The glue cancels bulk transfers before reporting a reset. */
 		h->send_pending = false;
 		h->recv_pending = false;
@@ -289,7 +299,7 @@ void h_cmd_raw(struct harness *h, uint8_t lun, const uint8_t cb[16], uint8_t cb_
 
 	memset(r, 0, sizeof(*r));
 	r->tag = h->next_tag++;
-	usbmsc_put_le32(raw, USBMSC_CBW_SIGNATURE);
+	usbmsc_put_le32(raw, usbmsc_cbw_signature((enum usbmsc_framing)h->cfg.framing));
 	usbmsc_put_le32(raw + 4, r->tag);
 	usbmsc_put_le32(raw + 8, host_len);
 	raw[12] = dir == USBMSC_DIR_IN ? 0x80 : 0;
@@ -319,7 +329,9 @@ void h_cmd_raw(struct harness *h, uint8_t lun, const uint8_t cb[16], uint8_t cb_
 		r->stuck = true;
 		return;
 	}
-	r->check = usbmsc_csw_decode(h->sent, h->send_len, r->tag, host_len, &r->csw);
+	r->check = usbmsc_csw_decode_framed(h->sent, h->send_len,
+					    (enum usbmsc_framing)h->cfg.framing, r->tag, host_len,
+					    &r->csw);
 	h->send_pending = false;
 	usbmsc_target_sent(&h->t);
 }

@@ -67,6 +67,11 @@ struct host_result {
 /* lun_count 1..3, target flags (USBMSC_TARGET_PAD_IN). */
 void h_init(struct harness *h, uint8_t lun_count, uint8_t flags);
 void h_set_vendor(struct harness *h, const struct usbmsc_vendor_table *vt);
+/* Start the engine again on h->cfg (after a test changed it: LUN configs,
+ * framing), as the glue does after a reconfiguration: transfers in flight
+ * and halts are gone. Returns what usbmsc_target_init returned. CBWs, CSWs
+ * and class requests follow h->cfg.framing. */
+bool h_restart(struct harness *h);
 
 /* Deliver raw bytes as one Bulk-Out transfer; false when none is armed. */
 bool h_deliver(struct harness *h, const uint8_t *bytes, uint32_t n);
