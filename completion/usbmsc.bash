@@ -1,12 +1,34 @@
 # bash completion for usbmsc(1).
 
+# The URIs of the USB devices sysfs shows: usb:, auto: for mass-storage
+# devices, usbv: for devices with a usbmsc vendor interface (ff/4d/56).
+_usbmsc_usb_uris()
+{
+	local dev itf vid pid cls sub proto msc vnd
+	for dev in /sys/bus/usb/devices/*; do
+		[[ -r $dev/idVendor && -r $dev/idProduct ]] || continue
+		vid=$(<"$dev/idVendor") pid=$(<"$dev/idProduct")
+		msc="" vnd=""
+		for itf in "$dev"/"${dev##*/}":*; do
+			[[ -r $itf/bInterfaceClass ]] || continue
+			cls=$(<"$itf/bInterfaceClass")
+			sub=$(<"$itf/bInterfaceSubClass")
+			proto=$(<"$itf/bInterfaceProtocol")
+			[[ $cls == 08 ]] && msc=1
+			[[ $cls == ff && $sub == 4d && $proto == 56 ]] && vnd=1
+		done
+		[[ -n $msc ]] && printf 'usb:%s:%s auto:%s:%s ' "$vid" "$pid" "$vid" "$pid"
+		[[ -n $vnd ]] && printf 'usbv:%s:%s ' "$vid" "$pid"
+	done
+}
+
 _usbmsc()
 {
 	local cur prev words cword
 	_init_completion -n '=:' || return
 
 	local commands="inquiry tur sense capacity luns read write raw bench compliance fw list help"
-	local global_opts="-d --device --json -v --timeout --lun -h --help --version"
+	local global_opts="-d --device --json -v --timeout --lun --unmount -h --help --version"
 	local cmd="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -25,7 +47,7 @@ _usbmsc()
 	-d | --device)
 		local devs
 		devs="sim: $(compgen -G '/dev/sg[0-9]*' 2>/dev/null) $(compgen -G '/dev/sd[a-z]' 2>/dev/null)"
-		devs="$devs usb: usbv: auto:"
+		devs="$devs usb: usbv: auto: $(_usbmsc_usb_uris 2>/dev/null)"
 		if [[ $cur == sim:* ]]; then
 			# Complete the image path after the scheme.
 			local path=${cur#sim:}

@@ -1,6 +1,8 @@
 /* Discovery: every USB mass-storage interface on the system, what the
  * kernel made of it (SCSI addresses, sg and block nodes, mounted
- * partitions) and which of the library's paths can reach it right now.
+ * partitions), the side doors the device offers beside it (a vendor
+ * interface, a control LUN), and which of the library's paths can reach it
+ * right now.
  *
  * On Linux the answer comes from sysfs and the mount table: no device is
  * opened, so listing needs no privileges and disturbs nothing. On other
@@ -60,9 +62,14 @@ struct usbmsc_mount_info {
 	char block[32];         /* the block device of this LUN it sits on: "sda1" */
 };
 
+/* SCSI peripheral device types discovery tells apart. */
+#define USBMSC_SCSI_TYPE_DISK 0x00u
+#define USBMSC_SCSI_TYPE_PROCESSOR 0x03u   /* a control LUN */
+
 struct usbmsc_lun_info {
 	unsigned host, channel, target;
 	uint64_t lun;
+	uint8_t type;                           /* peripheral device type (0 when unknown) */
 	char scsi_address[48];                  /* "0:0:0:0" */
 	char vendor[9], model[17], revision[5]; /* INQUIRY as the kernel read it */
 	char sg_node[USBMSC_DISC_NODE_MAX];     /* "/dev/sg0"; "" without the sg driver */
@@ -78,6 +85,23 @@ struct usbmsc_path_info {
 	char uri[USBMSC_DISC_URI_MAX];
 	char reason[USBMSC_ERRMSG_MAX];
 };
+
+/* The doors into a device, in the order auto: prefers them: the ones
+ * beside the mass-storage driver first (the disk stays mounted), raw
+ * Bulk-Only Transport (which takes the disk away) last. */
+enum usbmsc_door {
+	USBMSC_DOOR_VENDOR = 0,     /* the vendor interface through libusb: usbv: */
+	USBMSC_DOOR_CONTROL_LUN,    /* the control LUN's sg node, SG_IO */
+	USBMSC_DOOR_SG,             /* the disk LUN's sg node, SG_IO */
+	USBMSC_DOOR_BLOCK,          /* the disk LUN's block node, SG_IO */
+	USBMSC_DOOR_USB,            /* the mass-storage interface through libusb: usb: */
+	USBMSC_DOOR_COUNT
+};
+
+/* "vendor", "control-lun", "sg", "block", "usb" (list's names). */
+const char *usbmsc_door_name(enum usbmsc_door door);
+/* "vendor interface", "control LUN", "sg", "block", "usb" (for sentences). */
+const char *usbmsc_door_label(enum usbmsc_door door);
 
 struct usbmsc_device_info {
 	uint16_t vid, pid;
@@ -97,10 +121,28 @@ struct usbmsc_device_info {
 	struct usbmsc_lun_info *luns;  /* by LUN number */
 	size_t lun_count;
 
+	/* The vendor interface (doors.h: class ff, subclass 4d, protocol 56). */
+	bool has_vendor_if;
+	uint8_t vendor_if_number;
+	char vendor_if_driver[32];     /* "" when none is bound; "usbfs": a program holds it */
+
 	struct usbmsc_path_info sgio;  /* SG_IO through the kernel driver */
 	struct usbmsc_path_info usb;   /* raw Bulk-Only Transport through libusb */
 	struct usbmsc_path_info auto_path;  /* what auto: would do */
+	/* Each door; reasons start with the door's label ("sg: ..."). */
+	struct usbmsc_path_info doors[USBMSC_DOOR_COUNT];
 };
+
+/* auto:'s choice for a discovered device (pure: only info is read). */
+struct usbmsc_door_rank {
+	enum usbmsc_door order[USBMSC_DOOR_COUNT];  /* the usable doors, best first */
+	size_t count;
+	/* With none usable: the door whose failure explains the device best
+	 * (the vendor interface when there is one, else SG_IO when a kernel
+	 * driver holds the device, else raw BOT). */
+	enum usbmsc_door fallback;
+};
+void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door_rank *rank);
 
 /* Where discovery looks; NULL fields take the defaults. The defaults can be
  * moved with the environment (for tests against a fake tree):

@@ -54,6 +54,25 @@ extern "C" {
 #define USBMSC_FW_CHECK_AT_BOOT 0x01u /* re-hash the chosen slot at every boot */
 #define USBMSC_FW_KEEP_DEFERRED 0x02u /* a deferred image waits for mode 0x0F even across
 				       * power cycles (default, as SPC: activated at boot) */
+#define USBMSC_FW_HASH_STREAMED 0x04u /* hash the payload as it arrives, no read-back */
+/* USBMSC_FW_HASH_STREAMED, the trade-off. By default a complete download
+ * is read back from the slot and hashed: what is accepted is what the
+ * flash holds, so a program() that reported success but stored other bits
+ * is caught before the image may be pending or on trial. That pass reads
+ * the whole slot after the last byte (the host waits for it in the last
+ * command's CSW). With the flag the payload is hashed in the WRITE BUFFER
+ * data as it arrives (chunks follow each other, so in order; a chunk at
+ * offset 0 starts the hash over) and compared with the signed header's
+ * SHA-256 at the end: the image is proven to be the one signed as
+ * received, not as stored. Flash that stores wrong bits silently then goes
+ * unnoticed until USBMSC_FW_CHECK_AT_BOOT hashes the slot at a boot, which
+ * refuses to run it (a trial image reverts, a confirmed one falls back to
+ * the other slot); without CHECK_AT_BOOT nothing ever reads it back, so
+ * use the flag with CHECK_AT_BOOT, or on flash that verifies its own
+ * programming (a program() that reads back each unit, ECC). The header and
+ * its signature are still checked as stored. Between the commands of a
+ * download crypto.hash_state holds the running hash: nothing else may use
+ * it then. */
 
 /* The flash holding both slots and both state sectors. Addresses are the
  * callbacks' own (for example offsets in a partition). Each returns true on
@@ -86,10 +105,13 @@ struct usbmsc_fw_crypto {
 struct usbmsc_fw_config {
 	struct usbmsc_fw_flash flash;
 	uint32_t slot_addr[2];    /* slot A and B, sector-aligned */
-	uint32_t slot_size;       /* bytes per slot, a multiple of sector_size */
+	/* Bytes per slot, a multiple of sector_size: the buffer capacity, all
+	 * 32 bits of it (WRITE BUFFER's BUFFER ID carries offset bits 31:24).
+	 * Every region must end by 2^32. */
+	uint32_t slot_size;
 	uint32_t state_addr[2];   /* two state sectors, sector-aligned, apart from the slots */
 	uint8_t offset_shift;     /* chunks start at multiples of 2^offset_shift (0..23) */
-	uint8_t flags;            /* USBMSC_FW_CHECK_AT_BOOT, USBMSC_FW_KEEP_DEFERRED */
+	uint8_t flags;            /* USBMSC_FW_CHECK_AT_BOOT, _KEEP_DEFERRED, _HASH_STREAMED */
 	struct usbmsc_fw_crypto crypto;
 	struct usbmsc_fw_identity identity;  /* what images must fit (usbmsc_fw_fits) */
 	/* Scratch for header checks and hashing read-back: at least

@@ -15,6 +15,8 @@
  *  24   4  last error as sense: key << 16 | asc << 8 | ascq (0: none)
  *  28   4  anti-rollback floor: lowest version number accepted
  *  32   4  buffer capacity: largest image (header + payload) a slot holds
+ *          (32 bits; the READ BUFFER descriptor's 24-bit field stops at
+ *          0xFFFFFF)
  *  36   1  offset boundary exponent (READ BUFFER descriptor's)
  *  37   1  supported WRITE BUFFER modes: USBMSC_FW_MODEBIT_*
  *  38   2  hardware revision
@@ -37,6 +39,12 @@
 #define USBMSC_FWST_PENDING 0x01u   /* a verified image waits for activation (mode 0x0E) */
 #define USBMSC_FWST_TRIAL 0x02u     /* the running image is on trial, not confirmed */
 #define USBMSC_FWST_REVERTED 0x04u  /* the last trial was not confirmed and was rolled back */
+/* The device reads WRITE BUFFER's (modes 0x07, 0x0E) and READ BUFFER's
+ * (mode 0x02) BUFFER ID byte (CDB byte 2) as bits 31:24 of the offset, so
+ * images up to the buffer capacity at offset 32 (a slot, 32 bits) can be
+ * sent, not only up to 16 MiB - 1. Without it a host sends BUFFER ID 0 and
+ * the device refuses any other with 05/24/00. */
+#define USBMSC_FWST_WIDE_OFFSET 0x08u
 
 #define USBMSC_FW_MODEBIT_0F 0x01u
 #define USBMSC_FW_MODEBIT_05 0x20u

@@ -43,7 +43,8 @@ extern "C" {
 struct usbmsc_fw_state {
 	uint8_t layout;
 	uint8_t active_slot;          /* 0 = A, 1 = B, 0xFF: none */
-	uint8_t flags;                /* USBMSC_FWST_* */
+	uint8_t flags;                /* USBMSC_FWST_PENDING, _TRIAL, _REVERTED: the state */
+	bool wide_offset;             /* USBMSC_FWST_WIDE_OFFSET: BUFFER ID is offset bits 31:24 */
 	uint8_t pending_slot;         /* 0xFF: none */
 	char active_version[5];       /* trailing spaces trimmed */
 	uint32_t active_number;
@@ -51,7 +52,7 @@ struct usbmsc_fw_state {
 	uint32_t pending_number;
 	uint32_t last_error;          /* key << 16 | asc << 8 | ascq; 0: none */
 	uint32_t floor;               /* anti-rollback: lowest version number accepted */
-	uint32_t capacity;            /* largest image a slot holds */
+	uint32_t capacity;            /* largest image a slot holds (32 bits) */
 	uint8_t offset_shift;
 	uint8_t modes;                /* USBMSC_FW_MODEBIT_* */
 	uint16_t hw_rev;
@@ -79,6 +80,8 @@ struct usbmsc_fw_device {
 	struct usbmsc_fw_state state;
 	bool has_descriptor;          /* READ BUFFER mode 0x03 answered */
 	uint8_t offset_boundary;      /* exponent; USBMSC_FWU_OFFSET_ZERO_ONLY: offset 0 only */
+	/* The largest image the device takes (usbmsc_fwu_capacity): with wide
+	 * offsets FW STATE's 32-bit capacity, else the descriptor's 24 bits. */
 	uint32_t buffer_capacity;
 	/* REPORT SUPPORTED OPERATION CODES for WRITE BUFFER (0x3B): answered
 	 * at all, and whether it says the command is supported. */
@@ -195,6 +198,18 @@ int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usb
  * (USBMSC_E_USAGE) when none fits. */
 int usbmsc_fwu_chunk_size(uint8_t shift, uint32_t capacity, uint32_t max_transfer, uint32_t want,
 			  uint32_t *chunk, struct usbmsc_error *err);
+
+/* The largest image WRITE BUFFER can carry to d: 2^32 - 1 when its FW
+ * STATE says it reads BUFFER ID as offset bits 31:24 (wide_offset), else
+ * 16 MiB - 1 (24-bit offsets). */
+uint32_t usbmsc_fwu_reach(const struct usbmsc_fw_device *d);
+
+/* The device's buffer capacity: FW STATE's 32-bit one on a device with
+ * wide offsets (the READ BUFFER descriptor's field stops at 0xFFFFFF);
+ * otherwise the descriptor's, else FW STATE's, else 16 MiB - 1, at most
+ * 16 MiB - 1. Reads has_state, state and has_descriptor, and
+ * buffer_capacity as the descriptor's. */
+uint32_t usbmsc_fwu_capacity(const struct usbmsc_fw_device *d);
 
 /* The mode to use: want (0: choose) among modes, for an image of len
  * bytes; mode 0x05 only when len fits one command. USBMSC_E_USAGE when no

@@ -2,7 +2,9 @@
  * stage and CSW over a bulk pipe, with the error recovery the BOT spec
  * prescribes and the retries Linux usb-storage does (one CSW re-read after
  * a stall, one after a zero-length packet). The engine knows nothing about
- * what is behind the pipe: libusb, the simulator, a scripted fake. */
+ * what is behind the pipe: libusb, the simulator, a scripted fake. It
+ * speaks the pipe's framing: the mass-storage interface's signatures and
+ * class requests, or the vendor interface's (bot.h). */
 #include "usbmsc/initiator.h"
 
 #include <stdarg.h>
@@ -15,10 +17,6 @@
 /* The REQUEST SENSE allocation length Linux usb-storage uses: fixed-format
  * sense fits, and devices that cannot do case 5 still answer it. */
 #define BOT_SENSE_ALLOC 18u
-
-/* bmRequestType values of the class requests (interface recipient). */
-#define BOT_RT_CLASS_OUT 0x21u
-#define BOT_RT_CLASS_IN 0xA1u
 
 struct bot_transport {
 	struct usbmsc_transport base;
@@ -58,6 +56,13 @@ static const char *pipe_result_text(int r)
 	}
 }
 
+/* The pipe's framing; an unknown value is taken as BOT's, so that a pipe
+ * that never set it speaks plain mass storage. */
+static enum usbmsc_framing framing_of(const struct usbmsc_pipe *pipe)
+{
+	return pipe->framing == USBMSC_FRAMING_VENDOR ? USBMSC_FRAMING_VENDOR : USBMSC_FRAMING_BOT;
+}
+
 /* ---- class requests and Reset Recovery -------------------------------- */
 
 static int get_max_lun_raw(struct usbmsc_pipe *pipe, uint8_t *value, size_t *done,
@@ -65,8 +70,9 @@ static int get_max_lun_raw(struct usbmsc_pipe *pipe, uint8_t *value, size_t *don
 {
 	*value = 0;
 	*done = 0;
-	return pipe->ops->control(pipe, BOT_RT_CLASS_IN, USBMSC_REQ_GET_MAX_LUN, 0,
-				  pipe->interface, value, 1, done, timeout_ms);
+	return pipe->ops->control(pipe, usbmsc_framing_request_type(framing_of(pipe), true),
+				  USBMSC_REQ_GET_MAX_LUN, 0, pipe->interface, value, 1, done,
+				  timeout_ms);
 }
 
 int usbmsc_bot_get_max_lun(struct usbmsc_pipe *pipe, uint8_t *max_lun, unsigned timeout_ms)
@@ -94,8 +100,8 @@ static int reset_recovery_raw(struct usbmsc_pipe *pipe, unsigned timeout_ms, con
 	int r;
 
 	*step = "Mass Storage Reset";
-	r = pipe->ops->control(pipe, BOT_RT_CLASS_OUT, USBMSC_REQ_RESET, 0, pipe->interface,
-			       NULL, 0, &done, timeout_ms);
+	r = pipe->ops->control(pipe, usbmsc_framing_request_type(framing_of(pipe), false),
+			       USBMSC_REQ_RESET, 0, pipe->interface, NULL, 0, &done, timeout_ms);
 	if (r != USBMSC_PIPE_OK)
 		return r;
 	*step = "CLEAR_FEATURE(HALT) Bulk-In";
@@ -190,7 +196,7 @@ static int send_cbw(struct bot_transport *bt, const struct usbmsc_cmd *cmd, uint
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "command does not fit a CBW (CDB length %u, LUN %u, %u bytes)",
 				   cmd->cdb_len, cmd->lun, cmd->len);
-	usbmsc_cbw_encode(&cbw, wire);
+	usbmsc_cbw_encode_framed(&cbw, framing_of(bt->pipe), wire);
 	usbmsc_trace_emit(tr, USBMSC_TRACE_CDB, cmd->cdb, cmd->cdb_len, "CDB");
 	usbmsc_trace_emit(tr, USBMSC_TRACE_CBW, wire, sizeof wire, "CBW tag %u, %u bytes %s, LUN %u",
 			  tag, cmd->len,
@@ -281,7 +287,7 @@ static int read_csw(struct bot_transport *bt, const struct usbmsc_cmd *cmd, uint
 		done = sizeof raw;
 
 	memset(&x->csw, 0, sizeof x->csw);
-	chk = usbmsc_csw_decode(raw, done, tag, cmd->len, &x->csw);
+	chk = usbmsc_csw_decode_framed(raw, done, framing_of(bt->pipe), tag, cmd->len, &x->csw);
 	usbmsc_trace_emit(tr, USBMSC_TRACE_CSW, raw, done, "CSW tag %u, status %u, residue %u",
 			  x->csw.tag, x->csw.status, x->csw.residue);
 	switch (chk) {

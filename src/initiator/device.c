@@ -38,6 +38,7 @@ static const struct uri_scheme schemes[] = {
 	{ "sim:", "sim:PATH[?OPTIONS]", open_sim },
 	{ "/", "/dev/sgN, /dev/sdX", usbmsc_sgio_open },
 	{ "usb:", "usb:VID:PID[:SERIAL], usb:BUS-PORT", usbmsc_usb_open },
+	{ "usbv:", "usbv:VID:PID[:SERIAL]", usbmsc_usbv_open },
 	{ "auto:", "auto:VID:PID[:SERIAL]", usbmsc_auto_open },
 };
 
@@ -97,7 +98,7 @@ static int adopt(struct usbmsc_transport *t, const struct usbmsc_open_opts *opts
 int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usbmsc_dev **out,
 		struct usbmsc_error *err)
 {
-	char accepted[128];
+	char accepted[192];
 	struct usbmsc_transport *t = NULL;
 	int r;
 

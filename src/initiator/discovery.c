@@ -3,9 +3,11 @@
  *
  *   /sys/bus/usb/devices/1-2          the device: idVendor, serial, speed...
  *   /sys/bus/usb/devices/1-2:1.0      interface 0 of configuration 1
- *       host0/target0:0:0/0:0:0:0     a LUN: vendor, model, scsi_generic/sg0, block/sda
+ *       host0/target0:0:0/0:0:0:0     a LUN: type, vendor, model, scsi_generic/sg0, block/sda
+ *   /sys/bus/usb/devices/1-2:1.1      a sibling: the vendor interface (class ff/4d/56)
  *   /sys/class/block/sda1/holders/    dm/md devices stacked on a partition */
 #include "usbmsc/discovery.h"
+#include "usbmsc/doors.h"
 #include "discovery_internal.h"
 
 #include <stdarg.h>
@@ -195,9 +197,12 @@ static int fill_lun(const struct usbmsc_disc_ctx *ctx, const char *scsi_dir, con
 		    struct usbmsc_lun_info *lun)
 {
 	char sg[NAME_MAX + 1], blk[NAME_MAX + 1];
+	unsigned long type;
 
 	memset(lun, 0, sizeof *lun);
 	usbmsc_os_parse_hctl(hctl, &lun->host, &lun->channel, &lun->target, &lun->lun);
+	if (usbmsc_os_read_ulong(scsi_dir, "type", 10, &type) && type <= 0x1F)
+		lun->type = (uint8_t)type;
 	copy_str(lun->scsi_address, sizeof lun->scsi_address, hctl);
 	usbmsc_os_read_attr(scsi_dir, "vendor", lun->vendor, sizeof lun->vendor);
 	usbmsc_os_read_attr(scsi_dir, "model", lun->model, sizeof lun->model);
@@ -339,6 +344,45 @@ static void scan_alternates(const char *devdir, uint8_t config, struct usbmsc_de
 	free(buf);
 }
 
+struct vendor_walk {
+	struct usbmsc_device_info *info;
+	const char *prefix;     /* "1-2:1." : interfaces of the active configuration */
+};
+
+/* A sibling interface that is the vendor interface (doors.h). */
+static int on_sibling(const char *path, const char *name, void *arg)
+{
+	struct vendor_walk *w = arg;
+	unsigned long cls, sub, proto;
+	uint8_t num = 0;
+
+	if (strncmp(name, w->prefix, strlen(w->prefix)) != 0 || w->info->has_vendor_if)
+		return 0;
+	if (!usbmsc_os_read_ulong(path, "bInterfaceClass", 16, &cls) ||
+	    !usbmsc_os_read_ulong(path, "bInterfaceSubClass", 16, &sub) ||
+	    !usbmsc_os_read_ulong(path, "bInterfaceProtocol", 16, &proto))
+		return 0;
+	if (cls != USBMSC_VND_IF_CLASS || sub != USBMSC_VND_IF_SUBCLASS ||
+	    proto != USBMSC_VND_IF_PROTOCOL)
+		return 0;
+	read_hex8(path, "bInterfaceNumber", &num);
+	w->info->has_vendor_if = true;
+	w->info->vendor_if_number = num;
+	usbmsc_os_link_name(path, "driver", w->info->vendor_if_driver,
+			    sizeof w->info->vendor_if_driver);
+	return 0;
+}
+
+static void find_vendor_interface(const char *devdir, const char *devname, uint8_t config,
+				  struct usbmsc_device_info *info)
+{
+	char prefix[80];
+	struct vendor_walk w = { info, prefix };
+
+	snprintf(prefix, sizeof prefix, "%s:%u.", devname, (unsigned)config);
+	each_entry(devdir, prefix, on_sibling, &w);
+}
+
 int usbmsc_disc_interface(const struct usbmsc_disc_ctx *ctx, const char *ifname,
 			  struct usbmsc_device_info *info, struct usbmsc_error *err)
 {
@@ -382,6 +426,7 @@ int usbmsc_disc_interface(const struct usbmsc_disc_ctx *ctx, const char *ifname,
 	read_hex8(ifdir, "bInterfaceProtocol", &info->protocol);
 	usbmsc_os_link_name(ifdir, "driver", info->driver, sizeof info->driver);
 	scan_alternates(devdir, config, info);
+	find_vendor_interface(devdir, devname, config, info);
 
 	if (each_entry(ifdir, "host", on_host, &walk) != 0) {
 		usbmsc_disc_info_clear(info);
@@ -410,12 +455,33 @@ static int node_access(const char *path, bool *writable)
 	return errno;
 }
 
+/* A device node as a door: its URI, and whether this process may open it
+ * (label starts each reason). False with the reason set when it may not. */
+static bool node_door(const char *label, const char *node, bool *writable,
+		      struct usbmsc_path_info *p)
+{
+	int e;
+
+	copy_str(p->uri, sizeof p->uri, node);
+	e = node_access(node, writable);
+	if (e == ENOENT) {
+		textf(p->reason, sizeof p->reason, "%s: %s does not exist", label, node);
+		return false;
+	}
+	if (e != 0) {
+		textf(p->reason, sizeof p->reason,
+			 "%s: permission denied on %s (run as root, or give your user access "
+			 "with a udev rule)", label, node);
+		return false;
+	}
+	return true;
+}
+
 static void decide_sgio(const struct usbmsc_device_info *info, struct usbmsc_path_info *p)
 {
 	const struct usbmsc_lun_info *lun = info->lun_count ? &info->luns[0] : NULL;
 	const char *node;
 	bool writable;
-	int e;
 
 	if (!usbmsc_disc_kernel_bound(info)) {
 		if (info->driver[0])
@@ -439,18 +505,8 @@ static void decide_sgio(const struct usbmsc_device_info *info, struct usbmsc_pat
 			 lun->scsi_address);
 		return;
 	}
-	copy_str(p->uri, sizeof p->uri, node);
-	e = node_access(node, &writable);
-	if (e == ENOENT) {
-		textf(p->reason, sizeof p->reason, "sgio: %s does not exist", node);
+	if (!node_door("sgio", node, &writable, p))
 		return;
-	}
-	if (e != 0) {
-		textf(p->reason, sizeof p->reason,
-			 "sgio: permission denied on %s (run as root, or give your user access "
-			 "with a udev rule)", node);
-		return;
-	}
 	p->usable = true;
 	if (usbmsc_os_have_cap_sys_rawio())
 		return;
@@ -533,39 +589,198 @@ static void decide_usb(const struct usbmsc_device_info *info, struct usbmsc_path
 			 info->driver);
 }
 
-enum usbmsc_auto_choice usbmsc_disc_auto_choice(const struct usbmsc_device_info *info)
+/* ---- the doors -------------------------------------------------------------------- */
+
+/* The disk LUN: the first that is not a control LUN. */
+static const struct usbmsc_lun_info *disk_lun(const struct usbmsc_device_info *info)
 {
-	if (usbmsc_disc_kernel_bound(info)) {
-		/* The kernel driver keeps the file system mounted: prefer it,
-		 * and leave it for raw BOT only when SG_IO cannot be used. */
-		if (info->sgio.usable || !info->usb.usable)
-			return USBMSC_AUTO_SGIO;
-		return USBMSC_AUTO_USB;
-	}
-	return USBMSC_AUTO_USB;
+	for (size_t i = 0; i < info->lun_count; i++)
+		if (info->luns[i].type != USBMSC_SCSI_TYPE_PROCESSOR)
+			return &info->luns[i];
+	return NULL;
 }
 
+static const struct usbmsc_lun_info *control_lun(const struct usbmsc_device_info *info)
+{
+	for (size_t i = 0; i < info->lun_count; i++)
+		if (info->luns[i].type == USBMSC_SCSI_TYPE_PROCESSOR)
+			return &info->luns[i];
+	return NULL;
+}
+
+static void decide_vendor(const struct usbmsc_device_info *info, const char *selector,
+			  struct usbmsc_path_info *p)
+{
+	const char *l = usbmsc_door_label(USBMSC_DOOR_VENDOR);
+	bool writable;
+	int e;
+
+	if (!info->has_vendor_if) {
+		textf(p->reason, sizeof p->reason, "%s: none on this device", l);
+		return;
+	}
+	textf(p->uri, sizeof p->uri, "usbv:%s", selector);
+	if (!USBMSC_HAVE_LIBUSB) {
+		textf(p->reason, sizeof p->reason, "%s: usbmsc was built without libusb", l);
+		return;
+	}
+	if (strcmp(info->vendor_if_driver, "usbfs") == 0) {
+		textf(p->reason, sizeof p->reason,
+			 "%s: interface %u of %s is claimed by another program", l,
+			 info->vendor_if_number, info->port_path);
+		return;
+	}
+	if (info->vendor_if_driver[0]) {
+		textf(p->reason, sizeof p->reason,
+			 "%s: bound to the kernel driver %s, which usbmsc does not detach", l,
+			 info->vendor_if_driver);
+		return;
+	}
+	e = node_access(info->usbfs_node, &writable);
+	if (e == ENOENT) {
+		textf(p->reason, sizeof p->reason, "%s: %s does not exist", l, info->usbfs_node);
+		return;
+	}
+	if (e != 0 || !writable) {
+		textf(p->reason, sizeof p->reason,
+			 "%s: permission denied on %s (install the udev rule "
+			 "data/udev/70-usbmsc.rules)", l, info->usbfs_node);
+		return;
+	}
+	p->usable = true;
+}
+
+/* Why no LUN of the kernel's can be a door: "" when there are LUNs. */
+static bool luns_known(const struct usbmsc_device_info *info, const char *label,
+		       struct usbmsc_path_info *p)
+{
+	if (!usbmsc_disc_kernel_bound(info)) {
+		textf(p->reason, sizeof p->reason, "%s: no kernel driver bound", label);
+		return false;
+	}
+	if (!info->lun_count) {
+		textf(p->reason, sizeof p->reason,
+			 "%s: %s has no SCSI device (yet: the kernel may still be probing it)",
+			 label, info->driver);
+		return false;
+	}
+	return true;
+}
+
+static void decide_control_lun(const struct usbmsc_device_info *info, struct usbmsc_path_info *p)
+{
+	const char *l = usbmsc_door_label(USBMSC_DOOR_CONTROL_LUN);
+	const struct usbmsc_lun_info *lun;
+	bool writable;
+
+	if (!luns_known(info, l, p))
+		return;
+	lun = control_lun(info);
+	if (!lun) {
+		textf(p->reason, sizeof p->reason, "%s: none", l);
+		return;
+	}
+	if (!lun->sg_node[0]) {
+		textf(p->reason, sizeof p->reason,
+			 "%s: no sg node for %s (load the sg module: modprobe sg)", l,
+			 lun->scsi_address);
+		return;
+	}
+	if (!node_door(l, lun->sg_node, &writable, p))
+		return;
+	/* Its commands are vendor commands: read-only sg access passes none. */
+	if (!writable && !usbmsc_os_have_cap_sys_rawio()) {
+		textf(p->reason, sizeof p->reason,
+			 "%s: read-only access to %s: vendor commands need write access", l,
+			 lun->sg_node);
+		return;
+	}
+	p->usable = true;
+}
+
+static void decide_disk_node(const struct usbmsc_device_info *info, bool sg,
+			     struct usbmsc_path_info *p)
+{
+	const char *l = usbmsc_door_label(sg ? USBMSC_DOOR_SG : USBMSC_DOOR_BLOCK);
+	const struct usbmsc_lun_info *lun;
+	const char *node;
+	bool writable;
+
+	if (!luns_known(info, l, p))
+		return;
+	lun = disk_lun(info);
+	if (!lun) {
+		textf(p->reason, sizeof p->reason, "%s: no disk LUN", l);
+		return;
+	}
+	node = sg ? lun->sg_node : lun->block_node;
+	if (!node[0]) {
+		textf(p->reason, sizeof p->reason, sg
+			 ? "%s: no sg node for %s (load the sg module: modprobe sg)"
+			 : "%s: no block node for %s", l, lun->scsi_address);
+		return;
+	}
+	if (!node_door(l, node, &writable, p))
+		return;
+	p->usable = true;
+	if (usbmsc_os_have_cap_sys_rawio())
+		return;
+	if (!writable)
+		textf(p->reason, sizeof p->reason,
+			 "%s: read-only access to %s: only commands the kernel deems safe "
+			 "(writes and vendor opcodes need write access)", l, node);
+	else if (!sg)
+		textf(p->reason, sizeof p->reason,
+			 "%s: on a block node, WRITE BUFFER and vendor opcodes need CAP_SYS_RAWIO", l);
+}
+
+static void decide_doors(struct usbmsc_device_info *info, const char *selector)
+{
+	struct usbmsc_path_info *d = info->doors;
+
+	memset(d, 0, sizeof info->doors);
+	decide_vendor(info, selector, &d[USBMSC_DOOR_VENDOR]);
+	decide_control_lun(info, &d[USBMSC_DOOR_CONTROL_LUN]);
+	decide_disk_node(info, true, &d[USBMSC_DOOR_SG]);
+	decide_disk_node(info, false, &d[USBMSC_DOOR_BLOCK]);
+	d[USBMSC_DOOR_USB] = info->usb;
+}
+
+/* "auto: SG_IO on /dev/sg0: the kernel driver is bound" and the like. */
 static void decide_auto(const struct usbmsc_device_info *info, const char *selector,
 			struct usbmsc_path_info *p)
 {
+	struct usbmsc_door_rank rank;
 	const struct usbmsc_path_info *via;
-	const char *what, *why;
 
 	textf(p->uri, sizeof p->uri, "auto:%s", selector);
-	if (usbmsc_disc_auto_choice(info) == USBMSC_AUTO_SGIO) {
-		via = &info->sgio;
-		what = "SG_IO on";
-		why = "the kernel driver is bound";
-	} else {
-		via = &info->usb;
-		what = "raw BOT,";
-		why = usbmsc_disc_kernel_bound(info) ? "sgio cannot be used" : "no kernel driver is bound";
+	usbmsc_doors_rank(info, &rank);
+	if (rank.count == 0) {
+		copy_str(p->reason, sizeof p->reason, info->doors[rank.fallback].reason);
+		return;
 	}
-	p->usable = via->usable;
-	if (via->usable)
-		textf(p->reason, sizeof p->reason, "auto: %s %s: %s", what, via->uri, why);
-	else
-		copy_str(p->reason, sizeof p->reason, via->reason);
+	p->usable = true;
+	via = &info->doors[rank.order[0]];
+	switch (rank.order[0]) {
+	case USBMSC_DOOR_VENDOR:
+		textf(p->reason, sizeof p->reason,
+			 "auto: the vendor interface, %s: beside the mass-storage driver", via->uri);
+		break;
+	case USBMSC_DOOR_CONTROL_LUN:
+		textf(p->reason, sizeof p->reason,
+			 "auto: the control LUN, SG_IO on %s: the kernel driver is bound", via->uri);
+		break;
+	case USBMSC_DOOR_SG:
+	case USBMSC_DOOR_BLOCK:
+		textf(p->reason, sizeof p->reason, "auto: SG_IO on %s: the kernel driver is bound",
+			 via->uri);
+		break;
+	default:
+		textf(p->reason, sizeof p->reason, "auto: raw BOT, %s: %s", via->uri,
+			 usbmsc_disc_kernel_bound(info) ? "sgio cannot be used"
+			 : "no kernel driver is bound");
+		break;
+	}
 }
 
 static bool plain_serial(const char *s)
@@ -612,6 +827,7 @@ void usbmsc_disc_decide(struct usbmsc_device_info *list, size_t count, size_t id
 	textf(info->usb.uri, sizeof info->usb.uri, "usb:%s", sel);
 	decide_sgio(info, &info->sgio);
 	decide_usb(info, &info->usb);
+	decide_doors(info, sel);
 	decide_auto(info, sel, &info->auto_path);
 }
 

@@ -1,18 +1,115 @@
-/* "auto:SELECTOR": the best path the system allows for one device, and why.
+/* "auto:SELECTOR": the best door the system allows into one device, and why.
  *
- * With a kernel driver (usb-storage, uas) bound, SG_IO through its node:
- * the file system stays mounted. With none bound, raw Bulk-Only Transport
- * through libusb. When SG_IO cannot be used (no node, no permission) but
- * raw BOT can, raw BOT. Each decision is reported as a trace NOTE. */
+ * The doors are tried in the order of enum usbmsc_door: the vendor
+ * interface (usbv:), the control LUN through SG_IO, SG_IO on the disk LUN
+ * (its sg node, then its block node), and last raw Bulk-Only Transport
+ * (usb:, which takes the disk from the kernel and so refuses a mounted
+ * device unless --unmount). Each door that is skipped is reported with its
+ * reason as a trace NOTE, and so is a door that was usable but failed to
+ * open (the next one is tried then). The ranking itself is a pure function
+ * of the discovered device, usbmsc_doors_rank(). */
 #include "../os/usbmsc_os.h"
 #include "usbmsc/discovery.h"
+#include "discovery_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#if USBMSC_HAVE_LINUX
+/* ---- the doors (pure) ------------------------------------------------------- */
 
-#include "discovery_internal.h"
+static const char *const door_names[USBMSC_DOOR_COUNT] = {
+	[USBMSC_DOOR_VENDOR] = "vendor",
+	[USBMSC_DOOR_CONTROL_LUN] = "control-lun",
+	[USBMSC_DOOR_SG] = "sg",
+	[USBMSC_DOOR_BLOCK] = "block",
+	[USBMSC_DOOR_USB] = "usb",
+};
+
+static const char *const door_labels[USBMSC_DOOR_COUNT] = {
+	[USBMSC_DOOR_VENDOR] = "vendor interface",
+	[USBMSC_DOOR_CONTROL_LUN] = "control LUN",
+	[USBMSC_DOOR_SG] = "sg",
+	[USBMSC_DOOR_BLOCK] = "block",
+	[USBMSC_DOOR_USB] = "usb",
+};
+
+const char *usbmsc_door_name(enum usbmsc_door door)
+{
+	return (unsigned)door < USBMSC_DOOR_COUNT ? door_names[door] : "unknown";
+}
+
+const char *usbmsc_door_label(enum usbmsc_door door)
+{
+	return (unsigned)door < USBMSC_DOOR_COUNT ? door_labels[door] : "unknown";
+}
+
+static bool kernel_bound(const struct usbmsc_device_info *info)
+{
+	return strcmp(info->driver, "usb-storage") == 0 || strcmp(info->driver, "uas") == 0;
+}
+
+void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door_rank *rank)
+{
+	const struct usbmsc_path_info *d = info->doors;
+
+	memset(rank, 0, sizeof *rank);
+	for (unsigned i = 0; i < USBMSC_DOOR_COUNT; i++)
+		if (d[i].usable)
+			rank->order[rank->count++] = (enum usbmsc_door)i;
+	/* Nothing usable: the error worth showing. A vendor interface's says
+	 * how to get access (the udev rule); with the kernel driver bound,
+	 * SG_IO's (the sg node, else the block node); else raw BOT's. */
+	if (info->has_vendor_if)
+		rank->fallback = USBMSC_DOOR_VENDOR;
+	else if (kernel_bound(info))
+		rank->fallback = d[USBMSC_DOOR_SG].uri[0] || !d[USBMSC_DOOR_BLOCK].uri[0]
+				 ? USBMSC_DOOR_SG : USBMSC_DOOR_BLOCK;
+	else
+		rank->fallback = USBMSC_DOOR_USB;
+}
+
+/* The reason without its "label: " prefix. */
+static const char *bare_reason(enum usbmsc_door door, const char *reason)
+{
+	size_t n = strlen(door_labels[door]);
+
+	if (strncmp(reason, door_labels[door], n) == 0 && strncmp(reason + n, ": ", 2) == 0)
+		return reason + n + 2;
+	return reason;
+}
+
+void usbmsc_disc_doors_text(const struct usbmsc_device_info *info, char *buf, size_t len)
+{
+	size_t at = 0;
+	unsigned listed = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (unsigned i = USBMSC_DOOR_CONTROL_LUN; i < USBMSC_DOOR_COUNT && at < len; i++) {
+		const struct usbmsc_path_info *d = &info->doors[i];
+		int n;
+
+		if (!d->uri[0])
+			continue;
+		if (d->usable)
+			n = snprintf(buf + at, len - at, "%s%s %s", listed ? ", " : "",
+				     door_labels[i], d->uri);
+		else
+			n = snprintf(buf + at, len - at, "%s%s %s (not now: %s)", listed ? ", " : "",
+				     door_labels[i], d->uri, bare_reason((enum usbmsc_door)i, d->reason));
+		if (n < 0)
+			break;
+		at += (size_t)n;
+		listed++;
+	}
+	if (!listed)
+		snprintf(buf, len, "none");
+}
+
+/* ---- opening -------------------------------------------------------------------- */
+
+#if USBMSC_HAVE_LINUX
 
 /* The one device (port path) among the matches; its first interface. */
 static int pick(const struct usbmsc_device_info *list, size_t count, const char *spec,
@@ -45,32 +142,104 @@ static int pick(const struct usbmsc_device_info *list, size_t count, const char 
 			   "number, or name one by its port (auto:BUS-PORT)", devices, spec, paths);
 }
 
-static int open_chosen(const struct usbmsc_device_info *info, const struct usbmsc_open_opts *opts,
-		       struct usbmsc_transport **out, struct usbmsc_error *err)
+/* The LUN whose node a door opens (for the note). */
+static const struct usbmsc_lun_info *lun_of_node(const struct usbmsc_device_info *info,
+						 const char *node)
+{
+	for (size_t i = 0; i < info->lun_count; i++)
+		if (strcmp(info->luns[i].sg_node, node) == 0 ||
+		    strcmp(info->luns[i].block_node, node) == 0)
+			return &info->luns[i];
+	return NULL;
+}
+
+/* Say which door is taken and why, then open it. */
+static int open_door(const struct usbmsc_device_info *info, enum usbmsc_door door,
+		     const struct usbmsc_open_opts *opts, struct usbmsc_transport **out,
+		     struct usbmsc_error *err)
 {
 	const struct usbmsc_trace *tr = opts ? &opts->trace : NULL;
+	const char *uri = info->doors[door].uri;
+	const struct usbmsc_lun_info *lun = lun_of_node(info, uri);
+	const char *where = lun ? lun->scsi_address : "?";
 
-	if (usbmsc_disc_auto_choice(info) == USBMSC_AUTO_SGIO) {
-		if (!info->sgio.uri[0])
-			return usbmsc_fail(err, USBMSC_E_NO_DEVICE, "auto:%s: %s", info->port_path,
-					   info->sgio.reason);
+	switch (door) {
+	case USBMSC_DOOR_VENDOR:
+		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
+				  "auto: %s has the vendor interface (interface %u); using %s (the "
+				  "kernel driver keeps the disk, file systems stay mounted)",
+				  info->port_path, info->vendor_if_number, uri);
+		return usbmsc_usbv_open(uri, info->port_path, opts, out, err);
+	case USBMSC_DOOR_CONTROL_LUN:
+		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
+				  "auto: %s has a control LUN at %s; using SG_IO on %s (the kernel "
+				  "driver stays bound, file systems stay mounted)", info->port_path,
+				  where, uri);
+		return usbmsc_sgio_open(uri, "", opts, out, err);
+	case USBMSC_DOOR_SG:
+	case USBMSC_DOOR_BLOCK:
 		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
 				  "auto: %s is bound to %s at %s; using SG_IO on %s (the kernel "
 				  "driver stays bound, file systems stay mounted)",
-				  info->port_path, info->driver, info->luns[0].scsi_address,
-				  info->sgio.uri);
-		return usbmsc_sgio_open(info->sgio.uri, "", opts, out, err);
+				  info->port_path, info->driver, where, uri);
+		return usbmsc_sgio_open(uri, "", opts, out, err);
+	default:
+		if (kernel_bound(info))
+			usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
+					  "auto: %s is bound to %s, but SG_IO cannot be used; using "
+					  "raw Bulk-Only Transport through libusb", info->port_path,
+					  info->driver);
+		else
+			usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
+					  "auto: no kernel driver is bound to %s; using raw Bulk-Only "
+					  "Transport through libusb", info->port_path);
+		return usbmsc_usb_open(uri, info->port_path, opts, out, err);
 	}
-	if (usbmsc_disc_kernel_bound(info))
-		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
-				  "auto: %s is bound to %s, but SG_IO cannot be used (%s); using "
-				  "raw Bulk-Only Transport through libusb", info->port_path,
-				  info->driver, info->sgio.reason);
-	else
-		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
-				  "auto: no kernel driver is bound to %s; using raw Bulk-Only "
-				  "Transport through libusb", info->port_path);
-	return usbmsc_usb_open(info->usb.uri, info->port_path, opts, out, err);
+}
+
+/* Nothing usable: the fallback door's own error (opening it tells exactly
+ * what stands in the way: permission, mounts), or its reason. */
+static int open_fallback(const struct usbmsc_device_info *info, enum usbmsc_door door,
+			 const struct usbmsc_open_opts *opts, struct usbmsc_transport **out,
+			 struct usbmsc_error *err)
+{
+	if (!info->doors[door].uri[0])
+		return usbmsc_fail(err, USBMSC_E_NO_DEVICE, "auto:%s: %s", info->port_path,
+				   info->doors[door].reason);
+	return open_door(info, door, opts, out, err);
+}
+
+static int open_best(const struct usbmsc_device_info *info, const struct usbmsc_open_opts *opts,
+		     struct usbmsc_transport **out, struct usbmsc_error *err)
+{
+	const struct usbmsc_trace *tr = opts ? &opts->trace : NULL;
+	struct usbmsc_error first = { 0, "" };
+	struct usbmsc_door_rank rank;
+	int rc, first_rc = 0;
+
+	usbmsc_doors_rank(info, &rank);
+	for (unsigned i = 0; i < USBMSC_DOOR_COUNT; i++) {
+		const struct usbmsc_path_info *d = &info->doors[i];
+
+		if (!d->usable) {
+			usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0, "auto: %s", d->reason);
+			continue;
+		}
+		rc = open_door(info, (enum usbmsc_door)i, opts, out, err);
+		if (rc == 0)
+			return 0;
+		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0, "auto: %s: %s; trying the next door",
+				  door_labels[i], err->msg);
+		if (!first_rc) {
+			first_rc = rc;
+			first = *err;
+		}
+	}
+	if (first_rc) {
+		*err = first;
+		return first_rc;
+	}
+	return open_fallback(info, rank.fallback, opts, out, err);
 }
 
 int usbmsc_auto_open(const char *uri, const char *spec, const struct usbmsc_open_opts *opts,
@@ -96,19 +265,25 @@ int usbmsc_auto_open(const char *uri, const char *spec, const struct usbmsc_open
 		return rc;
 	rc = pick(list, count, spec, &sel, &idx, err);
 	if (rc == 0)
-		rc = open_chosen(&list[idx], opts, out, err);
+		rc = open_best(&list[idx], opts, out, err);
 	usbmsc_discover_free(list, count);
 	return rc;
 }
 
 #else /* !USBMSC_HAVE_LINUX */
 
-/* Without a kernel path to prefer, the best path is raw BOT. */
+/* Without discovery, the vendor interface when the device has one, else
+ * raw BOT. */
 int usbmsc_auto_open(const char *uri, const char *spec, const struct usbmsc_open_opts *opts,
 		     struct usbmsc_transport **out, struct usbmsc_error *err)
 {
-	(void)uri;
-	usbmsc_trace_emit(opts ? &opts->trace : NULL, USBMSC_TRACE_NOTE, NULL, 0,
+	const struct usbmsc_trace *tr = opts ? &opts->trace : NULL;
+	int rc = usbmsc_usbv_open(uri, spec, opts, out, err);
+
+	if (rc == 0)
+		return 0;
+	usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0, "auto: vendor interface: %s", err->msg);
+	usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
 			  "auto: no kernel pass-through on this system; using usb:%s", spec);
 	return usbmsc_usb_open(uri, spec, opts, out, err);
 }

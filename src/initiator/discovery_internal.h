@@ -1,5 +1,6 @@
 /* Discovery internals shared by discovery.c and the transports that need
- * to know about a device's disks before they open it (usb:, auto:). */
+ * to know about a device's disks and doors before they open it (usb:,
+ * usbv:, auto:). */
 #ifndef USBMSC_DISCOVERY_INTERNAL_H
 #define USBMSC_DISCOVERY_INTERNAL_H
 
@@ -39,7 +40,9 @@ size_t usbmsc_disc_mounts_text(const struct usbmsc_device_info *info, char *buf,
 /* usb-storage or uas owns the interface. */
 bool usbmsc_disc_kernel_bound(const struct usbmsc_device_info *info);
 
-enum usbmsc_auto_choice { USBMSC_AUTO_SGIO, USBMSC_AUTO_USB };
-enum usbmsc_auto_choice usbmsc_disc_auto_choice(const struct usbmsc_device_info *info);
+/* The doors of info other than the vendor interface, for a message:
+ * "control LUN /dev/sg1, sg /dev/sg0, usb usb:1-2 (not now: ...)"; "none"
+ * when it has none. Pure. */
+void usbmsc_disc_doors_text(const struct usbmsc_device_info *info, char *buf, size_t len);
 
 #endif

@@ -10,7 +10,10 @@
  *   plan      mode and chunk size
  *   download  WRITE BUFFER chunks read from the file through one buffer
  *   activate  the last chunk (0x05, 0x07) or 0x0F; unit attention 06/3F/01
- *   wait      the open handle, or a reopened one, answers again
+ *   wait      the open handle, or a reopened one, answers again and shows
+ *             the reboot (the new version, or a reboot's unit attention):
+ *             the old image's last answers before it drops off the bus,
+ *             and the errors of its going, only mean "not yet"
  *   verify    same serial number; INQUIRY and FW STATE report the new version
  *   confirm   FW CONFIRM
  * Nothing is sent before the checks pass, so a refused image leaves the
@@ -40,6 +43,7 @@
 #define RB_MODE_DESCRIPTOR 0x03u
 #define RB_DESCRIPTOR_LEN 4u
 #define WB_MAX_FIELD 0xFFFFFFu     /* offsets and lengths have 24 bits */
+#define WB_MAX_WIDE 0xFFFFFFFFu     /* BUFFER ID as offset bits 31:24 */
 #define ALL_MODES (USBMSC_FW_MODEBIT_05 | USBMSC_FW_MODEBIT_07 | USBMSC_FW_MODEBIT_0E | \
 		   USBMSC_FW_MODEBIT_0F)
 /* A command meets at most this many unit attentions before it runs. */
@@ -113,7 +117,9 @@ bool usbmsc_fw_state_parse(const uint8_t *buf, size_t len, struct usbmsc_fw_stat
 	memset(out, 0, sizeof *out);
 	out->layout = buf[4];
 	out->active_slot = buf[5];
-	out->flags = buf[6];
+	/* the state in flags, the capability apart */
+	out->flags = buf[6] & (USBMSC_FWST_PENDING | USBMSC_FWST_TRIAL | USBMSC_FWST_REVERTED);
+	out->wide_offset = (buf[6] & USBMSC_FWST_WIDE_OFFSET) != 0;
 	out->pending_slot = buf[7];
 	copy_trimmed(out->active_version, sizeof out->active_version, buf + 8, 4);
 	out->active_number = usbmsc_get_be32(buf + 12);
@@ -304,6 +310,24 @@ static void settle_modes(struct usbmsc_fw_device *d)
 	}
 }
 
+uint32_t usbmsc_fwu_reach(const struct usbmsc_fw_device *d)
+{
+	return d->has_state && d->state.wide_offset ? WB_MAX_WIDE : WB_MAX_FIELD;
+}
+
+uint32_t usbmsc_fwu_capacity(const struct usbmsc_fw_device *d)
+{
+	uint32_t cap;
+
+	/* The descriptor's field has 24 bits: a device with wide offsets
+	 * tells its whole capacity in FW STATE only. */
+	if (d->has_state && d->state.wide_offset)
+		return d->state.capacity;
+	cap = d->has_descriptor ? d->buffer_capacity : d->has_state ? d->state.capacity
+								    : WB_MAX_FIELD;
+	return cap < WB_MAX_FIELD ? cap : WB_MAX_FIELD;
+}
+
 int usbmsc_fw_probe(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_fw_device *out,
 		    bool *microcode_changed, struct usbmsc_error *err)
 {
@@ -329,6 +353,7 @@ int usbmsc_fw_probe(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_fw_device
 	if (st)
 		return st;
 	settle_modes(out);
+	out->buffer_capacity = usbmsc_fwu_capacity(out);
 	if (microcode_changed)
 		*microcode_changed = mc;
 	return 0;
@@ -678,18 +703,23 @@ static int check_fit(struct fwu *u)
 	return 0;
 }
 
-/* The image fits the device's buffer and WRITE BUFFER's 24-bit fields. */
+/* The image fits the device's buffer and the offsets WRITE BUFFER can
+ * carry to it: 24 bits, or 32 with BUFFER ID as bits 31:24. */
 static int check_size(struct fwu *u, uint64_t len)
 {
 	const struct usbmsc_fw_device *d = &u->out->before;
-	uint32_t cap = d->has_descriptor ? d->buffer_capacity
-				      : d->has_state ? d->state.capacity : WB_MAX_FIELD;
+	uint32_t cap = d->buffer_capacity;
 
 	if (len == 0)
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "%s is empty", u->path);
-	if (len > WB_MAX_FIELD)
+	if (len > usbmsc_fwu_reach(d) && usbmsc_fwu_reach(d) == WB_MAX_FIELD)
 		return usbmsc_fail(u->err, USBMSC_E_FILE,
 				   "%s has %llu bytes: WRITE BUFFER reaches 16 MiB - 1 (24-bit "
+				   "offsets; the device does not take offset bits 31:24 in BUFFER "
+				   "ID)", u->path, (unsigned long long)len);
+	if (len > usbmsc_fwu_reach(d))
+		return usbmsc_fail(u->err, USBMSC_E_FILE,
+				   "%s has %llu bytes: WRITE BUFFER reaches 4 GiB - 1 (32-bit "
 				   "offsets)", u->path, (unsigned long long)len);
 	if (!u->o->no_host_checks && len > cap)
 		return usbmsc_fail(u->err, USBMSC_E_FILE,
@@ -778,8 +808,7 @@ static int make_plan(struct fwu *u, uint64_t len)
 {
 	const struct usbmsc_fw_device *d = &u->out->before;
 	struct usbmsc_fwu_plan *p = &u->out->plan;
-	uint32_t cap = d->has_descriptor ? d->buffer_capacity
-				      : d->has_state ? d->state.capacity : WB_MAX_FIELD;
+	uint32_t cap = d->buffer_capacity;
 	uint8_t shift = d->has_descriptor ? d->offset_boundary : d->has_state ? d->state.offset_shift : 0;
 	uint32_t one_max = d->max_transfer < cap ? d->max_transfer : cap;
 	int st;
@@ -834,12 +863,22 @@ static void announce_plan(struct fwu *u)
 
 /* ---- download -------------------------------------------------------------------------- */
 
+/* The offset of the chunk's first byte: bits 23:0 in BUFFER OFFSET, bits
+ * 31:24 in BUFFER ID. check_size() let an image past 16 MiB - 1 through
+ * only to a device that reads BUFFER ID so (FW STATE's WIDE OFFSET), so
+ * any other device gets BUFFER ID 0, as sg_write_buffer sends. */
 static int write_buffer(struct fwu *u, uint8_t mode, uint32_t off, uint32_t len, unsigned timeout,
 			struct usbmsc_result *res)
 {
 	uint8_t cdb[16];
-	size_t n = usbmsc_cdb_write_buffer(cdb, mode, 0, 0, off, len);
+	size_t n = usbmsc_cdb_write_buffer(cdb, mode, 0, (uint8_t)(off >> 24), off & WB_MAX_FIELD,
+					   len);
 
+	if (n == 0) {
+		memset(res, 0, sizeof *res);
+		return usbmsc_fail(u->err, USBMSC_E_USAGE,
+				   "WRITE BUFFER mode 0x%02x cannot carry %u bytes", mode, len);
+	}
 	u->out->commands_sent++;
 	return run_cmd(*u->dev, u->o->lun, cdb, n, USBMSC_DIR_OUT, len ? u->buf : NULL, len, timeout,
 		       res, &u->microcode_changed);
@@ -984,39 +1023,124 @@ static void drop_device(struct fwu *u, int st)
 	*u->dev = NULL;
 }
 
-/* Until the device answers TEST UNIT READY again, consuming the unit
- * attentions of its reboot (06/3F/01 new microcode, 06/29/xx power on). */
+/* A check after activation that says the device is off the bus (or that
+ * the bus lost it): it reboots, so it is reopened rather than trusted. */
+static bool gone(int st)
+{
+	return st == USBMSC_E_NO_DEVICE || st == USBMSC_E_TRANSPORT || st == USBMSC_E_TIMEOUT;
+}
+
+/* The probe after activation shows the new image running. */
+static bool runs_new(const struct fwu *u)
+{
+	const struct usbmsc_fw_device *a = &u->out->after;
+	const struct usbmsc_fw_header *h = &u->out->header;
+
+	return strcmp(a->inquiry.revision, h->version) == 0 &&
+	       (!a->has_state || same_image_as(h, a->state.active_version, a->state.active_number));
+}
+
+/* Has the device been through its reboot? A device may keep answering
+ * with the old image for a few commands after the activating CSW before
+ * it drops off the bus, so an answer alone proves nothing: it must run
+ * the new image, or show that it rebooted (the unit attention of new
+ * microcode or of a power-on, or FW STATE's REVERTED: it booted and went
+ * back). Without a parsed header there is nothing to compare with. */
+static bool rebooted(const struct fwu *u, bool ua_seen)
+{
+	const struct usbmsc_fw_device *a = &u->out->after;
+
+	return ua_seen || !u->out->header_ok || runs_new(u) ||
+	       (a->has_state && (a->state.flags & USBMSC_FWST_REVERTED));
+}
+
+/* TEST UNIT READY until the device answers, consuming the unit attentions
+ * of its reboot. 1: it answers; 0: not yet (dropped, not ready); else a
+ * category. */
+static int poll_ready(struct fwu *u, bool *ua_seen)
+{
+	struct usbmsc_result res;
+	struct usbmsc_sense s;
+	int st;
+
+	for (int i = 0; i <= UA_RETRIES; i++) {
+		st = usbmsc_test_unit_ready(*u->dev, u->o->lun, &res);
+		if (st != USBMSC_E_UNIT_ATTENTION || !sense_of(&res, &s))
+			break;
+		if (s.asc == 0x3F && s.ascq == 0x01) {
+			u->microcode_changed = true;
+			*ua_seen = true;
+			note(u, "the device reports new microcode (06/3F/01)");
+		} else if (s.asc == 0x29) {
+			*ua_seen = true;
+		}
+	}
+	if (gone(st)) {
+		drop_device(u, st);
+		return 0;
+	}
+	if (st == USBMSC_E_NOT_READY || st == USBMSC_E_UNIT_ATTENTION) {
+		sleep_ms(POLL_MS);
+		return 0;
+	}
+	return 1; /* it answers; TEST UNIT READY's verdict is not ours */
+}
+
+/* One look at the device after activation. 1: it runs after its reboot,
+ * u->out->after says how; 0: not yet; else a category. At the deadline
+ * an answer that still shows the old image is taken, for verify_new to
+ * refuse. */
+static int look_once(struct fwu *u, bool *ua_seen, bool last, bool *told)
+{
+	struct usbmsc_error e = { 0 };
+	bool mc = false;
+	int st = poll_ready(u, ua_seen);
+
+	if (st != 1)
+		return st;
+	st = usbmsc_fw_probe(*u->dev, u->o->lun, &u->out->after, &mc, &e);
+	if (gone(st)) {
+		drop_device(u, st);
+		return 0;
+	}
+	if (st) {
+		*u->err = e;
+		return st;
+	}
+	u->out->has_after = true;
+	*ua_seen = *ua_seen || mc;
+	if (last || rebooted(u, *ua_seen))
+		return 1;
+	if (!*told) {
+		note(u, "the device still answers with version %s: waiting for its reboot",
+		     u->out->after.inquiry.revision);
+		*told = true;
+	}
+	sleep_ms(POLL_MS);
+	return 0;
+}
+
+/* Until the device runs again after activation (rebooted(): the old
+ * image's last answers do not count), reopening it when it drops off the
+ * bus; bounded by the wait. */
 static int wait_for_device(struct fwu *u)
 {
 	unsigned wait = u->o->wait_ms ? u->o->wait_ms : USBMSC_FWU_DEFAULT_WAIT_MS;
 	uint64_t deadline = now_ms() + wait;
-	struct usbmsc_result res;
-	struct usbmsc_sense s;
+	bool ua_seen = false, told = false;
 
 	report(u, USBMSC_FWU_EV_WAIT, 0, 0, "waiting for the device to run the new firmware");
+	u->out->has_after = false;
 	for (;;) {
-		if (now_ms() >= deadline)
-			return usbmsc_fail(u->err, USBMSC_E_NO_DEVICE,
-					   "the device did not come back within %u s of activation",
-					   (wait + 999) / 1000);
+		bool last = now_ms() >= deadline;
+		int st;
+
 		if (*u->dev) {
-			int st = usbmsc_test_unit_ready(*u->dev, u->o->lun, &res);
-			if (st == 0)
+			st = look_once(u, &ua_seen, last, &told);
+			if (st == 1)
 				return 0;
-			if (st == USBMSC_E_UNIT_ATTENTION && sense_of(&res, &s)) {
-				if (s.asc == 0x3F && s.ascq == 0x01) {
-					u->microcode_changed = true;
-					note(u, "the device reports new microcode (06/3F/01)");
-				}
-				continue;
-			}
-			if (st == USBMSC_E_NO_DEVICE || st == USBMSC_E_TRANSPORT ||
-			    st == USBMSC_E_TIMEOUT)
-				drop_device(u, st);
-			else if (st != USBMSC_E_NOT_READY)
-				return 0; /* it answers; TEST UNIT READY's verdict is not ours */
-			else
-				sleep_ms(POLL_MS);
+			if (st)
+				return st;
 		} else if (!u->o->uri) {
 			return usbmsc_fail(u->err, USBMSC_E_NO_DEVICE,
 					   "the device went away after activation and there is no "
@@ -1024,27 +1148,27 @@ static int wait_for_device(struct fwu *u)
 		} else if (reopen(u) != 0) {
 			sleep_ms(REOPEN_PAUSE_MS);
 		}
+		if (last)
+			return usbmsc_fail(u->err, USBMSC_E_NO_DEVICE,
+					   "the device did not come back within %u s of activation",
+					   (wait + 999) / 1000);
 	}
 }
 
-/* The device that answers is the one updated and runs the new image. */
+/* The device that answered after activation (wait_for_device's probe) is
+ * the one updated and runs the new image. */
 static int verify_new(struct fwu *u)
 {
 	const struct usbmsc_fw_device *b = &u->out->before, *a = &u->out->after;
 	const struct usbmsc_fw_header *h = &u->out->header;
-	int st = usbmsc_fw_probe(*u->dev, u->o->lun, &u->out->after, NULL, u->err);
 
-	if (st)
-		return st;
-	u->out->has_after = true;
 	if (b->has_serial && a->has_serial && strcmp(b->serial, a->serial) != 0)
 		return usbmsc_fail(u->err, USBMSC_E_NO_DEVICE,
 				   "another device answered: serial number %s, not %s", a->serial,
 				   b->serial);
 	if (!u->out->header_ok)
 		return 0; /* unchecked and unparsable: nothing to compare with */
-	if (strcmp(a->inquiry.revision, h->version) != 0 ||
-	    (a->has_state && !same_image_as(h, a->state.active_version, a->state.active_number)))
+	if (!runs_new(u))
 		return usbmsc_fail(u->err, USBMSC_E_MEDIUM,
 				   "after activation the device runs version %s (number %u), not "
 				   "%s (number %u)%s", a->inquiry.revision,

@@ -1,7 +1,9 @@
 /* Raw Bulk-Only Transport through libusb: "usb:VID:PID[:SERIAL]" and
- * "usb:BUS-PORT[.PORT...]".
+ * "usb:BUS-PORT[.PORT...]"; and the bulk pipe under "usbv:" too
+ * (usbv_transport.c), which takes the vendor interface instead and never
+ * detaches anything.
  *
- * Opening takes the interface from the kernel: refuse (or, when asked,
+ * usb: takes the interface from the kernel: refuse (or, when asked,
  * unmount) while a file system of the device is mounted, detach usb-storage
  * or uas, claim, select the Bulk-Only alternate setting. Closing gives it
  * back on every path (success, error, device gone, interrupted): release,
@@ -10,7 +12,10 @@
  * Every transfer is asynchronous and waited for in short slices, so that an
  * interrupt request (a flag set from a signal handler) cancels it within a
  * slice; the interrupted command's device state is then repaired with a
- * Reset Recovery before the interface is released. */
+ * Reset Recovery before the interface is released. The time-out is kept
+ * here too, not handed to libusb: a transfer with a libusb time-out costs
+ * two timerfd_settime calls (arm, disarm), which is a sixth of a TEST UNIT
+ * READY's system calls. */
 #include "../os/usbmsc_os.h"
 #include "usbmsc/discovery.h"
 
@@ -22,9 +27,12 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libusb.h>
+
+#include "libusb_internal.h"
 
 #if USBMSC_HAVE_LINUX
 #include "discovery_internal.h"
@@ -50,6 +58,7 @@
 
 struct lu_pipe {
 	struct usbmsc_pipe base;
+	const struct usbmsc_lu_kind *kind;
 	libusb_context *ctx;
 	libusb_device_handle *h;
 	struct libusb_transfer *xfer;
@@ -58,6 +67,7 @@ struct lu_pipe {
 	bool detached;           /* a kernel driver was detached: reattach on close */
 	bool gone;               /* the device left */
 	bool broken;             /* a transfer could not be reaped: never free it */
+	bool timed_out;          /* the last transfer was cancelled at its time-out */
 	int completed;           /* set by the transfer callback */
 	char where[48];          /* "1-2 interface 0" */
 	char driver[32];         /* the kernel driver that was detached */
@@ -67,7 +77,8 @@ struct lu_pipe {
 
 struct usb_transport {
 	struct usbmsc_transport base;
-	struct usbmsc_transport *bot;   /* the BOT engine; owns the pipe */
+	struct usbmsc_transport_ops ops;  /* usb_ops, named after the kind */
+	struct usbmsc_transport *bot;     /* the BOT engine; owns the pipe */
 	struct lu_pipe *pipe;
 };
 
@@ -121,6 +132,8 @@ static bool device_left(struct lu_pipe *p)
 
 static int pipe_result(struct lu_pipe *p, enum libusb_transfer_status st)
 {
+	if (st == LIBUSB_TRANSFER_CANCELLED && p->timed_out)
+		return USBMSC_PIPE_TIMEOUT;
 	switch (st) {
 	case LIBUSB_TRANSFER_COMPLETED: return USBMSC_PIPE_OK;
 	case LIBUSB_TRANSFER_STALL: return USBMSC_PIPE_STALL;
@@ -155,18 +168,30 @@ static void LIBUSB_CALL on_transfer_done(struct libusb_transfer *x)
 	((struct lu_pipe *)x->user_data)->completed = 1;
 }
 
-/* Submit p->xfer and wait for it; with interruptible, a stop request
- * cancels it. Returns 0 (the transfer's status says how it went) or a
- * libusb error from submitting. */
-static int run_transfer(struct lu_pipe *p, bool interruptible)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Submit p->xfer and wait for it, cancelling it after timeout_ms (0: no
+ * limit) or, with interruptible, at a stop request. Returns 0 (the
+ * transfer's status says how it went; p->timed_out tells a time-out from
+ * another cancellation) or a libusb error from submitting. */
+static int run_transfer(struct lu_pipe *p, bool interruptible, unsigned timeout_ms)
 {
 	struct libusb_transfer *x = p->xfer;
+	uint64_t deadline = timeout_ms ? now_ms() + timeout_ms : 0;
 	bool cancelled = false;
 	int failures = 0, r;
 
 	p->completed = 0;
+	p->timed_out = false;
 	x->user_data = p;
 	x->callback = on_transfer_done;
+	x->timeout = 0;
 	r = libusb_submit_transfer(x);
 	if (r != 0)
 		return r;
@@ -176,6 +201,17 @@ static int run_transfer(struct lu_pipe *p, bool interruptible)
 		if (interruptible && p->stop && !cancelled) {
 			libusb_cancel_transfer(x);
 			cancelled = true;
+		}
+		if (deadline && !cancelled) {
+			uint64_t now = now_ms();
+
+			if (now >= deadline) {
+				libusb_cancel_transfer(x);
+				cancelled = true;
+				p->timed_out = true;
+			} else if (deadline - now < SLICE_MS) {
+				tv.tv_usec = (suseconds_t)((deadline - now) * 1000u);
+			}
 		}
 		r = libusb_handle_events_timeout_completed(p->ctx, &tv, &p->completed);
 		if (r < 0 && r != LIBUSB_ERROR_INTERRUPTED) {
@@ -214,8 +250,8 @@ static int lu_bulk(struct usbmsc_pipe *base, bool in, uint8_t *buf, size_t len, 
 	if (len > INT_MAX)
 		return USBMSC_PIPE_ERROR;
 	libusb_fill_bulk_transfer(p->xfer, p->h, in ? base->ep_in : base->ep_out, buf, (int)len,
-				  on_transfer_done, NULL, timeout_ms);
-	r = run_transfer(p, true);
+				  on_transfer_done, NULL, 0);
+	r = run_transfer(p, true, timeout_ms);
 	if (r != 0)
 		return submit_result(p, r);
 	*done = (size_t)p->xfer->actual_length;
@@ -238,8 +274,8 @@ static int do_control(struct lu_pipe *p, bool interruptible, uint8_t request_typ
 	libusb_fill_control_setup(setup, request_type, request, value, index, len);
 	if (!(request_type & LIBUSB_ENDPOINT_IN) && len)
 		memcpy(setup + LIBUSB_CONTROL_SETUP_SIZE, data, len);
-	libusb_fill_control_transfer(p->xfer, p->h, setup, on_transfer_done, NULL, timeout_ms);
-	r = run_transfer(p, interruptible);
+	libusb_fill_control_transfer(p->xfer, p->h, setup, on_transfer_done, NULL, 0);
+	r = run_transfer(p, interruptible, timeout_ms);
 	if (r != 0) {
 		if (!p->broken)
 			free(setup);
@@ -294,12 +330,14 @@ static void repair_after_stop(struct lu_pipe *p)
 
 	if (!p->stop || p->gone || !p->claimed || p->broken || !p->xfer)
 		return;
-	do_control(p, false, 0x21, USBMSC_REQ_RESET, 0, (uint16_t)p->ifnum, NULL, 0, &done,
-		   CLOSE_TIMEOUT_MS);
+	do_control(p, false,
+		   usbmsc_framing_request_type((enum usbmsc_framing)p->base.framing, false),
+		   USBMSC_REQ_RESET, 0, (uint16_t)p->ifnum, NULL, 0, &done, CLOSE_TIMEOUT_MS);
 	libusb_clear_halt(p->h, p->base.ep_in);
 	libusb_clear_halt(p->h, p->base.ep_out);
 	usbmsc_trace_emit(&p->trace, USBMSC_TRACE_NOTE, NULL, 0,
-			  "usb: stopped; Reset Recovery before giving the device back");
+			  "%s: stopped; Reset Recovery before giving the device back",
+			  p->kind->scheme);
 }
 
 static void give_back(struct lu_pipe *p)
@@ -441,7 +479,7 @@ static const struct usbmsc_transport_ops usb_ops = {
 
 /* ---- finding the device -------------------------------------------------------- */
 
-static void port_path_of(libusb_device *dev, char *buf, size_t len)
+void usbmsc_lu_port_path(libusb_device *dev, char *buf, size_t len)
 {
 	uint8_t ports[USBMSC_MAX_PORT_DEPTH];
 	int n = libusb_get_port_numbers(dev, ports, (int)sizeof ports);
@@ -461,7 +499,7 @@ static bool serial_of(libusb_device *dev, const struct libusb_device_descriptor 
 	{
 		char path[PATH_MAX], port[32];
 
-		port_path_of(dev, port, sizeof port);
+		usbmsc_lu_port_path(dev, port, sizeof port);
 		snprintf(path, sizeof path, "%s/bus/usb/devices/%s", usbmsc_os_sysfs_root(NULL),
 			 port);
 		if (usbmsc_os_read_attr(path, "serial", buf, len) >= 0)
@@ -482,7 +520,7 @@ static bool selector_matches(libusb_device *dev, const struct usbmsc_usb_selecto
 	char path[32], want[32], serial[128];
 
 	if (sel->by_port) {
-		port_path_of(dev, path, sizeof path);
+		usbmsc_lu_port_path(dev, path, sizeof path);
 		usbmsc_usb_port_path(sel->bus, sel->ports, sel->port_count, want, sizeof want);
 		return strcmp(path, want) == 0;
 	}
@@ -499,6 +537,7 @@ static bool selector_matches(libusb_device *dev, const struct usbmsc_usb_selecto
 static int find_device(struct lu_pipe *p, const char *spec, const struct usbmsc_usb_selector *sel,
 		       libusb_device **out, struct usbmsc_error *err)
 {
+	const char *scheme = p->kind->scheme;
 	libusb_device **list;
 	libusb_device *found = NULL;
 	char paths[96] = "", path[32];
@@ -512,7 +551,7 @@ static int find_device(struct lu_pipe *p, const char *spec, const struct usbmsc_
 	for (i = 0; i < n; i++) {
 		if (!selector_matches(list[i], sel))
 			continue;
-		port_path_of(list[i], path, sizeof path);
+		usbmsc_lu_port_path(list[i], path, sizeof path);
 		if (strlen(paths) + strlen(path) + 3 < sizeof paths)
 			snprintf(paths + strlen(paths), sizeof paths - strlen(paths), "%s%s",
 				 matches ? ", " : "", path);
@@ -528,19 +567,15 @@ static int find_device(struct lu_pipe *p, const char *spec, const struct usbmsc_
 	if (found)
 		libusb_unref_device(found);
 	if (matches == 0)
-		return usbmsc_fail(err, USBMSC_E_NO_DEVICE, "no USB device matches usb:%s", spec);
+		return usbmsc_fail(err, USBMSC_E_NO_DEVICE, "no USB device matches %s:%s", scheme,
+				   spec);
 	return usbmsc_fail(err, USBMSC_E_USAGE,
-			   "%zu USB devices match usb:%s (at %s): add the serial number, or "
-			   "name one by its port (usb:BUS-PORT)", matches, spec, paths);
+			   "%zu USB devices match %s:%s (at %s): add the serial number, or "
+			   "name one by its port (%s:BUS-PORT)", matches, scheme, spec, paths, scheme);
 }
 
-struct bot_interface {
-	int ifnum, alt;
-	uint8_t ep_in, ep_out, config_value;
-	uint16_t max_packet;
-};
-
-static bool bulk_endpoints(const struct libusb_interface_descriptor *alt, struct bot_interface *bi)
+bool usbmsc_lu_bulk_pair(const struct libusb_interface_descriptor *alt,
+			 struct usbmsc_lu_iface *bi)
 {
 	int e;
 
@@ -560,14 +595,16 @@ static bool bulk_endpoints(const struct libusb_interface_descriptor *alt, struct
 	return bi->ep_in && bi->ep_out;
 }
 
-/* The first Bulk-Only mass-storage interface of the active configuration. */
-static int find_interface(libusb_device *dev, const char *where, struct bot_interface *bi,
-			  struct usbmsc_error *err)
+/* usb:'s interface: the first Bulk-Only mass-storage interface of the
+ * active configuration. */
+static int find_bot_interface(libusb_device *dev, const char *spec, const char *where,
+			      struct usbmsc_lu_iface *bi, struct usbmsc_error *err)
 {
 	struct libusb_config_descriptor *cfg;
 	bool uas = false, msc = false;
 	int i, a, r;
 
+	(void)spec;
 	r = libusb_get_active_config_descriptor(dev, &cfg);
 	if (r != 0)
 		return lu_fail(err, r, "reading the configuration of", where);
@@ -581,7 +618,7 @@ static int find_interface(libusb_device *dev, const char *where, struct bot_inte
 				continue;
 			msc = true;
 			uas = uas || alt->bInterfaceProtocol == PROTO_UAS;
-			if (alt->bInterfaceProtocol != PROTO_BOT || !bulk_endpoints(alt, bi))
+			if (alt->bInterfaceProtocol != PROTO_BOT || !usbmsc_lu_bulk_pair(alt, bi))
 				continue;
 			bi->ifnum = alt->bInterfaceNumber;
 			bi->alt = alt->bAlternateSetting;
@@ -646,7 +683,7 @@ static uint32_t kernel_max_transfer(const struct usbmsc_disc_ctx *ctx,
 	return (uint32_t)(kb * 1024u);
 }
 
-static int check_mounts(struct lu_pipe *p, const char *port, const struct bot_interface *bi,
+static int check_mounts(struct lu_pipe *p, const char *port, const struct usbmsc_lu_iface *bi,
 			const struct usbmsc_open_opts *opts, uint32_t *max_transfer,
 			struct usbmsc_error *err)
 {
@@ -696,12 +733,39 @@ static int current_alt(struct lu_pipe *p, int ifnum)
 	return r == 1 ? alt : -1;
 }
 
-static int take_interface(struct lu_pipe *p, const struct bot_interface *bi,
+/* usbv: never takes an interface from a driver: with one bound (anything
+ * but usbfs, which is another program's claim), say which and stop. */
+static int refuse_bound(struct lu_pipe *p, const char *port, const struct usbmsc_lu_iface *bi,
+			struct usbmsc_error *err)
+{
+	char driver[32] = "";
+
+#if USBMSC_HAVE_LINUX
+	{
+		char ifdir[PATH_MAX];
+
+		snprintf(ifdir, sizeof ifdir, "%s/bus/usb/devices/%s:%u.%d",
+			 usbmsc_os_sysfs_root(NULL), port, bi->config_value, bi->ifnum);
+		usbmsc_os_link_name(ifdir, "driver", driver, sizeof driver);
+	}
+#else
+	(void)port;
+#endif
+	return usbmsc_fail(err, USBMSC_E_BUSY,
+			   "%s is bound to the kernel driver %s%s%s; %s: never detaches a driver "
+			   "from it (unbind the driver, or use auto:, which takes another door)",
+			   p->where, driver[0] ? "'" : "", driver[0] ? driver : "of another program",
+			   driver[0] ? "'" : "", p->kind->scheme);
+}
+
+static int take_interface(struct lu_pipe *p, const char *port, const struct usbmsc_lu_iface *bi,
 			  struct usbmsc_error *err)
 {
 	int r;
 
 	r = libusb_kernel_driver_active(p->h, bi->ifnum);
+	if (r == 1 && !p->kind->detach)
+		return refuse_bound(p, port, bi, err);
 	if (r == 1) {
 		r = libusb_detach_kernel_driver(p->h, bi->ifnum);
 		if (r != 0 && r != LIBUSB_ERROR_NOT_FOUND)
@@ -726,8 +790,7 @@ static int take_interface(struct lu_pipe *p, const struct bot_interface *bi,
 	if (current_alt(p, bi->ifnum) != bi->alt) {
 		r = libusb_set_interface_alt_setting(p->h, bi->ifnum, bi->alt);
 		if (r != 0)
-			return lu_fail(err, r, "selecting the Bulk-Only alternate setting of",
-				       p->where);
+			return lu_fail(err, r, "selecting the alternate setting of", p->where);
 	}
 	return 0;
 }
@@ -746,7 +809,9 @@ static int wrap(struct lu_pipe *p, uint32_t max_transfer, const struct usbmsc_op
 		bot->ops->close(bot);
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
 	}
-	u->base.ops = &usb_ops;
+	u->ops = usb_ops;
+	u->ops.name = p->kind->scheme;
+	u->base.ops = &u->ops;
 	u->base.max_transfer = bot->max_transfer;
 	u->base.timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms
 			     : USBMSC_DEFAULT_TIMEOUT_MS;
@@ -758,13 +823,47 @@ static int wrap(struct lu_pipe *p, uint32_t max_transfer, const struct usbmsc_op
 	return 0;
 }
 
+/* Open the device node; "permission denied" says how to get access. */
+static int open_handle(struct lu_pipe *p, libusb_device *dev, const char *port,
+		       struct usbmsc_error *err)
+{
+	char node[64];
+	int r = libusb_open(dev, &p->h);
+
+	if (r == 0)
+		return 0;
+	p->h = NULL;
+	snprintf(node, sizeof node, "/dev/bus/usb/%03u/%03u", libusb_get_bus_number(dev),
+		 libusb_get_device_address(dev));
+	if (r == LIBUSB_ERROR_ACCESS && p->kind->access_hint)
+		return usbmsc_fail(err, USBMSC_E_ACCESS, "opening %s: permission denied (%s)",
+				   USBMSC_HAVE_LINUX ? node : port, p->kind->access_hint);
+	return lu_fail(err, r, "opening", USBMSC_HAVE_LINUX ? node : port);
+}
+
+static void describe(const struct lu_pipe *p, const struct usbmsc_lu_iface *bi,
+		     uint32_t max_transfer)
+{
+	if (p->kind->detach)
+		usbmsc_trace_emit(&p->trace, USBMSC_TRACE_NOTE, NULL, 0,
+				  "usb: raw Bulk-Only Transport on %s (endpoints 0x%02x/0x%02x, "
+				  "%u-byte packets), max transfer %u bytes", p->where, bi->ep_in,
+				  bi->ep_out, bi->max_packet, max_transfer);
+	else
+		usbmsc_trace_emit(&p->trace, USBMSC_TRACE_NOTE, NULL, 0,
+				  "%s: the vendor interface, %s (endpoints 0x%02x/0x%02x, "
+				  "%u-byte packets), max transfer %u bytes; the mass-storage "
+				  "interface stays with its driver", p->kind->scheme, p->where,
+				  bi->ep_in, bi->ep_out, bi->max_packet, max_transfer);
+}
+
 static int open_pipe(struct lu_pipe *p, const char *spec, const struct usbmsc_usb_selector *sel,
 		     const struct usbmsc_open_opts *opts, uint32_t *max_transfer,
 		     struct usbmsc_error *err)
 {
-	struct bot_interface bi = { 0 };
+	struct usbmsc_lu_iface bi = { 0 };
 	libusb_device *dev;
-	char port[32], node[64];
+	char port[32];
 	int r, rc;
 
 	r = libusb_init(&p->ctx);
@@ -775,20 +874,16 @@ static int open_pipe(struct lu_pipe *p, const char *spec, const struct usbmsc_us
 	rc = find_device(p, spec, sel, &dev, err);
 	if (rc != 0)
 		return rc;
-	port_path_of(dev, port, sizeof port);
-	rc = find_interface(dev, port, &bi, err);
+	usbmsc_lu_port_path(dev, port, sizeof port);
+	rc = p->kind->find(dev, spec, port, &bi, err);
 	if (rc == 0) {
 		snprintf(p->where, sizeof p->where, "%s interface %d", port, bi.ifnum);
-		r = libusb_open(dev, &p->h);
-		snprintf(node, sizeof node, "/dev/bus/usb/%03u/%03u", libusb_get_bus_number(dev),
-			 libusb_get_device_address(dev));
-		if (r != 0)
-			rc = lu_fail(err, r, "opening", USBMSC_HAVE_LINUX ? node : port);
+		rc = open_handle(p, dev, port, err);
 	}
 	/* Only once we know we may open it: nothing is unmounted in vain. */
 	*max_transfer = 0;
 #if USBMSC_HAVE_LINUX
-	if (rc == 0)
+	if (rc == 0 && p->kind->detach)
 		rc = check_mounts(p, port, &bi, opts, max_transfer, err);
 #else
 	(void)opts;
@@ -803,28 +898,26 @@ static int open_pipe(struct lu_pipe *p, const char *spec, const struct usbmsc_us
 	p->base.ep_in = bi.ep_in;
 	p->base.ep_out = bi.ep_out;
 	p->base.max_packet = bi.max_packet;
-	rc = take_interface(p, &bi, err);
+	p->base.framing = p->kind->framing;
+	rc = take_interface(p, port, &bi, err);
 	if (rc != 0)
 		return rc;
 	p->xfer = libusb_alloc_transfer(0);
 	if (!p->xfer)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
-	usbmsc_trace_emit(&p->trace, USBMSC_TRACE_NOTE, NULL, 0,
-			  "usb: raw Bulk-Only Transport on %s (endpoints 0x%02x/0x%02x, "
-			  "%u-byte packets), max transfer %u bytes", p->where, bi.ep_in, bi.ep_out,
-			  bi.max_packet, *max_transfer);
+	describe(p, &bi, *max_transfer);
 	return 0;
 }
 
-int usbmsc_usb_open(const char *uri, const char *spec, const struct usbmsc_open_opts *opts,
-		    struct usbmsc_transport **out, struct usbmsc_error *err)
+int usbmsc_lu_open(const struct usbmsc_lu_kind *kind, const char *spec,
+		   const struct usbmsc_open_opts *opts, struct usbmsc_transport **out,
+		   struct usbmsc_error *err)
 {
 	struct usbmsc_usb_selector sel;
 	uint32_t max_transfer = 0;
 	struct lu_pipe *p;
 	int rc;
 
-	(void)uri;
 	*out = NULL;
 	rc = usbmsc_usb_selector_parse(spec, &sel, err);
 	if (rc != 0)
@@ -833,6 +926,7 @@ int usbmsc_usb_open(const char *uri, const char *spec, const struct usbmsc_open_
 	if (!p)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
 	p->base.ops = &lu_pipe_ops;
+	p->kind = kind;
 	if (opts)
 		p->trace = opts->trace;
 	rc = open_pipe(p, spec, &sel, opts, &max_transfer, err);
@@ -841,6 +935,21 @@ int usbmsc_usb_open(const char *uri, const char *spec, const struct usbmsc_open_
 		return rc;
 	}
 	return wrap(p, max_transfer, opts, out, err);
+}
+
+static const struct usbmsc_lu_kind usb_kind = {
+	.scheme = "usb",
+	.framing = USBMSC_FRAMING_BOT,
+	.detach = true,
+	.find = find_bot_interface,
+	.access_hint = "run as root, or give your user access to the device with a udev rule",
+};
+
+int usbmsc_usb_open(const char *uri, const char *spec, const struct usbmsc_open_opts *opts,
+		    struct usbmsc_transport **out, struct usbmsc_error *err)
+{
+	(void)uri;
+	return usbmsc_lu_open(&usb_kind, spec, opts, out, err);
 }
 
 #else /* !USBMSC_HAVE_LIBUSB */

@@ -29,7 +29,12 @@ int usbmsc_sgio_open(const char *uri, const char *rest, const struct usbmsc_open
 /* "usb:SELECTOR": raw Bulk-Only Transport through libusb. */
 int usbmsc_usb_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
 		    struct usbmsc_transport **out, struct usbmsc_error *err);
-/* "auto:SELECTOR": SG_IO when a kernel driver is bound, raw BOT when not. */
+/* "usbv:SELECTOR": the vendor interface through libusb, beside the kernel's
+ * mass-storage driver (usbv_transport.c). */
+int usbmsc_usbv_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
+		     struct usbmsc_transport **out, struct usbmsc_error *err);
+/* "auto:SELECTOR": the best door (discovery_auto.c): the vendor interface,
+ * the control LUN, SG_IO on the disk, raw BOT. */
 int usbmsc_auto_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
 		     struct usbmsc_transport **out, struct usbmsc_error *err);
 

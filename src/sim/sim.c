@@ -1,7 +1,10 @@
 /* The virtual device: the real target core, disk-image files for its LUNs,
  * vendor commands and a fault layer, joined to the host through a
  * simulated bulk pipe. "sim:PATH[?OPTIONS]" opens it with the host's BOT
- * engine on top. */
+ * engine on top. It can also play a device's side doors: framing=vendor
+ * makes it the vendor interface (its signatures and vendor-type requests,
+ * on the pipe and in the target alike), control-lun=1 adds a
+ * processor-type LUN after the disks. */
 #include "sim_internal.h"
 
 #include <stdlib.h>
@@ -18,23 +21,41 @@ void sim_destroy(struct usbmsc_sim *sim)
 	free(sim);
 }
 
+uint8_t sim_lun_count(const struct usbmsc_sim *sim)
+{
+	return (uint8_t)(sim->opt.luns + (sim->opt.control_lun ? 1 : 0));
+}
+
+/* The control LUN: no medium and no storage callbacks; the target core
+ * serves it INQUIRY (processor type), REQUEST SENSE, TEST UNIT READY,
+ * REPORT LUNS and the vendor table, as a device's side door does. */
+static void control_lun_config(struct usbmsc_lun_config *lc)
+{
+	memset(lc, 0, sizeof *lc);
+	lc->block_size = 512;
+	lc->flags = USBMSC_LUN_PROCESSOR;
+}
+
 static void configure_target(struct usbmsc_sim *sim)
 {
 	struct usbmsc_target_config *cfg = &sim->cfg;
 
 	for (uint8_t i = 0; i < sim->opt.luns; i++)
 		sim_lun_config(sim, i, &sim->luns[i]);
+	if (sim->opt.control_lun)
+		control_lun_config(&sim->luns[sim->opt.luns]);
 	sim_vendor_table(sim, &sim->vendor);
 	sim_fw_vendor_table(sim, &sim->vendor);
 	memset(cfg, 0, sizeof *cfg);
 	cfg->luns = sim->luns;
-	cfg->lun_count = sim->opt.luns;
+	cfg->lun_count = sim_lun_count(sim);
 	cfg->flags = sim->opt.pad ? USBMSC_TARGET_PAD_IN : 0;
 	cfg->vendor = SIM_VENDOR;
 	cfg->product = SIM_PRODUCT;
 	cfg->revision = sim_fw_revision(sim);
 	cfg->serial = sim->serial;
 	cfg->vendor_cmds = &sim->vendor;
+	cfg->framing = sim->opt.framing;
 	sim_port(sim, &cfg->port);
 }
 
@@ -79,6 +100,7 @@ int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim *
 	sim->pipe.ep_in = SIM_EP_IN;
 	sim->pipe.ep_out = SIM_EP_OUT;
 	sim->pipe.max_packet = USBMSC_SIM_PACKET;
+	sim->pipe.framing = sim->opt.framing;
 	configure_target(sim);
 	/* init arms Bulk-Out for the first CBW through the port callbacks */
 	if (!usbmsc_target_init(&sim->target, &sim->cfg, sim->lun_state, sim->buf,

@@ -29,6 +29,13 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
+/* The device's wire format (framing= option): the fault layer reads and
+ * writes CBWs and CSWs as the target core does. */
+static enum usbmsc_framing framing_of(const struct usbmsc_sim *sim)
+{
+	return (enum usbmsc_framing)sim->opt.framing;
+}
+
 /* The first unfired fault of this kind that is due at command n. */
 static struct sim_fault *due(struct usbmsc_sim *sim, uint64_t n, uint8_t kind)
 {
@@ -88,7 +95,8 @@ static void arm_csw(struct usbmsc_sim *sim, bool from_fault)
 			fs->csw_stall_pending = true; /* the pipe halts when the host comes for it */
 			break;
 		case SIM_FAULT_BAD_CSW_SIGNATURE:
-			usbmsc_put_le32(fs->csw, USBMSC_CBW_SIGNATURE); /* "USBC" for "USBS" */
+			/* the CBW's signature for the CSW's ("USBC" for "USBS") */
+			usbmsc_put_le32(fs->csw, usbmsc_cbw_signature(framing_of(sim)));
 			break;
 		case SIM_FAULT_BAD_CSW_TAG:
 			usbmsc_put_le32(fs->csw + 4, ~usbmsc_get_le32(fs->csw + 4));
@@ -114,7 +122,7 @@ static void em_send_csw(struct usbmsc_sim *sim)
 	struct sim_fault_state *fs = &sim->fs;
 	struct usbmsc_csw csw = { fs->em_tag, fs->em_residue, fs->em_status };
 
-	usbmsc_csw_encode(&csw, fs->csw);
+	usbmsc_csw_encode_framed(&csw, framing_of(sim), fs->csw);
 	fs->em_state = EM_CSW;
 	arm_csw(sim, true);
 }
@@ -203,7 +211,8 @@ enum sim_rx sim_fault_received(struct usbmsc_sim *sim, const uint8_t *buf, uint3
 	/* Anything else the device receives is a CBW, valid or not. */
 	fs->cmd_no = ++sim->counters.commands;
 	memset(&cbw, 0, sizeof cbw);
-	chk = usbmsc_cbw_decode(buf, n, (uint8_t)(sim->opt.luns - 1), &cbw);
+	chk = usbmsc_cbw_decode_framed(buf, n, framing_of(sim), (uint8_t)(sim_lun_count(sim) - 1),
+				       &cbw);
 	fs->cmd_active = chk != USBMSC_CBW_INVALID;
 	fs->in_left = fs->out_left = 0;
 	if (fs->cmd_active) {
@@ -250,7 +259,7 @@ void sim_fault_send(struct usbmsc_sim *sim, const uint8_t *buf, uint32_t len)
 
 	/* After the data stage (or without one) the target sends its CSW. */
 	if (fs->cmd_active && fs->in_left == 0 && len == USBMSC_CSW_LEN &&
-	    usbmsc_get_le32(buf) == USBMSC_CSW_SIGNATURE) {
+	    usbmsc_get_le32(buf) == usbmsc_csw_signature(framing_of(sim))) {
 		memcpy(fs->csw, buf, USBMSC_CSW_LEN);
 		fs->cmd_active = false;
 		arm_csw(sim, false);

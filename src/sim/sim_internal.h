@@ -31,11 +31,12 @@
 /* The largest data stage the "sim:" transport asks for per command (as
  * Linux does on SuperSpeed). */
 #define SIM_MAX_TRANSFER (1024u * 1024u)
-/* Firmware slots (fw-slot=): the engine's buffer capacity stops at
- * 16 MiB - 1 (24-bit WRITE BUFFER fields), so larger slots would be unused. */
+/* Firmware slots (fw-slot=): images past 16 MiB reach a slot through
+ * WRITE BUFFER's BUFFER ID (offset bits 31:24, FIRMWARE.md); PATH.fw is
+ * sparse, so a large slot costs only what is written. */
 #define SIM_FW_SLOT_DEFAULT (16u * 1024u * 1024u)
 #define SIM_FW_SLOT_MIN (64u * 1024u)
-#define SIM_FW_SLOT_MAX (16u * 1024u * 1024u)
+#define SIM_FW_SLOT_MAX (512u * 1024u * 1024u)
 #define SIM_FW_PATH_MAX 256u
 
 /* INQUIRY identity, in one place. */
@@ -84,6 +85,8 @@ struct sim_options {
 	uint32_t fw_slot;                 /* fw-slot=BYTES, for a PATH.fw this open creates */
 	bool fw_slot_set;
 	bool fw_unplug;                   /* fw-reboot=disconnect */
+	uint8_t framing;                  /* framing=: enum usbmsc_framing (bot.h) */
+	bool control_lun;                 /* control-lun=1: a processor LUN after the disks */
 };
 
 struct sim_counters {
@@ -158,7 +161,7 @@ struct usbmsc_sim {
 	struct usbmsc_target target;
 	struct usbmsc_target_config cfg;
 	struct usbmsc_vendor_table vendor;
-	struct usbmsc_lun_config luns[USBMSC_TARGET_MAX_LUNS];
+	struct usbmsc_lun_config luns[USBMSC_TARGET_MAX_LUNS];  /* disks, then the control LUN */
 	struct usbmsc_lun_state lun_state[USBMSC_TARGET_MAX_LUNS];
 	struct sim_image images[USBMSC_TARGET_MAX_LUNS];
 	uint8_t image_count;
@@ -183,6 +186,8 @@ struct usbmsc_sim {
 
 /* sim.c */
 void sim_destroy(struct usbmsc_sim *sim);
+/* LUNs the target core serves: the disks, plus the control LUN if any. */
+uint8_t sim_lun_count(const struct usbmsc_sim *sim);
 
 /* sim_options.c */
 int sim_options_parse(const char *text, struct sim_options *opt, struct usbmsc_error *err);

@@ -229,6 +229,24 @@ static int opt_fw_reboot(struct sim_options *o, const char *v, struct usbmsc_err
 	return USBMSC_OK;
 }
 
+/* framing=bot|vendor: the mass-storage interface's wire format, or the
+ * vendor interface's (bot.h), for the target and the pipe alike. */
+static int opt_framing(struct sim_options *o, const char *v, struct usbmsc_error *err)
+{
+	if (strcmp(v, "bot") == 0)
+		o->framing = USBMSC_FRAMING_BOT;
+	else if (strcmp(v, "vendor") == 0)
+		o->framing = USBMSC_FRAMING_VENDOR;
+	else
+		return bad_value(err, "framing", v, "expected bot or vendor");
+	return USBMSC_OK;
+}
+
+static int opt_control_lun(struct sim_options *o, const char *v, struct usbmsc_error *err)
+{
+	return opt_flag(&o->control_lun, "control-lun", v, err);
+}
+
 struct option_def {
 	const char *key;
 	int (*parse)(struct sim_options *o, const char *value, struct usbmsc_error *err);
@@ -238,7 +256,8 @@ static const struct option_def option_defs[] = {
 	{ "size", opt_size }, { "bs", opt_bs }, { "ro", opt_ro }, { "pad", opt_pad },
 	{ "luns", opt_luns }, { "serial", opt_serial }, { "buf", opt_buf },
 	{ "fault", opt_fault }, { "fw-pubkey", opt_fw_pubkey }, { "fw-slot", opt_fw_slot },
-	{ "fw-reboot", opt_fw_reboot },
+	{ "fw-reboot", opt_fw_reboot }, { "framing", opt_framing },
+	{ "control-lun", opt_control_lun },
 };
 
 static int parse_item(struct sim_options *o, const char *item, size_t len,
@@ -263,7 +282,7 @@ static int parse_item(struct sim_options *o, const char *item, size_t len,
 	}
 	return usbmsc_fail(err, USBMSC_E_USAGE,
 			   "unknown sim option '%.*s' (known: size, bs, ro, pad, luns, serial, buf, "
-			   "fault, fw-pubkey, fw-slot, fw-reboot)",
+			   "fault, fw-pubkey, fw-slot, fw-reboot, framing, control-lun)",
 			   (int)key_len, item);
 }
 
@@ -289,6 +308,10 @@ int sim_options_parse(const char *text, struct sim_options *o, struct usbmsc_err
 			break;
 		p = amp + 1;
 	}
+	if (o->control_lun && o->luns == USBMSC_TARGET_MAX_LUNS)
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "sim option control-lun=1 needs a LUN number of its own: at most "
+				   "luns=%u with it", USBMSC_TARGET_MAX_LUNS - 1);
 	if (o->size % o->block_size != 0)
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "sim option size=%llu is not a multiple of the %u-byte block",

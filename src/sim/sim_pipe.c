@@ -346,8 +346,12 @@ static int sim_control(struct usbmsc_pipe *p, uint8_t rt, uint8_t req, uint16_t 
 	case 0x00:
 		return standard_request(sim, rt, req, value, index, data, len, done);
 	case 0x20:
+	case 0x40:
+		/* Class requests (mass storage) and vendor requests (the
+		 * vendor interface) go to the interface; the target core
+		 * takes only those of its framing and stalls the rest. */
 		if ((rt & 0x1F) != 0x01)
-			return USBMSC_PIPE_STALL; /* class requests go to the interface */
+			return USBMSC_PIPE_STALL;
 		return class_request(sim, rt, req, value, index, data, len, done);
 	default:
 		return USBMSC_PIPE_STALL;

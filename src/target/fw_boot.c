@@ -21,7 +21,9 @@ static bool aligned(uint32_t addr, uint32_t sector)
 	return (addr & (sector - 1u)) == 0;
 }
 
-/* The four regions (two slots, two state sectors) must not overlap. */
+/* The four regions (two slots, two state sectors) must not overlap, and
+ * each must end inside the 32-bit address space (slot address + offset
+ * never wraps). */
 static bool regions_apart(const struct usbmsc_fw_config *cfg)
 {
 	uint64_t start[4] = { cfg->slot_addr[0], cfg->slot_addr[1], cfg->state_addr[0],
@@ -30,6 +32,8 @@ static bool regions_apart(const struct usbmsc_fw_config *cfg)
 			     cfg->flash.sector_size };
 
 	for (uint32_t i = 0; i < 4; i++) {
+		if (start[i] + size[i] > 0x100000000ull)
+			return false;
 		for (uint32_t j = i + 1; j < 4; j++) {
 			if (start[i] < start[j] + size[j] && start[j] < start[i] + size[i])
 				return false;
@@ -59,12 +63,6 @@ static bool config_ok(const struct usbmsc_fw_config *cfg)
 	       c->pubkey;
 }
 
-uint32_t usbmsc_fwi_capacity(const struct usbmsc_fw_config *cfg)
-{
-	/* READ BUFFER's descriptor and the CDB offsets have 24 bits. */
-	return cfg->slot_size > 0xFFFFFFu ? 0xFFFFFFu : cfg->slot_size;
-}
-
 uint8_t usbmsc_fwi_stage_slot(const struct usbmsc_fw_engine *e)
 {
 	return e->rec.active == USBMSC_FW_NO_SLOT ? USBMSC_FW_SLOT_A
@@ -78,7 +76,7 @@ enum usbmsc_fw_reason usbmsc_fwi_parse(const struct usbmsc_fw_engine *e, const u
 {
 	if (usbmsc_fw_header_parse(raw, USBMSC_FW_HEADER_LEN, h) != USBMSC_FWCHK_OK)
 		return USBMSC_FWR_HEADER;
-	if (h->payload_len > usbmsc_fwi_capacity(e->cfg) - USBMSC_FW_HEADER_LEN)
+	if (h->payload_len > e->cfg->slot_size - USBMSC_FW_HEADER_LEN)
 		return USBMSC_FWR_LENGTH;
 	return USBMSC_FWR_NONE;
 }

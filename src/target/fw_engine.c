@@ -7,7 +7,17 @@
  * short of a unit wait in e->tail). Chunks must follow each other (a chunk
  * at offset 0 starts over). The header is checked as soon as it is in, the
  * whole image once it is complete; only then may the slot become pending or
- * start on trial. begin() only checks; data() and end() act. */
+ * start on trial. begin() only checks; data() and end() act.
+ *
+ * The payload's SHA-256 is checked on what the slot holds, read back after
+ * the last byte, or with USBMSC_FW_HASH_STREAMED on the bytes as they
+ * arrive (in order, since chunks follow each other), with no read-back:
+ * fwengine.h tells the trade-off.
+ *
+ * Offsets have 32 bits: BUFFER OFFSET (CDB bytes 3..5) is bits 23:0 and
+ * the BUFFER ID byte (CDB byte 2) bits 31:24 (FW STATE's
+ * USBMSC_FWST_WIDE_OFFSET says so). Only modes 0x07, 0x0E and READ BUFFER
+ * 0x02 may use them: every other mode needs offset 0. */
 #include "fw_internal.h"
 
 #include <string.h>
@@ -29,6 +39,12 @@
 static uint32_t min_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
+}
+
+/* BUFFER ID (byte 2) is bits 31:24 of the offset; bytes 3..5 the rest. */
+static uint32_t cdb_offset(const uint8_t *cdb)
+{
+	return (uint32_t)cdb[2] << 24 | usbmsc_get_be24(cdb + 3);
 }
 
 static bool zero(const uint8_t *p, uint32_t n)
@@ -110,6 +126,32 @@ static bool stream(struct usbmsc_fw_engine *e, const uint8_t *p, uint32_t n)
 	return true;
 }
 
+/* USBMSC_FW_HASH_STREAMED: the payload among the n bytes that have just
+ * arrived at image offset at (the header is not part of the hash). Bytes
+ * past the image's end are hashed too, but such a download never passes
+ * the length checks. */
+static void hash_arrived(struct usbmsc_fw_engine *e, uint32_t at, const uint8_t *p, uint32_t n)
+{
+	const struct usbmsc_fw_crypto *c = &e->cfg->crypto;
+	uint32_t skip;
+
+	if (!(e->cfg->flags & USBMSC_FW_HASH_STREAMED) || at + n <= USBMSC_FW_HEADER_LEN)
+		return;
+	skip = at < USBMSC_FW_HEADER_LEN ? USBMSC_FW_HEADER_LEN - at : 0;
+	c->hash_update(c->hash_state, p + skip, n - skip);
+}
+
+/* The streamed hash, finished, against the header's. */
+static enum usbmsc_fw_reason streamed_hash_check(struct usbmsc_fw_engine *e,
+						 const struct usbmsc_fw_header *h)
+{
+	const struct usbmsc_fw_crypto *c = &e->cfg->crypto;
+	uint8_t digest[USBMSC_FW_SHA256_LEN];
+
+	c->hash_final(c->hash_state, digest);
+	return memcmp(digest, h->sha256, sizeof(digest)) == 0 ? USBMSC_FWR_NONE : USBMSC_FWR_HASH;
+}
+
 /* The last bytes, padded with the erased value to a whole unit. */
 static bool flush(struct usbmsc_fw_engine *e)
 {
@@ -147,6 +189,9 @@ static usbmsc_sense_t start_download(struct usbmsc_fw_engine *e)
 	e->tail_len = 0;
 	e->last_error = USBMSC_SENSE_OK;
 	e->reason = USBMSC_FWR_NONE;
+	/* Every download starts at offset 0, so does its hash. */
+	if (e->cfg->flags & USBMSC_FW_HASH_STREAMED)
+		e->cfg->crypto.hash_init(e->cfg->crypto.hash_state);
 	return USBMSC_SENSE_OK;
 }
 
@@ -191,8 +236,9 @@ static usbmsc_sense_t header_arrived(struct usbmsc_fw_engine *e)
 	return USBMSC_SENSE_OK;
 }
 
-/* Everything a complete image must pass, read back from flash, before its
- * slot may be pending or on trial; cheapest first. */
+/* Everything a complete image must pass before its slot may be pending or
+ * on trial, cheapest first: the header as stored, its signature, and the
+ * payload's hash (of the flash, or as it arrived). */
 static enum usbmsc_fw_reason verify(struct usbmsc_fw_engine *e, struct usbmsc_fw_header *h)
 {
 	const struct usbmsc_fw_config *cfg = e->cfg;
@@ -208,6 +254,8 @@ static enum usbmsc_fw_reason verify(struct usbmsc_fw_engine *e, struct usbmsc_fw
 	if (!cfg->crypto.verify(cfg->work + USBMSC_FW_SIG_OFFSET, cfg->work, USBMSC_FW_SIGNED_LEN,
 				cfg->crypto.pubkey))
 		return USBMSC_FWR_SIGNATURE;
+	if (cfg->flags & USBMSC_FW_HASH_STREAMED)
+		return streamed_hash_check(e, h);
 	return usbmsc_fwi_hash_check(e, e->dl_slot, h);
 }
 
@@ -252,20 +300,20 @@ static usbmsc_sense_t finish(struct usbmsc_fw_engine *e, bool activate)
 static usbmsc_sense_t wb_begin(void *ctx, uint8_t lun, const uint8_t *cdb, uint32_t *len)
 {
 	struct usbmsc_fw_engine *e = ctx;
-	uint32_t off = usbmsc_get_be24(cdb + 3), n = usbmsc_get_be24(cdb + 6);
+	uint32_t off = cdb_offset(cdb), n = usbmsc_get_be24(cdb + 6);
 	uint8_t mode = cdb[1] & 0x1Fu;
 	uint32_t cap;
 
 	(void)lun;
 	if (e->cfg == NULL)
 		return USBMSC_SENSE_INVALID_OPCODE;
-	cap = usbmsc_fwi_capacity(e->cfg);
+	cap = e->cfg->slot_size;
 	e->cmd_mode = mode;
 	e->cmd_off = off;
 	e->cmd_len = n;
 	e->cmd_sense = USBMSC_SENSE_OK;
-	/* MODE SPECIFIC and BUFFER ID: only 0 is defined here. */
-	if ((cdb[1] & 0xE0u) || cdb[2] || cdb[9])
+	/* MODE SPECIFIC: only 0 is defined here. */
+	if ((cdb[1] & 0xE0u) || cdb[9])
 		return reject(e, USBMSC_SENSE_INVALID_CDB_FIELD);
 	switch (mode) {
 	case WB_MODE_ONE:
@@ -274,7 +322,8 @@ static usbmsc_sense_t wb_begin(void *ctx, uint8_t lun, const uint8_t *cdb, uint3
 		break;
 	case WB_MODE_CHUNKS:
 	case WB_MODE_DEFER:
-		if ((off & ((1u << e->cfg->offset_shift) - 1u)) || off > cap || n > cap - off)
+		/* off + n in 64 bits: a sum past 2^32 must not wrap into the slot. */
+		if ((off & ((1u << e->cfg->offset_shift) - 1u)) || (uint64_t)off + n > cap)
 			return reject(e, USBMSC_SENSE_INVALID_CDB_FIELD);
 		/* Offset 0 starts over; any other must continue the download. */
 		if (n > 0 && off != 0 && !(e->dl_on && off == e->dl_got))
@@ -329,6 +378,7 @@ static usbmsc_sense_t wb_data(void *ctx, uint8_t lun, const uint8_t *cdb, uint32
 	}
 	if (!stream(e, buf, len))
 		return fail(e, USBMSC_SENSE_WRITE_ERROR, USBMSC_FWR_FLASH);
+	hash_arrived(e, e->dl_got - len, buf, len);
 	if (e->dl_total == 0 && e->dl_got >= USBMSC_FW_HEADER_LEN)
 		return header_arrived(e);
 	return USBMSC_SENSE_OK;
@@ -364,14 +414,12 @@ static usbmsc_sense_t wb_end(void *ctx, uint8_t lun, const uint8_t *cdb)
 static usbmsc_sense_t rb_begin(void *ctx, uint8_t lun, const uint8_t *cdb, uint32_t *len)
 {
 	struct usbmsc_fw_engine *e = ctx;
-	uint32_t off = usbmsc_get_be24(cdb + 3), n = usbmsc_get_be24(cdb + 6);
-	uint32_t cap;
+	uint32_t off = cdb_offset(cdb), n = usbmsc_get_be24(cdb + 6);
 
 	(void)lun;
 	if (e->cfg == NULL)
 		return USBMSC_SENSE_INVALID_OPCODE;
-	cap = usbmsc_fwi_capacity(e->cfg);
-	if ((cdb[1] & 0xE0u) || cdb[2] || cdb[9])
+	if ((cdb[1] & 0xE0u) || cdb[9])
 		return USBMSC_SENSE_INVALID_CDB_FIELD;
 	switch (cdb[1] & 0x1Fu) {
 	case RB_MODE_DESCRIPTOR:
@@ -380,7 +428,7 @@ static usbmsc_sense_t rb_begin(void *ctx, uint8_t lun, const uint8_t *cdb, uint3
 		*len = min_u32(n, RB_DESCRIPTOR_LEN);
 		return USBMSC_SENSE_OK;
 	case RB_MODE_DATA:
-		if (off > cap || n > cap - off)
+		if ((uint64_t)off + n > e->cfg->slot_size)
 			return USBMSC_SENSE_INVALID_CDB_FIELD;
 		*len = n;
 		return USBMSC_SENSE_OK;
@@ -399,13 +447,14 @@ static usbmsc_sense_t rb_data(void *ctx, uint8_t lun, const uint8_t *cdb, uint32
 
 	(void)lun;
 	if ((cdb[1] & 0x1Fu) == RB_MODE_DESCRIPTOR) {
+		/* The descriptor has 24 bits; FW STATE tells the whole capacity. */
 		d[0] = cfg->offset_shift;
-		usbmsc_put_be24(d + 1, usbmsc_fwi_capacity(cfg));
+		usbmsc_put_be24(d + 1, min_u32(cfg->slot_size, 0xFFFFFFu));
 		memcpy(buf, d + offset, len);
 		return USBMSC_SENSE_OK;
 	}
 	/* The staged image: what the staging slot's flash holds. */
-	addr = cfg->slot_addr[usbmsc_fwi_stage_slot(e)] + usbmsc_get_be24(cdb + 3) + offset;
+	addr = cfg->slot_addr[usbmsc_fwi_stage_slot(e)] + cdb_offset(cdb) + offset;
 	return cfg->flash.read(cfg->flash.ctx, addr, buf, len) ? USBMSC_SENSE_OK
 							       : USBMSC_SENSE_READ_ERROR;
 }
@@ -433,6 +482,8 @@ void usbmsc_fw_state_encode(const struct usbmsc_fw_engine *e, uint8_t out[USBMSC
 	memcpy(out, USBMSC_FW_STATE_MAGIC, 4);
 	out[4] = 1;
 	out[5] = e->running;
+	/* This engine always reads BUFFER ID as offset bits 31:24. */
+	out[6] = USBMSC_FWST_WIDE_OFFSET;
 	if (r->pending != USBMSC_FW_NO_SLOT)
 		out[6] |= USBMSC_FWST_PENDING;
 	if (r->trial != USBMSC_FW_NO_SLOT && r->trial == e->running)
@@ -453,7 +504,7 @@ void usbmsc_fw_state_encode(const struct usbmsc_fw_engine *e, uint8_t out[USBMSC
 	usbmsc_put_be32(out + 28, r->floor);
 	if (cfg == NULL)
 		return;
-	usbmsc_put_be32(out + 32, usbmsc_fwi_capacity(cfg));
+	usbmsc_put_be32(out + 32, cfg->slot_size);
 	out[36] = cfg->offset_shift;
 	out[37] = USBMSC_FW_MODES;
 	usbmsc_put_be16(out + 38, cfg->identity.hw_rev);

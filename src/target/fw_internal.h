@@ -18,8 +18,6 @@
 #define FWI_TRIED 0x01u     /* the trial image has booted once */
 #define FWI_REVERTED 0x02u  /* the last trial was rolled back */
 
-/* The largest image a slot holds, as the 24-bit READ BUFFER capacity. */
-uint32_t usbmsc_fwi_capacity(const struct usbmsc_fw_config *cfg);
 /* The slot a download writes to: the one that is not the confirmed image. */
 uint8_t usbmsc_fwi_stage_slot(const struct usbmsc_fw_engine *e);
 

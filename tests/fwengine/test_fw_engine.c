@@ -25,6 +25,7 @@ static uint8_t back[T_MAX_IMAGE];
 /* FW STATE, decoded. */
 struct st {
 	uint8_t slot, flags, pending;
+	bool wide;  /* USBMSC_FWST_WIDE_OFFSET, apart from the state flags */
 	char ver[5], pver[5];
 	uint32_t num, pnum, err, floor, cap;
 	uint8_t shift, modes;
@@ -42,7 +43,8 @@ static struct st fwst(void)
 	assert_memory_equal(raw, "UMFS", 4);
 	assert_int_equal(raw[4], 1);
 	s.slot = raw[5];
-	s.flags = raw[6];
+	s.flags = raw[6] & (uint8_t)~USBMSC_FWST_WIDE_OFFSET;
+	s.wide = (raw[6] & USBMSC_FWST_WIDE_OFFSET) != 0;
 	s.pending = raw[7];
 	memcpy(s.ver, raw + 8, 4);
 	s.num = usbmsc_get_be32(raw + 12);
@@ -160,6 +162,7 @@ static void test_factory_state(void **state)
 	s = fwst();
 	assert_int_equal(s.slot, 0);
 	assert_int_equal(s.flags, 0);
+	assert_true(s.wide); /* this engine reads BUFFER ID as offset bits 31:24 */
 	assert_int_equal(s.pending, 0xFF);
 	assert_string_equal(s.ver, "1.0 ");
 	assert_int_equal(s.num, 1);
@@ -380,7 +383,7 @@ static void test_bad_cdb(void **state)
 	uint32_t len = make_image(img, "2.0", 2, 3000, 17, NULL);
 
 	(void)state;
-	assert_int_equal(wb_raw(0x07, 1, 0, 512, 0, img), SENSE_24);     /* buffer id */
+	assert_int_equal(wb_raw(0x07, 1, 0, 512, 0, img), SENSE_24);     /* buffer id: 2^24 */
 	assert_int_equal(wb_raw(0x27, 0, 0, 512, 0, img), SENSE_24);     /* mode specific */
 	assert_int_equal(wb_raw(0x07, 0, 0, 512, 0x04, img), SENSE_24);  /* control byte */
 	assert_int_equal(wb_raw(0x0D, 0, 0, 512, 0, img), SENSE_24);     /* not served */
@@ -691,6 +694,7 @@ static void test_read_buffer(void **state)
 	assert_int_equal(got, 2);
 	assert_int_equal(t_rb(&D, 0x03, 0, 8, d, &got), 0);
 	assert_int_equal(got, 4);
+	/* BUFFER ID is offset bits 31:24: the descriptor has offset 0 only. */
 	assert_int_equal(t_cmd(&D, cdb, 10, USBMSC_DIR_IN, 4, NULL, d, NULL), SENSE_24);
 	assert_int_equal(t_rb(&D, 0x01, 0, 4, d, &got), SENSE_24);
 	assert_int_equal(t_rb(&D, 0x02, T_SLOT_SIZE - 100, 200, back, &got), SENSE_24);
@@ -847,6 +851,90 @@ static void test_program_units(void **state)
 	assert_true(slot_holds(1, img, len));
 }
 
+/* ---- USBMSC_FW_HASH_STREAMED ------------------------------------------------------ */
+
+/* Flash reads of one chunked download (mode 0x07, 1 KiB chunks) of im
+ * into slot B of a fresh device with flags, which must be accepted. */
+static uint32_t reads_of_download(uint8_t flags, const uint8_t *im, uint32_t len)
+{
+	uint32_t before;
+
+	fresh(8, flags);
+	before = g_nor.reads;
+	assert_int_equal(t_download(&D, 0x07, im, len, 1024), 0);
+	assert_int_equal(D.activations, 1);
+	return g_nor.reads - before;
+}
+
+static void test_hash_streamed(void **state)
+{
+	uint32_t len = make_image(img, "2.0", 2, 9000, 40, NULL);
+	uint32_t len2 = make_image(img2, "2.5", 5, 2500, 41, NULL);
+	uint32_t plain, streamed;
+
+	(void)state;
+	/* No read-back pass: the payload is never read from flash. */
+	plain = reads_of_download(0, img, len);
+	streamed = reads_of_download(USBMSC_FW_HASH_STREAMED, img, len);
+	assert_true(plain >= streamed + (len - USBMSC_FW_HEADER_LEN) / T_WORK);
+	assert_int_equal(dev_boot(&D), USBMSC_FW_SLOT_B);
+	assert_true(slot_holds(1, img, len));
+	assert_int_equal(t_confirm(&D), 0);
+
+	/* A payload that does not match the signed hash is refused. */
+	fresh(8, USBMSC_FW_HASH_STREAMED);
+	img[len - 1] ^= 0x01;
+	assert_refused(t_download(&D, 0x07, img, len, 1024), USBMSC_FWR_HASH);
+	img[len - 1] ^= 0x01;
+	/* A download started over at offset 0 starts its hash over. */
+	assert_int_equal(t_wb(&D, 0x0E, 0, 1536, img), 0);
+	assert_int_equal(t_download(&D, 0x07, img2, len2, 1024), 0);
+	assert_int_equal(dev_boot(&D), USBMSC_FW_SLOT_B);
+	assert_true(slot_holds(1, img2, len2));
+
+	/* Pieces that straddle the header's end (1-byte offset boundary). */
+	fresh(8, USBMSC_FW_HASH_STREAMED);
+	D.cfg.offset_shift = 0;
+	assert_int_equal(dev_boot(&D), USBMSC_FW_SLOT_A);
+	assert_int_equal(t_download(&D, 0x07, img, len, 100), 0);
+	assert_int_equal(dev_boot(&D), USBMSC_FW_SLOT_B);
+	assert_true(slot_holds(1, img, len));
+	/* And in one command (mode 0x05), through the target's buffer. */
+	fresh(8, USBMSC_FW_HASH_STREAMED);
+	assert_int_equal(t_wb(&D, 0x05, 0, len2, img2), 0);
+	assert_int_equal(dev_boot(&D), USBMSC_FW_SLOT_B);
+}
+
+/* The trade-off: flash that silently fails to store a chunk. */
+static void test_hash_streamed_silent_flash_fault(void **state)
+{
+	uint32_t len = make_image(img, "2.0", 2, 5000, 42, NULL);
+
+	(void)state;
+	/* The read-back catches it at the download... */
+	fresh(8, 0);
+	/* Per 1 KiB sector: an erase, then two 512-byte programs (the
+	 * target's buffer): operation 5 programs bytes 1024..1535. */
+	g_nor.silent_at = g_nor.ops + 5;
+	assert_refused(t_download(&D, 0x07, img, len, 1024), USBMSC_FWR_HASH);
+	assert_false(slot_holds(1, img, len));
+	g_nor.silent_at = 0;
+
+	/* ...the streamed hash does not: the bytes arrived right... */
+	fresh(8, USBMSC_FW_HASH_STREAMED | USBMSC_FW_CHECK_AT_BOOT);
+	g_nor.silent_at = g_nor.ops + 5;
+	assert_int_equal(t_download(&D, 0x07, img, len, 1024), 0);
+	g_nor.silent_at = 0;
+	assert_int_equal(D.activations, 1);
+	assert_false(slot_holds(1, img, len));
+	/* ...so CHECK_AT_BOOT refuses to run it: the trial reverts. */
+	assert_int_equal(dev_boot(&D), USBMSC_FW_SLOT_A);
+	assert_int_equal(fwst().flags, USBMSC_FWST_REVERTED);
+	assert_string_equal(fwst().ver, "1.0 ");
+	/* A clean download then goes through. */
+	install(0x07, img, len, USBMSC_FW_SLOT_B);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -882,6 +970,8 @@ int main(void)
 		T(test_older_record_survives),
 		T(test_flash_failures),
 		T(test_program_units),
+		T(test_hash_streamed),
+		T(test_hash_streamed_silent_flash_fault),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

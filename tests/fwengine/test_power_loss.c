@@ -4,7 +4,8 @@
  * The device starts with image 2.0 confirmed in slot B (the factory image
  * 1.0 in slot A is the previous one), in some scenarios with image 2.5
  * downloaded deferred into slot A. For each mode (0x05, 0x07, 0x0E then
- * 0x0F) and scenario, one uncut run counts the program and erase operations
+ * 0x0F) and scenario (engine flags, among them USBMSC_FW_HASH_STREAMED
+ * with and without CHECK_AT_BOOT), one uncut run counts the program and erase operations
  * of the whole sequence: download 3.0 into slot A, activation, reboot,
  * FW CONFIRM, reboot. Then, for every N in 1..count, the same sequence runs
  * again with the N-th operation torn (half its bytes, or half the sector)
@@ -193,12 +194,12 @@ static void update_again(uint8_t mode, int slot)
 	assert_int_equal(D.activations, 1);
 	assert_int_equal(dev_boot(&D), next);
 	assert_int_equal(t_state(&D, st), 0);
-	assert_int_equal(st[6], USBMSC_FWST_TRIAL);
+	assert_int_equal(st[6], USBMSC_FWST_TRIAL | USBMSC_FWST_WIDE_OFFSET);
 	assert_int_equal(t_confirm(&D), 0);
 	assert_int_equal(dev_boot(&D), next);
 	assert_true(slot_holds(next, next_img.bytes, next_img.len));
 	assert_int_equal(t_state(&D, st), 0);
-	assert_int_equal(st[6], 0);
+	assert_int_equal(st[6], USBMSC_FWST_WIDE_OFFSET);
 	assert_int_equal(usbmsc_get_be32(st + 12), next_img.number);
 	assert_int_equal(usbmsc_get_be32(st + 28), next_img.number);
 }
@@ -249,6 +250,11 @@ static void run_all(uint8_t mode)
 		{ mode, USBMSC_FW_KEEP_DEFERRED, false, "keep deferred" },
 		{ mode, 0, true, "over a pending image" },
 		{ mode, USBMSC_FW_KEEP_DEFERRED, true, "over a pending image, keep deferred" },
+		{ mode, USBMSC_FW_HASH_STREAMED, false, "streamed hash" },
+		{ mode, USBMSC_FW_HASH_STREAMED | USBMSC_FW_CHECK_AT_BOOT, false,
+		  "streamed hash, check at boot" },
+		{ mode, USBMSC_FW_HASH_STREAMED | USBMSC_FW_KEEP_DEFERRED, true,
+		  "streamed hash, over a pending image, keep deferred" },
 	};
 
 	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)

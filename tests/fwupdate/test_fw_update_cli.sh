@@ -75,7 +75,7 @@ PY
 pub=$(sed -n 2p "$PK")
 fwjson sim:a.img 'd["active"]["version"] == "0100"' 'd["active"]["version_number"] == 1' \
 	'd["active"]["slot"] == "A"' 'd["pending"] is None' 'd["modes"] == [5, 7, 14, 15]' \
-	"d['public_key'] == '$pub'" 'd["buffer"] == {"offset_boundary": 4096, "offset_boundary_exponent": 12, "capacity": 16777215}' \
+	"d['public_key'] == '$pub'" 'd["buffer"] == {"offset_boundary": 4096, "offset_boundary_exponent": 12, "capacity": 16777216}' \
 	'd["trial"] is False' 'd["reverted"] is False' 'd["last_error"] is None' \
 	'd["anti_rollback_floor"] == 1' 'd["usb"] == {"vid": 0x1209, "pid": 1}' \
 	'd["inquiry"]["revision"] == "0100"'

@@ -36,7 +36,8 @@ static int fake_bulk(struct usbmsc_pipe *p, bool in, uint8_t *buf, size_t len, s
 		assert_int_equal(len, s->len);
 	if (!in) {
 		size_t n = s->done == FAKE_ANY ? len : s->done;
-		if (len == 31 && f->cbw_count < FAKE_MAX_CBWS && usbmsc_get_le32(buf) == 0x43425355u)
+		if (len == 31 && f->cbw_count < FAKE_MAX_CBWS &&
+		    usbmsc_get_le32(buf) == usbmsc_cbw_signature(f->base.framing))
 			memcpy(f->cbws[f->cbw_count++], buf, 31);
 		else if (len <= sizeof f->out_data) {
 			memcpy(f->out_data, buf, len);
@@ -48,7 +49,7 @@ static int fake_bulk(struct usbmsc_pipe *p, bool in, uint8_t *buf, size_t len, s
 	if (s->csw) {
 		uint8_t csw[13];
 		assert_true(f->cbw_count > 0);
-		usbmsc_put_le32(csw, 0x53425355u);
+		usbmsc_put_le32(csw, usbmsc_csw_signature(f->base.framing));
 		memcpy(csw + 4, f->cbws[f->cbw_count - 1] + 4, 4);
 		usbmsc_put_le32(csw + 8, s->csw_residue);
 		csw[12] = s->csw_status;
@@ -199,7 +200,8 @@ void fake_expect_control(struct fake_pipe *f, uint8_t rt, uint8_t req, uint16_t 
 
 void fake_expect_reset_recovery(struct fake_pipe *f)
 {
-	fake_expect_control(f, 0x21, 0xFF, 0, NULL, 0, USBMSC_PIPE_OK);
+	fake_expect_control(f, usbmsc_framing_request_type(f->base.framing, false), 0xFF, 0, NULL,
+			    0, USBMSC_PIPE_OK);
 	fake_expect_clear(f, true, USBMSC_PIPE_OK);
 	fake_expect_clear(f, false, USBMSC_PIPE_OK);
 }

@@ -1,6 +1,7 @@
 /* A scripted bulk pipe for testing the BOT engine: the test queues the
  * operations it expects, in order, with the device's canned answers; any
- * other operation fails the test. */
+ * other operation fails the test. CBWs are recognised, CSWs built and
+ * Reset Recovery expected in the pipe's framing (base.framing). */
 #ifndef FAKE_PIPE_H
 #define FAKE_PIPE_H
 

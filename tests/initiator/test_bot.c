@@ -623,7 +623,111 @@ static void bad_command_never_sent(void **state)
 	assert_int_equal(fx->pipe.pos, 0);
 }
 
+/* ---- the vendor interface's framing ---------------------------------------- */
+
+static int setup_vendor(void **state)
+{
+	struct fixture *fx;
+
+	setup(state);
+	fx = *state;
+	fx->pipe.base.framing = USBMSC_FRAMING_VENDOR;
+	return 0;
+}
+
+static void vendor_good_in(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t reply[36] = { 0x00, 0x80, 0x05, 0x02, 31 };
+	const uint8_t *cbw;
+
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_in(&fx->pipe, 36, reply, sizeof reply, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 0, 0);     /* "UMVS" */
+	assert_int_equal(run(fx, inquiry_cdb, 6, USBMSC_DIR_IN, 36), 0);
+	fake_assert_done(&fx->pipe);
+	assert_int_equal(fx->res.outcome, USBMSC_OUTCOME_GOOD);
+	assert_int_equal(fx->res.transferred, 36);
+	/* The CBW carries "UMVC"; the rest of it is BOT's layout. */
+	assert_int_equal(fx->pipe.cbw_count, 1);
+	cbw = fx->pipe.cbws[0];
+	assert_int_equal(usbmsc_get_le32(cbw), USBMSC_VCBW_SIGNATURE);
+	assert_int_equal(usbmsc_get_le32(cbw + 8), 36);
+	assert_int_equal(cbw[12], 0x80);
+	assert_int_equal(cbw[14], 6);
+	assert_memory_equal(cbw + 15, inquiry_cdb, 6);
+}
+
+/* The mass-storage CSW signature is not valid on the vendor interface:
+ * invalid CSW, then Reset Recovery with the vendor-type reset (0x41). */
+static void vendor_rejects_bot_csw(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t c[13];
+
+	csw(c, USBMSC_CSW_SIGNATURE, 1, 0, 0);
+	expect_bad_csw(fx, c, 13);
+	assert_int_equal(fx->pipe.steps[2].rt, 0x41);
+	assert_non_null(strstr(fx->err.msg, "bad CSW signature"));
+}
+
+static void vendor_check_condition_fetches_sense(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t sense[18];
+
+	make_sense(sense, 0x05, 0x24, 0x00);
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 1, 0);
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_in(&fx->pipe, 18, sense, 18, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 0, 0);
+	assert_int_equal(run(fx, tur_cdb, 6, USBMSC_DIR_NONE, 0), 0);
+	fake_assert_done(&fx->pipe);
+	assert_int_equal(fx->res.outcome, USBMSC_OUTCOME_CHECK_CONDITION);
+	assert_int_equal(fx->res.sense_len, 18);
+	assert_int_equal(fx->pipe.cbw_count, 2);     /* both CBWs in the vendor framing */
+	assert_int_equal(fx->pipe.cbws[1][15], 0x03);
+}
+
+static void vendor_requests(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t v = 2, lun = 99;
+
+	/* Get Max LUN and Reset go to the interface as vendor requests. */
+	fake_expect_control(&fx->pipe, 0xC1, 0xFE, 1, &v, 1, USBMSC_PIPE_OK);
+	assert_int_equal(fx->t->ops->max_lun(fx->t, &lun, &fx->err), 0);
+	assert_int_equal(lun, 2);
+	fake_expect_control(&fx->pipe, 0xC1, 0xFE, 1, &v, 1, USBMSC_PIPE_OK);
+	lun = 99;
+	assert_int_equal(usbmsc_bot_get_max_lun(&fx->pipe.base, &lun, 100), 0);
+	assert_int_equal(lun, 2);
+	fake_expect_control(&fx->pipe, 0x41, 0xFF, 0, NULL, 0, USBMSC_PIPE_OK);
+	fake_expect_clear(&fx->pipe, true, USBMSC_PIPE_OK);
+	fake_expect_clear(&fx->pipe, false, USBMSC_PIPE_OK);
+	assert_int_equal(fx->t->ops->reset(fx->t, &fx->err), 0);
+	fake_expect_control(&fx->pipe, 0x41, 0xFF, 0, NULL, 0, USBMSC_PIPE_OK);
+	fake_expect_clear(&fx->pipe, true, USBMSC_PIPE_OK);
+	fake_expect_clear(&fx->pipe, false, USBMSC_PIPE_OK);
+	assert_int_equal(usbmsc_bot_reset_recovery(&fx->pipe.base, 100), 0);
+	fake_assert_done(&fx->pipe);
+}
+
+/* A framing value the engine does not know is taken as BOT's. */
+static void unknown_framing_is_bot(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t v = 0, lun = 99;
+
+	fx->pipe.base.framing = 7;
+	fake_expect_control(&fx->pipe, 0xA1, 0xFE, 1, &v, 1, USBMSC_PIPE_OK);
+	assert_int_equal(fx->t->ops->max_lun(fx->t, &lun, &fx->err), 0);
+	fake_assert_done(&fx->pipe);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TV(f) cmocka_unit_test_setup_teardown(f, setup_vendor, teardown)
 
 int main(void)
 {
@@ -640,6 +744,9 @@ int main(void)
 		T(tags_increase), T(timeouts_passed),
 		T(max_lun_good), T(max_lun_stall), T(max_lun_bogus), T(reset_op),
 		cmocka_unit_test(open_takes_ownership), T(bad_command_never_sent),
+		TV(vendor_good_in), TV(vendor_rejects_bot_csw),
+		TV(vendor_check_condition_fetches_sense), TV(vendor_requests),
+		T(unknown_framing_is_bot),
 	};
 
 	return cmocka_run_group_tests_name("bot_engine", tests, NULL, NULL);

@@ -16,7 +16,15 @@
  *   1-6     0781:5581 "DUP"      no driver, no usbfs node
  *   1-10    174c:55aa "UAS1"     uas bound, BOT + UAS settings, LUN 0 block only (sdc)
  *   2-1.4   0781:5583            no driver, no serial
- *   plus a hub interface and a HID interface that are not mass storage. */
+ *   plus a hub interface and a HID interface that are not mass storage.
+ *
+ * A second tree for the side doors (build_doors_tree):
+ *   3-1     1209:0001 "DOORS1"   usb-storage, LUN 0 disk (sg4, sde: sde1 mounted),
+ *                                LUN 1 control LUN (type 3, sg5), vendor interface 1 free
+ *   3-2     1209:0001 "DOORS2"   usb-storage, LUN 0 disk (sg6, sdf), LUN 1 control LUN
+ *                                (sg7), vendor interface 2 claimed by a program (usbfs)
+ *   3-3     1209:0002 "DOORS3"   no driver on mass storage, vendor interface bound to foo
+ *   3-4     0781:5590 "PLAIN"    usb-storage, LUN 0 disk (sg8, sdh), no doors */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +42,9 @@
 #include <unistd.h>
 
 #include "usbmsc/discovery.h"
+#include "usbmsc_config.h"
 #include "../../src/os/usbmsc_os.h"
+#include "../../src/initiator/discovery_internal.h"
 
 static char root[PATH_MAX];     /* the fake tree: ROOT/sys, ROOT/dev, ROOT/mountinfo */
 static char sys[PATH_MAX], dev[PATH_MAX], mountinfo[PATH_MAX];
@@ -319,6 +329,14 @@ static void build_tree(void)
 	   "mountinfo");
 }
 
+/* The raw-USB paths and the vendor interface need libusb: without it they
+ * say so instead, and the tests that open them are skipped. */
+#define NEEDS_LIBUSB()                  \
+	do {                            \
+		if (!USBMSC_HAVE_LIBUSB) \
+			skip();         \
+	} while (0)
+
 static int setup(void **state)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -454,6 +472,7 @@ static void test_paths_mounted_device(void **state)
 	size_t n;
 
 	(void)state;
+	NEEDS_LIBUSB();
 	discover(&list, &n);
 	d = find(list, n, "1-2");
 	pathf(want, sizeof want, "%s/sg0", dev);
@@ -479,6 +498,7 @@ static void test_paths_uas(void **state)
 	size_t n;
 
 	(void)state;
+	NEEDS_LIBUSB();
 	discover(&list, &n);
 	/* UAS only and still probing: no path at all, each says why. */
 	d = find(list, n, "1-3");
@@ -512,6 +532,7 @@ static void test_paths_unbound(void **state)
 	size_t n;
 
 	(void)state;
+	NEEDS_LIBUSB();
 	discover(&list, &n);
 	/* The same VID:PID:SERIAL twice: each is named by its port instead. */
 	d = find(list, n, "1-4");
@@ -590,6 +611,7 @@ static void test_permissions(void **state)
 	int status;
 
 	(void)state;
+	NEEDS_LIBUSB();
 	pathf(node, sizeof node, "%s/sg0", dev);
 	chmod(node, 0600);
 	pathf(node, sizeof node, "%s/bus/usb/001/009", dev);
@@ -835,6 +857,290 @@ static void test_attr_helpers(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* ---- the side doors ---------------------------------------------------------------- */
+
+/* Interface num of dev_name: the vendor interface (ff/4d/56), with a driver
+ * when driver is not NULL. */
+static void vendor_interface(const char *dev_name, int num, const char *driver)
+{
+	char target[PATH_MAX], text[8];
+
+	pathf(target, sizeof target, "sys/devices/usb/%s/%s:1.%d", dev_name, dev_name, num);
+	mk("%s", target);
+	ln(target, "sys/bus/usb/devices/%s:1.%d", dev_name, num);
+	wr("ff", "%s/bInterfaceClass", target);
+	wr("4d", "%s/bInterfaceSubClass", target);
+	wr("56", "%s/bInterfaceProtocol", target);
+	pathf(text, sizeof text, "%02x", num);
+	wr(text, "%s/bInterfaceNumber", target);
+	if (driver) {
+		char drv[PATH_MAX];
+
+		pathf(drv, sizeof drv, "sys/bus/usb/drivers/%s", driver);
+		mk("%s", drv);
+		ln(drv, "%s/driver", target);
+	}
+}
+
+/* The SCSI device hctl of dev_name is a processor (a control LUN). */
+static void processor_type(const char *dev_name, int host, const char *hctl)
+{
+	wr("3", "sys/devices/usb/%s/%s:1.0/host%d/target%d:0:0/%s/type", dev_name, dev_name, host,
+	   host, hctl);
+}
+
+static void build_doors_tree(void)
+{
+	usb_device("3-1", "1209", "0001", "DOORS1", "480", 3, 2, true, false, true);
+	usb_interface("3-1", "08", "50");
+	driver_link("3-1", "usb-storage");
+	lun("3-1", 4, "4:0:0:0", "sg4", 4, "sde", 64, 1024, 128);
+	lun("3-1", 4, "4:0:0:1", "sg5", 5, NULL, 0, 0, 0);
+	processor_type("3-1", 4, "4:0:0:1");
+	wr("0", "sys/devices/usb/3-1/3-1:1.0/host4/target4:0:0/4:0:0:0/type");
+	partition("3-1", 4, "4:0:0:0", "sde", "sde1", 65);
+	vendor_interface("3-1", 1, NULL);
+
+	usb_device("3-2", "1209", "0001", "DOORS2", "480", 3, 3, true, false, true);
+	usb_interface("3-2", "08", "50");
+	driver_link("3-2", "usb-storage");
+	lun("3-2", 5, "5:0:0:0", "sg6", 6, "sdf", 80, 1024, 128);
+	lun("3-2", 5, "5:0:0:1", "sg7", 7, NULL, 0, 0, 0);
+	processor_type("3-2", 5, "5:0:0:1");
+	vendor_interface("3-2", 2, "usbfs");
+
+	usb_device("3-3", "1209", "0002", "DOORS3", "480", 3, 4, true, false, true);
+	usb_interface("3-3", "08", "50");
+	vendor_interface("3-3", 1, "foo");
+
+	usb_device("3-4", "0781", "5590", "PLAIN", "480", 3, 5, true, false, true);
+	usb_interface("3-4", "08", "50");
+	driver_link("3-4", "usb-storage");
+	lun("3-4", 7, "7:0:0:0", "sg8", 8, "sdh", 112, 1024, 128);
+
+	wr("1 0 0:1 / / rw - rootfs rootfs rw\n"
+	   "40 1 8:65 / /media/doors rw - vfat /dev/sde1 rw", "mountinfo");
+}
+
+static int setup_doors(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	pathf(root, sizeof root, "%s/usbmsc-doors-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root))
+		return -1;
+	chmod(root, 0755);
+	pathf(sys, sizeof sys, "%s/sys", root);
+	pathf(dev, sizeof dev, "%s/dev", root);
+	pathf(mountinfo, sizeof mountinfo, "%s/mountinfo", root);
+	build_doors_tree();
+	return 0;
+}
+
+static void test_doors_found(void **state)
+{
+	struct usbmsc_device_info *list;
+	const struct usbmsc_device_info *d;
+	const struct usbmsc_path_info *p;
+	char want[PATH_MAX];
+	size_t n;
+
+	(void)state;
+	NEEDS_LIBUSB();
+	discover(&list, &n);
+	assert_int_equal(n, 4);     /* the vendor interfaces are not listed on their own */
+	d = find(list, n, "3-1");
+	assert_non_null(d);
+	assert_int_equal(d->interface_number, 0);
+	assert_true(d->has_vendor_if);
+	assert_int_equal(d->vendor_if_number, 1);
+	assert_string_equal(d->vendor_if_driver, "");
+	assert_int_equal(d->lun_count, 2);
+	assert_int_equal(d->luns[0].type, USBMSC_SCSI_TYPE_DISK);
+	assert_int_equal(d->luns[1].type, USBMSC_SCSI_TYPE_PROCESSOR);
+	assert_string_equal(d->luns[1].block_node, "");
+
+	p = d->doors;
+	assert_true(p[USBMSC_DOOR_VENDOR].usable);
+	assert_string_equal(p[USBMSC_DOOR_VENDOR].uri, "usbv:1209:0001:DOORS1");
+	assert_true(p[USBMSC_DOOR_CONTROL_LUN].usable);
+	pathf(want, sizeof want, "%s/sg5", dev);
+	assert_string_equal(p[USBMSC_DOOR_CONTROL_LUN].uri, want);
+	assert_true(p[USBMSC_DOOR_SG].usable);
+	pathf(want, sizeof want, "%s/sg4", dev);
+	assert_string_equal(p[USBMSC_DOOR_SG].uri, want);
+	assert_true(p[USBMSC_DOOR_BLOCK].usable);
+	pathf(want, sizeof want, "%s/sde", dev);
+	assert_string_equal(p[USBMSC_DOOR_BLOCK].uri, want);
+	assert_false(p[USBMSC_DOOR_USB].usable);
+	assert_non_null(strstr(p[USBMSC_DOOR_USB].reason, "/dev/sde1 is mounted at /media/doors"));
+	/* The legacy sgio path is the disk's sg node, not the control LUN's. */
+	pathf(want, sizeof want, "%s/sg4", dev);
+	assert_string_equal(d->sgio.uri, want);
+	assert_true(d->auto_path.usable);
+	assert_string_equal(d->auto_path.reason,
+			    "auto: the vendor interface, usbv:1209:0001:DOORS1: beside the "
+			    "mass-storage driver");
+	usbmsc_discover_free(list, n);
+}
+
+static void test_doors_reasons(void **state)
+{
+	struct usbmsc_device_info *list;
+	const struct usbmsc_device_info *d;
+	char want[PATH_MAX];
+	size_t n;
+
+	(void)state;
+	NEEDS_LIBUSB();
+	discover(&list, &n);
+	/* 3-2: the vendor interface is another program's: the control LUN. */
+	d = find(list, n, "3-2");
+	assert_int_equal(d->vendor_if_number, 2);
+	assert_string_equal(d->vendor_if_driver, "usbfs");
+	assert_false(d->doors[USBMSC_DOOR_VENDOR].usable);
+	assert_string_equal(d->doors[USBMSC_DOOR_VENDOR].reason,
+			    "vendor interface: interface 2 of 3-2 is claimed by another program");
+	assert_true(d->doors[USBMSC_DOOR_CONTROL_LUN].usable);
+	pathf(want, sizeof want, "auto: the control LUN, SG_IO on %s/sg7: the kernel driver is "
+	      "bound", dev);
+	assert_string_equal(d->auto_path.reason, want);
+
+	/* 3-3: no kernel driver on mass storage, a foreign one on the vendor
+	 * interface: only raw BOT, and each other door says why not. */
+	d = find(list, n, "3-3");
+	assert_string_equal(d->doors[USBMSC_DOOR_VENDOR].reason,
+			    "vendor interface: bound to the kernel driver foo, which usbmsc does not "
+			    "detach");
+	assert_string_equal(d->doors[USBMSC_DOOR_CONTROL_LUN].reason,
+			    "control LUN: no kernel driver bound");
+	assert_string_equal(d->doors[USBMSC_DOOR_SG].reason, "sg: no kernel driver bound");
+	assert_string_equal(d->doors[USBMSC_DOOR_BLOCK].reason, "block: no kernel driver bound");
+	assert_true(d->doors[USBMSC_DOOR_USB].usable);
+	assert_string_equal(d->auto_path.reason,
+			    "auto: raw BOT, usb:1209:0002:DOORS3: no kernel driver is bound");
+
+	/* 3-4: no doors at all: SG_IO on the disk. */
+	d = find(list, n, "3-4");
+	assert_false(d->has_vendor_if);
+	assert_string_equal(d->doors[USBMSC_DOOR_VENDOR].reason,
+			    "vendor interface: none on this device");
+	assert_string_equal(d->doors[USBMSC_DOOR_VENDOR].uri, "");
+	assert_string_equal(d->doors[USBMSC_DOOR_CONTROL_LUN].reason, "control LUN: none");
+	assert_true(d->doors[USBMSC_DOOR_SG].usable);
+	pathf(want, sizeof want, "auto: SG_IO on %s/sg8: the kernel driver is bound", dev);
+	assert_string_equal(d->auto_path.reason, want);
+	usbmsc_discover_free(list, n);
+}
+
+static void test_doors_text(void **state)
+{
+	struct usbmsc_device_info *list;
+	char text[512], want[PATH_MAX * 2];
+	size_t n;
+
+	(void)state;
+	NEEDS_LIBUSB();
+	discover(&list, &n);
+	usbmsc_disc_doors_text(find(list, n, "3-4"), text, sizeof text);
+	pathf(want, sizeof want, "sg %s/sg8, block %s/sdh, usb usb:0781:5590:PLAIN", dev, dev);
+	assert_string_equal(text, want);
+	usbmsc_disc_doors_text(find(list, n, "3-1"), text, sizeof text);
+	assert_non_null(strstr(text, "control LUN "));
+	assert_non_null(strstr(text, "usb usb:1209:0001:DOORS1 (not now: /dev/sde1 is mounted"));
+	assert_null(strstr(text, "usbv:"));   /* the vendor interface is what it lacks */
+	usbmsc_discover_free(list, n);
+}
+
+/* auto: tries the doors in order, noting each one it skips and why. None
+ * of the fake nodes opens, so every usable door fails in turn. */
+static void test_doors_auto(void **state)
+{
+	struct usbmsc_error err;
+	char want[PATH_MAX];
+
+	(void)state;
+	NEEDS_LIBUSB();
+	auto_open("1209:0001:DOORS1", &err);
+	assert_non_null(strstr(notes, "auto: 3-1 has the vendor interface (interface 1); using "
+				      "usbv:1209:0001:DOORS1"));
+	assert_non_null(strstr(notes, "auto: vendor interface: "));    /* its failure */
+	assert_non_null(strstr(notes, "; trying the next door"));
+	pathf(want, sizeof want, "auto: 3-1 has a control LUN at 4:0:0:1; using SG_IO on %s/sg5",
+	      dev);
+	assert_non_null(strstr(notes, want));
+	/* The order: vendor interface, control LUN, sg, then block. */
+	assert_true(strstr(notes, "using usbv:") < strstr(notes, "has a control LUN"));
+	pathf(want, sizeof want, "using SG_IO on %s/sg4", dev);
+	assert_true(strstr(notes, "has a control LUN") < strstr(notes, want));
+
+	assert_int_equal(auto_open("0781:5590", &err), USBMSC_E_USAGE);
+	assert_non_null(strstr(notes, "auto: vendor interface: none on this device\n"
+				      "auto: control LUN: none\n"));
+	pathf(want, sizeof want, "using SG_IO on %s/sg8", dev);
+	assert_non_null(strstr(notes, want));
+	pathf(want, sizeof want, "%s/sg8 is not a device node", dev);
+	assert_non_null(strstr(err.msg, want));    /* the first failure is the one reported */
+
+	auto_open("1209:0002", &err);
+	assert_non_null(strstr(notes, "auto: vendor interface: bound to the kernel driver foo"));
+	assert_non_null(strstr(notes, "auto: sg: no kernel driver bound"));
+	assert_non_null(strstr(notes, "no kernel driver is bound to 3-3; using raw Bulk-Only"));
+}
+
+/* As nobody: a usbfs node the user may not write keeps the vendor
+ * interface shut, and says which rule opens it. */
+static void test_doors_permissions(void **state)
+{
+	char node[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	NEEDS_LIBUSB();
+	if (geteuid() != 0)
+		skip();
+	pathf(node, sizeof node, "%s/bus/usb/003/002", dev);
+	chmod(node, 0644);
+	pathf(node, sizeof node, "%s/sg7", dev);
+	chmod(node, 0644);      /* readable: but vendor commands need write access */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct usbmsc_discover_opts opts = { sys, dev, mountinfo };
+		struct usbmsc_device_info *list;
+		const struct usbmsc_device_info *d;
+		struct usbmsc_error err;
+		size_t n;
+
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(10);
+		if (usbmsc_discover_ex(&opts, &list, &n, &err) != 0)
+			_exit(11);
+		d = find(list, n, "3-1");
+		if (!d || d->doors[USBMSC_DOOR_VENDOR].usable ||
+		    !strstr(d->doors[USBMSC_DOOR_VENDOR].reason,
+			    "vendor interface: permission denied on") ||
+		    !strstr(d->doors[USBMSC_DOOR_VENDOR].reason, "data/udev/70-usbmsc.rules"))
+			_exit(12);
+		d = find(list, n, "3-2");
+		if (!d || d->doors[USBMSC_DOOR_CONTROL_LUN].usable ||
+		    !strstr(d->doors[USBMSC_DOOR_CONTROL_LUN].reason, "read-only access to") ||
+		    d->auto_path.usable)
+			_exit(13);
+		usbmsc_discover_free(list, n);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	pathf(node, sizeof node, "%s/bus/usb/003/002", dev);
+	chmod(node, 0664);
+	pathf(node, sizeof node, "%s/sg7", dev);
+	chmod(node, 0660);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -854,5 +1160,14 @@ int main(void)
 		cmocka_unit_test(test_max_transfer),
 		cmocka_unit_test(test_attr_helpers),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	const struct CMUnitTest doors[] = {
+		cmocka_unit_test(test_doors_found),
+		cmocka_unit_test(test_doors_reasons),
+		cmocka_unit_test(test_doors_text),
+		cmocka_unit_test(test_doors_auto),
+		cmocka_unit_test(test_doors_permissions),
+	};
+	int failed = cmocka_run_group_tests(tests, setup, teardown);
+
+	return failed + cmocka_run_group_tests_name("discovery_doors", doors, setup_doors, teardown);
 }

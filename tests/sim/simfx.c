@@ -43,15 +43,38 @@ void simfx_init(struct simfx *f, bool fill)
 	}
 }
 
+/* options with the framing's option in front. */
+static void with_framing(const char *options, char *buf, size_t len)
+{
+	const char *sep = SIMFX_OPTIONS[0] && options && options[0] ? "&" : "";
+
+	assert_true((size_t)snprintf(buf, len, "%s%s%s", SIMFX_OPTIONS, sep,
+				     options ? options : "") < len);
+}
+
+void simfx_uri(const struct simfx *f, const char *options, char *buf, size_t len)
+{
+	char all[400];
+
+	with_framing(options, all, sizeof all);
+	assert_true((size_t)snprintf(buf, len, "sim:%s%s%s", f->path, all[0] ? "?" : "",
+				     all) < len);
+}
+
 void simfx_open(struct simfx *f, const char *options)
 {
 	struct usbmsc_error err = {0};
-	int r = usbmsc_sim_create(f->path, options, &f->sim, &err);
+	char all[400];
+	int r;
+
+	with_framing(options, all, sizeof all);
+	r = usbmsc_sim_create(f->path, all, &f->sim, &err);
 
 	if (r != 0)
-		fail_msg("usbmsc_sim_create(%s, %s): %d %s", f->path, options, r, err.msg);
+		fail_msg("usbmsc_sim_create(%s, %s): %d %s", f->path, all, r, err.msg);
 	f->pipe = usbmsc_sim_pipe(f->sim);
 	assert_non_null(f->pipe);
+	assert_int_equal(f->pipe->framing, SIMFX_FRAMING);
 	f->tag = 0;
 }
 
@@ -140,7 +163,7 @@ int raw_cbw(struct simfx *f, uint32_t len, bool in, uint8_t lun, const uint8_t *
 	cbw.lun = lun;
 	cbw.cb_len = cdb_len;
 	memcpy(cbw.cb, cdb, cdb_len);
-	usbmsc_cbw_encode(&cbw, wire);
+	usbmsc_cbw_encode_framed(&cbw, SIMFX_FRAMING, wire);
 	r = f->pipe->ops->bulk(f->pipe, false, wire, sizeof wire, &done, 1000);
 	if (r == USBMSC_PIPE_OK)
 		assert_int_equal(done, 31);
@@ -161,7 +184,7 @@ static void check_csw(struct simfx *f, const uint8_t *c, size_t n, uint8_t statu
 		      uint32_t residue)
 {
 	assert_int_equal(n, 13);
-	assert_int_equal(usbmsc_get_le32(c), 0x53425355u);
+	assert_int_equal(usbmsc_get_le32(c), usbmsc_csw_signature(SIMFX_FRAMING));
 	assert_int_equal(usbmsc_get_le32(c + 4), f->tag);
 	assert_int_equal(c[12], status);
 	assert_int_equal(usbmsc_get_le32(c + 8), residue);

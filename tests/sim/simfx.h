@@ -11,6 +11,17 @@
 #include "usbmsc/initiator.h"
 #include "usbmsc/sim.h"
 
+/* The wire format the scenario tests speak: built once as the mass-storage
+ * interface (BOT) and once more with -DSIMFX_VENDOR as the vendor interface
+ * (framing=vendor), so that the same scenarios hold for both. */
+#ifdef SIMFX_VENDOR
+#define SIMFX_FRAMING USBMSC_FRAMING_VENDOR
+#define SIMFX_OPTIONS "framing=vendor"
+#else
+#define SIMFX_FRAMING USBMSC_FRAMING_BOT
+#define SIMFX_OPTIONS ""
+#endif
+
 #define IMG_SIZE (1024u * 1024u)
 #define BS 512u
 
@@ -25,8 +36,10 @@ struct simfx {
 /* A new temporary directory with PATH = DIR/disk.img holding the pattern
  * (IMG_SIZE bytes) when fill is true. */
 void simfx_init(struct simfx *f, bool fill);
-/* Create the virtual device on PATH with these options. */
+/* Create the virtual device on PATH with these options (and the framing). */
 void simfx_open(struct simfx *f, const char *options);
+/* "sim:PATH?OPTIONS" with the framing's option added. */
+void simfx_uri(const struct simfx *f, const char *options, char *buf, size_t len);
 void simfx_close(struct simfx *f);
 /* Close, delete every file in the directory, and the directory. */
 void simfx_cleanup(struct simfx *f);

@@ -64,7 +64,7 @@ static void open_dev(struct ffx *x, const char *options)
 
 	opts.trace.fn = notes_fn;
 	opts.trace.ctx = &x->notes;
-	snprintf(uri, sizeof uri, "sim:%s?%s", x->f.path, options);
+	simfx_uri(&x->f, options, uri, sizeof uri);
 	if (usbmsc_open(uri, &opts, &x->dev, &err) != 0)
 		fail_msg("usbmsc_open(%s): %s", uri, err.msg);
 	assert_int_equal(usbmsc_test_unit_ready(x->dev, 0, &x->res), USBMSC_E_UNIT_ATTENTION);
@@ -271,7 +271,7 @@ static void request_sense_counts(void **state)
 	/* CBW 2 is the REQUEST SENSE the host sends for the unit attention:
 	 * its CSW says phase error, so the TEST UNIT READY keeps CHECK
 	 * CONDITION without sense. */
-	snprintf(uri, sizeof uri, "sim:%s?fault=phase-error@2", x->f.path);
+	simfx_uri(&x->f, "fault=phase-error@2", uri, sizeof uri);
 	assert_int_equal(usbmsc_open(uri, NULL, &x->dev, &err), 0);
 	assert_int_equal(usbmsc_test_unit_ready(x->dev, 0, &x->res), USBMSC_E_OTHER);
 	assert_int_equal(x->res.outcome, USBMSC_OUTCOME_CHECK_CONDITION);
@@ -326,5 +326,6 @@ int main(void)
 		T(faults_fired_in_device_info),
 	};
 
-	return cmocka_run_group_tests_name("sim_faults", tests, NULL, NULL);
+	return cmocka_run_group_tests_name(SIMFX_FRAMING ? "sim_faults_vendor" : "sim_faults",
+					   tests, NULL, NULL);
 }

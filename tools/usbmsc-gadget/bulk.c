@@ -6,13 +6,17 @@
 #include <string.h>
 
 #include "log.h"
+#include "usbmsc/bot.h"
 
 /* Longest wait for cancelled transfers to complete: a dequeued request
  * completes at once; only a wedged kernel would take longer. */
 #define CANCEL_TIMEOUT_MS 2000
 #define DRAIN_BATCH 4
 
-static const char *const ep_name[2] = { "Bulk-In", "Bulk-Out" };
+static const char *const ep_names[2][2] = {
+	{ "Bulk-In", "Bulk-Out" },                /* USBMSC_FRAMING_BOT */
+	{ "vendor Bulk-In", "vendor Bulk-Out" },  /* USBMSC_FRAMING_VENDOR */
+};
 
 static unsigned id_ep(unsigned id)
 {
@@ -26,21 +30,21 @@ static bool submit(struct bulk *b, unsigned id, uint8_t *buf, uint32_t len)
 
 	if (b->busy[id]) {
 		/* The core never does this; refusing keeps the kernel's view sane. */
-		gadget_log("%s: a transfer is already queued; ignoring another", ep_name[ep]);
+		gadget_log("%s: a transfer is already queued; ignoring another", b->ep_name[ep]);
 		return false;
 	}
 	rc = b->ops->submit(b->ops->ctx, id, ep, buf, len);
 	if (rc != 0) {
 		/* The endpoint went away under us (a DISABLE event is on its way):
 		 * the next ENABLE restarts the core. */
-		gadget_debug(1, "%s: cannot queue %u bytes: %s", ep_name[ep], (unsigned)len,
+		gadget_debug(1, "%s: cannot queue %u bytes: %s", b->ep_name[ep], (unsigned)len,
 			     strerror(-rc));
 		b->stats.errors[ep]++;
 		return false;
 	}
 	b->busy[id] = true;
 	b->stats.submits[ep]++;
-	gadget_debug(3, "%s: queued %u bytes", ep_name[ep], (unsigned)len);
+	gadget_debug(3, "%s: queued %u bytes", b->ep_name[ep], (unsigned)len);
 	return true;
 }
 
@@ -50,9 +54,9 @@ static void halt(struct bulk *b, unsigned ep)
 
 	b->stats.halts[ep]++;
 	if (rc != 0)
-		gadget_log("%s: cannot halt: %s", ep_name[ep], strerror(-rc));
+		gadget_log("%s: cannot halt: %s", b->ep_name[ep], strerror(-rc));
 	else
-		gadget_debug(2, "%s: halted", ep_name[ep]);
+		gadget_debug(2, "%s: halted", b->ep_name[ep]);
 }
 
 /* Watch Bulk-Out while the core waits for Reset Recovery (see bulk.h). */
@@ -235,6 +239,14 @@ void bulk_init(struct bulk *b, const struct bulk_ops *ops, uint8_t *buf, uint32_
 	b->buf_size = buf_size;
 	b->chunk = buf_size / 4 > BULK_MIN_CHUNK ? buf_size / 4 : BULK_MIN_CHUNK;
 	b->cbw_next = true;
+	bulk_set_framing(b, USBMSC_FRAMING_BOT);
+}
+
+void bulk_set_framing(struct bulk *b, enum usbmsc_framing framing)
+{
+	b->framing = (uint8_t)framing;
+	for (unsigned ep = 0; ep < 2; ep++)
+		b->ep_name[ep] = ep_names[framing == USBMSC_FRAMING_VENDOR][ep];
 }
 
 struct usbmsc_target_port bulk_port(struct bulk *b)
@@ -318,7 +330,10 @@ int bulk_class_request(struct bulk *b, const uint8_t setup[8], uint8_t *reply)
 {
 	int n;
 
-	if (setup[0] == 0x21 && setup[1] == 0xFF)  /* Mass Storage Reset: the core's precondition */
+	/* A Reset of this interface's framing: cancelling first is the core's
+	 * precondition. */
+	if (setup[0] == usbmsc_framing_request_type((enum usbmsc_framing)b->framing, false) &&
+	    setup[1] == USBMSC_REQ_RESET)
 		bulk_cancel(b);
 	n = usbmsc_target_class_request(b->t, setup, reply);
 	after(b);
@@ -333,7 +348,7 @@ void bulk_clear_feature(struct bulk *b, unsigned ep)
 		return;
 	rc = b->ops->clear_halt(b->ops->ctx, ep);
 	if (rc != 0)
-		gadget_debug(1, "%s: cannot clear the halt: %s", ep_name[ep], strerror(-rc));
+		gadget_debug(1, "%s: cannot clear the halt: %s", b->ep_name[ep], strerror(-rc));
 	if (usbmsc_target_clear_halt(b->t, ep == BULK_IN))
 		halt(b, ep);
 	after(b);
@@ -344,7 +359,8 @@ void bulk_clear_feature(struct bulk *b, unsigned ep)
 static void sentinel_hit(struct bulk *b, long res)
 {
 	b->sentinel = false;
-	gadget_debug(1, "%ld bytes on Bulk-Out before Reset Recovery: halting again", res);
+	gadget_debug(1, "%ld bytes on %s before Reset Recovery: halting again", res,
+		     b->ep_name[BULK_OUT]);
 	if (usbmsc_target_clear_halt(b->t, false)) {
 		halt(b, BULK_IN);
 		halt(b, BULK_OUT);
@@ -399,12 +415,12 @@ void bulk_complete(struct bulk *b, const struct bulk_done *d)
 		else
 			in_done(b);
 		gadget_debug(d->res == -ESHUTDOWN || d->res == -ECONNRESET ? 2 : 1,
-			     "%s: transfer ended with %s", ep_name[ep], strerror((int)-d->res));
+			     "%s: transfer ended with %s", b->ep_name[ep], strerror((int)-d->res));
 		after(b);
 		return;
 	}
 	b->stats.bytes[ep] += (uint64_t)d->res;
-	gadget_debug(3, "%s: done, %ld bytes", ep_name[ep], d->res);
+	gadget_debug(3, "%s: done, %ld bytes", b->ep_name[ep], d->res);
 	if (ep == BULK_IN) {
 		in_done(b);
 	} else if (b->sentinel) {

@@ -58,6 +58,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "usbmsc/bot.h"
 #include "usbmsc/target.h"
 
 enum { BULK_IN = 0, BULK_OUT = 1 };
@@ -127,6 +128,8 @@ struct bulk {
 	bool sticky;             /* invalid CBW: halted until Reset Recovery */
 	bool sentinel;           /* the queued Bulk-Out read is the sticky-halt watch */
 	int failed;              /* -errno of a wait that failed; 0 */
+	uint8_t framing;         /* enum usbmsc_framing of the interface */
+	const char *ep_name[2];  /* for the log */
 	struct bulk_stats stats;
 };
 
@@ -138,7 +141,12 @@ struct bulk_lun {
 };
 void bulk_wrap_lun(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg);
 
+/* A mass-storage interface's glue (USBMSC_FRAMING_BOT). */
 void bulk_init(struct bulk *b, const struct bulk_ops *ops, uint8_t *buf, uint32_t buf_size);
+
+/* The framing of the interface (bot.h), the same as the core's: which
+ * Reset request cancels the transfers first; names in the log. */
+void bulk_set_framing(struct bulk *b, enum usbmsc_framing framing);
 
 /* The port to put in usbmsc_target_config (ctx = b). */
 struct usbmsc_target_port bulk_port(struct bulk *b);
@@ -158,8 +166,9 @@ void bulk_disable(struct bulk *b);
  * -ETIMEDOUT when a transfer would not end. */
 int bulk_cancel(struct bulk *b);
 
-/* A class request from ep0 (setup: the 8 bytes): cancels bulk I/O first
- * for a Mass Storage Reset. Returns as usbmsc_target_class_request. */
+/* A class or vendor request to the interface from ep0 (setup: the 8
+ * bytes): cancels bulk I/O first for a Reset of the interface's framing.
+ * Returns as usbmsc_target_class_request. */
 int bulk_class_request(struct bulk *b, const uint8_t setup[8], uint8_t *reply);
 
 /* A CLEAR_FEATURE(ENDPOINT_HALT) that reached user space. */

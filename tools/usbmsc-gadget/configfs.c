@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "usbmsc/doors.h"
 
 #define UDC_CLASS "/sys/class/udc"
 
@@ -177,6 +178,8 @@ static void remove_tree(const char *dir, const char *name)
 	char path[GADGET_PATH_LEN];
 
 	write_attr(dir, "UDC", "\n", path, sizeof(path));  /* may be unbound already */
+	join(path, sizeof(path), dir, "os_desc");  /* its link pins the configuration */
+	each_entry(path, unlink_link, NULL);
 	join(path, sizeof(path), dir, "configs");
 	each_entry(path, remove_config, NULL);
 	unmount_ffs(name);
@@ -273,6 +276,29 @@ static int make_config(const struct gadget *g, char *err, size_t err_len)
 	return 0;
 }
 
+/* Microsoft OS descriptors: Windows asks for string descriptor 0xEE, finds
+ * "MSFT100" and the vendor code, then asks the configuration linked into
+ * os_desc for the function's extended compat IDs and properties (which
+ * FunctionFS has from the descriptors blob). Set before binding. */
+static int make_os_desc(const struct gadget *g, char *err, size_t err_len)
+{
+	char path[GADGET_PATH_LEN], target[GADGET_PATH_LEN], code[8];
+
+	join(path, sizeof(path), g->dir, "os_desc");
+	snprintf(code, sizeof(code), "0x%02x", USBMSC_MSOS_VENDOR_CODE);
+	if (write_attr(path, "use", "1", err, err_len) != 0 ||
+	    write_attr(path, "b_vendor_code", code, err, err_len) != 0 ||
+	    write_attr(path, "qw_sign", "MSFT100", err, err_len) != 0)
+		return -1;
+	join(target, sizeof(target), g->dir, "configs/c.1");
+	join(path, sizeof(path), g->dir, "os_desc/c.1");
+	if (symlink(target, path) != 0) {
+		snprintf(err, err_len, "link %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int mount_ffs(struct gadget *g, char *err, size_t err_len)
 {
 	if (mkdir(GADGET_FFS_ROOT, 0755) == 0)
@@ -317,6 +343,8 @@ int gadget_create(struct gadget *g, const struct gadget_ids *ids, char *err, siz
 	    write_attr(g->dir, "bcdDevice", "0x0100", err, err_len) != 0 ||
 	    write_attr(g->dir, "bcdUSB", "0x0200", err, err_len) != 0 ||
 	    make_strings(g->dir, ids, err, err_len) != 0 || make_config(g, err, err_len) != 0)
+		return -1;
+	if (ids->ms_os_desc && make_os_desc(g, err, err_len) != 0)
 		return -1;
 	return mount_ffs(g, err, err_len);
 }

@@ -1,7 +1,9 @@
 /* The gadget's life in configfs and FunctionFS: the instance lock, the
  * gadget directory (IDs, strings, one configuration, one ffs function
- * linked into it), the functionfs mount, binding to the UDC, and taking it
- * all down again, also what a killed earlier instance left behind. */
+ * linked into it, and with the vendor interface the Microsoft OS
+ * descriptor settings with the configuration linked into os_desc), the
+ * functionfs mount, binding to the UDC, and taking it all down again, also
+ * what a killed earlier instance left behind. */
 #ifndef USBMSC_GADGET_CONFIGFS_H
 #define USBMSC_GADGET_CONFIGFS_H
 
@@ -19,6 +21,10 @@ struct gadget_ids {
 	const char *name;          /* gadget directory and ffs instance name */
 	uint16_t vid, pid;
 	const char *manufacturer, *product, *serial;
+	/* Answer the Microsoft OS 1.0 requests (string descriptor 0xEE, then
+	 * vendor requests with doors.h's USBMSC_MSOS_VENDOR_CODE) from the
+	 * function's OS descriptors: os_desc/use, b_vendor_code, qw_sign. */
+	bool ms_os_desc;
 };
 
 struct gadget {

@@ -2,9 +2,11 @@
  * on Linux, through configfs and FunctionFS.
  *
  * main() puts the pieces together: options, LUN files, the configfs gadget,
- * the FunctionFS files, the target core with its bulk glue; then one event
- * loop over ep0, the AIO completions and the signals; then the teardown,
- * on a signal and on any fatal error alike. */
+ * the FunctionFS files, and per interface ("door", door.h: mass storage,
+ * and with --vendor-interface the vendor interface) a target core with its
+ * bulk glue over the same LUNs; then one event loop over ep0, the AIO
+ * completions of every door and the signals; then the teardown, on a
+ * signal and on any fatal error alike. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,12 +19,14 @@
 
 #include "bulk.h"
 #include "configfs.h"
+#include "door.h"
 #include "ep0.h"
 #include "ffs_aio.h"
 #include "ffs_desc.h"
 #include "log.h"
 #include "lun_file.h"
 #include "options.h"
+#include "reboot.h"
 #include "usbmsc_config.h"
 #include "vendor.h"
 
@@ -43,19 +47,16 @@ struct gadget_run {
 	struct gadget_opts opts;
 	char udc[128];
 	struct lun_file files[USBMSC_TARGET_MAX_LUNS];
-	struct bulk_lun wrapped[USBMSC_TARGET_MAX_LUNS];
 	unsigned files_open;
+	/* The LUNs and settings every door's target core starts from. */
 	struct usbmsc_lun_config luns[USBMSC_TARGET_MAX_LUNS];
-	struct usbmsc_lun_state lun_state[USBMSC_TARGET_MAX_LUNS];
 	struct usbmsc_target_config cfg;
-	struct usbmsc_target target;
 	struct gadget_vendor vendor;
-	uint8_t *buf;
+	struct gadget_reboot reboot;
 	struct gadget g;
-	int ep0_fd, ep_fd[2], sig_fd;
-	struct ffs_aio aio;
-	struct bulk_ops ops;
-	struct bulk bulk;
+	int ep0_fd, sig_fd;
+	struct door door[FFS_DOORS];  /* FFS_DOOR_MSC, FFS_DOOR_VENDOR */
+	unsigned doors;               /* 1, or 2 with --vendor-interface */
 	struct ep0 ep0;
 	char err[ERR_LEN];
 };
@@ -108,51 +109,54 @@ static int open_ep(struct gadget_run *r, const char *file)
 
 static int open_functionfs(struct gadget_run *r)
 {
-	int rc;
-
 	r->ep0_fd = open_ep(r, "ep0");
-	if (r->ep0_fd < 0 || ep0_write_blobs(r->ep0_fd, r->err, sizeof(r->err)) != 0)
+	if (r->ep0_fd < 0 ||
+	    ep0_write_blobs(r->ep0_fd, r->doors > 1, r->err, sizeof(r->err)) != 0)
 		return -1;
-	r->ep_fd[BULK_IN] = open_ep(r, FFS_EP_IN_FILE);
-	if (r->ep_fd[BULK_IN] < 0)
-		return -1;
-	r->ep_fd[BULK_OUT] = open_ep(r, FFS_EP_OUT_FILE);
-	if (r->ep_fd[BULK_OUT] < 0)
-		return -1;
-	rc = ffs_aio_open(&r->aio, r->ep_fd[BULK_IN], r->ep_fd[BULK_OUT]);
-	if (rc != 0) {
-		snprintf(r->err, sizeof(r->err), "io_setup: %s", strerror(-rc));
-		return -1;
+	for (unsigned i = 0; i < r->doors; i++) {
+		if (door_open(&r->door[i], &r->g, r->err, sizeof(r->err)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The target core of every door over the same LUNs, each with its own
+ * sense, behind its reboot gate: at start, and again at the firmware
+ * reboot's power-on (reboot.h). */
+static int restart_targets(void *ctx, char *err, size_t err_len)
+{
+	struct gadget_run *r = ctx;
+
+	for (unsigned i = 0; i < r->doors; i++) {
+		if (door_start_target(&r->door[i], &r->cfg, err, err_len) != 0)
+			return -1;
+		gadget_reboot_gate(&r->reboot, i, &r->door[i].cfg.port);
 	}
 	return 0;
 }
 
 static int start_target(struct gadget_run *r)
 {
-	const struct usbmsc_vendor_table *vt;
+	struct bulk *bulks[FFS_DOORS];
 
-	if (gadget_vendor_setup(&r->vendor, &r->opts, &vt, r->err, sizeof(r->err)) != 0)
-		return -1;
-	r->ops = ffs_aio_ops_template;
-	r->ops.ctx = &r->aio;
-	bulk_init(&r->bulk, &r->ops, r->buf, r->opts.buffer);
-	for (unsigned i = 0; i < r->opts.lun_count; i++)
-		bulk_wrap_lun(&r->wrapped[i], &r->bulk, &r->luns[i]);  /* chunked reads */
 	r->cfg.luns = r->luns;
-	r->cfg.lun_count = (uint8_t)r->opts.lun_count;
+	r->cfg.lun_count = (uint8_t)gadget_control_lun(&r->opts, r->luns);
 	r->cfg.flags = r->opts.pad ? USBMSC_TARGET_PAD_IN : 0;
 	r->cfg.vendor = r->opts.vendor;
 	r->cfg.product = r->opts.product;
-	r->cfg.revision = r->opts.revision;
+	r->cfg.revision = gadget_vendor_revision(&r->vendor, &r->opts);  /* follows reboots */
 	r->cfg.serial = r->opts.serial;
-	r->cfg.vendor_cmds = vt;
-	r->cfg.port = bulk_port(&r->bulk);
-	if (!usbmsc_target_init(&r->target, &r->cfg, r->lun_state, r->buf, r->opts.buffer)) {
-		snprintf(r->err, sizeof(r->err), "the target core refused the configuration");
+	r->cfg.vendor_cmds = gadget_vendor_table(&r->vendor);  /* on every door */
+	r->reboot = (struct gadget_reboot){ .g = &r->g, .udc = r->udc, .vendor = &r->vendor,
+					    .ports = r->doors, .restart = restart_targets,
+					    .restart_ctx = r };
+	for (unsigned i = 0; i < r->doors; i++)
+		r->reboot.bulk[i] = &r->door[i].bulk;
+	if (restart_targets(r, r->err, sizeof(r->err)) != 0)
 		return -1;
-	}
-	bulk_attach(&r->bulk, &r->target);
-	ep0_init(&r->ep0, r->ep0_fd, &r->bulk);
+	for (unsigned i = 0; i < r->doors; i++)
+		bulks[i] = &r->door[i].bulk;
+	ep0_init(&r->ep0, r->ep0_fd, bulks, r->doors);
 	return 0;
 }
 
@@ -160,7 +164,8 @@ static int start_target(struct gadget_run *r)
 static int setup(struct gadget_run *r)
 {
 	struct gadget_ids ids = { r->opts.name, r->opts.vid, r->opts.pid,
-				  r->opts.manufacturer, r->opts.product_string, r->opts.serial };
+				  r->opts.manufacturer, r->opts.product_string, r->opts.serial,
+				  r->opts.vendor_interface };
 	bool stale;
 
 	if (gadget_lock(&r->g, r->opts.name, r->err, sizeof(r->err)) != 0)
@@ -176,9 +181,10 @@ static int setup(struct gadget_run *r)
 		return EXIT_OTHER;
 	if (gadget_bind(&r->g, r->udc, r->err, sizeof(r->err)) != 0)
 		return errno == EBUSY ? EXIT_BUSY : EXIT_NO_DEVICE;
-	gadget_debug(1, "gadget '%s' bound to %s: %04x:%04x, %u LUN%s, %u-byte buffer",
-		     r->opts.name, r->udc, r->opts.vid, r->opts.pid, r->opts.lun_count,
-		     r->opts.lun_count == 1 ? "" : "s", (unsigned)r->opts.buffer);
+	gadget_debug(1, "gadget '%s' bound to %s: %04x:%04x, %u LUN%s, %u-byte buffer%s",
+		     r->opts.name, r->udc, r->opts.vid, r->opts.pid, r->cfg.lun_count,
+		     r->cfg.lun_count == 1 ? "" : "s", (unsigned)r->opts.buffer,
+		     r->doors > 1 ? "; vendor interface with its own buffer" : "");
 	return EXIT_GOOD;
 }
 
@@ -197,6 +203,21 @@ static const char *current_speed(const char *udc, char *out, size_t len)
 	return out;
 }
 
+/* poll's time-out for the doors' halt renewals (bulk.h): the soonest, or
+ * -1 for none. */
+static int doors_timeout(const struct gadget_run *r)
+{
+	int t = -1;
+
+	for (unsigned i = 0; i < r->doors; i++) {
+		int d = bulk_timeout(&r->door[i].bulk);
+
+		if (d >= 0 && (t < 0 || d < t))
+			t = d;
+	}
+	return t;
+}
+
 /* Until a signal or a fatal error. Returns an exit status. */
 static int run(struct gadget_run *r)
 {
@@ -204,11 +225,18 @@ static int run(struct gadget_run *r)
 	char speed[32];
 
 	for (;;) {
-		struct pollfd p[3] = {
-			{ r->sig_fd, POLLIN, 0 }, { r->aio.efd, POLLIN, 0 }, { r->ep0_fd, POLLIN, 0 },
+		/* the signals, ep0, then each door's AIO completions */
+		struct pollfd p[2 + FFS_DOORS] = {
+			{ r->sig_fd, POLLIN, 0 }, { r->ep0_fd, POLLIN, 0 },
 		};
+		nfds_t nfds = 2 + r->doors;
 
-		int n = poll(p, 3, bulk_timeout(&r->bulk));
+		for (unsigned i = 0; i < r->doors; i++)
+			p[2 + i] = (struct pollfd){ r->door[i].aio.efd, POLLIN, 0 };
+		if (gadget_reboot_step(&r->reboot, r->err, sizeof(r->err)) != 0)
+			return EXIT_OTHER;  /* after a firmware activation */
+		int n = poll(p, nfds, gadget_reboot_timeout(&r->reboot, doors_timeout(r),
+							    gadget_now_ms()));
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -217,7 +245,8 @@ static int run(struct gadget_run *r)
 			return EXIT_OTHER;
 		}
 		if (n == 0) {
-			bulk_tick(&r->bulk);
+			for (unsigned i = 0; i < r->doors; i++)
+				bulk_tick(&r->door[i].bulk);
 			continue;
 		}
 		if (p[0].revents) {
@@ -227,15 +256,17 @@ static int run(struct gadget_run *r)
 				gadget_debug(1, "%s: stopping", strsignal((int)si.ssi_signo));
 			return EXIT_GOOD;
 		}
-		if (p[1].revents) {
-			ffs_aio_ack(&r->aio);
-			if (bulk_poll(&r->bulk) < 0 || r->bulk.failed != 0) {
-				snprintf(r->err, sizeof(r->err), "bulk transfers: %s",
-					 strerror(-r->bulk.failed));
+		for (unsigned i = 0; i < r->doors; i++) {
+			int rc = p[2 + i].revents ? door_events(&r->door[i]) : 0;
+
+			if (rc != 0) {
+				snprintf(r->err, sizeof(r->err), "%sbulk transfers: %s",
+					 i == FFS_DOOR_VENDOR ? "vendor interface: " : "",
+					 strerror(-rc));
 				return EXIT_OTHER;
 			}
 		}
-		if (p[2].revents) {
+		if (p[1].revents) {
 			int rc = ep0_handle(&r->ep0);
 
 			if (rc != 0) {
@@ -266,23 +297,31 @@ static long peak_rss_kib(void)
 	return kib;
 }
 
+static void report_door(const struct door *d)
+{
+	const struct bulk_stats *s = &d->bulk.stats;
+
+	gadget_debug(1, "%s: %llu IN and %llu OUT transfers, %llu halts, %llu transfer errors,"
+		     " %llu sends reported at submit, %llu READ chunks queued while reading",
+		     d->index == FFS_DOOR_VENDOR ? "vendor interface" : "mass storage",
+		     (unsigned long long)s->submits[BULK_IN], (unsigned long long)s->submits[BULK_OUT],
+		     (unsigned long long)(s->halts[0] + s->halts[1]),
+		     (unsigned long long)(s->errors[0] + s->errors[1]),
+		     (unsigned long long)s->early, (unsigned long long)s->chunks);
+}
+
 static void report(const struct gadget_run *r)
 {
-	const struct bulk_stats *s = &r->bulk.stats;
 	uint64_t rd = 0, wr = 0;
 
 	for (unsigned i = 0; i < r->files_open; i++) {
 		rd += r->files[i].bytes_read;
 		wr += r->files[i].bytes_written;
 	}
-	gadget_debug(1, "served %llu bytes read, %llu written; %llu IN and %llu OUT transfers,"
-		     " %llu halts, %llu transfer errors, %llu sends reported at submit,"
-		     " %llu READ chunks queued while reading",
-		     (unsigned long long)rd, (unsigned long long)wr,
-		     (unsigned long long)s->submits[BULK_IN], (unsigned long long)s->submits[BULK_OUT],
-		     (unsigned long long)(s->halts[0] + s->halts[1]),
-		     (unsigned long long)(s->errors[0] + s->errors[1]),
-		     (unsigned long long)s->early, (unsigned long long)s->chunks);
+	gadget_debug(1, "served %llu bytes read, %llu written", (unsigned long long)rd,
+		     (unsigned long long)wr);
+	for (unsigned i = 0; i < r->doors; i++)
+		report_door(&r->door[i]);
 	gadget_debug(1, "peak memory (VmHWM): %ld kB", peak_rss_kib());
 }
 
@@ -297,11 +336,8 @@ static void close_fd(int *fd)
 static void teardown(struct gadget_run *r)
 {
 	gadget_unbind(&r->g);
-	if (r->bulk.ops != NULL)
-		bulk_disable(&r->bulk);
-	ffs_aio_close(&r->aio);
-	close_fd(&r->ep_fd[BULK_IN]);
-	close_fd(&r->ep_fd[BULK_OUT]);
+	for (unsigned i = 0; i < FFS_DOORS; i++)
+		door_close(&r->door[i]);  /* endpoint files closed: functionfs can go */
 	close_fd(&r->ep0_fd);
 	gadget_destroy(&r->g);
 	gadget_vendor_close(&r->vendor);
@@ -309,22 +345,12 @@ static void teardown(struct gadget_run *r)
 	for (unsigned i = 0; i < r->files_open; i++)
 		lun_file_close(&r->files[i]);
 	close_fd(&r->sig_fd);
-	free(r->buf);
-}
-
-/* Page-aligned, as O_DIRECT wants. */
-static int alloc_buffer(uint8_t **p, uint32_t size)
-{
-	void *m;
-
-	if (posix_memalign(&m, 4096, size) != 0)
-		return -1;
-	*p = m;
-	return 0;
 }
 
 static int prepare(struct gadget_run *r, int argc, char **argv)
 {
+	int st;
+
 	switch (gadget_parse_args(argc, argv, &r->opts, r->err, sizeof(r->err))) {
 	case GADGET_PARSE_HELP:
 		fputs(gadget_usage, stdout);
@@ -345,12 +371,17 @@ static int prepare(struct gadget_run *r, int argc, char **argv)
 		return EXIT_NO_DEVICE;
 	if (open_luns(r) != 0)
 		return EXIT_FILE;
-	/* The core's buffer: all the memory the data path uses, whatever
-	 * the size of the LUNs. */
-	if (alloc_buffer(&r->buf, r->opts.buffer) != 0) {
-		snprintf(r->err, sizeof(r->err), "no memory for a %u-byte buffer",
-			 (unsigned)r->opts.buffer);
-		return EXIT_OTHER;
+	/* The firmware flash too, before anything is made in configfs. */
+	st = gadget_vendor_setup(&r->vendor, &r->opts, &r->door[FFS_DOOR_MSC].target, r->err,
+				 sizeof(r->err));
+	if (st != 0)
+		return st;
+	/* Each door's core has its own buffer of --buffer bytes: all the
+	 * memory the data path uses, whatever the size of the LUNs. */
+	r->doors = r->opts.vendor_interface ? 2 : 1;
+	for (unsigned i = 0; i < r->doors; i++) {
+		if (door_alloc(&r->door[i], r->opts.buffer, r->err, sizeof(r->err)) != 0)
+			return EXIT_OTHER;
 	}
 	if (block_signals(r) != 0) {
 		snprintf(r->err, sizeof(r->err), "signals: %s", strerror(errno));
@@ -364,8 +395,10 @@ int main(int argc, char **argv)
 	static struct gadget_run r;
 	int status;
 
-	r.ep0_fd = r.ep_fd[0] = r.ep_fd[1] = r.sig_fd = r.aio.efd = -1;
+	r.ep0_fd = r.sig_fd = -1;
 	r.g.lock_fd = -1;
+	for (unsigned i = 0; i < FFS_DOORS; i++)
+		door_init(&r.door[i], i);
 	status = prepare(&r, argc, argv);
 	if (status < 0)
 		return -status - 1;  /* --help, --version */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../src/fwhost/fw_host.h"
 #include "parse.h"
 
 const char gadget_usage[] =
@@ -19,6 +20,9 @@ const char gadget_usage[] =
 	"  --manufacturer STR     USB manufacturer string\n"
 	"  --product-string STR   USB product string\n"
 	"  --serial STR           USB serial number, also the SCSI unit serial number\n"
+	"  --vendor-interface     a second interface (class ff/4d/56) beside mass storage\n"
+	"                         for applications, over the same LUNs (vendor framing);\n"
+	"                         Microsoft OS descriptors make Windows bind WinUSB to it\n"
 	"SCSI:\n"
 	"  --vendor STR           INQUIRY vendor, up to 8 characters\n"
 	"  --product STR          INQUIRY product, up to 16 characters\n"
@@ -30,6 +34,19 @@ const char gadget_usage[] =
 	"                         expects more data than the command has (cases 4, 5)\n"
 	"Transfer:\n"
 	"  --buffer BYTES         streaming buffer (default 128k; 4k..1m, k/m suffixes)\n"
+	"Firmware:\n"
+	"  --fw-state FILE        host the firmware update engine, its flash in FILE\n"
+	"                         (created sparse if missing): WRITE/READ BUFFER, FW STATE,\n"
+	"                         FW CONFIRM on every LUN; INQUIRY shows the running version\n"
+	"  --fw-pubkey FILE       the public key images must be signed for (default: the\n"
+	"                         demo key, data/demo-fw-public.key)\n"
+	"  --fw-slot SIZE         slot size of a FILE created now (default 16m; 64k..512m)\n"
+	"  --fw-reboot disconnect|stay\n"
+	"                         after an activation: disconnect for a second and come\n"
+	"                         back with the new image (default), or run it at once\n"
+	"                         and report unit attention 06/3F/01, staying connected\n"
+	"  --control-lun          an extra last LUN of type processor, no medium: firmware\n"
+	"                         and vendor commands while the disks are mounted\n"
 	"Other:\n"
 	"  -v, --verbose          log USB events and, at exit, counts and peak memory;\n"
 	"                         -vv: control requests and halts; -vvv: every transfer\n"
@@ -39,7 +56,7 @@ const char gadget_usage[] =
 enum {
 	O_UDC = 256, O_NAME, O_VID, O_PID, O_MANUFACTURER, O_PRODUCT_STRING, O_SERIAL,
 	O_VENDOR, O_PRODUCT, O_REVISION, O_LUN, O_PAD, O_BUFFER, O_VERSION,
-	/* room for O_FW_STATE, O_FW_PUBKEY, O_VENDOR_INTERFACE, O_CONTROL_LUN */
+	O_FW_STATE, O_FW_PUBKEY, O_FW_SLOT, O_FW_REBOOT, O_CONTROL_LUN, O_VENDOR_INTERFACE,
 };
 
 static const struct option long_opts[] = {
@@ -59,10 +76,12 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, O_VERSION },
-	/* Later: { "fw-state", required_argument, NULL, O_FW_STATE },
-	 *        { "fw-pubkey", required_argument, NULL, O_FW_PUBKEY },
-	 *        { "vendor-interface", no_argument, NULL, O_VENDOR_INTERFACE },
-	 *        { "control-lun", no_argument, NULL, O_CONTROL_LUN }, */
+	{ "fw-state", required_argument, NULL, O_FW_STATE },
+	{ "fw-pubkey", required_argument, NULL, O_FW_PUBKEY },
+	{ "fw-slot", required_argument, NULL, O_FW_SLOT },
+	{ "fw-reboot", required_argument, NULL, O_FW_REBOOT },
+	{ "control-lun", no_argument, NULL, O_CONTROL_LUN },
+	{ "vendor-interface", no_argument, NULL, O_VENDOR_INTERFACE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -193,6 +212,7 @@ static void set_defaults(struct gadget_opts *o)
 	o->product = "Gadget Disk";
 	o->revision = "0.1";
 	o->buffer = GADGET_DEFAULT_BUFFER;
+	o->fw_slot = FWHOST_SLOT_DEFAULT;
 }
 
 static bool name_ok(const char *s)
@@ -217,6 +237,50 @@ static bool set_buffer(struct gadget_opts *o, const char *arg, char *err, size_t
 		return fail(err, err_len,
 			    "--buffer: '%s' is not a multiple of 4k between 4k and 1m", arg);
 	o->buffer = (uint32_t)v;
+	return true;
+}
+
+static bool set_fw_slot(struct gadget_opts *o, const char *arg, char *err, size_t err_len)
+{
+	uint64_t v;
+
+	if (!parse_size(arg, &v) || v < FWHOST_SLOT_MIN || v > FWHOST_SLOT_MAX ||
+	    v % FWHOST_SECTOR != 0)
+		return fail(err, err_len,
+			    "--fw-slot: '%s' is not a multiple of 4k between 64k and 512m", arg);
+	o->fw_slot = (uint32_t)v;
+	o->fw_slot_set = true;
+	return true;
+}
+
+static bool set_fw_reboot(struct gadget_opts *o, const char *arg, char *err, size_t err_len)
+{
+	if (strcmp(arg, "stay") != 0 && strcmp(arg, "disconnect") != 0)
+		return fail(err, err_len, "--fw-reboot: '%s' is neither disconnect nor stay", arg);
+	o->fw_reboot_stay = strcmp(arg, "stay") == 0;
+	o->fw_reboot_set = true;
+	return true;
+}
+
+static bool set_path(const char **dst, const char *arg, const char *opt, char *err,
+		     size_t err_len)
+{
+	if (arg[0] == '\0')
+		return fail(err, err_len, "--%s: empty file name", opt);
+	*dst = arg;
+	return true;
+}
+
+/* Options that only make sense together. */
+static bool check_combinations(const struct gadget_opts *o, char *err, size_t err_len)
+{
+	if (o->fw_state == NULL && (o->fw_pubkey != NULL || o->fw_slot_set || o->fw_reboot_set))
+		return fail(err, err_len, "--%s needs --fw-state",
+			    o->fw_pubkey != NULL ? "fw-pubkey" : o->fw_slot_set ? "fw-slot"
+			    : "fw-reboot");
+	if (o->control_lun && o->lun_count == USBMSC_TARGET_MAX_LUNS)
+		return fail(err, err_len, "--control-lun: at most %u --lun beside it",
+			    USBMSC_TARGET_MAX_LUNS - 1);
 	return true;
 }
 
@@ -250,6 +314,12 @@ static bool apply(struct gadget_opts *o, int c, char *arg, char *err, size_t err
 		return gadget_parse_lun(arg, &o->luns[o->lun_count++], err, err_len);
 	case O_PAD: o->pad = true; return true;
 	case O_BUFFER: return set_buffer(o, arg, err, err_len);
+	case O_FW_STATE: return set_path(&o->fw_state, arg, "fw-state", err, err_len);
+	case O_FW_PUBKEY: return set_path(&o->fw_pubkey, arg, "fw-pubkey", err, err_len);
+	case O_FW_SLOT: return set_fw_slot(o, arg, err, err_len);
+	case O_FW_REBOOT: return set_fw_reboot(o, arg, err, err_len);
+	case O_CONTROL_LUN: o->control_lun = true; return true;
+	case O_VENDOR_INTERFACE: o->vendor_interface = true; return true;
 	case 'v': o->verbose++; return true;
 	default: return fail(err, err_len, "unknown option (see --help)");
 	}
@@ -285,5 +355,7 @@ enum gadget_parse_result gadget_parse_args(int argc, char **argv, struct gadget_
 		fail(err, err_len, "no --lun given: at least one logical unit is needed");
 		return GADGET_PARSE_ERROR;
 	}
+	if (!check_combinations(opts, err, err_len))
+		return GADGET_PARSE_ERROR;
 	return GADGET_PARSE_RUN;
 }

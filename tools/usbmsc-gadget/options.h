@@ -45,11 +45,20 @@ struct gadget_opts {
 	bool pad;                        /* pad instead of stalling in cases 4 and 5 */
 	uint32_t buffer;                 /* streaming buffer, bytes */
 	int verbose;
-	/* Later features plug in here, each with its line in the option table
-	 * of options.c and its vendor commands in vendor.c:
-	 *   --fw-state FILE, --fw-pubkey FILE  (firmware update engine)
-	 *   --vendor-interface                 (a second, vendor-specific interface)
-	 *   --control-lun                      (an extra LUN of type 0x03) */
+	/* Firmware update engine (vendor.c): --fw-state FILE, the flash file
+	 * (NULL: no engine); --fw-pubkey FILE (NULL: the demo key); --fw-slot
+	 * SIZE for a flash file created now. */
+	const char *fw_state;
+	const char *fw_pubkey;
+	uint32_t fw_slot;
+	bool fw_slot_set;
+	bool fw_reboot_stay;             /* --fw-reboot stay: activate in place, no disconnect */
+	bool fw_reboot_set;
+	bool control_lun;                /* --control-lun: an extra last LUN of type 0x03 */
+	/* --vendor-interface: a second interface (class 0xFF, doors.h) in the
+	 * same configuration, served by a second target core over the same
+	 * LUNs in the vendor framing, with Microsoft OS descriptors. */
+	bool vendor_interface;
 };
 
 enum gadget_parse_result {

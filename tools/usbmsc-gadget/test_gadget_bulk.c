@@ -128,6 +128,7 @@ struct rig {
 	struct usbmsc_lun_state ls;
 	struct bulk_lun wrap;
 	uint32_t tag;
+	enum usbmsc_framing framing;
 };
 
 static struct rig rig;
@@ -139,13 +140,17 @@ static void pump(void)
 		bulk_poll(&rig.b);
 }
 
-static void start(bool copies)
+static void start_framed(bool copies, enum usbmsc_framing framing)
 {
 	memset(&fk, 0, sizeof(fk));
 	memset(&rig, 0, sizeof(rig));
 	for (unsigned i = 0; i < sizeof(fk.disk); i++)
 		fk.disk[i] = (uint8_t)(i * 13 + i / 512);
 	bulk_init(&rig.b, copies ? &ops : &ops_late, core_buf, BUF);
+	rig.framing = framing;
+	if (framing != USBMSC_FRAMING_BOT)
+		bulk_set_framing(&rig.b, framing);
+	rig.cfg.framing = (uint8_t)framing;
 	rig.lun = (struct usbmsc_lun_config){ BLOCKS, 512, 0, disk_read, disk_write, NULL, NULL };
 	bulk_wrap_lun(&rig.wrap, &rig.b, &rig.lun);
 	rig.cfg.luns = &rig.lun;
@@ -160,6 +165,11 @@ static void start(bool copies)
 	assert_int_equal(fk.submits[BULK_OUT], 0);
 	bulk_enable(&rig.b);
 	pump();
+}
+
+static void start(bool copies)
+{
+	start_framed(copies, USBMSC_FRAMING_BOT);
 }
 
 /* The host sends n bytes on Bulk-Out: they complete the queued read. */
@@ -209,7 +219,7 @@ static void send_cbw(uint8_t dir, uint32_t len, const uint8_t *cdb, uint8_t cdb_
 	uint8_t raw[USBMSC_CBW_LEN];
 
 	assert_true(usbmsc_cbw_fill(&cbw, ++rig.tag, 0, (enum usbmsc_dir)dir, len, cdb, cdb_len));
-	usbmsc_cbw_encode(&cbw, raw);
+	usbmsc_cbw_encode_framed(&cbw, rig.framing, raw);
 	host_out(raw, sizeof(raw));
 }
 
@@ -219,7 +229,8 @@ static void expect_csw(uint32_t residue, uint8_t status)
 	struct usbmsc_csw csw;
 
 	assert_int_equal(host_in(raw), USBMSC_CSW_LEN);
-	assert_int_equal(usbmsc_csw_decode(raw, USBMSC_CSW_LEN, rig.tag, 0xFFFFFFFF, &csw),
+	assert_int_equal(usbmsc_csw_decode_framed(raw, USBMSC_CSW_LEN, rig.framing, rig.tag,
+						  0xFFFFFFFF, &csw),
 			 USBMSC_CSWCHK_OK);
 	assert_int_equal(csw.residue, residue);
 	assert_int_equal(csw.status, status);
@@ -482,6 +493,70 @@ static void test_disable_enable(void **state)
 	expect_csw(0, 1);
 }
 
+/* The vendor interface's glue: the same data path in the vendor framing;
+ * only its own Reset (vendor type) cancels the transfers. */
+static void test_vendor_framing(void **state)
+{
+	uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 1, 0, 0, 40, 0 };
+	uint8_t reply[8];
+	uint8_t class_reset[8] = { 0x21, 0xFF, 0, 0, 1, 0, 0, 0 };
+	uint8_t vendor_reset[8] = { 0x41, 0xFF, 0, 0, 1, 0, 0, 0 };
+	uint8_t vendor_maxlun[8] = { 0xC1, 0xFE, 0, 0, 1, 0, 1, 0 };
+	static uint8_t data[BUF];
+	uint32_t got = 0;
+	unsigned queued;
+
+	(void)state;
+	start_framed(true, USBMSC_FRAMING_VENDOR);
+	assert_string_equal(rig.b.ep_name[BULK_IN], "vendor Bulk-In");
+	clear_ua();  /* REQUEST SENSE with "UMVC", its CSW "UMVS" */
+
+	/* a READ in chunks, as on the mass-storage interface */
+	send_cbw(USBMSC_DIR_IN, 40 * 512, read10, 10);
+	queued = in_queued();
+	assert_true(queued >= 2);
+
+	/* the mass-storage Reset is not this interface's: refused, and
+	 * nothing is cancelled */
+	assert_int_equal(bulk_class_request(&rig.b, class_reset, reply), -1);
+	assert_int_equal(fk.cancels, 0);
+	assert_int_equal(in_queued(), queued);
+	while (got < 40 * 512)
+		got += host_in(data + got);
+	assert_int_equal(got, 40 * 512);
+	assert_memory_equal(data, fk.disk + 512, 40 * 512);  /* from LBA 1 */
+	expect_csw(0, 0);
+
+	/* its own Reset cancels what is queued, as the core wants */
+	send_cbw(USBMSC_DIR_IN, 40 * 512, read10, 10);
+	assert_true(in_queued() >= 2);
+	assert_int_equal(bulk_class_request(&rig.b, vendor_reset, reply), 0);
+	pump();
+	assert_true(fk.cancels >= 2);
+	assert_int_equal(in_queued(), 0);
+	assert_true(fk.x[BULK_ID_OUT].queued);
+	assert_int_equal(bulk_class_request(&rig.b, vendor_maxlun, reply), 1);
+	assert_int_equal(reply[0], 0);
+}
+
+/* A mass-storage CBW ("USBC") on the vendor interface is not a valid CBW
+ * there: both endpoints halt until Reset Recovery. */
+static void test_vendor_rejects_bot_signature(void **state)
+{
+	uint8_t tur[6] = { 0 }, raw[USBMSC_CBW_LEN];
+	struct usbmsc_cbw cbw;
+
+	(void)state;
+	start_framed(true, USBMSC_FRAMING_VENDOR);
+	assert_true(usbmsc_cbw_fill(&cbw, 5, 0, USBMSC_DIR_NONE, 0, tur, 6));
+	usbmsc_cbw_encode(&cbw, raw);
+	host_out(raw, sizeof(raw));
+	assert_true(fk.halted[BULK_IN]);
+	assert_true(fk.halted[BULK_OUT]);
+	assert_int_equal(in_queued(), 0);
+	assert_true(rig.b.sticky);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +571,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_cbw_sticky),
 		cmocka_unit_test(test_reset_cancels),
 		cmocka_unit_test(test_disable_enable),
+		cmocka_unit_test(test_vendor_framing),
+		cmocka_unit_test(test_vendor_rejects_bot_signature),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

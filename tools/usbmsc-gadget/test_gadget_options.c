@@ -60,6 +60,40 @@ static void test_defaults(void **state)
 	assert_int_equal(p.o.luns[0].create_size, 0);
 	assert_false(p.o.pad);
 	assert_int_equal(p.o.verbose, 0);
+	assert_null(p.o.fw_state);
+	assert_null(p.o.fw_pubkey);
+	assert_int_equal(p.o.fw_slot, 16 * 1024 * 1024);
+	assert_false(p.o.fw_slot_set);
+	assert_false(p.o.control_lun);
+}
+
+static void test_firmware(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, "--lun", "disk.img", "--fw-state", "fw.flash", "--fw-pubkey", "k.pub",
+	      "--fw-slot", "64k", "--control-lun", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_RUN);
+	assert_string_equal(p.o.fw_state, "fw.flash");
+	assert_string_equal(p.o.fw_pubkey, "k.pub");
+	assert_int_equal(p.o.fw_slot, 64 * 1024);
+	assert_true(p.o.fw_slot_set);
+	assert_true(p.o.control_lun);
+	assert_int_equal(p.o.lun_count, 1);  /* the control LUN is not a --lun */
+	assert_false(p.o.fw_reboot_stay);    /* disconnect by default */
+	parse(&p, "--lun", "d", "--fw-state", "f", "--fw-reboot", "stay", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_RUN);
+	assert_true(p.o.fw_reboot_stay);
+	parse(&p, "--lun", "d", "--fw-state", "f", "--fw-reboot", "disconnect", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_RUN);
+	assert_false(p.o.fw_reboot_stay);
+	parse(&p, "--lun", "disk.img", "--fw-state", "fw.flash", "--fw-slot", "16m", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_RUN);
+	assert_int_equal(p.o.fw_slot, 16 * 1024 * 1024);
+	assert_null(p.o.fw_pubkey);
+	assert_non_null(strstr(gadget_usage, "--fw-state FILE"));
+	assert_non_null(strstr(gadget_usage, "--control-lun"));
 }
 
 static void test_everything(void **state)
@@ -143,6 +177,16 @@ static void test_errors(void **state)
 	expect_error("unexpected argument 'extra'", "--lun", "a", "extra", NULL);
 	expect_error("unknown option", "--lun", "a", "--frobnicate", NULL);
 	expect_error("value is missing", "--lun", NULL);
+	expect_error("--fw-pubkey needs --fw-state", "--lun", "a", "--fw-pubkey", "k", NULL);
+	expect_error("--fw-slot needs --fw-state", "--lun", "a", "--fw-slot", "1m", NULL);
+	expect_error("--fw-slot", "--lun", "a", "--fw-state", "f", "--fw-slot", "513m", NULL);
+	expect_error("--fw-slot", "--lun", "a", "--fw-state", "f", "--fw-slot", "60k", NULL);
+	expect_error("--fw-slot", "--lun", "a", "--fw-state", "f", "--fw-slot", "65k", NULL);
+	expect_error("empty file name", "--lun", "a", "--fw-state", "", NULL);
+	expect_error("--fw-reboot needs --fw-state", "--lun", "a", "--fw-reboot", "stay", NULL);
+	expect_error("neither disconnect nor stay", "--lun", "a", "--fw-state", "f",
+		     "--fw-reboot", "later", NULL);
+	expect_error("value is missing", "--lun", "a", "--fw-state", NULL);
 }
 
 static void test_seventeen_luns(void **state)
@@ -169,6 +213,16 @@ static void test_seventeen_luns(void **state)
 	assert_int_equal(gadget_parse_args(argc - 2, argv, &o, err, sizeof(err)), GADGET_PARSE_RUN);
 	assert_int_equal(o.lun_count, 16);
 	assert_string_equal(o.luns[15].path, "l15.img");
+	/* the control LUN takes the sixteenth place */
+	argv[argc - 2] = strcpy(storage[argc - 2], "--control-lun");
+	argv[argc - 1] = NULL;
+	assert_int_equal(gadget_parse_args(argc - 1, argv, &o, err, sizeof(err)),
+			 GADGET_PARSE_ERROR);
+	assert_non_null(strstr(err, "--control-lun: at most 15"));
+	argv[argc - 4] = argv[argc - 2];  /* 15 --lun, then --control-lun */
+	assert_int_equal(gadget_parse_args(argc - 3, argv, &o, err, sizeof(err)), GADGET_PARSE_RUN);
+	assert_int_equal(o.lun_count, 15);
+	assert_true(o.control_lun);
 }
 
 static void test_help_version(void **state)
@@ -222,6 +276,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_everything),
+		cmocka_unit_test(test_firmware),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_seventeen_luns),
 		cmocka_unit_test(test_help_version),

@@ -1,5 +1,7 @@
-/* list: the USB mass-storage devices this machine can reach, and which
- * path reaches each right now (the library's discovery; nothing is opened). */
+/* list: the USB mass-storage devices this machine can reach, the doors
+ * into each (vendor interface, control LUN, sg and block nodes, raw USB),
+ * and which path reaches each right now (the library's discovery; nothing
+ * is opened). */
 #include "cli.h"
 
 #include <string.h>
@@ -26,6 +28,24 @@ static void print_path(const char *name, const struct usbmsc_path_info *p)
 		printf("  %-5s yes  %s\n", name, p->uri);
 }
 
+/* One door: usable or not, its URI, and why not (or what limits it). */
+static void print_door(enum usbmsc_door door, const struct usbmsc_path_info *p)
+{
+	const char *label = usbmsc_door_label(door);
+	const char *why = p->reason;
+	size_t n = strlen(label);
+
+	/* The reason starts with the door's label: the line already says it. */
+	if (strncmp(why, label, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+		why += n + 2;
+	if (!p->usable)
+		printf("    %-12s no   %s\n", usbmsc_door_name(door), why);
+	else if (why[0])
+		printf("    %-12s yes  %s (%s)\n", usbmsc_door_name(door), p->uri, why);
+	else
+		printf("    %-12s yes  %s\n", usbmsc_door_name(door), p->uri);
+}
+
 static const char *protocol_name(const struct usbmsc_device_info *d)
 {
 	if (d->has_bot && d->has_uas)
@@ -46,6 +66,9 @@ static void print_device(const struct usbmsc_device_info *d)
 	printf("\n  %s Mbit/s (%s), interface %u: %s, driver %s\n", d->speed,
 	       usbmsc_usb_speed_name(d->speed), d->interface_number, protocol_name(d),
 	       d->driver[0] ? d->driver : "none");
+	if (d->has_vendor_if)
+		printf("  vendor interface %u, driver %s\n", d->vendor_if_number,
+		       d->vendor_if_driver[0] ? d->vendor_if_driver : "none");
 	for (i = 0; i < d->lun_count; i++) {
 		const struct usbmsc_lun_info *l = &d->luns[i];
 
@@ -55,11 +78,16 @@ static void print_device(const struct usbmsc_device_info *d)
 			printf(", %s", l->sg_node);
 		if (l->block_node[0])
 			printf(", %s", l->block_node);
+		if (l->type == USBMSC_SCSI_TYPE_PROCESSOR)
+			printf(" (control LUN)");
 		putchar('\n');
 		for (j = 0; j < l->mount_count; j++)
 			printf("    %s is mounted at %s (%s)\n", l->mounts[j].device,
 			       l->mounts[j].mount_point, l->mounts[j].fstype);
 	}
+	printf("  doors, in the order auto: tries them:\n");
+	for (i = 0; i < USBMSC_DOOR_COUNT; i++)
+		print_door((enum usbmsc_door)i, &d->doors[i]);
 	print_path("sgio", &d->sgio);
 	print_path("usb", &d->usb);
 	print_path("auto", &d->auto_path);
@@ -88,6 +116,8 @@ static void json_lun(struct json *j, const struct usbmsc_lun_info *l)
 
 	json_object_begin(j, NULL);
 	json_uint(j, "lun", l->lun);
+	json_uint(j, "type", l->type);
+	json_bool(j, "control", l->type == USBMSC_SCSI_TYPE_PROCESSOR);
 	json_string(j, "scsi_address", l->scsi_address);
 	json_string(j, "vendor", l->vendor);
 	json_string(j, "model", l->model);
@@ -127,9 +157,29 @@ static void json_device(struct json *j, const struct usbmsc_device_info *d)
 	json_bool(j, "bot", d->has_bot);
 	json_bool(j, "uas", d->has_uas);
 	json_string(j, "driver", d->driver[0] ? d->driver : NULL);
+	if (d->has_vendor_if) {
+		json_object_begin(j, "vendor_interface");
+		json_uint(j, "interface", d->vendor_if_number);
+		json_string(j, "driver", d->vendor_if_driver[0] ? d->vendor_if_driver : NULL);
+		json_object_end(j);
+	} else {
+		json_null(j, "vendor_interface");
+	}
 	json_array_begin(j, "luns");
 	for (i = 0; i < d->lun_count; i++)
 		json_lun(j, &d->luns[i]);
+	json_array_end(j);
+	json_array_begin(j, "doors");
+	for (i = 0; i < USBMSC_DOOR_COUNT; i++) {
+		const struct usbmsc_path_info *p = &d->doors[i];
+
+		json_object_begin(j, NULL);
+		json_string(j, "door", usbmsc_door_name((enum usbmsc_door)i));
+		json_bool(j, "usable", p->usable);
+		json_string(j, "uri", p->uri[0] ? p->uri : NULL);
+		json_string(j, "reason", p->reason[0] ? p->reason : NULL);
+		json_object_end(j);
+	}
 	json_array_end(j);
 	json_object_begin(j, "paths");
 	json_path(j, "sgio", &d->sgio);
@@ -172,16 +222,20 @@ const struct cli_command cli_cmd_list = {
 	.args = "",
 	.summary = "list the USB mass-storage devices and the paths that reach them",
 	.help = "Lists the USB mass-storage interfaces attached to this machine: IDs,\n"
-		"strings, port, speed, protocol, the bound driver, each LUN with its sg\n"
-		"and block nodes and mounted file systems; and for each path (sgio, usb,\n"
-		"auto) whether it can be used now, its URI, and why not. Nothing is opened\n"
-		"(Linux: read from sysfs), so it needs no privileges. Exits 0, also when\n"
-		"there are none.\n"
+		"strings, port, speed, protocol, the bound driver, the vendor interface if\n"
+		"the device has one, each LUN with its sg and block nodes and mounted file\n"
+		"systems (a control LUN is marked); the doors into the device in the order\n"
+		"auto: tries them (vendor: the vendor interface, usbv:; control-lun: the\n"
+		"control LUN's sg node; sg and block: the disk LUN's nodes, SG_IO; usb: raw\n"
+		"Bulk-Only Transport), each usable or not, its URI, and why not; and for\n"
+		"each path (sgio, usb, auto) the same. Nothing is opened (Linux: read from\n"
+		"sysfs), so it needs no privileges. Exits 0, also when there are none.\n"
 		"\n"
 		"JSON: {\"devices\": [{port, vid, pid, manufacturer, product, serial, speed,\n"
-		"bus, address, interface, protocol, bot, uas, driver, luns: [{lun,\n"
-		"scsi_address, sg, block, mounts}], paths: {sgio, usb, auto: {usable, uri,\n"
-		"reason}}}]}.\n"
+		"bus, address, interface, protocol, bot, uas, driver, vendor_interface:\n"
+		"{interface, driver} or null, luns: [{lun, type, control, scsi_address, sg,\n"
+		"block, mounts}], doors: [{door, usable, uri, reason}], paths: {sgio, usb,\n"
+		"auto: {usable, uri, reason}}}]}.\n"
 		"\n"
 		"Examples:\n"
 		"  usbmsc list\n"

@@ -3,7 +3,9 @@
 #   tests/lab/gadget/run-all.sh [SCENARIO...]
 # Each scenario (a .sh file here) runs in the guest through
 #   tests/lab/run --device gadget --gadget-args ARGS --add lib.sh --script FILE
-# with ARGS from its "# gadget-args:" comment. Prints "ok N - name" or
+# with ARGS from its "# gadget-args:" comment, and --add for each file of
+# the build its "# lab-add:" lines name (paths below the build directory;
+# one that was not built is left out and the scenario says so). Prints "ok N - name" or
 # "not ok N - name" (with the guest's output) per scenario and
 # "N passed, M failed" at the end; exits non-zero on a failure.
 # USBMSC_BUILD names the build directory (default: build).
@@ -11,6 +13,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$HERE/../run
+BUILD=${USBMSC_BUILD:-$(cd "$HERE/../../.." && pwd)/build}
 
 # The gadget arguments of a scenario: its "# gadget-args:" line and the
 # "#   " lines that continue it.
@@ -21,10 +24,19 @@ gadget_args() {
          END { print a }' "$1"
 }
 
+# --add FILE for each built file of a scenario's "# lab-add:" lines.
+lab_adds() {
+    local f
+    for f in $(sed -n 's/^# lab-add: *//p' "$1"); do
+        [ -f "$BUILD/$f" ] && printf -- '--add\n%s\n' "$BUILD/$f"
+    done
+    return 0
+}
+
 if [ $# -gt 0 ]; then
     scenarios=("$@")
 else
-    scenarios=(enumerate sg3 fs dd ro bs4096 twolun kill)
+    scenarios=(enumerate sg3 fs dd ro bs4096 twolun kill vendorif)
 fi
 
 n=0 passed=0 failed=0
@@ -39,8 +51,9 @@ for s in "${scenarios[@]}"; do
         continue
     fi
     start=$SECONDS
+    mapfile -t adds < <(lab_adds "$file")
     "$LAB" --device gadget --gadget-args "$(gadget_args "$file")" --add "$HERE/lib.sh" \
-        --script "$file" > "$out" 2>&1
+        ${adds[@]+"${adds[@]}"} --script "$file" > "$out" 2>&1
     rc=$?
     checks=$(grep -c '^ok ' "$out")
     if [ $rc = 0 ]; then

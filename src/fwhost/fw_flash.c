@@ -1,0 +1,160 @@
+/* The firmware flash in a file: slot A, slot B, two state sectors, every
+ * byte stored inverted so that erased flash (0xFF) is a hole or zeros. */
+#define _GNU_SOURCE /* fallocate */
+#include "../common/fdio.h"
+#include "fw_host_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FW_WRITE_UNIT 8u
+
+uint64_t fwhost_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t fwhost_flash_size(uint32_t slot)
+{
+	return 2ull * slot + 2ull * FWHOST_SECTOR;
+}
+
+/* dst = ~src, eight bytes at a time where it can: every byte of an image
+ * passes here twice (programmed, then read back for its hash). */
+static void invert(uint8_t *dst, const uint8_t *src, uint32_t n)
+{
+	uint32_t i = 0;
+
+	for (; i + 8u <= n; i += 8u) {
+		uint64_t w;
+
+		memcpy(&w, src + i, 8);
+		w = ~w;
+		memcpy(dst + i, &w, 8);
+	}
+	for (; i < n; i++)
+		dst[i] = (uint8_t)~src[i];
+}
+
+static bool flash_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
+{
+	struct usbmsc_fwhost *h = ctx;
+	uint64_t t = fwhost_now_ns();
+	bool ok = usbmsc_pread_full(h->fd, buf, len, (off_t)addr) == (ssize_t)len;
+
+	if (ok)
+		invert(buf, buf, len);
+	h->stats.read_ns += fwhost_now_ns() - t;
+	h->stats.read_bytes += len;
+	return ok;
+}
+
+static bool flash_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)
+{
+	struct usbmsc_fwhost *h = ctx;
+	uint64_t t = fwhost_now_ns();
+	bool ok = true;
+
+	h->stats.program_bytes += len;
+	while (ok && len > 0) {
+		uint32_t n = len < sizeof h->invert ? len : (uint32_t)sizeof h->invert;
+
+		invert(h->invert, buf, n);
+		ok = usbmsc_pwrite_full(h->fd, h->invert, n, (off_t)addr);
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	h->stats.program_ns += fwhost_now_ns() - t;
+	return ok;
+}
+
+/* An erased sector is zeros in the file: a hole where the file system can. */
+static bool flash_erase(void *ctx, uint32_t addr)
+{
+	static const uint8_t zeros[FWHOST_SECTOR];
+	struct usbmsc_fwhost *h = ctx;
+	uint64_t t = fwhost_now_ns();
+	bool ok = fallocate(h->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)addr,
+			    FWHOST_SECTOR) == 0 ||
+		  usbmsc_pwrite_full(h->fd, zeros, FWHOST_SECTOR, (off_t)addr);
+
+	h->stats.erase_ns += fwhost_now_ns() - t;
+	h->stats.erases++;
+	return ok;
+}
+
+struct usbmsc_fw_flash fwhost_flash(struct usbmsc_fwhost *h)
+{
+	return (struct usbmsc_fw_flash){ flash_read, flash_program, flash_erase, h, FWHOST_SECTOR,
+					 FW_WRITE_UNIT };
+}
+
+static bool unwritable(int e)
+{
+	return e == EACCES || e == EROFS || e == EPERM;
+}
+
+/* A new flash file: sparse, all erased. */
+static int create(struct usbmsc_fwhost *h, const struct usbmsc_fwhost_config *c,
+		  struct usbmsc_error *err)
+{
+	if (c->slot_size < FWHOST_SLOT_MIN || c->slot_size > FWHOST_SLOT_MAX ||
+	    c->slot_size % FWHOST_SECTOR)
+		return usbmsc_fail(err, USBMSC_E_USAGE, "firmware slot size %u: not a multiple of "
+				   "4K from %uK to %uM", c->slot_size, FWHOST_SLOT_MIN / 1024u,
+				   FWHOST_SLOT_MAX / (1024u * 1024u));
+	h->slot = c->slot_size;
+	if (ftruncate(h->fd, (off_t)fwhost_flash_size(h->slot)) != 0)
+		return usbmsc_fail(err, USBMSC_E_FILE, "cannot size %s: %s", h->path,
+				   strerror(errno));
+	return USBMSC_OK;
+}
+
+/* An existing flash file: its size gives the slot size. */
+static int check_existing(struct usbmsc_fwhost *h, const struct usbmsc_fwhost_config *c,
+			  struct usbmsc_error *err)
+{
+	struct stat st;
+	uint64_t size;
+
+	if (fstat(h->fd, &st) != 0)
+		return usbmsc_fail(err, USBMSC_E_FILE, "%s: %s", h->path, strerror(errno));
+	size = (uint64_t)st.st_size;
+	if (size < fwhost_flash_size(FWHOST_SLOT_MIN) || size > fwhost_flash_size(FWHOST_SLOT_MAX))
+		return usbmsc_fail(err, USBMSC_E_FILE, "%s is not a firmware flash (%llu bytes)",
+				   h->path, (unsigned long long)size);
+	h->slot = (uint32_t)((size - 2u * FWHOST_SECTOR) / 2u);
+	if (fwhost_flash_size(h->slot) != size || h->slot % FWHOST_SECTOR)
+		return usbmsc_fail(err, USBMSC_E_FILE, "%s is not a firmware flash (%llu bytes)",
+				   h->path, (unsigned long long)size);
+	if (c->slot_size_given && c->slot_size != h->slot)
+		return usbmsc_fail(err, USBMSC_E_USAGE, "firmware slot size %u: %s already has "
+				   "%u-byte slots (the slot size applies when it is created)",
+				   c->slot_size, h->path, h->slot);
+	return USBMSC_OK;
+}
+
+int fwhost_flash_open(struct usbmsc_fwhost *h, const struct usbmsc_fwhost_config *c,
+		      struct usbmsc_error *err)
+{
+	h->created = false;
+	h->fd = open(h->path, O_RDWR | O_CLOEXEC);
+	if (h->fd < 0 && errno == ENOENT) {
+		h->fd = open(h->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		h->created = h->fd >= 0;
+	}
+	if (h->fd < 0 && c->optional && unwritable(errno))
+		return USBMSC_OK;
+	if (h->fd < 0)
+		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open the firmware flash %s: %s",
+				   h->path, strerror(errno));
+	return h->created ? create(h, c, err) : check_existing(h, c, err);
+}
