@@ -15,7 +15,16 @@
  * Reset Recovery before the interface is released. The time-out is kept
  * here too, not handed to libusb: a transfer with a libusb time-out costs
  * two timerfd_settime calls (arm, disarm), which is a sixth of a TEST UNIT
- * READY's system calls. */
+ * READY's system calls.
+ *
+ * A CBW without a data stage is followed by the CSW and nothing else, so
+ * the pipe submits the CSW's read together with the CBW (a read-ahead):
+ * both complete in one wait, which saves a wake-up and its system calls
+ * per such command. Any other operation first settles the read-ahead, so
+ * that nothing is reordered: a CSW it already received is handed to the
+ * next Bulk-In read (as the device would have sent it then), except after
+ * a Mass Storage Reset or a port reset, and whatever else it ended with
+ * (nothing yet, a stall, an error) is what that read meets anyway. */
 #include "../os/usbmsc_os.h"
 #include "usbmsc/discovery.h"
 
@@ -33,6 +42,7 @@
 #include <libusb.h>
 
 #include "libusb_internal.h"
+#include "usbmsc/byteorder.h"
 
 #if USBMSC_HAVE_LINUX
 #include "discovery_internal.h"
@@ -52,6 +62,8 @@
 #define MAX_TRANSFER_DEFAULT (2048u * 512u)
 #define USB_STORAGE_DEFAULT_MAX (240u * 512u)
 
+enum { AHEAD_NONE, AHEAD_FLYING, AHEAD_HELD };
+
 #define CLASS_MASS_STORAGE 0x08u
 #define PROTO_BOT 0x50u
 #define PROTO_UAS 0x62u
@@ -67,8 +79,12 @@ struct lu_pipe {
 	bool detached;           /* a kernel driver was detached: reattach on close */
 	bool gone;               /* the device left */
 	bool broken;             /* a transfer could not be reaped: never free it */
-	bool timed_out;          /* the last transfer was cancelled at its time-out */
-	int completed;           /* set by the transfer callback */
+	int completed;           /* set by xfer's callback */
+	/* the CSW read-ahead */
+	struct libusb_transfer *ahead;
+	int ahead_completed;     /* set by its callback */
+	uint8_t ahead_state;     /* AHEAD_* */
+	uint8_t ahead_buf[USBMSC_CSW_LEN];
 	char where[48];          /* "1-2 interface 0" */
 	char driver[32];         /* the kernel driver that was detached */
 	struct usbmsc_trace trace;
@@ -130,9 +146,10 @@ static bool device_left(struct lu_pipe *p)
 	return false;
 }
 
-static int pipe_result(struct lu_pipe *p, enum libusb_transfer_status st)
+/* A finished transfer's result; timed_out: it was cancelled at its time-out. */
+static int pipe_result(struct lu_pipe *p, enum libusb_transfer_status st, bool timed_out)
 {
-	if (st == LIBUSB_TRANSFER_CANCELLED && p->timed_out)
+	if (st == LIBUSB_TRANSFER_CANCELLED && timed_out)
 		return USBMSC_PIPE_TIMEOUT;
 	switch (st) {
 	case LIBUSB_TRANSFER_COMPLETED: return USBMSC_PIPE_OK;
@@ -163,9 +180,10 @@ static int submit_result(struct lu_pipe *p, int r)
 
 /* ---- transfers in slices --------------------------------------------------- */
 
+/* user_data is the transfer's completion flag. */
 static void LIBUSB_CALL on_transfer_done(struct libusb_transfer *x)
 {
-	((struct lu_pipe *)x->user_data)->completed = 1;
+	*(int *)x->user_data = 1;
 }
 
 static uint64_t now_ms(void)
@@ -176,26 +194,30 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Submit p->xfer and wait for it, cancelling it after timeout_ms (0: no
- * limit) or, with interruptible, at a stop request. Returns 0 (the
- * transfer's status says how it went; p->timed_out tells a time-out from
- * another cancellation) or a libusb error from submitting. */
-static int run_transfer(struct lu_pipe *p, bool interruptible, unsigned timeout_ms)
+/* Submit x (filled, without a libusb time-out) with its completion flag. */
+static int submit(struct libusb_transfer *x, int *completed)
 {
-	struct libusb_transfer *x = p->xfer;
+	*completed = 0;
+	x->user_data = completed;
+	x->callback = on_transfer_done;
+	x->timeout = 0;
+	return libusb_submit_transfer(x);
+}
+
+/* Wait for a submitted transfer, cancelling it after timeout_ms (0: no
+ * limit) or, with interruptible, at a stop request. Returns 0 (the
+ * transfer's status says how it went; *timed_out tells a time-out from
+ * another cancellation) or a libusb error when events could not be
+ * handled (the pipe is broken then). */
+static int wait_for(struct lu_pipe *p, struct libusb_transfer *x, int *completed,
+		    bool interruptible, unsigned timeout_ms, bool *timed_out)
+{
 	uint64_t deadline = timeout_ms ? now_ms() + timeout_ms : 0;
 	bool cancelled = false;
 	int failures = 0, r;
 
-	p->completed = 0;
-	p->timed_out = false;
-	x->user_data = p;
-	x->callback = on_transfer_done;
-	x->timeout = 0;
-	r = libusb_submit_transfer(x);
-	if (r != 0)
-		return r;
-	while (!p->completed) {
+	*timed_out = false;
+	while (!*completed) {
 		struct timeval tv = { 0, SLICE_MS * 1000 };
 
 		if (interruptible && p->stop && !cancelled) {
@@ -208,12 +230,12 @@ static int run_transfer(struct lu_pipe *p, bool interruptible, unsigned timeout_
 			if (now >= deadline) {
 				libusb_cancel_transfer(x);
 				cancelled = true;
-				p->timed_out = true;
+				*timed_out = true;
 			} else if (deadline - now < SLICE_MS) {
 				tv.tv_usec = (suseconds_t)((deadline - now) * 1000u);
 			}
 		}
-		r = libusb_handle_events_timeout_completed(p->ctx, &tv, &p->completed);
+		r = libusb_handle_events_timeout_completed(p->ctx, &tv, completed);
 		if (r < 0 && r != LIBUSB_ERROR_INTERRUPTED) {
 			if (!cancelled)
 				libusb_cancel_transfer(x);
@@ -225,6 +247,79 @@ static int run_transfer(struct lu_pipe *p, bool interruptible, unsigned timeout_
 		}
 	}
 	return 0;
+}
+
+/* Submit p->xfer and wait for it (see wait_for). */
+static int run_transfer(struct lu_pipe *p, bool interruptible, unsigned timeout_ms,
+			bool *timed_out)
+{
+	int r = submit(p->xfer, &p->completed);
+
+	*timed_out = false;
+	if (r != 0)
+		return r;
+	return wait_for(p, p->xfer, &p->completed, interruptible, timeout_ms, timed_out);
+}
+
+/* ---- the CSW read-ahead -------------------------------------------------------- */
+
+/* A CBW in the pipe's framing without a data stage: its CSW comes next. */
+static bool csw_follows(const struct lu_pipe *p, const uint8_t *buf, size_t len)
+{
+	return p->ahead && p->ahead_state == AHEAD_NONE && len == USBMSC_CBW_LEN &&
+	       usbmsc_get_le32(buf) == usbmsc_cbw_signature((enum usbmsc_framing)p->base.framing) &&
+	       usbmsc_get_le32(buf + 8) == 0;
+}
+
+static void start_ahead(struct lu_pipe *p)
+{
+	libusb_fill_bulk_transfer(p->ahead, p->h, p->base.ep_in, p->ahead_buf,
+				  (int)sizeof p->ahead_buf, on_transfer_done, NULL, 0);
+	if (submit(p->ahead, &p->ahead_completed) == 0)
+		p->ahead_state = AHEAD_FLYING;
+}
+
+/* Before an operation other than a Bulk-In read: stop a read-ahead still
+ * in flight; keep what it received (keep false: drop that too). */
+static void settle_ahead(struct lu_pipe *p, bool keep)
+{
+	bool timed_out;
+
+	if (p->ahead_state == AHEAD_FLYING) {
+		libusb_cancel_transfer(p->ahead);
+		if (wait_for(p, p->ahead, &p->ahead_completed, false, CLOSE_TIMEOUT_MS,
+			     &timed_out) != 0 || !p->ahead_completed) {
+			p->broken = true;       /* still libusb's: never reuse or free it */
+			p->ahead_state = AHEAD_NONE;
+			return;
+		}
+		p->ahead_state = p->ahead->status == LIBUSB_TRANSFER_COMPLETED ? AHEAD_HELD
+										: AHEAD_NONE;
+	}
+	if (!keep)
+		p->ahead_state = AHEAD_NONE;
+}
+
+/* A Bulk-In read with a read-ahead in flight or held: its result. */
+static int take_ahead(struct lu_pipe *p, uint8_t *buf, size_t len, size_t *done,
+		      unsigned timeout_ms)
+{
+	bool timed_out = false;
+	size_t got;
+
+	if (p->ahead_state == AHEAD_FLYING &&
+	    wait_for(p, p->ahead, &p->ahead_completed, true, timeout_ms, &timed_out) != 0) {
+		p->ahead_state = AHEAD_NONE;
+		return USBMSC_PIPE_ERROR;
+	}
+	p->ahead_state = AHEAD_NONE;
+	got = (size_t)p->ahead->actual_length;
+	if (got > len)
+		return USBMSC_PIPE_ERROR;    /* more than the read has room for: an overflow */
+	if (got)
+		memcpy(buf, p->ahead_buf, got);
+	*done = got;
+	return pipe_result(p, p->ahead->status, timed_out);
 }
 
 /* ---- the pipe ---------------------------------------------------------------- */
@@ -242,6 +337,7 @@ static int lu_bulk(struct usbmsc_pipe *base, bool in, uint8_t *buf, size_t len, 
 		   unsigned timeout_ms)
 {
 	struct lu_pipe *p = to_lu(base);
+	bool timed_out = false;
 	int r = lu_usable(p, true);
 
 	*done = 0;
@@ -249,25 +345,47 @@ static int lu_bulk(struct usbmsc_pipe *base, bool in, uint8_t *buf, size_t len, 
 		return r;
 	if (len > INT_MAX)
 		return USBMSC_PIPE_ERROR;
+	if (in && p->ahead_state != AHEAD_NONE)
+		return take_ahead(p, buf, len, done, timeout_ms);
+	settle_ahead(p, true);
+	if (p->broken)
+		return USBMSC_PIPE_ERROR;
 	libusb_fill_bulk_transfer(p->xfer, p->h, in ? base->ep_in : base->ep_out, buf, (int)len,
 				  on_transfer_done, NULL, 0);
-	r = run_transfer(p, true, timeout_ms);
+	if (!in && csw_follows(p, buf, len)) {
+		r = submit(p->xfer, &p->completed);
+		if (r != 0)
+			return submit_result(p, r);
+		start_ahead(p);
+		r = wait_for(p, p->xfer, &p->completed, true, timeout_ms, &timed_out);
+		if (r == 0 && (p->xfer->status != LIBUSB_TRANSFER_COMPLETED ||
+			       p->xfer->actual_length != (int)len))
+			settle_ahead(p, false);  /* the CBW did not go out whole: no CSW to wait for */
+	} else {
+		r = run_transfer(p, true, timeout_ms, &timed_out);
+	}
 	if (r != 0)
 		return submit_result(p, r);
 	*done = (size_t)p->xfer->actual_length;
-	return pipe_result(p, p->xfer->status);
+	return pipe_result(p, p->xfer->status, timed_out);
 }
 
 static int do_control(struct lu_pipe *p, bool interruptible, uint8_t request_type,
 		      uint8_t request, uint16_t value, uint16_t index, uint8_t *data,
 		      uint16_t len, size_t *done, unsigned timeout_ms)
 {
+	bool timed_out;
 	uint8_t *setup;
 	int r = lu_usable(p, interruptible);
 
 	*done = 0;
 	if (r != USBMSC_PIPE_OK)
 		return r;
+	/* A CSW received before a Mass Storage Reset is one the host would
+	 * never have read. */
+	settle_ahead(p, request != USBMSC_REQ_RESET || (request_type & LIBUSB_ENDPOINT_IN));
+	if (p->broken)
+		return USBMSC_PIPE_ERROR;
 	setup = malloc(LIBUSB_CONTROL_SETUP_SIZE + (size_t)len);
 	if (!setup)
 		return USBMSC_PIPE_ERROR;
@@ -275,7 +393,7 @@ static int do_control(struct lu_pipe *p, bool interruptible, uint8_t request_typ
 	if (!(request_type & LIBUSB_ENDPOINT_IN) && len)
 		memcpy(setup + LIBUSB_CONTROL_SETUP_SIZE, data, len);
 	libusb_fill_control_transfer(p->xfer, p->h, setup, on_transfer_done, NULL, 0);
-	r = run_transfer(p, interruptible, timeout_ms);
+	r = run_transfer(p, interruptible, timeout_ms, &timed_out);
 	if (r != 0) {
 		if (!p->broken)
 			free(setup);
@@ -285,7 +403,7 @@ static int do_control(struct lu_pipe *p, bool interruptible, uint8_t request_typ
 	if ((request_type & LIBUSB_ENDPOINT_IN) && *done)
 		memcpy(data, setup + LIBUSB_CONTROL_SETUP_SIZE, *done > len ? len : *done);
 	free(setup);
-	return pipe_result(p, p->xfer->status);
+	return pipe_result(p, p->xfer->status, timed_out);
 }
 
 static int lu_control(struct usbmsc_pipe *base, uint8_t request_type, uint8_t request,
@@ -304,6 +422,9 @@ static int lu_clear_halt(struct usbmsc_pipe *base, bool in, unsigned timeout_ms)
 	(void)timeout_ms;   /* usbfs runs CLEAR_FEATURE with its own 5 s limit */
 	if (r != USBMSC_PIPE_OK)
 		return r;
+	settle_ahead(p, true);
+	if (p->broken)
+		return USBMSC_PIPE_ERROR;
 	r = libusb_clear_halt(p->h, in ? base->ep_in : base->ep_out);
 	return r == 0 ? USBMSC_PIPE_OK : submit_result(p, r);
 }
@@ -315,6 +436,9 @@ static int lu_port_reset(struct usbmsc_pipe *base)
 
 	if (r != USBMSC_PIPE_OK)
 		return r;
+	settle_ahead(p, false);
+	if (p->broken)
+		return USBMSC_PIPE_ERROR;
 	r = libusb_reset_device(p->h);
 	if (r == 0)
 		return USBMSC_PIPE_OK;
@@ -368,6 +492,8 @@ static void lu_close(struct usbmsc_pipe *base)
 
 	if (!p)
 		return;
+	if (p->h && p->ahead)
+		settle_ahead(p, false);
 	if (p->h) {
 		repair_after_stop(p);
 		give_back(p);
@@ -378,6 +504,8 @@ static void lu_close(struct usbmsc_pipe *base)
 		return;
 	if (p->xfer)
 		libusb_free_transfer(p->xfer);
+	if (p->ahead)
+		libusb_free_transfer(p->ahead);
 	if (p->h)
 		libusb_close(p->h);
 	if (p->ctx)
@@ -905,6 +1033,7 @@ static int open_pipe(struct lu_pipe *p, const char *spec, const struct usbmsc_us
 	p->xfer = libusb_alloc_transfer(0);
 	if (!p->xfer)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
+	p->ahead = libusb_alloc_transfer(0);    /* without it, no read-ahead */
 	describe(p, &bi, *max_transfer);
 	return 0;
 }

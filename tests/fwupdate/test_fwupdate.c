@@ -222,7 +222,7 @@ static const struct usbmsc_transport_ops wrap_ops = {
 
 struct fx {
 	char dir[64];
-	char uri[160];
+	char uri[176];                 /* "sim:" + disk */
 	char disk[160];                /* the sim's PATH[?OPTIONS] */
 	uint8_t secret[USBMSC_FW_SECRET_KEY_LEN];
 	struct usbmsc_dev *dev;
