@@ -667,6 +667,22 @@ static bool luns_known(const struct usbmsc_device_info *info, const char *label,
 	return true;
 }
 
+/* A LUN's sg or block node as a door: false, with the reason, when it has
+ * none or it cannot be opened. */
+static bool lun_node_door(const char *l, const struct usbmsc_lun_info *lun, bool sg,
+			  bool *writable, struct usbmsc_path_info *p)
+{
+	const char *node = sg ? lun->sg_node : lun->block_node;
+
+	if (!node[0]) {
+		textf(p->reason, sizeof p->reason, sg
+			 ? "%s: no sg node for %s (load the sg module: modprobe sg)"
+			 : "%s: no block node for %s", l, lun->scsi_address);
+		return false;
+	}
+	return node_door(l, node, writable, p);
+}
+
 static void decide_control_lun(const struct usbmsc_device_info *info, struct usbmsc_path_info *p)
 {
 	const char *l = usbmsc_door_label(USBMSC_DOOR_CONTROL_LUN);
@@ -680,13 +696,7 @@ static void decide_control_lun(const struct usbmsc_device_info *info, struct usb
 		textf(p->reason, sizeof p->reason, "%s: none", l);
 		return;
 	}
-	if (!lun->sg_node[0]) {
-		textf(p->reason, sizeof p->reason,
-			 "%s: no sg node for %s (load the sg module: modprobe sg)", l,
-			 lun->scsi_address);
-		return;
-	}
-	if (!node_door(l, lun->sg_node, &writable, p))
+	if (!lun_node_door(l, lun, true, &writable, p))
 		return;
 	/* Its commands are vendor commands: read-only sg access passes none. */
 	if (!writable && !usbmsc_os_have_cap_sys_rawio()) {
@@ -713,15 +723,9 @@ static void decide_disk_node(const struct usbmsc_device_info *info, bool sg,
 		textf(p->reason, sizeof p->reason, "%s: no disk LUN", l);
 		return;
 	}
+	if (!lun_node_door(l, lun, sg, &writable, p))
+		return;
 	node = sg ? lun->sg_node : lun->block_node;
-	if (!node[0]) {
-		textf(p->reason, sizeof p->reason, sg
-			 ? "%s: no sg node for %s (load the sg module: modprobe sg)"
-			 : "%s: no block node for %s", l, lun->scsi_address);
-		return;
-	}
-	if (!node_door(l, node, &writable, p))
-		return;
 	p->usable = true;
 	if (usbmsc_os_have_cap_sys_rawio())
 		return;

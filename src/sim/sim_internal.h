@@ -31,12 +31,6 @@
 /* The largest data stage the "sim:" transport asks for per command (as
  * Linux does on SuperSpeed). */
 #define SIM_MAX_TRANSFER (1024u * 1024u)
-/* Firmware slots (fw-slot=): images past 16 MiB reach a slot through
- * WRITE BUFFER's BUFFER ID (offset bits 31:24, FIRMWARE.md); PATH.fw is
- * sparse, so a large slot costs only what is written. */
-#define SIM_FW_SLOT_DEFAULT (16u * 1024u * 1024u)
-#define SIM_FW_SLOT_MIN (64u * 1024u)
-#define SIM_FW_SLOT_MAX (512u * 1024u * 1024u)
 #define SIM_FW_PATH_MAX 256u
 
 /* INQUIRY identity, in one place. */

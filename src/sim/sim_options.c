@@ -2,6 +2,7 @@
  * Every option is checked here, so the rest of the virtual device can
  * trust struct sim_options. */
 #include "sim_internal.h"
+#include "../fwhost/fw_host.h"
 
 #include <string.h>
 
@@ -211,8 +212,12 @@ static int opt_fw_slot(struct sim_options *o, const char *v, struct usbmsc_error
 {
 	uint64_t n;
 
-	if (!parse_size(v, &n) || n < SIM_FW_SLOT_MIN || n > SIM_FW_SLOT_MAX || n % 4096u)
-		return bad_value(err, "fw-slot", v, "expected a multiple of 4K from 64K to 16M");
+	/* the message names the limits fw_host.h sets */
+	_Static_assert(FWHOST_SLOT_MIN == 64u * 1024u && FWHOST_SLOT_MAX == 512u * 1024u * 1024u &&
+			       FWHOST_SECTOR == 4096u,
+		       "fw-slot's message states these limits");
+	if (!parse_size(v, &n) || n < FWHOST_SLOT_MIN || n > FWHOST_SLOT_MAX || n % FWHOST_SECTOR)
+		return bad_value(err, "fw-slot", v, "expected a multiple of 4K from 64K to 512M");
 	o->fw_slot = (uint32_t)n;
 	o->fw_slot_set = true;
 	return USBMSC_OK;
@@ -295,7 +300,7 @@ int sim_options_parse(const char *text, struct sim_options *o, struct usbmsc_err
 	o->block_size = 512;
 	o->buf_size = SIM_DEFAULT_BUF;
 	o->luns = 1;
-	o->fw_slot = SIM_FW_SLOT_DEFAULT;
+	o->fw_slot = FWHOST_SLOT_DEFAULT;
 	while (*p) {
 		const char *amp = strchr(p, '&');
 		size_t len = amp ? (size_t)(amp - p) : strlen(p);

@@ -141,6 +141,10 @@ static void bad_options(void **state)
 	assert_int_equal(try_open(x, "fault=timeout"), USBMSC_E_USAGE);
 	assert_int_equal(try_open(x, "fault=timeout@0"), USBMSC_E_USAGE);
 	assert_int_equal(try_open(x, "ro"), USBMSC_E_USAGE);
+	assert_int_equal(try_open(x, "fw-slot=60K"), USBMSC_E_USAGE);
+	assert_int_equal(try_open(x, "fw-slot=66K"), USBMSC_E_USAGE); /* not whole sectors */
+	assert_int_equal(try_open(x, "fw-slot=516M"), USBMSC_E_USAGE);
+	assert_non_null(strstr(x->err.msg, "64K to 512M"));
 	assert_null(x->dev);
 	assert_int_not_equal(stat(x->f.path, &st), 0); /* nothing created */
 }

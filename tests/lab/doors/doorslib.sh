@@ -22,10 +22,6 @@ check_rc() {
     if [ "$got" = "$want" ]; then pass "$desc (exit $want)"; else fail "$desc (exit $got, want $want)"; fi
 }
 
-# said DESC TEXT: the last check's output contains TEXT.
-said() { if grep -q -- "$2" "$OUT"; then pass "$1"; else fail "$1 (no '$2')"; fi; }
-# not_said DESC TEXT: it does not.
-not_said() { if grep -q -- "$2" "$OUT"; then fail "$1 ('$2' is there)"; else pass "$1"; fi; }
 
 # door NAME yes|no TEXT: the line usbmsc list prints for a door.
 door() { printf '    %-12s %-4s %s' "$1" "$2" "$3"; }
@@ -51,14 +47,6 @@ grant_user() {
     d=$(usb_dev) && has_vendor_interface "$d" && chown user "$(usbfs_node)"
 }
 
-# sg_of_lun L: the sg node of LUN L (no block node needed).
-sg_of_lun() {
-    d=$(usb_dev) || return 1
-    for s in "$d"/*/host*/target*/*:"$1"/scsi_generic/*; do
-        [ -e "$s" ] && { echo "/dev/${s##*/}"; return 0; }
-    done
-    return 1
-}
 
 # pack VERSION NUMBER IMAGE KIB: an image of a random payload of KIB KiB for
 # the gadget's defaults, signed with LAB_FW_SECRET (the demo key, which

@@ -40,17 +40,6 @@ reenumerated() {
         SG=$NODE_SG BLK=$NODE_BLK
 }
 
-# sg_of_lun L: the sg node of LUN L of the gadget (no block node needed).
-sg_of_lun() {
-    d=$(usb_dev) || return 1
-    for s in "$d"/*/host*/target*/*:"$1"/scsi_generic/*; do
-        [ -e "$s" ] && { echo "/dev/${s##*/}"; return 0; }
-    done
-    return 1
-}
 
 # sums DIR FILE...: md5 sums of files under DIR, names relative to it.
 sums() { dir=$1; shift; (cd "$dir" && md5sum "$@"); }
-
-# said DESC TEXT: the output of the last check ($OUT) contains TEXT.
-said() { if grep -q -- "$2" "$OUT"; then pass "$1"; else fail "$1 (no '$2')"; fi; }

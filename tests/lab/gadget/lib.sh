@@ -55,6 +55,18 @@ lun_nodes() {
     for s in "$d"/*/host*/target*/*:"${1:-0}"/scsi_generic/*; do [ -e "$s" ] && NODE_SG=/dev/${s##*/}; done
     [ -n "$NODE_BLK" ] && [ -b "$NODE_BLK" ] && [ -n "$NODE_SG" ] && [ -c "$NODE_SG" ]
 }
+# sg_of_lun L: the sg node of LUN L (no block node needed).
+sg_of_lun() {
+    d=$(usb_dev) || return 1
+    for s in "$d"/*/host*/target*/*:"$1"/scsi_generic/*; do
+        [ -e "$s" ] && { echo "/dev/${s##*/}"; return 0; }
+    done
+    return 1
+}
+# said DESC TEXT: the last check's output ($OUT) contains TEXT.
+said() { if grep -q -- "$2" "$OUT"; then pass "$1"; else fail "$1 (no '$2')"; fi; }
+# not_said DESC TEXT: it does not.
+not_said() { if grep -q -- "$2" "$OUT"; then fail "$1 ('$2' is there)"; else pass "$1"; fi; }
 # wait_for COMMAND... : up to 30 s
 wait_for() {
     i=0
