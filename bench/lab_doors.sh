@@ -62,7 +62,7 @@ printf 'ROUNDS=%s\nTURS=%s\nIMAGE_MIB=%s\n' "$rounds" "$turs" "$image_mib" > "$t
 
 echo "== lab: usbv: (the vendor interface) vs SG_IO (the disk's sg node), one usbmsc-gadget, one guest run"
 echo "host: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "rounds $rounds, $turs TURs per measurement, a $image_mib MiB firmware image"
+echo "rounds $rounds: per round and door $turs TURs in 5 pairs of measurements, two updates of a $image_mib MiB firmware image"
 export USBMSC_BUILD=$build
 export LAB_TIMEOUT=${LAB_TIMEOUT:-$((300 + rounds * (120 + turs / 10 + image_mib * 20)))}
 status=0
