@@ -14,7 +14,5 @@ echo "== firmware update: peak memory of a 256 MiB update (sim:) against the 16 
 "$(dirname "$0")/../bench/fw_rss.sh" "$BUILD"
 echo "== firmware update through SG_IO to the gadget vs dd writing as many bytes (lab)"
 USBMSC_BUILD=$(cd "$BUILD" && pwd) "$(dirname "$0")/../bench/lab_fw_throughput.sh" 3 32
-if [ -x "$(dirname "$0")/../bench/lab_doors.sh" ]; then
-	echo "== the vendor interface (usbv:) vs SG_IO on the same gadget (lab)"
-	USBMSC_BUILD=$(cd "$BUILD" && pwd) "$(dirname "$0")/../bench/lab_doors.sh"
-fi
+echo "== the vendor interface (usbv:) vs SG_IO on the same gadget (lab)"
+"$(dirname "$0")/../bench/lab_doors.sh" "$BUILD" --rounds 4
