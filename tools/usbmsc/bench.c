@@ -28,19 +28,16 @@
 enum bench_sub { B_TUR = 1u << 0, B_READ = 1u << 1 };
 #define B_ALL (B_TUR | B_READ)
 
-enum bench_opt_id {
-	BO_JSON, BO_VERBOSE, BO_HELP, BO_DEVICE, BO_TIMEOUT, BO_LUN, BO_UNMOUNT,
-	BO_COUNT, BO_SIZE, BO_CHUNK, BO_LBA
-};
+enum bench_opt_id { BO_COUNT = OWN_OPT_FIRST, BO_SIZE, BO_CHUNK, BO_LBA };
 
 static const struct own_opt bench_opts[] = {
-	{ "json", 0, false, BO_JSON, B_ALL },
-	{ "verbose", 'v', false, BO_VERBOSE, B_ALL },
-	{ "help", 'h', false, BO_HELP, B_ALL },
-	{ "device", 'd', true, BO_DEVICE, B_ALL },
-	{ "timeout", 0, true, BO_TIMEOUT, B_ALL },
-	{ "lun", 0, true, BO_LUN, B_ALL },
-	{ "unmount", 0, false, BO_UNMOUNT, B_ALL },
+	{ "json", 0, false, CLI_O_JSON, B_ALL },
+	{ "verbose", 'v', false, CLI_O_VERBOSE, B_ALL },
+	{ "help", 'h', false, CLI_O_HELP, B_ALL },
+	{ "device", 'd', true, CLI_O_DEVICE, B_ALL },
+	{ "timeout", 0, true, CLI_O_TIMEOUT, B_ALL },
+	{ "lun", 0, true, CLI_O_LUN, B_ALL },
+	{ "unmount", 0, false, CLI_O_UNMOUNT, B_ALL },
 	{ "count", 'n', true, BO_COUNT, B_TUR },
 	{ "size", 0, true, BO_SIZE, B_READ },
 	{ "chunk", 0, true, BO_CHUNK, B_READ },
@@ -50,7 +47,6 @@ static const struct own_opt bench_opts[] = {
 struct bench_args {
 	enum bench_sub sub;
 	const char *sub_name;
-	bool help;
 	const char *count, *size, *chunk, *lba;   /* as given; NULL: default */
 	int argc;           /* positional arguments after the subcommand */
 };
@@ -72,31 +68,14 @@ struct bench_stats {
 
 /* ---- the command line ---- */
 
-static int apply(struct cli *c, struct bench_args *a, const struct own_opt *o, const char *v)
+static void apply(struct bench_args *a, const struct own_opt *o, const char *v)
 {
-	uint64_t n;
-
 	switch (o->id) {
-	case BO_JSON: c->json = true; break;
-	case BO_VERBOSE: c->verbose++; break;
-	case BO_HELP: a->help = true; break;
-	case BO_DEVICE: c->device = v; break;
-	case BO_TIMEOUT:
-		if (!parse_seconds(v, &c->timeout_ms))
-			return cli_usage(c, "--timeout takes seconds (more than 0, at most 86400), not '%s'", v);
-		break;
-	case BO_LUN:
-		if (!parse_u64(v, &n) || n > USBMSC_MAX_LUN)
-			return cli_usage(c, "--lun takes a LUN number from 0 to %u, not '%s'", USBMSC_MAX_LUN, v);
-		c->lun = (uint8_t)n;
-		break;
-	case BO_UNMOUNT: c->unmount = true; break;
 	case BO_COUNT: a->count = v; break;
 	case BO_SIZE: a->size = v; break;
 	case BO_CHUNK: a->chunk = v; break;
 	case BO_LBA: a->lba = v; break;
 	}
-	return 0;
 }
 
 /* One argument that starts with '-'; *i moves past a separate value. */
@@ -111,7 +90,8 @@ static int parse_one(struct cli *c, struct bench_args *a, int *i)
 
 	if (st || !o)
 		return st;
-	return apply(c, a, o, value);
+	apply(a, o, value);
+	return 0;
 }
 
 static int parse_bench_args(struct cli *c, struct bench_args *a)
@@ -454,7 +434,7 @@ static int run_bench(struct cli *c)
 
 	if (st)
 		return st;
-	if (a.help) {
+	if (c->help) {
 		cli_print_command_help(stdout, c->cmd);
 		return 0;
 	}

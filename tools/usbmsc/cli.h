@@ -108,6 +108,11 @@ int cli_fail(struct cli *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
+/* Store a global option (id below CLI_O_GLOBAL_END) in c; returns 0 or the
+ * usage error. The one place their values are checked, for main's parser
+ * and for the commands that parse their own options. */
+int cli_apply_global(struct cli *c, enum cli_opt id, const char *value);
+
 /* A usage error: the message, then the command's synopsis. */
 int cli_usage(struct cli *c, const char *fmt, ...)
 #if defined(__GNUC__)

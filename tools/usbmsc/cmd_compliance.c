@@ -20,20 +20,19 @@
 #include "parse.h"
 
 struct comp_args {
-	bool help;
 	bool scratch_set;
 	uint64_t scratch_lba;
 };
 
-enum comp_opt_id { CO_DEVICE, CO_JSON, CO_TIMEOUT, CO_LUN, CO_UNMOUNT, CO_HELP, CO_SCRATCH };
+enum comp_opt_id { CO_SCRATCH = OWN_OPT_FIRST };
 
 static const struct own_opt comp_opts[] = {
-	{ "device", 'd', true, CO_DEVICE, 0 },
-	{ "json", 0, false, CO_JSON, 0 },
-	{ "timeout", 0, true, CO_TIMEOUT, 0 },
-	{ "lun", 0, true, CO_LUN, 0 },
-	{ "unmount", 0, false, CO_UNMOUNT, 0 },
-	{ "help", 'h', false, CO_HELP, 0 },
+	{ "device", 'd', true, CLI_O_DEVICE, 0 },
+	{ "json", 0, false, CLI_O_JSON, 0 },
+	{ "timeout", 0, true, CLI_O_TIMEOUT, 0 },
+	{ "lun", 0, true, CLI_O_LUN, 0 },
+	{ "unmount", 0, false, CLI_O_UNMOUNT, 0 },
+	{ "help", 'h', false, CLI_O_HELP, 0 },
 	{ "scratch-lba", 0, true, CO_SCRATCH, 0 },
 };
 
@@ -41,22 +40,7 @@ static const struct own_opt comp_opts[] = {
 
 static int apply(struct cli *c, struct comp_args *a, const struct own_opt *o, const char *v)
 {
-	uint64_t n;
-
 	switch (o->id) {
-	case CO_DEVICE: c->device = v; break;
-	case CO_JSON: c->json = true; break;
-	case CO_TIMEOUT:
-		if (!parse_seconds(v, &c->timeout_ms))
-			return cli_usage(c, "--timeout takes seconds (more than 0, at most 86400), not '%s'", v);
-		break;
-	case CO_LUN:
-		if (!parse_u64(v, &n) || n > USBMSC_MAX_LUN)
-			return cli_usage(c, "--lun takes a LUN number from 0 to %u, not '%s'", USBMSC_MAX_LUN, v);
-		c->lun = (uint8_t)n;
-		break;
-	case CO_UNMOUNT: c->unmount = true; break;
-	case CO_HELP: a->help = true; break;
 	case CO_SCRATCH:
 		if (!parse_u64(v, &a->scratch_lba))
 			return cli_usage(c, "--scratch-lba takes a block number, not '%s'", v);
@@ -233,7 +217,7 @@ static int run_compliance(struct cli *c)
 
 	if (st)
 		return st;
-	if (a.help) {
+	if (c->help) {
 		cli_print_command_help(stdout, c->cmd);
 		return 0;
 	}

@@ -23,19 +23,18 @@ enum fw_sub { FW_KEYGEN = 1u << 0, FW_PACK = 1u << 1, FW_INSPECT = 1u << 2, FW_I
 #define FW_ALL (FW_KEYGEN | FW_PACK | FW_INSPECT | FW_INFO | FW_UPDATE)
 
 enum fw_opt_id {
-	FO_JSON, FO_VERBOSE, FO_HELP, FO_DEVICE, FO_TIMEOUT, FO_LUN,
-	FO_FORCE, FO_KEY, FO_VERSION, FO_VERSION_NUMBER, FO_VID, FO_PID, FO_VENDOR, FO_PRODUCT,
+	FO_FORCE = OWN_OPT_FIRST, FO_KEY, FO_VERSION, FO_VERSION_NUMBER, FO_VID, FO_PID, FO_VENDOR, FO_PRODUCT,
 	FO_HW_REV, FO_OUTPUT, FO_MODE, FO_CHUNK, FO_WAIT, FO_NO_ACTIVATE, FO_DRY_RUN,
 	FO_NO_HOST_CHECKS
 };
 
 static const struct own_opt fw_opts[] = {
-	{ "json", 0, false, FO_JSON, FW_ALL },
-	{ "verbose", 'v', false, FO_VERBOSE, FW_ALL },
-	{ "help", 'h', false, FO_HELP, FW_ALL },
-	{ "device", 'd', true, FO_DEVICE, FW_ALL },
-	{ "timeout", 0, true, FO_TIMEOUT, FW_ALL },
-	{ "lun", 0, true, FO_LUN, FW_ALL },
+	{ "json", 0, false, CLI_O_JSON, FW_ALL },
+	{ "verbose", 'v', false, CLI_O_VERBOSE, FW_ALL },
+	{ "help", 'h', false, CLI_O_HELP, FW_ALL },
+	{ "device", 'd', true, CLI_O_DEVICE, FW_ALL },
+	{ "timeout", 0, true, CLI_O_TIMEOUT, FW_ALL },
+	{ "lun", 0, true, CLI_O_LUN, FW_ALL },
 	{ "force", 'f', false, FO_FORCE, FW_KEYGEN },
 	{ "key", 'k', true, FO_KEY, FW_PACK | FW_INSPECT | FW_UPDATE },
 	{ "version", 0, true, FO_VERSION, FW_PACK },
@@ -57,7 +56,7 @@ static const struct own_opt fw_opts[] = {
 struct fw_args {
 	enum fw_sub sub;
 	const char *sub_name;
-	bool help, force;
+	bool force;
 	const char *key, *version, *version_number, *vid, *pid, *vendor, *product, *hw_rev, *output;
 	struct fw_update_args update;  /* fw update's own options */
 	int argc;
@@ -66,24 +65,9 @@ struct fw_args {
 
 /* ---- the command line ---- */
 
-static int apply(struct cli *c, struct fw_args *a, const struct own_opt *o, const char *v)
+static void apply(struct fw_args *a, const struct own_opt *o, const char *v)
 {
-	uint64_t n;
-
 	switch (o->id) {
-	case FO_JSON: c->json = true; break;
-	case FO_VERBOSE: c->verbose++; break;
-	case FO_HELP: a->help = true; break;
-	case FO_DEVICE: c->device = v; break;
-	case FO_TIMEOUT:
-		if (!parse_seconds(v, &c->timeout_ms))
-			return cli_usage(c, "--timeout takes seconds (more than 0, at most 86400), not '%s'", v);
-		break;
-	case FO_LUN:
-		if (!parse_u64(v, &n) || n > USBMSC_MAX_LUN)
-			return cli_usage(c, "--lun takes a LUN number from 0 to %u, not '%s'", USBMSC_MAX_LUN, v);
-		c->lun = (uint8_t)n;
-		break;
 	case FO_FORCE: a->force = true; break;
 	case FO_KEY: a->key = v; break;
 	case FO_VERSION: a->version = v; break;
@@ -101,7 +85,6 @@ static int apply(struct cli *c, struct fw_args *a, const struct own_opt *o, cons
 	case FO_DRY_RUN: a->update.dry_run = true; break;
 	case FO_NO_HOST_CHECKS: a->update.no_host_checks = true; break;
 	}
-	return 0;
 }
 
 /* One argument that starts with '-'; *i moves past a separate value. */
@@ -116,7 +99,8 @@ static int parse_one(struct cli *c, struct fw_args *a, int *i)
 
 	if (st || !o)
 		return st;
-	return apply(c, a, o, value);
+	apply(a, o, value);
+	return 0;
 }
 
 static int parse_fw_args(struct cli *c, struct fw_args *a)
@@ -485,8 +469,8 @@ static int run_fw(struct cli *c)
 
 	if (st)
 		return st;
-	if (a.help || !a.sub) {
-		if (!a.help)
+	if (c->help || !a.sub) {
+		if (!c->help)
 			return cli_usage(c, "needs a command: keygen, pack, inspect, info or update");
 		cli_print_command_help(stdout, c->cmd);
 		return 0;

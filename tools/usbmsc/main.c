@@ -65,12 +65,11 @@ static const struct opt_def *find_short(char c)
 	return NULL;
 }
 
-/* Store one option's value; returns 0 or the usage error. */
-static int apply_opt(struct cli *c, const struct opt_def *d, const char *value)
+int cli_apply_global(struct cli *c, enum cli_opt id, const char *value)
 {
 	uint64_t n;
 
-	switch (d->id) {
+	switch (id) {
 	case CLI_O_DEVICE: c->device = value; break;
 	case CLI_O_JSON: c->json = true; break;
 	case CLI_O_VERBOSE: c->verbose++; break;
@@ -88,6 +87,17 @@ static int apply_opt(struct cli *c, const struct opt_def *d, const char *value)
 	case CLI_O_HELP: c->help = true; break;
 	case CLI_O_VERSION: c->version = true; break;
 	case CLI_O_UNMOUNT: c->unmount = true; break;
+	default: break;
+	}
+	return 0;
+}
+
+/* Store one option's value; returns 0 or the usage error. */
+static int apply_opt(struct cli *c, const struct opt_def *d, const char *value)
+{
+	if (d->id < CLI_O_GLOBAL_END)
+		return cli_apply_global(c, d->id, value);
+	switch (d->id) {
 	case CLI_O_VPD: c->vpd = value; break;
 	case CLI_O_OUTPUT: c->output = value; break;
 	case CLI_O_IN: c->in_len = value; break;

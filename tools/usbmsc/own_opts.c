@@ -1,4 +1,5 @@
-/* One parser for the option tables of fw, bench and compliance. */
+/* One parser for the option tables of fw, bench and compliance; the global
+ * options in them are stored through cli_apply_global. */
 #include "own_opts.h"
 
 #include <string.h>
@@ -55,6 +56,8 @@ int own_opt_parse(struct cli *c, const struct own_opts *rules, unsigned sub, con
 			return cli_usage(c, "option '%s' needs a value", arg);
 		*value = c->argv[++*i];
 	}
+	if (o->id < CLI_O_GLOBAL_END)
+		return cli_apply_global(c, (enum cli_opt)o->id, *value);
 	*opt = o;
 	return 0;
 }

@@ -12,9 +12,13 @@ struct own_opt {
 	const char *name;
 	char short_name;
 	bool has_value;
-	int id;             /* the command's own option id */
+	int id;             /* a global option's enum cli_opt, else the command's own id */
 	unsigned subs;      /* the subcommands that take it (0 for commands without) */
 };
+
+/* A command's own option ids start here; ids below CLI_O_GLOBAL_END are the
+ * global options (-d, --json, --help, ...), which the parser applies itself. */
+#define OWN_OPT_FIRST 64
 
 /* The rules for one command's table. */
 struct own_opts {
@@ -25,7 +29,8 @@ struct own_opts {
 };
 
 /* Parse c->argv[*i], which starts with '-', against rules: -v, -vv... add to
- * c->verbose (*opt = NULL); otherwise *opt and its *value (taken from
+ * c->verbose and a global option is stored in c (*opt = NULL for both);
+ * otherwise *opt and its *value (taken from
  * "--name=V", "-xV" or the next argument, which moves *i). sub is the
  * chosen subcommand's mask (0: none yet), sub_name its name. Returns 0 or a
  * usage status. */
