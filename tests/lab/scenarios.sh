@@ -3,7 +3,7 @@
 #   run_scenarios SUITE_DIR LIB... -- SCENARIO...
 # runs each SCENARIO (SUITE_DIR/NAME.sh) in its own guest boot through
 #   tests/lab/run --device gadget [LAB-ARGS] --gadget-args ARGS
-#                 [--add BUILT...] --add LIB... --script FILE
+#                 [--add BUILT...] --add tests/lab/tap.sh --add LIB... --script FILE
 # where, from the scenario's comments:
 #   "# gadget-args: ..."  the gadget's arguments ("#   " lines continue it)
 #   "# lab-args: ..."     more arguments of tests/lab/run (e.g. --mount)
@@ -50,7 +50,7 @@ scenario_missing_options() {
 
 run_scenarios() {
     local dir=$1 s file missing start rc checks out
-    local n=0 passed=0 failed=0 adds=() libadds=()
+    local n=0 passed=0 failed=0 adds=() libadds=(--add "$(dirname "$LAB_RUN")/tap.sh")
     shift
     while [ $# -gt 0 ] && [ "$1" != -- ]; do libadds+=(--add "$1"); shift; done
     [ $# -gt 0 ] && shift

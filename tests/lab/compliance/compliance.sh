@@ -2,7 +2,8 @@
 # usbmsc compliance over raw Bulk-Only Transport (usb:) against lab device 1,
 # from inside the lab guest, as root:
 #
-#   tests/lab/run --device kernel-msc --script tests/lab/compliance/compliance.sh
+#   tests/lab/run --device kernel-msc --add tests/lab/tap.sh \
+#       --script tests/lab/compliance/compliance.sh
 #
 # Before the run the last 4 MiB of the device get random data through its
 # block node; after it the kernel driver must be back and those 4 MiB the
@@ -11,16 +12,9 @@
 # "ok N - ..." / "not ok N - ..." per check and "1..N"; exits 1 if one of
 # these failed (the verdicts are judged by run-all.sh on the host).
 
-n=0
-failed=0
-out=/tmp/compliance.out
+OUT=/tmp/compliance.out
+. /add/tap.sh
 
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -s "$out" ] && sed 's/^/#   /' "$out" | tail -n 15
-}
 
 if [ -z "$LAB_USB" ] || [ -z "$LAB_BLOCK" ]; then
 	echo "Bail out! run with --device kernel-msc, qemu-msc or gadget"
@@ -56,7 +50,7 @@ dd if=/dev/urandom of="$LAB_BLOCK" bs=512 seek=$((sectors - 8192)) count=8192 co
 	2> /dev/null
 sum_before=$(tail_sum "$disk")
 
-usbmsc --json -d "usb:$LAB_USB" compliance > /tmp/compliance.json 2> "$out"
+usbmsc --json -d "usb:$LAB_USB" compliance > /tmp/compliance.json 2> "$OUT"
 rc=$?
 echo "--- compliance json ---"
 cat /tmp/compliance.json
@@ -67,7 +61,7 @@ else
 	fail "usbmsc compliance ran to its end (exit $rc, expected 0 or 99)"
 fi
 
-: > "$out"
+: > "$OUT"
 if wait_rebound; then
 	pass "the kernel driver is back on the interface (/dev/$(disk_now))"
 	if [ "$(tail_sum "$(disk_now)")" = "$sum_before" ]; then

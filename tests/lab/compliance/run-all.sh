@@ -49,7 +49,7 @@ guest() {
 	# emulator, not a verdict on the device (docs/COMPLIANCE.md). Run it
 	# again once; if it aborts again, say so and judge nothing.
 	for attempt in 1 2; do
-		"$lab" --device "$kind" "$@" --script "$here/compliance.sh" > "$tmp/$kind.out" 2>&1
+		"$lab" --device "$kind" "$@" --add "$here/../tap.sh" --script "$here/compliance.sh" > "$tmp/$kind.out" 2>&1
 		rc=$?
 		grep -q 'usb_packet_copy: Assertion' "$tmp/$kind.out" || break
 	done

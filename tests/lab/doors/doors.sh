@@ -14,7 +14,7 @@
 head -c 600000 /dev/urandom > /mnt/a.bin
 echo "side doors" > /mnt/b.txt
 sync
-sums > /tmp/before
+mnt_sums > /tmp/before
 NODE=$(usbfs_node)
 check "LUN 1 has an sg node" wait_for sg_of_lun 1
 CTL=$(sg_of_lun 1)

@@ -1,10 +1,11 @@
 # Shared functions of the side-door scenarios, sourced in the lab guest
 # (busybox sh) from /add/doorslib.sh, on top of the gadget suite's
 # /add/lib.sh (pass, fail, check, check_out, check_eq, summary, usb_dev,
-# lun_nodes, wait_for, kernel_healthy). The lab started usbmsc-gadget as
-# device 1; LAB_USB is its vid:pid:serial.
+# lun_nodes, wait_for, kernel_healthy) and the firmware suite's
+# /add/fwlib.sh (pack, active, sums). The lab started usbmsc-gadget with
+# its default identity as device 1; LAB_USB is its vid:pid:serial.
 
-. /add/lib.sh
+. /add/fwlib.sh
 
 VP=${LAB_USB%:*}                # vid:pid
 V=usbv:$LAB_USB                 # the vendor interface
@@ -14,13 +15,6 @@ PORT=${DEV##*/}
 # as_user CMD...: run as the unprivileged user (output in $OUT via check).
 as_user() { su user -c "$*"; }
 
-# check_rc DESC WANT CMD...: CMD exits WANT (output in $OUT).
-check_rc() {
-    desc=$1 want=$2; shift 2
-    "$@" > "$OUT" 2>&1
-    got=$?
-    if [ "$got" = "$want" ]; then pass "$desc (exit $want)"; else fail "$desc (exit $got, want $want)"; fi
-}
 
 
 # door NAME yes|no TEXT: the line usbmsc list prints for a door.
@@ -47,25 +41,11 @@ grant_user() {
     d=$(usb_dev) && has_vendor_interface "$d" && chown user "$(usbfs_node)"
 }
 
-
-# pack VERSION NUMBER IMAGE KIB: an image of a random payload of KIB KiB for
-# the gadget's defaults, signed with LAB_FW_SECRET (the demo key, which
-# the gadget's engine trusts by default).
-pack() {
-    head -c $(($4 * 1024)) /dev/urandom > /tmp/payload.bin
-    usbmsc fw pack --key "$LAB_FW_SECRET" --version "$1" --version-number "$2" \
-        --vid "${VP%:*}" --pid "${VP#*:}" --vendor usbmsc --product "Gadget Disk" \
-        -o "$3" /tmp/payload.bin > /dev/null
-}
-
-# active URI: the active version FW STATE reports ("0200 (number 2)").
-active() { usbmsc fw info -d "$1" 2>/dev/null | sed -n 's/^active: *\([^ ]* ([^)]*)\).*/\1/p'; }
-
-# sums: md5 sums of the test files on /mnt.
-sums() { (cd /mnt && md5sum a.bin b.txt); }
+# mnt_sums: md5 sums of the test files on /mnt.
+mnt_sums() { sums /mnt a.bin b.txt; }
 files_untouched() {
     echo 3 > /proc/sys/vm/drop_caches
-    sums > /tmp/after
+    mnt_sums > /tmp/after
     if cmp -s /tmp/before /tmp/after; then pass "the files on /mnt are untouched (page cache dropped)"
     else diff /tmp/before /tmp/after > "$OUT"; fail "the files on /mnt are untouched"; fi
 }

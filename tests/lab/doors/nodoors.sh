@@ -9,7 +9,7 @@
 head -c 300000 /dev/urandom > /mnt/a.bin
 echo "no doors" > /mnt/b.txt
 sync
-sums > /tmp/before
+mnt_sums > /tmp/before
 
 check "usbmsc list" usbmsc list
 said "list: no vendor interface" "$(door vendor no "none on this device")"

@@ -9,4 +9,4 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../scenarios.sh"
 
 [ $# -gt 0 ] || set -- doors nodoors
-run_scenarios "$HERE" "$HERE/../gadget/lib.sh" "$HERE/doorslib.sh" -- "$@"
+run_scenarios "$HERE" "$HERE/../gadget/lib.sh" "$HERE/../firmware/fwlib.sh" "$HERE/doorslib.sh" -- "$@"

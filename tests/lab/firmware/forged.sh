@@ -5,31 +5,23 @@
 # gadget-args: --lun /tmp/disk.img,size=64M --fw-state /tmp/fw.flash -v
 . /add/fwlib.sh
 
-# expect_exit DESC STATUS COMMAND...
-expect_exit() {
-    desc=$1 want=$2; shift 2
-    "$@" > "$OUT" 2>&1
-    got=$?
-    if [ "$got" = "$want" ]; then pass "$desc"; else fail "$desc (exit $got, want $want)"; fi
-}
-
 check "a key pair that is not the device's" usbmsc fw keygen /tmp/other.sec /tmp/other.pub
 check "pack an image with the other key" pack 0200 2 /tmp/other.img 300 /tmp/other.sec
 check "pack a good image, then change a payload byte" pack 0200 2 /tmp/changed.img 300
 printf 'X' | dd of=/tmp/changed.img bs=1 seek=5000 conv=notrunc 2>/dev/null
 old=$(devnum)
 
-expect_exit "host: the other key's image is refused (exit 15)" 15 \
+check_rc "host: the other key's image is refused" 15 \
     usbmsc fw update -d "$SG" /tmp/other.img
 said "host: ... because of its signature" "signature"
-expect_exit "device: the other key's image is refused (exit 5)" 5 \
+check_rc "device: the other key's image is refused" 5 \
     usbmsc fw update -d "$SG" --no-host-checks /tmp/other.img
 said "device: ... with 05/26/00" "05/26/00"
 check_out "fw info: the last error is 05/26/00" "last error: .*05/26/00" usbmsc fw info -d "$SG"
 
-expect_exit "host: the changed image is refused (exit 15)" 15 \
+check_rc "host: the changed image is refused" 15 \
     usbmsc fw update -d "$SG" /tmp/changed.img
-expect_exit "device: the changed image is refused (exit 5)" 5 \
+check_rc "device: the changed image is refused" 5 \
     usbmsc fw update -d "$SG" --no-host-checks /tmp/changed.img
 said "device: ... with 05/26/00" "05/26/00"
 

@@ -4,33 +4,12 @@
 # Each scenario prints "ok N - ..." / "not ok N - ..." and ends with
 # summary, which prints "N passed, M failed" and sets the exit status.
 
-n=0 passed=0 failed=0
-OUT=/tmp/check.out
+. /add/tap.sh
+
 GADGET_PID=$LAB_GADGET_PID_1
 GADGET_LOG=$LAB_GADGET_LOG_1
 SG=$LAB_SG BLK=$LAB_BLOCK
 
-pass() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
-fail() {
-    n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-    [ -s "$OUT" ] && sed 's/^/#   /' "$OUT" | tail -n 20
-    return 0
-}
-# check DESC COMMAND...: COMMAND succeeds (its output in $OUT).
-check() {
-    desc=$1; shift
-    if "$@" > "$OUT" 2>&1; then pass "$desc"; else fail "$desc (exit $?)"; fi
-}
-# check_out DESC TEXT COMMAND...: COMMAND's output contains TEXT.
-check_out() {
-    desc=$1 text=$2; shift 2
-    "$@" > "$OUT" 2>&1
-    if grep -q -- "$text" "$OUT"; then pass "$desc"; else fail "$desc (no '$text')"; fi
-}
-# check_eq DESC WANT GOT
-check_eq() {
-    if [ "$2" = "$3" ]; then pass "$1"; else : > "$OUT"; fail "$1 (got '$3', want '$2')"; fi
-}
 summary() {
     if [ $failed != 0 ] && [ -n "$GADGET_LOG" ] && [ -f "$GADGET_LOG" ]; then
         echo "# usbmsc-gadget log:"; tail -n 15 "$GADGET_LOG" | sed 's/^/#   /'
@@ -63,10 +42,6 @@ sg_of_lun() {
     done
     return 1
 }
-# said DESC TEXT: the last check's output ($OUT) contains TEXT.
-said() { if grep -q -- "$2" "$OUT"; then pass "$1"; else fail "$1 (no '$2')"; fi; }
-# not_said DESC TEXT: it does not.
-not_said() { if grep -q -- "$2" "$OUT"; then fail "$1 ('$2' is there)"; else pass "$1"; fi; }
 # wait_for COMMAND... : up to 30 s
 wait_for() {
     i=0

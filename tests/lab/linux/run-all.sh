@@ -18,7 +18,7 @@ failed=0
 suite() {
 	name=$1 script=$2
 	shift 2
-	"$lab" "$@" --script "$here/$script" > "$tmp/out" 2>&1
+	"$lab" "$@" --add "$here/../tap.sh" --script "$here/$script" > "$tmp/out" 2>&1
 	rc=$?
 	sed "s/^/$name: /" "$tmp/out"
 	p=$(grep -c '^ok ' "$tmp/out")
