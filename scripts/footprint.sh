@@ -26,13 +26,21 @@
 #           core's code pulls in (switch tables), reported on their own line.
 # The cost of each further LUN is one more struct usbmsc_lun_state.
 #
+# The firmware engine (src/target/fw_*.c and the image header code,
+# src/wire/fwimage.c) is optional too: a third link, with
+# tests/footprint/fw_instance.c booting it and serving its commands through
+# the core's vendor table, measures its objects and its state
+# (fp_fw_engine); the flash and crypto callbacks are the firmware's own.
+#
 # Limits: core text <= 6144 bytes, data + bss <= 128 bytes; usb-desc text
-# <= 1792 bytes and no data or bss; exits 1 when exceeded.
+# <= 1792 bytes and no data or bss; fw-engine text <= 6144 bytes, data + bss
+# <= 192 bytes; exits 1 when exceeded.
 # Output, one line each:
 #   target-core: text=N data=N bss=N
 #   libc: text=N
 #   per-extra-lun: bss=N
 #   usb-desc: text=N data=N bss=N
+#   fw-engine: text=N data=N bss=N
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -40,6 +48,8 @@ out=${FOOTPRINT_BUILD:-build-footprint}
 TEXT_LIMIT=6144
 RAM_LIMIT=128
 DESC_TEXT_LIMIT=1792
+FW_TEXT_LIMIT=6144
+FW_RAM_LIMIT=192
 
 CC=arm-none-eabi-gcc
 CFLAGS="-std=c11 -Wall -Wextra -Werror -Os -mcpu=cortex-m0plus -mthumb -ffreestanding \
@@ -47,6 +57,7 @@ CFLAGS="-std=c11 -Wall -Wextra -Werror -Os -mcpu=cortex-m0plus -mthumb -ffreesta
 CORE_SRC="src/wire/bot.c src/wire/bot_cases.c src/target/bot_engine.c src/target/command.c \
 src/target/block_lun.c src/target/sense_state.c"
 DESC_SRC="src/target/usb_desc.c"
+FW_SRC="src/target/fw_state.c src/target/fw_boot.c src/target/fw_engine.c src/wire/fwimage.c"
 
 # The cross compiler and newlib-nano (for memcpy/memset).
 have_toolchain() {
@@ -71,7 +82,8 @@ fi
 
 rm -rf "$out"
 mkdir -p "$out"
-for src in $CORE_SRC $DESC_SRC tests/footprint/instance.c tests/footprint/usbdesc_instance.c; do
+for src in $CORE_SRC $DESC_SRC $FW_SRC tests/footprint/instance.c \
+	tests/footprint/usbdesc_instance.c tests/footprint/fw_instance.c tests/footprint/stubs.c; do
 	# shellcheck disable=SC2086
 	$CC $CFLAGS -c "$src" -o "$out/$(basename "$src" .c).o"
 done
@@ -84,6 +96,8 @@ objs_of() {
 core_objs=$(objs_of $CORE_SRC)
 # shellcheck disable=SC2086
 desc_objs=$(objs_of $DESC_SRC)
+# shellcheck disable=SC2086
+fw_objs=$(objs_of $FW_SRC)
 
 # link ENTRY NAME OBJ...: a --gc-sections link with its map in $out/NAME.map.
 link() {
@@ -94,15 +108,19 @@ link() {
 		-Wl,--gc-sections -Wl,-e,"$entry" -Wl,-Map="$name.map" "$@" -o "$name.elf")
 }
 # shellcheck disable=SC2086
-link footprint_main footprint $core_objs $desc_objs instance.o
+link footprint_main footprint $core_objs $desc_objs instance.o stubs.o
 # shellcheck disable=SC2086
 link footprint_desc_main usbdesc $desc_objs usbdesc_instance.o
+# shellcheck disable=SC2086
+link footprint_fw_main fwengine $core_objs $desc_objs $fw_objs fw_instance.o stubs.o
 
-# measure MAP "OBJ..." "OBJ...": sum the kept input sections of the map
-# (see the method above) for the first objects; the second ones must keep
-# nothing. Prints: text data bss libc per_lun absent_bytes.
+# measure MAP "OBJ..." "OBJ..." [STATE]: sum the kept input sections of the
+# map (see the method above) for the first objects; the second ones must
+# keep nothing. STATE: the instance variable counted as the measured code's
+# state (default: the core's fp_target and fp_lun_state, in instance.o).
+# Prints: text data bss libc per_lun absent_bytes.
 measure() {
-	awk -v core="$2" -v absent="$3" '
+	awk -v core="$2" -v absent="$3" -v state="${4:-}" '
 function base(path,   n, parts) {
 	n = split(path, parts, "/")
 	return parts[n]
@@ -135,7 +153,9 @@ function add(name, size, file,   b, kind) {
 			libc += size
 		else
 			total[kind] += size
-	} else if (b == "instance.o" && (name ~ /\.fp_target$/ || name ~ /\.fp_lun_state$/)) {
+	} else if (state != "" && name ~ ("\\." state "$")) {
+		total[kind] += size
+	} else if (state == "" && b == "instance.o" && (name ~ /\.fp_target$/ || name ~ /\.fp_lun_state$/)) {
 		total[kind] += size
 		if (name ~ /\.fp_lun_state$/)
 			per_lun = size
@@ -204,4 +224,14 @@ echo "usb-desc: text=$text data=$data bss=$bss"
 [ "$text" -le "$DESC_TEXT_LIMIT" ] ||
 	fail "usb-desc text $text bytes exceeds the $DESC_TEXT_LIMIT-byte limit"
 [ $((data + bss)) -eq 0 ] || fail "usb-desc keeps state: data+bss $((data + bss)) bytes"
+# shellcheck disable=SC2046
+set -- $(measure "$out/fwengine.map" "$fw_objs" "" fp_fw_engine)
+text=$1 data=$2 bss=$3
+echo "fw-engine: text=$text data=$data bss=$bss"
+[ "$text" -gt 0 ] || fail "could not attribute the map (no firmware engine sections found)"
+[ "$bss" -gt 0 ] || fail "could not attribute the map (no fp_fw_engine)"
+[ "$text" -le "$FW_TEXT_LIMIT" ] ||
+	fail "fw-engine text $text bytes exceeds the $FW_TEXT_LIMIT-byte limit"
+[ $((data + bss)) -le "$FW_RAM_LIMIT" ] ||
+	fail "fw-engine data+bss $((data + bss)) bytes exceeds the $FW_RAM_LIMIT-byte limit"
 exit $status

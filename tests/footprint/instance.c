@@ -11,47 +11,7 @@
 
 #include "usbmsc/target.h"
 
-static usbmsc_sense_t fp_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t *buf,
-			      uint32_t len)
-{
-	(void)ctx;
-	(void)lba;
-	(void)offset;
-	memset(buf, 0, len);
-	return USBMSC_SENSE_OK;
-}
-
-static usbmsc_sense_t fp_write(void *ctx, uint32_t lba, uint32_t offset, const uint8_t *buf,
-			       uint32_t len)
-{
-	(void)ctx;
-	(void)lba;
-	(void)offset;
-	(void)buf;
-	(void)len;
-	return USBMSC_SENSE_OK;
-}
-
-/* The USB glue: in real firmware these start endpoint transfers. */
-static void fp_send(void *ctx, const uint8_t *buf, uint32_t len)
-{
-	(void)ctx;
-	(void)buf;
-	(void)len;
-}
-
-static void fp_receive(void *ctx, uint8_t *buf, uint32_t len)
-{
-	(void)ctx;
-	(void)buf;
-	(void)len;
-}
-
-static void fp_stall(void *ctx, bool in)
-{
-	(void)ctx;
-	(void)in;
-}
+#include "stubs.h"
 
 static const struct usbmsc_lun_config fp_luns[1] = {
 	{ 2048, 512, USBMSC_LUN_REMOVABLE, fp_read, fp_write, NULL, NULL },
