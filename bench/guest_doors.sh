@@ -2,7 +2,7 @@
 # The vendor interface against SG_IO, inside the lab guest (bench/lab_doors.sh
 # runs it): one usbmsc-gadget with --vendor-interface --control-lun
 # --fw-state --fw-reboot stay as device 1. /add/bench.conf sets ROUNDS,
-# TURS and IMAGE_MIB.
+# TURS, TUR_PAIRS and IMAGE_MIB.
 #
 # The shared machine under the guest drifts by tens of percent within
 # seconds, so the two doors are measured in pairs, back to back, and each

@@ -18,6 +18,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 build=build rounds=3 turs=2000 image_mib=
+tur_pairs=5   # TUR measurements per round and door, in alternating order
 
 usage() {
 	sed -n '10p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
@@ -58,11 +59,12 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/usbmsc-lab-doors.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-printf 'ROUNDS=%s\nTURS=%s\nIMAGE_MIB=%s\n' "$rounds" "$turs" "$image_mib" > "$tmp/bench.conf"
+printf 'ROUNDS=%s\nTURS=%s\nTUR_PAIRS=%s\nIMAGE_MIB=%s\n' "$rounds" "$turs" "$tur_pairs" "$image_mib" \
+	> "$tmp/bench.conf"
 
 echo "== lab: usbv: (the vendor interface) vs SG_IO (the disk's sg node), one usbmsc-gadget, one guest run"
 echo "host: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "rounds $rounds: per round and door $turs TURs in 5 pairs of measurements, two updates of a $image_mib MiB firmware image"
+echo "rounds $rounds: per round and door $turs TURs in $tur_pairs pairs of measurements, two updates of a $image_mib MiB firmware image"
 export USBMSC_BUILD=$build
 export LAB_TIMEOUT=${LAB_TIMEOUT:-$((300 + rounds * (120 + turs / 10 + image_mib * 20)))}
 status=0

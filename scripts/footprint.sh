@@ -112,7 +112,7 @@ link footprint_main footprint $core_objs $desc_objs instance.o stubs.o
 # shellcheck disable=SC2086
 link footprint_desc_main usbdesc $desc_objs usbdesc_instance.o
 # shellcheck disable=SC2086
-link footprint_fw_main fwengine $core_objs $desc_objs $fw_objs fw_instance.o stubs.o
+link footprint_fw_main fwengine $core_objs $fw_objs fw_instance.o stubs.o
 
 # measure MAP "OBJ..." "OBJ..." [STATE]: sum the kept input sections of the
 # map (see the method above) for the first objects; the second ones must

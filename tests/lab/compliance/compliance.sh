@@ -15,7 +15,6 @@
 OUT=/tmp/compliance.out
 . /add/tap.sh
 
-
 if [ -z "$LAB_USB" ] || [ -z "$LAB_BLOCK" ]; then
 	echo "Bail out! run with --device kernel-msc, qemu-msc or gadget"
 	exit 1

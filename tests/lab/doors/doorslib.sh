@@ -15,8 +15,6 @@ PORT=${DEV##*/}
 # as_user CMD...: run as the unprivileged user (output in $OUT via check).
 as_user() { su user -c "$*"; }
 
-
-
 # door NAME yes|no TEXT: the line usbmsc list prints for a door.
 door() { printf '    %-12s %-4s %s' "$1" "$2" "$3"; }
 
