@@ -257,4 +257,60 @@ expect_rc 0 "global -v after the subcommand"
 run fw inspect -- app.umfw
 expect_rc 0 "-- before the image"
 
+# ---- fw update's --mode as sg_write_buffer spells it (dry runs on sim:)
+# expect_done DESC EXPR...: the last line of stdout is the "done" event `d`.
+expect_done() {
+	local desc=$1
+	shift
+	if python3 - "$T/out" "$@" >"$T/py" 2>&1 <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+d = json.loads(lines[-1])
+for expr in sys.argv[2:]:
+    if not eval(expr, {"d": d, "lines": lines}):
+        sys.exit("does not hold: %s\nevent: %s" % (expr, json.dumps(d)[:1500]))
+PY
+	then ok "$desc"; else not_ok "$desc" "$(cat "$T/py")" "$(what_ran)"; fi
+}
+for spelling in e 0e 0x0e 14 0eh dmc_offs_defer dmc_offs_d; do
+	run -d sim:dev.img --json fw update --dry-run --mode "$spelling" hello.umfw
+	expect_done "--mode $spelling is mode 0x0e" 'd["result"] == "dry-run"' 'd["mode"] == 14'
+done
+for spelling in 7 0x07 dmc_offs_save; do
+	run -d sim:dev.img --json fw update --dry-run --mode "$spelling" hello.umfw
+	expect_done "--mode $spelling is mode 0x07" 'd["mode"] == 7'
+done
+run -d sim:dev.img --json fw update --dry-run --mode dmc_save hello.umfw
+expect_done "--mode dmc_save is mode 0x05" 'd["mode"] == 5'
+run -d sim:dev.img fw update --dry-run --mode activate_mc hello.umfw
+expect_rc 1 "--mode activate_mc is not a download mode"
+expect_err "activate_mc is WRITE BUFFER mode 0x0f" "says which mode it is"
+run -d sim:dev.img fw update --dry-run --mode 13 hello.umfw
+expect_rc 1 "--mode 13 (dmc_offs_ev_defer)"
+expect_err "mode 0x0d \(dmc_offs_ev_defer\)" "names the mode"
+run -d sim:dev.img fw update --dry-run --mode bogus hello.umfw
+expect_rc 1 "--mode bogus"
+
+# ---- fw update --json: a usage error is the "done" event, as every other failure
+run -d sim:dev.img --json fw update --mode bogus hello.umfw
+expect_rc 1 "--json fw update with a bad --mode"
+expect_done "the usage error is a done event" 'len(lines) == 1' 'd["event"] == "done"' \
+	'd["ok"] is False' 'd["result"] == "failed"' 'd["status"] == 1' 'd["category"] == "usage"' \
+	'"--mode" in d["message"]' 'd["image"]["path"] == "hello.umfw"' 'd["commands_sent"] == 0'
+run -d sim:dev.img --json fw update
+expect_rc 1 "--json fw update without an image"
+expect_done "that too is a done event" 'len(lines) == 1' 'd["event"] == "done"' \
+	'd["status"] == 1' 'd["image"]["path"] is None'
+run -d sim:dev.img --json fw update --frob hello.umfw
+expect_done "an unknown option is a done event" 'len(lines) == 1' 'd["category"] == "usage"'
+env -u USBMSC_DEVICE "$USBMSC" --json fw update hello.umfw >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc 1 "--json fw update without a device"
+expect_done "no device: a done event" 'len(lines) == 1' 'd["event"] == "done"' 'd["status"] == 1'
+run -d sim:dev.img --json fw update --key missing.pub hello.umfw
+expect_rc 15 "--json fw update with a missing key file"
+expect_done "a key file that cannot be read: a done event" 'len(lines) == 1' 'd["status"] == 15'
+run -d sim:dev.img --json fw inspect
+expect_json "other fw commands keep the error document" 'd["error"]["status"] == 1'
+
 done_testing

@@ -56,6 +56,10 @@ struct cli {
 	/* positional arguments after the command name */
 	int argc;
 	char **argv;
+	/* With --json, a failure writes this instead of the {"error": ...}
+	 * document (fw update answers in events); NULL: the document. */
+	void (*json_error)(struct cli *c, int status, const char *msg);
+	const void *json_error_ctx;
 	/* state */
 	struct usbmsc_dev *dev;
 	bool reset_seen;          /* the power-on unit attention was met */

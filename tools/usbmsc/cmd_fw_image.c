@@ -132,6 +132,11 @@ static int parse_fw_args(struct cli *c, struct fw_args *a)
 			else
 				return cli_usage(c, "unknown fw command '%s': keygen, pack, inspect, info "
 						 "or update", arg);
+			/* fw update --json answers in events, its failures too */
+			if (a->sub == FW_UPDATE) {
+				c->json_error = cli_fw_update_json_error;
+				c->json_error_ctx = &a->update;
+			}
 		} else {
 			a->argv[a->argc++] = c->argv[i];
 		}
@@ -482,10 +487,11 @@ static int run_fw(struct cli *c)
 		st = want_args(c, &a, 0, "no arguments");
 		return st ? st : cli_fw_info(c);
 	case FW_UPDATE:
+		if (a.argc > 0)
+			a.update.image = a.argv[0];
 		st = want_args(c, &a, 1, "the IMAGE file");
 		if (st)
 			return st;
-		a.update.image = a.argv[0];
 		a.update.key = a.key;
 		return cli_fw_update(c, &a.update);
 	default: return run_inspect(c, &a);
@@ -530,6 +536,8 @@ const struct cli_command cli_cmd_fw = {
 		"  --hw-rev MIN:MAX     pack: the hardware revisions it fits (N: only N)\n"
 		"  -o, --output IMAGE   pack: the image file to write\n"
 		"  --mode MODE          update: WRITE BUFFER mode auto (default), 5, 7 or e\n"
+		"                       (also 14, 0x0e, dmc_save, dmc_offs_save, dmc_offs_defer\n"
+		"                       and the other spellings of sg_write_buffer --mode)\n"
 		"  --chunk BYTES        update: bytes per WRITE BUFFER (default: the largest\n"
 		"                       multiple of the offset boundary the device and the\n"
 		"                       transport take)\n"
@@ -553,7 +561,8 @@ const struct cli_command cli_cmd_fw = {
 		"JSON (update): one object per line: {\"event\": \"plan\"|\"note\"|\"progress\"|\n"
 		"\"activate\"|\"wait\"|\"confirm\", ...}; progress has bytes, total, percent,\n"
 		"mb_per_s, eta_s; the last line is {\"event\": \"done\", \"ok\", \"result\",\n"
-		"\"status\", \"before\", \"active\", \"pending\", ...}.\n"
+		"\"status\", \"before\", \"active\", \"pending\", ...}, also alone for a usage\n"
+		"error.\n"
 		"\n"
 		"Examples:\n"
 		"  usbmsc fw keygen fw-secret.key fw-public.key\n"

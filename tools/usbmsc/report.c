@@ -43,6 +43,11 @@ static void error_document(struct cli *c, int status, const char *msg,
 {
 	if (!c->json || c->out.started)
 		return;
+	if (c->json_error) {
+		c->json_error(c, status, msg);
+		c->out.started = true;
+		return;
+	}
 	json_object_begin(&c->out, NULL);
 	json_object_begin(&c->out, "error");
 	json_string(&c->out, "command", cmd_name(c));
