@@ -202,10 +202,20 @@ expect_err "not a firmware image" "says it is not an image"
 run fw inspect missing.umfw
 expect_rc 15 "missing image"
 
-# a key file that is not what keygen writes
+# CR LF line ends (a Windows editor, git's autocrlf) are accepted
 printf 'usbmsc-fw-public-key ed25519\r\n%s\r\n' "$(sed -n 2p pk.key)" >crlf.pub
 run fw inspect app.umfw --key crlf.pub
-expect_rc 15 "public key with CRLF line ends"
+expect_rc 0 "public key with CR LF line ends"
+sed 's/$/\r/' sk.key >crlf.key
+run fw pack --key crlf.key --version 1.10 --version-number 110 -o crlf.umfw app.bin
+expect_rc 0 "pack with a secret key with CR LF line ends"
+run fw inspect crlf.umfw --key pk.key
+expect_rc 0 "the image it signed verifies with the LF public key"
+printf 'usbmsc-fw-public-key ed25519\r%s\r' "$(sed -n 2p pk.key)" >cr.pub
+run fw inspect app.umfw --key cr.pub
+expect_rc 15 "public key with lone CR line ends"
+
+# a key file that is not what keygen writes
 sed -n 2p pk.key | tr a-f A-F | sed '1i usbmsc-fw-public-key ed25519' >upper.pub
 run fw inspect app.umfw --key upper.pub
 expect_rc 15 "public key in upper-case hex"
