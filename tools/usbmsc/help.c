@@ -74,6 +74,8 @@ void cli_print_usage(FILE *f)
 	for (size_t i = 0; i < sizeof exit_statuses / sizeof exit_statuses[0]; i++)
 		fprintf(f, "  %3d  %s\n", exit_statuses[i].status, exit_statuses[i].text);
 	fputs("\n"
+	      "15, 20, 21 and 22 mean other things than in sg3_utils: see 'man usbmsc'.\n"
+	      "\n"
 	      "Examples:\n"
 	      "  usbmsc -d sim:/tmp/disk.img inquiry\n"
 	      "  usbmsc -d /dev/sg1 --json capacity\n"
