@@ -129,6 +129,27 @@ expect_rc 5 "--json with a failed inquiry"
 expect_json "the error document carries the sense" 'd["error"]["sense"]["key"] == 5' \
 	'd["error"]["sense"]["asc"] == 0x24'
 
+# help is JSON too
+run --json help
+expect_rc 0 "--json help"
+expect_json "the overview as JSON" 'd["usage"].startswith("usbmsc ")' \
+	'"raw" in [c["name"] for c in d["commands"]]' \
+	'all(set(c) == {"name", "args", "summary"} for c in d["commands"])' \
+	'[e["status"] for e in d["exit_statuses"]][:2] == [0, 1]' \
+	'any(e["status"] == 22 and e["category"] == "permission-denied" for e in d["exit_statuses"])'
+run help raw --json
+expect_rc 0 "help raw --json"
+expect_json "one command's help as JSON" 'd["command"] == "raw"' \
+	'd["usage"].startswith("usbmsc [GLOBAL OPTIONS] raw CDB-HEX")' '"--in LEN" in d["help"]'
+for cmd in "--help" "raw --help" "fw --help" "fw update --help" "bench --help" "compliance --help"; do
+	# shellcheck disable=SC2086
+	run --json $cmd
+	expect_json "--json $cmd is one JSON document" '"usage" in d'
+done
+run --json help frob
+expect_rc 1 "--json help of an unknown command"
+expect_json "is a JSON usage error" 'd["error"]["status"] == 1'
+
 # ---- -v traces on stderr, stdout stays clean
 run -d "$DEV" -v --json tur
 expect_rc 0 "-v --json"

@@ -99,9 +99,9 @@ int cli_open(struct cli *c);
  * reported. Use as: do st = usbmsc_...(..., &res); while (cli_again(c, st, &res)); */
 bool cli_again(struct cli *c, int st, const struct usbmsc_result *res);
 
-/* help.c */
-void cli_print_usage(FILE *f);
-void cli_print_command_help(FILE *f, const struct cli_command *cmd);
+/* help.c: on stdout; with --json as one JSON document. */
+void cli_print_usage(struct cli *c);
+void cli_print_command_help(struct cli *c, const struct cli_command *cmd);
 void cli_print_version(struct cli *c);
 
 /* report.c: errors on stderr as "usbmsc: COMMAND: MESSAGE" plus a hint

@@ -218,7 +218,7 @@ static int run_compliance(struct cli *c)
 	if (st)
 		return st;
 	if (c->help) {
-		cli_print_command_help(stdout, c->cmd);
+		cli_print_command_help(c, c->cmd);
 		return 0;
 	}
 	if (c->device && c->device[0] == '/')

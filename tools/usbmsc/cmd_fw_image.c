@@ -477,7 +477,7 @@ static int run_fw(struct cli *c)
 	if (c->help || !a.sub) {
 		if (!c->help)
 			return cli_usage(c, "needs a command: keygen, pack, inspect, info or update");
-		cli_print_command_help(stdout, c->cmd);
+		cli_print_command_help(c, c->cmd);
 		return 0;
 	}
 	switch (a.sub) {
