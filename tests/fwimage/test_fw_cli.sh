@@ -224,6 +224,17 @@ run fw inspect app.umfw --key raw.pub
 expect_rc 15 "a raw 32-byte public key"
 expect_err "is not a public key file" "says it is not a key file"
 
+# An empty payload is no firmware: refused, nothing written; from a pipe
+# it can only be seen once read: packed, with a warning.
+: >empty.bin
+run fw pack --key sk.key --version 1 --version-number 1 -o empty.umfw empty.bin
+expect_rc 15 "pack of an empty payload file"
+expect_err "the payload empty.bin is empty" "says the payload is empty"
+check "no image was written" test ! -e empty.umfw
+run_in /dev/null fw pack --key sk.key --version 1 --version-number 1 -o empty.umfw /dev/stdin
+expect_rc 0 "pack of an empty pipe"
+expect_err "^usbmsc: fw pack: warning: the payload /dev/stdin was empty" "warns that it was empty"
+
 # ---- the demo key pair
 run fw pack --key "$ROOT/data/demo-fw-secret.key" --version DEMO --version-number 1 -o demo.umfw app.bin
 expect_rc 0 "pack with the demo secret key"

@@ -315,6 +315,14 @@ static bool same_file(const char *p, const char *q)
 	return stat(p, &a) == 0 && stat(q, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* An empty file is no firmware: most likely a build step that failed. */
+static bool empty_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
 static int run_pack(struct cli *c, const struct fw_args *a)
 {
 	struct usbmsc_error err = { 0 };
@@ -329,6 +337,9 @@ static int run_pack(struct cli *c, const struct fw_args *a)
 		return st;
 	if (same_file(a->output, a->key))
 		return cli_usage(c, "-o %s is the secret key file", a->output);
+	if (empty_file(a->argv[0]))
+		return cli_fail(c, USBMSC_E_FILE, "the payload %s is empty: an image needs firmware "
+				"to carry; nothing written", a->argv[0]);
 	st = usbmsc_fw_load_secret_key(a->key, sk, &err);
 	if (st)
 		return cli_fail(c, st, "%s", err.msg);
@@ -338,6 +349,10 @@ static int run_pack(struct cli *c, const struct fw_args *a)
 		return cli_usage(c, "%s", err.msg);
 	if (st)
 		return cli_fail(c, st, "%s", err.msg);
+	/* A pipe or device can only be seen empty once read. */
+	if (h.payload_len == 0)
+		fprintf(stderr, "usbmsc: fw pack: warning: the payload %s was empty: %s carries "
+			"no firmware\n", a->argv[0], a->output);
 	if (c->json) {
 		json_object_begin(&c->out, NULL);
 		json_string(&c->out, "image", a->output);
