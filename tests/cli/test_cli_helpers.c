@@ -1,5 +1,5 @@
 /* The usbmsc command's pure helpers: value parsing, the JSON writer, hex
- * dumps. */
+ * dumps, raw's phase-error hint. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +13,7 @@
 #include "hexdump.h"
 #include "json.h"
 #include "parse.h"
+#include "phase_hint.h"
 
 /* ---- parse ------------------------------------------------------------------ */
 
@@ -334,6 +335,56 @@ static void test_hexdump_folds_repeats_across_pieces(void **state)
 	free(out);
 }
 
+/* ---- phase hint -------------------------------------------------------------- */
+
+/* The hint for cdb (hex) with that data stage, in a static buffer. */
+static const char *hint(const char *cdb_hex, enum usbmsc_dir dir, uint32_t len)
+{
+	static char out[512];
+	uint8_t cdb[16];
+	int n = parse_hex_token(cdb_hex, cdb, sizeof cdb);
+	struct membuf m;
+	char *text;
+
+	assert_true(n > 0 && n <= 16);
+	mem_open(&m);
+	phase_hint(m.f, cdb, (size_t)n, dir, len);
+	text = mem_close(&m);
+	snprintf(out, sizeof out, "%s", text);
+	free(text);
+	return out;
+}
+
+static void test_phase_hint(void **state)
+{
+	(void)state;
+	/* INQUIRY: its allocation length against --in */
+	assert_string_equal(hint("120000002400", USBMSC_DIR_NONE, 0),
+			    "usbmsc: hint: the CDB's allocation length is 36 bytes and no --in was "
+			    "given: add --in 36\n");
+	assert_string_equal(hint("120000002400", USBMSC_DIR_IN, 8),
+			    "usbmsc: hint: the CDB's allocation length is 36 bytes, more than --in 8: "
+			    "give --in 36\n");
+	/* REQUEST SENSE (1 byte), MODE SENSE(10) (2), READ BUFFER (3), REPORT LUNS (4) */
+	assert_non_null(strstr(hint("030000001200", USBMSC_DIR_NONE, 0), "is 18 bytes"));
+	assert_non_null(strstr(hint("5a003f0000000001fc00", USBMSC_DIR_NONE, 0), "is 508 bytes"));
+	assert_non_null(strstr(hint("3c030000000001000000", USBMSC_DIR_NONE, 0), "is 65536 bytes"));
+	assert_non_null(strstr(hint("a00000000000000010000000", USBMSC_DIR_NONE, 0), "--in 4096"));
+	/* READ and WRITE: blocks */
+	assert_non_null(strstr(hint("28000000000000000200", USBMSC_DIR_IN, 512),
+			       "the CDB reads 2 blocks: give --in that many times the block size"));
+	assert_non_null(strstr(hint("a8000000000000000003000000", USBMSC_DIR_NONE, 0),
+			       "reads 3 blocks"));
+	assert_non_null(strstr(hint("2a000000000000000100", USBMSC_DIR_NONE, 0),
+			       "the CDB writes 1 block: give --out FILE of that many blocks; no --out"));
+	/* a CDB too short for its opcode's field, and an unknown opcode */
+	assert_non_null(strstr(hint("1200", USBMSC_DIR_NONE, 0), "the device wanted a data stage"));
+	assert_non_null(strstr(hint("c00000004000", USBMSC_DIR_IN, 64),
+			       "did not match --in (64 bytes)"));
+	/* --in at least the allocation length: not the allocation's fault */
+	assert_null(strstr(hint("120000002400", USBMSC_DIR_IN, 512), "allocation"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_hex_bytes),
 		cmocka_unit_test(test_hexdump_layout),
 		cmocka_unit_test(test_hexdump_folds_repeats_across_pieces),
+		cmocka_unit_test(test_phase_hint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
