@@ -72,6 +72,8 @@ static bool flash_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t
 		buf += n;
 		len -= n;
 	}
+	if (!ok)
+		h->io_errno = errno;
 	h->stats.program_ns += fwhost_now_ns() - t;
 	return ok;
 }
@@ -86,6 +88,8 @@ static bool flash_erase(void *ctx, uint32_t addr)
 			    FWHOST_SECTOR) == 0 ||
 		  usbmsc_pwrite_full(h->fd, zeros, FWHOST_SECTOR, (off_t)addr);
 
+	if (!ok)
+		h->io_errno = errno;
 	h->stats.erase_ns += fwhost_now_ns() - t;
 	h->stats.erases++;
 	return ok;

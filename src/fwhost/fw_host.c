@@ -131,8 +131,9 @@ static int first_boot(struct usbmsc_fwhost *h, uint8_t engine_flags, struct usbm
 				   "layout of %s", h->path);
 	if (r == USBMSC_FW_BOOT_NONE && h->created &&
 	    !usbmsc_fw_factory_init(&h->engine, FWHOST_FACTORY_VERSION, FWHOST_FACTORY_NUMBER))
-		return usbmsc_fail(err, USBMSC_E_FILE, "cannot write the factory image to %s",
-				   h->path);
+		return usbmsc_fail(err, USBMSC_E_FILE, "cannot write the factory image to %s%s%s",
+				   h->path, h->io_errno ? ": " : "",
+				   h->io_errno ? strerror(h->io_errno) : "");
 	return USBMSC_OK;
 }
 

@@ -37,6 +37,7 @@ struct usbmsc_fwhost {
 	uint8_t rsoc[FWHOST_RSOC_MAX];   /* the REPORT SUPPORTED OPERATION CODES answer */
 	uint32_t rsoc_len;
 	struct usbmsc_fwhost_stats stats;
+	int io_errno;                    /* the last failed flash write's errno, for messages */
 };
 
 /* CLOCK_MONOTONIC in nanoseconds, for the stats. */

@@ -239,12 +239,45 @@ static bool is_lower_hex(const char *s, size_t n)
 	return true;
 }
 
+/* The line end at s, n bytes left: LF, or CR LF as Windows editors and
+ * git's autocrlf write; 0 when there is none. */
+static size_t line_end(const char *s, size_t n)
+{
+	if (n >= 1 && s[0] == '\n')
+		return 1;
+	if (n >= 2 && s[0] == '\r' && s[1] == '\n')
+		return 2;
+	return 0;
+}
+
+/* The length of text's first line, its end included, when that line is
+ * header; else 0. */
+static size_t header_line(const char *text, size_t n, const char *header)
+{
+	size_t hl = strlen(header);
+
+	if (n < hl || memcmp(text, header, hl) != 0)
+		return 0;
+	return line_end(text + hl, n - hl) ? hl + line_end(text + hl, n - hl) : 0;
+}
+
+/* Whether text[0..n) is exactly len * 2 lower-case hex digits and a line
+ * end; they go to key. */
+static bool hex_line(const char *text, size_t n, uint8_t *key, size_t len)
+{
+	size_t digits = len * 2;
+
+	return n > digits && is_lower_hex(text, digits) &&
+	       line_end(text + digits, n - digits) == n - digits &&
+	       sodium_hex2bin(key, len, text, digits, NULL, NULL, NULL) == 0;
+}
+
 /* Read path as a key file of the given kind into key[len]. */
 static int load_key(const char *path, const char *header, const char *other_header,
 		    const char *kind, uint8_t *key, size_t len, struct usbmsc_error *err)
 {
 	char text[KEY_FILE_MAX + 1];
-	size_t hl = strlen(header), want = hl + 1 + len * 2 + 1;
+	size_t first;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -258,23 +291,23 @@ static int load_key(const char *path, const char *header, const char *other_head
 		return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", path, strerror(e));
 	}
 	close(fd);
-	if ((size_t)n > strlen(other_header) && memcmp(text, other_header, strlen(other_header)) == 0 &&
-	    text[strlen(other_header)] == '\n') {
+	if (header_line(text, (size_t)n, other_header)) {
 		sodium_memzero(text, sizeof text);
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s holds a %s key, not a %s key", path,
 				   strcmp(kind, "public") == 0 ? "secret" : "public", kind);
 	}
-	if ((size_t)n < hl + 1 || memcmp(text, header, hl) != 0 || text[hl] != '\n') {
+	first = header_line(text, (size_t)n, header);
+	if (!first) {
 		sodium_memzero(text, sizeof text);
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s is not a %s key file: its first line must "
 				   "be '%s', as 'usbmsc fw keygen' writes", path, kind, header);
 	}
-	if ((size_t)n != want || text[want - 1] != '\n' || !is_lower_hex(text + hl + 1, len * 2) ||
-	    sodium_hex2bin(key, len, text + hl + 1, len * 2, NULL, NULL, NULL) != 0) {
+	if (!hex_line(text + first, (size_t)n - first, key, len)) {
 		sodium_memzero(text, sizeof text);
+		sodium_memzero(key, len);
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s: the second line must be %zu lower-case hex "
-				   "digits (a %zu-byte %s key) and the last line", path, len * 2, len,
-				   kind);
+				   "digits (a %zu-byte %s key) and the last line, ended by LF or CR LF",
+				   path, len * 2, len, kind);
 	}
 	sodium_memzero(text, sizeof text);
 	return 0;

@@ -67,17 +67,18 @@ static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image
 	fd = open(path, (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && !o->read_only) {
 		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			im->created = true;
-			/* Sparse: only written blocks take room. */
-			if (ftruncate(fd, (off_t)o->size) != 0) {
-				int e = errno;
-				close(fd);
-				unlink(path);
-				im->created = false;
-				return usbmsc_fail(err, errno_status(e), "cannot size image %s: %s",
-						   path, strerror(e));
-			}
+		if (fd < 0)
+			return usbmsc_fail(err, errno_status(errno), "cannot create image %s: %s",
+					   path, strerror(errno));
+		im->created = true;
+		/* Sparse: only written blocks take room. */
+		if (ftruncate(fd, (off_t)o->size) != 0) {
+			int e = errno;
+			close(fd);
+			unlink(path);
+			im->created = false;
+			return usbmsc_fail(err, errno_status(e), "cannot size image %s: %s", path,
+					   strerror(e));
 		}
 	}
 	if (fd < 0) {
@@ -85,6 +86,11 @@ static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image
 		if (e == ENOENT && o->read_only)
 			return usbmsc_fail(err, USBMSC_E_FILE,
 					   "image %s does not exist (ro=1 does not create it)", path);
+		/* An image that may be read but not written: a read-only device fits. */
+		if (!o->read_only && errno_status(e) == USBMSC_E_ACCESS && access(path, R_OK) == 0)
+			return usbmsc_fail(err, USBMSC_E_ACCESS, "cannot open image %s for writing: "
+					   "%s; the option ro=1 (sim:PATH?ro=1) opens it read-only",
+					   path, strerror(e));
 		return usbmsc_fail(err, errno_status(e), "cannot open image %s: %s", path,
 				   strerror(e));
 	}

@@ -69,6 +69,24 @@ for where in help man readme; do
 	fi
 done
 
+# 15, 20, 21 and 22 look like sg3_utils' statuses and are not: the README
+# and the man page map them, --help points there.
+sg3_readme=$(awk '/^#+ Compared with sg3_utils/ {on = 1; next} on && /^#/ {exit}
+	on && /^\| *[0-9]+ *\|/ {gsub(/[| ]/, "", $2); print $2}' FS='|' "$README" | tr '\n' ' ')
+check "README maps 15, 20, 21, 22 to sg3_utils' meanings ($sg3_readme)" test "$sg3_readme" = "15 20 21 22 "
+sg3_man=$(awk '/^\.SH "?EXIT STATUS"?/ {on = 1; next} on && /^\.SH/ {exit}
+	/^\.SS "Compared with sg3_utils"/ {sg = 1; next} on && sg && /^(15|20|21|22) / {print $1}' "$MAN" |
+	tr '\n' ' ')
+check "man page maps 15, 20, 21, 22 to sg3_utils' meanings ($sg3_man)" test "$sg3_man" = "15 20 21 22 "
+check "--help says where the sg3_utils meanings differ" \
+	grep -q '^15, 20, 21 and 22 mean other things than in sg3_utils' "$T/help"
+
+# Where the built command is, and how to install it.
+check "the binary under test is tools/usbmsc in the build folder" \
+	test "$(basename "$(dirname "$USBMSC")")/$(basename "$USBMSC")" = tools/usbmsc
+check "README says where the built command is" grep -q '`build/tools/usbmsc`' "$README"
+check "README says how to install it" grep -q '`make install`' "$README"
+
 # The README's setup is the two commands CI and the lead rely on.
 check "README shows 'make demo'" grep -q '^make demo$' "$README"
 check "README shows 'make check'" grep -q '^make check$' "$README"

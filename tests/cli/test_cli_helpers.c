@@ -1,5 +1,5 @@
 /* The usbmsc command's pure helpers: value parsing, the JSON writer, hex
- * dumps. */
+ * dumps, raw's phase-error hint. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +13,7 @@
 #include "hexdump.h"
 #include "json.h"
 #include "parse.h"
+#include "phase_hint.h"
 
 /* ---- parse ------------------------------------------------------------------ */
 
@@ -115,6 +116,73 @@ static void test_parse_hex_token_counts_past_room(void **state)
 	assert_int_equal(parse_hex_token("1200000024000000000000000000000000", b, 4), 17);
 	assert_memory_equal(b, "\x12\x00\x00\x00\xAA\xAA\xAA\xAA", 8);
 	assert_int_equal(parse_hex_token("12", NULL, 0), 1);
+}
+
+static void test_parse_hex_arg(void **state)
+{
+	uint8_t b[16];
+	const char *bad = NULL;
+	size_t bad_len = 0;
+
+	(void)state;
+	memset(b, 0xEE, sizeof b);
+	/* One quoted argument with blanks between the bytes. */
+	assert_int_equal(parse_hex_arg("12 00 00 00 24 00", b, sizeof b, &bad, &bad_len), 6);
+	assert_memory_equal(b, "\x12\x00\x00\x00\x24\x00", 6);
+	assert_int_equal(parse_hex_arg("  0x28\t0 0000 0005 00 0001 00 ", b, sizeof b, &bad,
+				       &bad_len), 10);
+	assert_memory_equal(b, "\x28\x00\x00\x00\x00\x05\x00\x00\x01\x00", 10);
+	assert_int_equal(parse_hex_arg("120000002400", b, sizeof b, &bad, &bad_len), 6);
+	/* The bad token is named, not the whole argument. */
+	assert_int_equal(parse_hex_arg("12 zz 00", b, sizeof b, &bad, &bad_len), -1);
+	assert_int_equal(bad_len, 2);
+	assert_memory_equal(bad, "zz", 2);
+	assert_int_equal(parse_hex_arg("12 000", b, sizeof b, &bad, &bad_len), -1);
+	assert_memory_equal(bad, "000", 3);
+	/* No token at all. */
+	assert_int_equal(parse_hex_arg("", b, sizeof b, &bad, &bad_len), -1);
+	assert_int_equal(parse_hex_arg("  ", b, sizeof b, &bad, &bad_len), -1);
+	assert_int_equal(bad_len, 2);
+	/* Counted past the room, stored up to it. */
+	assert_int_equal(parse_hex_arg("01 02 03", b, 2, &bad, &bad_len), 3);
+	assert_int_equal(parse_hex_arg("01 02 03", NULL, 0, &bad, &bad_len), 3);
+}
+
+static void test_parse_wb_mode(void **state)
+{
+	static const struct {
+		const char *s;
+		int mode; /* -1: refused */
+	} cases[] = {
+		/* usbmsc's own */
+		{ "5", 0x05 }, { "05", 0x05 }, { "0x05", 0x05 }, { "7", 0x07 }, { "07", 0x07 },
+		{ "0x07", 0x07 }, { "e", 0x0E }, { "E", 0x0E }, { "0e", 0x0E }, { "0x0e", 0x0E },
+		{ "0x0E", 0x0E },
+		/* sg_write_buffer's numbers: decimal, 0x hex, h suffix */
+		{ "14", 0x0E }, { "0xe", 0x0E }, { "0eh", 0x0E }, { "0EH", 0x0E }, { "15", 0x0F },
+		{ "31", 0x1F }, { "0", 0x00 },
+		/* its names, and abbreviations of them (the first name that fits) */
+		{ "dmc_save", 0x05 }, { "dmc_offs_save", 0x07 }, { "dmc_offs_defer", 0x0E },
+		{ "dmc_offs_ev_defer", 0x0D }, { "activate_mc", 0x0F }, { "act", 0x0F },
+		{ "dmc_offs", 0x06 }, { "dmc", 0x04 }, { "ec", 0x0A }, { "deh", 0x1C },
+		/* refused */
+		{ "", -1 }, { "32", -1 }, { "0x20", -1 }, { "-5", -1 }, { "auto", -1 },
+		{ "dmc_save_x", -1 }, { "DMC_SAVE", -1 }, { "eh", -1 }, { "5 ", -1 }, { "0x", -1 },
+	};
+	uint8_t mode;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		mode = 0xEE;
+		bool ok = parse_wb_mode(cases[i].s, &mode);
+		if (ok != (cases[i].mode >= 0) || (ok && mode != cases[i].mode))
+			fail_msg("parse_wb_mode(\"%s\"): %s, 0x%02x; want %d", cases[i].s,
+				 ok ? "true" : "false", mode, cases[i].mode);
+	}
+	assert_false(parse_wb_mode(NULL, &mode));
+	assert_string_equal(wb_mode_name(0x0E), "dmc_offs_defer");
+	assert_string_equal(wb_mode_name(0x0F), "activate_mc");
+	assert_null(wb_mode_name(0x10));
 }
 
 /* ---- json ------------------------------------------------------------------- */
@@ -267,6 +335,56 @@ static void test_hexdump_folds_repeats_across_pieces(void **state)
 	free(out);
 }
 
+/* ---- phase hint -------------------------------------------------------------- */
+
+/* The hint for cdb (hex) with that data stage, in a static buffer. */
+static const char *hint(const char *cdb_hex, enum usbmsc_dir dir, uint32_t len)
+{
+	static char out[512];
+	uint8_t cdb[16];
+	int n = parse_hex_token(cdb_hex, cdb, sizeof cdb);
+	struct membuf m;
+	char *text;
+
+	assert_true(n > 0 && n <= 16);
+	mem_open(&m);
+	phase_hint(m.f, cdb, (size_t)n, dir, len);
+	text = mem_close(&m);
+	snprintf(out, sizeof out, "%s", text);
+	free(text);
+	return out;
+}
+
+static void test_phase_hint(void **state)
+{
+	(void)state;
+	/* INQUIRY: its allocation length against --in */
+	assert_string_equal(hint("120000002400", USBMSC_DIR_NONE, 0),
+			    "usbmsc: hint: the CDB's allocation length is 36 bytes and no --in was "
+			    "given: add --in 36\n");
+	assert_string_equal(hint("120000002400", USBMSC_DIR_IN, 8),
+			    "usbmsc: hint: the CDB's allocation length is 36 bytes, more than --in 8: "
+			    "give --in 36\n");
+	/* REQUEST SENSE (1 byte), MODE SENSE(10) (2), READ BUFFER (3), REPORT LUNS (4) */
+	assert_non_null(strstr(hint("030000001200", USBMSC_DIR_NONE, 0), "is 18 bytes"));
+	assert_non_null(strstr(hint("5a003f0000000001fc00", USBMSC_DIR_NONE, 0), "is 508 bytes"));
+	assert_non_null(strstr(hint("3c030000000001000000", USBMSC_DIR_NONE, 0), "is 65536 bytes"));
+	assert_non_null(strstr(hint("a00000000000000010000000", USBMSC_DIR_NONE, 0), "--in 4096"));
+	/* READ and WRITE: blocks */
+	assert_non_null(strstr(hint("28000000000000000200", USBMSC_DIR_IN, 512),
+			       "the CDB reads 2 blocks: give --in that many times the block size"));
+	assert_non_null(strstr(hint("a8000000000000000003000000", USBMSC_DIR_NONE, 0),
+			       "reads 3 blocks"));
+	assert_non_null(strstr(hint("2a000000000000000100", USBMSC_DIR_NONE, 0),
+			       "the CDB writes 1 block: give --out FILE of that many blocks; no --out"));
+	/* a CDB too short for its opcode's field, and an unknown opcode */
+	assert_non_null(strstr(hint("1200", USBMSC_DIR_NONE, 0), "the device wanted a data stage"));
+	assert_non_null(strstr(hint("c00000004000", USBMSC_DIR_IN, 64),
+			       "did not match --in (64 bytes)"));
+	/* --in at least the allocation length: not the allocation's fault */
+	assert_null(strstr(hint("120000002400", USBMSC_DIR_IN, 512), "allocation"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,11 +393,14 @@ int main(void)
 		cmocka_unit_test(test_parse_seconds),
 		cmocka_unit_test(test_parse_hex_token),
 		cmocka_unit_test(test_parse_hex_token_counts_past_room),
+		cmocka_unit_test(test_parse_hex_arg),
+		cmocka_unit_test(test_parse_wb_mode),
 		cmocka_unit_test(test_json_document),
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_hex_bytes),
 		cmocka_unit_test(test_hexdump_layout),
 		cmocka_unit_test(test_hexdump_folds_repeats_across_pieces),
+		cmocka_unit_test(test_phase_hint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

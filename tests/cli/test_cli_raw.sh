@@ -19,6 +19,18 @@ for spelling in "120000002400" "0x12 0 0 0 0x24 0" "12 0000 00 2400"; do
 	expect_json "raw accepts the CDB spelled '$spelling'" "d['data'] == '$inquiry_hex'"
 done
 
+# The CDB quoted as one argument, or split across quoted pieces.
+run -d "$DEV" --json raw "12 00 00 00 24 00" --in 36
+expect_rc 0 "raw accepts the CDB as one quoted argument"
+expect_json "the quoted CDB is INQUIRY" "d['cdb'] == '120000002400'" "d['data'] == '$inquiry_hex'"
+run -d "$DEV" --json raw "12 00" "00 00" $'24\t00 ' --in 36
+expect_json "raw accepts quoted pieces with spaces and tabs" "d['cdb'] == '120000002400'"
+run -d "$DEV" raw "12 zz 00"
+expect_rc 1 "a quoted CDB with a bad byte"
+expect_err "^usbmsc: raw: 'zz' is not hex bytes" "the error names the bad byte, not the whole argument"
+run -d "$DEV" raw " "
+expect_rc 1 "an argument of blanks only"
+
 run -d "$DEV" raw 12 00 00 00 24 00 --in 36
 expect_rc 0 "raw INQUIRY, text"
 expect_out '^status: +good$' "text shows the status"
@@ -76,6 +88,26 @@ check "raw READ(10) returns the block the read command returns" cmp -s "$T/blk5.
 run -d "$DEV" --json raw 28 00 00 00 00 00 00 00 02 00 --in 512
 expect_rc 35 "READ(10) of 2 blocks into a 1-block buffer is a phase error"
 expect_json "JSON status phase-error" 'd["status"] == "phase-error"' 'd["category"] == "transport-error"'
+expect_err "^usbmsc: hint: the CDB reads 2 blocks: give --in that many times the block size" \
+	"the hint says how much the CDB reads"
+
+# A forgotten --in: the device has data, the host expects none (case 2).
+run -d "$DEV" raw 12 00 00 00 24 00
+expect_rc 35 "INQUIRY without --in is a phase error"
+expect_err "^usbmsc: hint: the CDB's allocation length is 36 bytes and no --in was given: add --in 36$" \
+	"the hint names the allocation length and --in"
+if grep -q 'replug\|-vv to see' "$T/err"; then
+	not_ok "no transport hint for a phase error" "$(what_ran)"
+else
+	ok "no transport hint for a phase error"
+fi
+run -d "$DEV" raw 12 00 00 00 24 00 --in 8
+expect_rc 35 "INQUIRY with --in shorter than its allocation length"
+expect_err "^usbmsc: hint: the CDB's allocation length is 36 bytes, more than --in 8: give --in 36$" \
+	"the hint compares --in with the allocation length"
+run -d "$DEV" raw 2a 00 00 00 00 00 00 00 01 00
+expect_rc 35 "WRITE(10) without --out"
+expect_err "^usbmsc: hint: the CDB writes 1 block: give --out FILE" "the hint asks for --out"
 
 # ---- --dry-run sends nothing
 run -d "$DEV" --json raw 2a 00 00 00 00 00 00 00 01 00 --out "$T/blk5.bin" --dry-run

@@ -63,6 +63,53 @@ run -d "sim:$T/no/such/dir/disk.img" inquiry
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then ok "an image that cannot be created fails (exit $rc)"; else not_ok "an image that cannot be created fails" "$(what_ran)"; fi
 expect_err '^usbmsc: inquiry: ' "with an error line"
 
+# ---- the virtual device's files: a full file system, no write access
+# A 64 KiB tmpfs filled to the last byte, in a mount namespace of its own.
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	mkdir "$T/full"
+	unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" || exit 0
+		dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null
+		timeout 20 "$2" -d "sim:$1/disk.img" inquiry >"$3/out" 2>"$3/err"
+		echo $? >"$3/rc"
+		ls "$1" >"$3/left"' sh "$T/full" "$USBMSC" "$T"
+fi
+if [ -s "$T/rc" ]; then
+	rc=$(cat "$T/rc")
+	no_sanitizer_report "sim on a full file system"
+	expect_rc 15 "a sim: image on a full file system"
+	expect_err "^usbmsc: inquiry: cannot write the factory image to $T/full/disk.img.fw: No space left on device$" \
+		"the message gives the system's reason"
+	check "nothing is left behind on it" test "$(cat "$T/left")" = fill
+else
+	ok "a sim: image on a full file system # SKIP needs root and a tmpfs mount"
+fi
+
+# An image the user may read but not write: the way out is ?ro=1, not a
+# device node's permissions. Root writes anything, so run as nobody.
+as_user() { "$@"; }
+if [ "$(id -u)" = 0 ]; then
+	as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+	chmod 0711 "$T"
+fi
+mkdir -m 0755 "$T/ro"
+run -d "sim:$T/ro/disk.img" tur
+chmod 0444 "$T/ro/disk.img" "$T/ro/disk.img.fw"
+if as_user test -x "$USBMSC" 2>/dev/null && ! as_user test -w "$T/ro/disk.img"; then
+	as_user timeout 20 "$USBMSC" -d "sim:$T/ro/disk.img" inquiry >"$T/out" 2>"$T/err"
+	rc=$?
+	no_sanitizer_report "sim on a read-only image"
+	expect_rc 22 "a sim: image without write permission"
+	expect_err "^usbmsc: inquiry: cannot open image $T/ro/disk.img for writing: Permission denied; the option ro=1 \(sim:PATH\?ro=1\) opens it read-only$" \
+		"the message names ro=1"
+	expect_err '^usbmsc: hint: sim: .*add \?ro=1' "the hint names ?ro=1"
+	if grep -q 'device node' "$T/err"; then not_ok "no word of device nodes" "$(what_ran)"; else ok "no word of device nodes"; fi
+	as_user timeout 20 "$USBMSC" -d "sim:$T/ro/disk.img?ro=1" inquiry >"$T/out" 2>"$T/err"
+	rc=$?
+	expect_rc 0 "the same image with ?ro=1"
+else
+	ok "a sim: image without write permission # SKIP no unprivileged user can run $USBMSC"
+fi
+
 # ---- --json: one document on stdout, also for failures
 run -d "$T/disk.img" --json inquiry
 expect_rc 20 "--json with a bad device"
@@ -81,6 +128,27 @@ run -d "$DEV" --json inquiry --vpd 0xfe
 expect_rc 5 "--json with a failed inquiry"
 expect_json "the error document carries the sense" 'd["error"]["sense"]["key"] == 5' \
 	'd["error"]["sense"]["asc"] == 0x24'
+
+# help is JSON too
+run --json help
+expect_rc 0 "--json help"
+expect_json "the overview as JSON" 'd["usage"].startswith("usbmsc ")' \
+	'"raw" in [c["name"] for c in d["commands"]]' \
+	'all(set(c) == {"name", "args", "summary"} for c in d["commands"])' \
+	'[e["status"] for e in d["exit_statuses"]][:2] == [0, 1]' \
+	'any(e["status"] == 22 and e["category"] == "permission-denied" for e in d["exit_statuses"])'
+run help raw --json
+expect_rc 0 "help raw --json"
+expect_json "one command's help as JSON" 'd["command"] == "raw"' \
+	'd["usage"].startswith("usbmsc [GLOBAL OPTIONS] raw CDB-HEX")' '"--in LEN" in d["help"]'
+for cmd in "--help" "raw --help" "fw --help" "fw update --help" "bench --help" "compliance --help"; do
+	# shellcheck disable=SC2086
+	run --json $cmd
+	expect_json "--json $cmd is one JSON document" '"usage" in d'
+done
+run --json help frob
+expect_rc 1 "--json help of an unknown command"
+expect_json "is a JSON usage error" 'd["error"]["status"] == 1'
 
 # ---- -v traces on stderr, stdout stays clean
 run -d "$DEV" -v --json tur

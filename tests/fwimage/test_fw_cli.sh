@@ -202,10 +202,20 @@ expect_err "not a firmware image" "says it is not an image"
 run fw inspect missing.umfw
 expect_rc 15 "missing image"
 
-# a key file that is not what keygen writes
+# CR LF line ends (a Windows editor, git's autocrlf) are accepted
 printf 'usbmsc-fw-public-key ed25519\r\n%s\r\n' "$(sed -n 2p pk.key)" >crlf.pub
 run fw inspect app.umfw --key crlf.pub
-expect_rc 15 "public key with CRLF line ends"
+expect_rc 0 "public key with CR LF line ends"
+sed 's/$/\r/' sk.key >crlf.key
+run fw pack --key crlf.key --version 1.10 --version-number 110 -o crlf.umfw app.bin
+expect_rc 0 "pack with a secret key with CR LF line ends"
+run fw inspect crlf.umfw --key pk.key
+expect_rc 0 "the image it signed verifies with the LF public key"
+printf 'usbmsc-fw-public-key ed25519\r%s\r' "$(sed -n 2p pk.key)" >cr.pub
+run fw inspect app.umfw --key cr.pub
+expect_rc 15 "public key with lone CR line ends"
+
+# a key file that is not what keygen writes
 sed -n 2p pk.key | tr a-f A-F | sed '1i usbmsc-fw-public-key ed25519' >upper.pub
 run fw inspect app.umfw --key upper.pub
 expect_rc 15 "public key in upper-case hex"
@@ -213,6 +223,17 @@ head -c 32 /dev/urandom >raw.pub
 run fw inspect app.umfw --key raw.pub
 expect_rc 15 "a raw 32-byte public key"
 expect_err "is not a public key file" "says it is not a key file"
+
+# An empty payload is no firmware: refused, nothing written; from a pipe
+# it can only be seen once read: packed, with a warning.
+: >empty.bin
+run fw pack --key sk.key --version 1 --version-number 1 -o empty.umfw empty.bin
+expect_rc 15 "pack of an empty payload file"
+expect_err "the payload empty.bin is empty" "says the payload is empty"
+check "no image was written" test ! -e empty.umfw
+run_in /dev/null fw pack --key sk.key --version 1 --version-number 1 -o empty.umfw /dev/stdin
+expect_rc 0 "pack of an empty pipe"
+expect_err "^usbmsc: fw pack: warning: the payload /dev/stdin was empty" "warns that it was empty"
 
 # ---- the demo key pair
 run fw pack --key "$ROOT/data/demo-fw-secret.key" --version DEMO --version-number 1 -o demo.umfw app.bin
@@ -256,5 +277,61 @@ run fw inspect -v app.umfw
 expect_rc 0 "global -v after the subcommand"
 run fw inspect -- app.umfw
 expect_rc 0 "-- before the image"
+
+# ---- fw update's --mode as sg_write_buffer spells it (dry runs on sim:)
+# expect_done DESC EXPR...: the last line of stdout is the "done" event `d`.
+expect_done() {
+	local desc=$1
+	shift
+	if python3 - "$T/out" "$@" >"$T/py" 2>&1 <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+d = json.loads(lines[-1])
+for expr in sys.argv[2:]:
+    if not eval(expr, {"d": d, "lines": lines}):
+        sys.exit("does not hold: %s\nevent: %s" % (expr, json.dumps(d)[:1500]))
+PY
+	then ok "$desc"; else not_ok "$desc" "$(cat "$T/py")" "$(what_ran)"; fi
+}
+for spelling in e 0e 0x0e 14 0eh dmc_offs_defer dmc_offs_d; do
+	run -d sim:dev.img --json fw update --dry-run --mode "$spelling" hello.umfw
+	expect_done "--mode $spelling is mode 0x0e" 'd["result"] == "dry-run"' 'd["mode"] == 14'
+done
+for spelling in 7 0x07 dmc_offs_save; do
+	run -d sim:dev.img --json fw update --dry-run --mode "$spelling" hello.umfw
+	expect_done "--mode $spelling is mode 0x07" 'd["mode"] == 7'
+done
+run -d sim:dev.img --json fw update --dry-run --mode dmc_save hello.umfw
+expect_done "--mode dmc_save is mode 0x05" 'd["mode"] == 5'
+run -d sim:dev.img fw update --dry-run --mode activate_mc hello.umfw
+expect_rc 1 "--mode activate_mc is not a download mode"
+expect_err "activate_mc is WRITE BUFFER mode 0x0f" "says which mode it is"
+run -d sim:dev.img fw update --dry-run --mode 13 hello.umfw
+expect_rc 1 "--mode 13 (dmc_offs_ev_defer)"
+expect_err "mode 0x0d \(dmc_offs_ev_defer\)" "names the mode"
+run -d sim:dev.img fw update --dry-run --mode bogus hello.umfw
+expect_rc 1 "--mode bogus"
+
+# ---- fw update --json: a usage error is the "done" event, as every other failure
+run -d sim:dev.img --json fw update --mode bogus hello.umfw
+expect_rc 1 "--json fw update with a bad --mode"
+expect_done "the usage error is a done event" 'len(lines) == 1' 'd["event"] == "done"' \
+	'd["ok"] is False' 'd["result"] == "failed"' 'd["status"] == 1' 'd["category"] == "usage"' \
+	'"--mode" in d["message"]' 'd["image"]["path"] == "hello.umfw"' 'd["commands_sent"] == 0'
+run -d sim:dev.img --json fw update
+expect_rc 1 "--json fw update without an image"
+expect_done "that too is a done event" 'len(lines) == 1' 'd["event"] == "done"' \
+	'd["status"] == 1' 'd["image"]["path"] is None'
+run -d sim:dev.img --json fw update --frob hello.umfw
+expect_done "an unknown option is a done event" 'len(lines) == 1' 'd["category"] == "usage"'
+env -u USBMSC_DEVICE "$USBMSC" --json fw update hello.umfw >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc 1 "--json fw update without a device"
+expect_done "no device: a done event" 'len(lines) == 1' 'd["event"] == "done"' 'd["status"] == 1'
+run -d sim:dev.img --json fw update --key missing.pub hello.umfw
+expect_rc 15 "--json fw update with a missing key file"
+expect_done "a key file that cannot be read: a done event" 'len(lines) == 1' 'd["status"] == 15'
+run -d sim:dev.img --json fw inspect
+expect_json "other fw commands keep the error document" 'd["error"]["status"] == 1'
 
 done_testing

@@ -253,8 +253,16 @@ static void test_key_file_rejects(void **state)
 	/* no final newline */
 	snprintf(bad, sizeof bad, "%.*s", (int)(n - 1), good);
 	expect_bad_key(f, bad, "hex digits");
-	/* CRLF */
-	snprintf(bad, sizeof bad, "%.*s\r\n", (int)(n - 1), good);
+	/* a lone CR, or two, ends no line */
+	snprintf(bad, sizeof bad, "%.*s\r", (int)(n - 1), good);
+	expect_bad_key(f, bad, "LF or CR LF");
+	snprintf(bad, sizeof bad, "%.*s\r\r\n", (int)(n - 1), good);
+	expect_bad_key(f, bad, "hex digits");
+	snprintf(bad, sizeof bad, "%s\r%s", USBMSC_FW_PUBLIC_KEY_HEADER, good + 29);
+	expect_bad_key(f, bad, "first line");
+	/* CR LF line ends, then a third line */
+	snprintf(bad, sizeof bad, "%s\r\n%.*s\r\nextra\r\n", USBMSC_FW_PUBLIC_KEY_HEADER, 64,
+		 good + 29);
 	expect_bad_key(f, bad, "hex digits");
 	/* a third line */
 	snprintf(bad, sizeof bad, "%sextra\n", good);
@@ -275,6 +283,49 @@ static void test_key_file_rejects(void **state)
 	/* a header line with a trailing space */
 	snprintf(bad, sizeof bad, "%s \n%s", USBMSC_FW_PUBLIC_KEY_HEADER, good + 29);
 	expect_bad_key(f, bad, "first line");
+}
+
+/* path's text with every LF as CR LF (crlf) or only the first one. */
+static void write_crlf(const char *from, const char *to, bool all)
+{
+	char text[300], out[600];
+	size_t n = read_file(from, (uint8_t *)text, sizeof text), m = 0;
+	bool done = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] == '\n' && (all || !done)) {
+			out[m++] = '\r';
+			done = true;
+		}
+		out[m++] = text[i];
+	}
+	write_file(to, out, m);
+}
+
+/* Key files with CR LF line ends (a Windows editor, git's autocrlf) read
+ * as the same keys. */
+static void test_key_file_crlf(void **state)
+{
+	struct fx *f = *state;
+	struct usbmsc_error err = { 0 };
+	uint8_t pub[USBMSC_FW_PUBKEY_LEN], sec[USBMSC_FW_SECRET_KEY_LEN];
+	char pk[160], sk[160];
+
+	path_in(f, pk, sizeof pk, "crlf.pub");
+	path_in(f, sk, sizeof sk, "crlf.key");
+	write_crlf(f->pk, pk, true);
+	write_crlf(f->sk, sk, true);
+	assert_int_equal(usbmsc_fw_load_public_key(pk, pub, &err), 0);
+	assert_memory_equal(pub, f->public, sizeof pub);
+	assert_int_equal(usbmsc_fw_load_secret_key(sk, sec, &err), 0);
+	assert_memory_equal(sec, f->secret, sizeof sec);
+	/* one line each way */
+	write_crlf(f->pk, pk, false);
+	assert_int_equal(usbmsc_fw_load_public_key(pk, pub, &err), 0);
+	assert_memory_equal(pub, f->public, sizeof pub);
+	/* the kinds are still told apart */
+	assert_int_equal(usbmsc_fw_load_public_key(sk, pub, &err), USBMSC_E_FILE);
+	assert_non_null(strstr(err.msg, "holds a secret key, not a public key"));
 }
 
 static void test_key_kinds_swapped(void **state)
@@ -606,6 +657,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_keygen_pairs_differ, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keygen_no_overwrite, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_file_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_file_crlf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_kinds_swapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secret_key_halves_checked, setup, teardown),
 		cmocka_unit_test(test_demo_key_pair),

@@ -435,7 +435,7 @@ static int run_bench(struct cli *c)
 	if (st)
 		return st;
 	if (c->help) {
-		cli_print_command_help(stdout, c->cmd);
+		cli_print_command_help(c, c->cmd);
 		return 0;
 	}
 	if (!a.sub)

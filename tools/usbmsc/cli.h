@@ -56,6 +56,10 @@ struct cli {
 	/* positional arguments after the command name */
 	int argc;
 	char **argv;
+	/* With --json, a failure writes this instead of the {"error": ...}
+	 * document (fw update answers in events); NULL: the document. */
+	void (*json_error)(struct cli *c, int status, const char *msg);
+	const void *json_error_ctx;
 	/* state */
 	struct usbmsc_dev *dev;
 	bool reset_seen;          /* the power-on unit attention was met */
@@ -95,9 +99,9 @@ int cli_open(struct cli *c);
  * reported. Use as: do st = usbmsc_...(..., &res); while (cli_again(c, st, &res)); */
 bool cli_again(struct cli *c, int st, const struct usbmsc_result *res);
 
-/* help.c */
-void cli_print_usage(FILE *f);
-void cli_print_command_help(FILE *f, const struct cli_command *cmd);
+/* help.c: on stdout; with --json as one JSON document. */
+void cli_print_usage(struct cli *c);
+void cli_print_command_help(struct cli *c, const struct cli_command *cmd);
 void cli_print_version(struct cli *c);
 
 /* report.c: errors on stderr as "usbmsc: COMMAND: MESSAGE" plus a hint

@@ -112,30 +112,50 @@ static void catch_stop(struct usbmsc_dev *dev)
 
 /* ---- output ---- */
 
-static int width_of(const struct usbmsc_compliance_report *rep, size_t field)
-{
-	size_t w = 0;
+/* The table fits an 80-column terminal: each check is its name and verdict
+ * on one line, then what was expected and what was seen, wrapped. */
+#define TABLE_WIDTH 80
+#define TEXT_INDENT 4
+#define LABEL_WIDTH 10 /* "expected: " */
 
-	for (size_t i = 0; i < rep->count; i++) {
-		const struct usbmsc_check *k = &rep->checks[i];
-		const char *s = field == 0 ? k->name : field == 1 ? k->expected : k->seen;
-		if (strlen(s) > w)
-			w = strlen(s);
-	}
-	return (int)w;
+static void print_wrapped(const char *label, const char *text)
+{
+	const size_t room = TABLE_WIDTH - TEXT_INDENT - LABEL_WIDTH;
+
+	printf("%*s%-*s", TEXT_INDENT, "", LABEL_WIDTH, label);
+	do {
+		size_t n = strlen(text);
+		if (n > room) {
+			/* the last space that keeps the line in room, else a hard cut */
+			n = room;
+			while (n > 0 && text[n] != ' ')
+				n--;
+			if (n == 0)
+				n = room;
+		}
+		printf("%.*s\n", (int)n, text);
+		text += n;
+		while (*text == ' ')
+			text++;
+		if (*text)
+			printf("%*s", TEXT_INDENT + LABEL_WIDTH, "");
+	} while (*text);
+}
+
+static void print_check(const struct usbmsc_check *k)
+{
+	const char *verdict = k->verdict == USBMSC_VERDICT_PASS ? "pass" : "FAIL";
+	int name_width = TABLE_WIDTH - 2 - (int)strlen(verdict);
+
+	printf("%-*s  %s\n", name_width, k->name, verdict);
+	print_wrapped("expected:", k->expected);
+	print_wrapped("seen:", k->seen);
 }
 
 static void print_table(const struct cli *c, const struct usbmsc_compliance_report *rep)
 {
-	int wn = width_of(rep, 0), we = width_of(rep, 1), ws = width_of(rep, 2);
 	char lun[64];
 
-	if (wn < 5)
-		wn = 5;
-	if (we < 8)
-		we = 8;
-	if (ws < 4)
-		ws = 4;
 	snprintf(lun, sizeof lun, "%u (Get Max LUN %s%u)", rep->lun,
 		 rep->max_lun_stalled ? "stalled: " : "", rep->max_lun);
 	cli_kv("device", "%s (%s %s %s)", c->device, rep->vendor, rep->product, rep->revision);
@@ -149,12 +169,9 @@ static void print_table(const struct cli *c, const struct usbmsc_compliance_repo
 	if (rep->port_resets)
 		cli_kv("port resets", "%u (Reset Recovery did not bring the device back)",
 		       rep->port_resets);
-	printf("\n%-*s  %-*s  %-*s  %s\n", wn, "check", we, "expected", ws, "seen", "verdict");
-	for (size_t i = 0; i < rep->count; i++) {
-		const struct usbmsc_check *k = &rep->checks[i];
-		printf("%-*s  %-*s  %-*s  %s\n", wn, k->name, we, k->expected, ws, k->seen,
-		       k->verdict == USBMSC_VERDICT_PASS ? "pass" : "FAIL");
-	}
+	putchar('\n');
+	for (size_t i = 0; i < rep->count; i++)
+		print_check(&rep->checks[i]);
 	printf("\n%u passed, %u failed\n", rep->passed, rep->failed);
 }
 
@@ -218,7 +235,7 @@ static int run_compliance(struct cli *c)
 	if (st)
 		return st;
 	if (c->help) {
-		cli_print_command_help(stdout, c->cmd);
+		cli_print_command_help(c, c->cmd);
 		return 0;
 	}
 	if (c->device && c->device[0] == '/')
@@ -258,14 +275,15 @@ const struct cli_command cli_cmd_compliance = {
 	.args = "[--scratch-lba LBA]",
 	.summary = "Bulk-Only Transport compliance checks (usb:, sim:)",
 	.help = "Run the USB mass-storage Bulk-Only Transport compliance checks against the\n"
-		"device's raw pipe and print one row per check (check, expected, seen,\n"
-		"verdict): the thirteen cases from READ(10), WRITE(10), TEST UNIT READY and\n"
-		"INQUIRY with mismatched lengths and directions (where the spec allows\n"
-		"alternatives, each passes and the row says which the device chose); CBWs\n"
-		"with a bad signature, 30 and 32 bytes (Bulk-In stalled, still after\n"
-		"CLEAR_FEATURE alone, clean after Reset Recovery); CDB bytes past the CB\n"
-		"length; Get Max LUN; malformed class requests; READ(12)/WRITE(12) of\n"
-		"64 KiB; READ CAPACITY(16).\n"
+		"device's raw pipe and print each check, 80 columns wide: its name and\n"
+		"verdict, then what was expected and what was seen. The checks: the\n"
+		"thirteen cases from READ(10), WRITE(10), TEST UNIT READY and INQUIRY with\n"
+		"mismatched lengths and directions (where the spec allows alternatives,\n"
+		"each passes and 'seen' says which the device chose); CBWs with a bad\n"
+		"signature, 30 and 32 bytes (Bulk-In stalled, still after CLEAR_FEATURE\n"
+		"alone, clean after Reset Recovery); CDB bytes past the CB length; Get Max\n"
+		"LUN; malformed class requests; READ(12)/WRITE(12) of 64 KiB; READ\n"
+		"CAPACITY(16).\n"
 		"\n"
 		"Needs raw Bulk-Only Transport: usb: (the kernel driver is detached for the\n"
 		"run and reattached after) or sim:. SG_IO nodes are refused (exit 1).\n"

@@ -132,6 +132,11 @@ static int parse_fw_args(struct cli *c, struct fw_args *a)
 			else
 				return cli_usage(c, "unknown fw command '%s': keygen, pack, inspect, info "
 						 "or update", arg);
+			/* fw update --json answers in events, its failures too */
+			if (a->sub == FW_UPDATE) {
+				c->json_error = cli_fw_update_json_error;
+				c->json_error_ctx = &a->update;
+			}
 		} else {
 			a->argv[a->argc++] = c->argv[i];
 		}
@@ -310,6 +315,14 @@ static bool same_file(const char *p, const char *q)
 	return stat(p, &a) == 0 && stat(q, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* An empty file is no firmware: most likely a build step that failed. */
+static bool empty_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
 static int run_pack(struct cli *c, const struct fw_args *a)
 {
 	struct usbmsc_error err = { 0 };
@@ -324,6 +337,9 @@ static int run_pack(struct cli *c, const struct fw_args *a)
 		return st;
 	if (same_file(a->output, a->key))
 		return cli_usage(c, "-o %s is the secret key file", a->output);
+	if (empty_file(a->argv[0]))
+		return cli_fail(c, USBMSC_E_FILE, "the payload %s is empty: an image needs firmware "
+				"to carry; nothing written", a->argv[0]);
 	st = usbmsc_fw_load_secret_key(a->key, sk, &err);
 	if (st)
 		return cli_fail(c, st, "%s", err.msg);
@@ -333,6 +349,10 @@ static int run_pack(struct cli *c, const struct fw_args *a)
 		return cli_usage(c, "%s", err.msg);
 	if (st)
 		return cli_fail(c, st, "%s", err.msg);
+	/* A pipe or device can only be seen empty once read. */
+	if (h.payload_len == 0)
+		fprintf(stderr, "usbmsc: fw pack: warning: the payload %s was empty: %s carries "
+			"no firmware\n", a->argv[0], a->output);
 	if (c->json) {
 		json_object_begin(&c->out, NULL);
 		json_string(&c->out, "image", a->output);
@@ -472,7 +492,7 @@ static int run_fw(struct cli *c)
 	if (c->help || !a.sub) {
 		if (!c->help)
 			return cli_usage(c, "needs a command: keygen, pack, inspect, info or update");
-		cli_print_command_help(stdout, c->cmd);
+		cli_print_command_help(c, c->cmd);
 		return 0;
 	}
 	switch (a.sub) {
@@ -482,10 +502,11 @@ static int run_fw(struct cli *c)
 		st = want_args(c, &a, 0, "no arguments");
 		return st ? st : cli_fw_info(c);
 	case FW_UPDATE:
+		if (a.argc > 0)
+			a.update.image = a.argv[0];
 		st = want_args(c, &a, 1, "the IMAGE file");
 		if (st)
 			return st;
-		a.update.image = a.argv[0];
 		a.update.key = a.key;
 		return cli_fw_update(c, &a.update);
 	default: return run_inspect(c, &a);
@@ -530,6 +551,8 @@ const struct cli_command cli_cmd_fw = {
 		"  --hw-rev MIN:MAX     pack: the hardware revisions it fits (N: only N)\n"
 		"  -o, --output IMAGE   pack: the image file to write\n"
 		"  --mode MODE          update: WRITE BUFFER mode auto (default), 5, 7 or e\n"
+		"                       (also 14, 0x0e, dmc_save, dmc_offs_save, dmc_offs_defer\n"
+		"                       and the other spellings of sg_write_buffer --mode)\n"
 		"  --chunk BYTES        update: bytes per WRITE BUFFER (default: the largest\n"
 		"                       multiple of the offset boundary the device and the\n"
 		"                       transport take)\n"
@@ -553,7 +576,8 @@ const struct cli_command cli_cmd_fw = {
 		"JSON (update): one object per line: {\"event\": \"plan\"|\"note\"|\"progress\"|\n"
 		"\"activate\"|\"wait\"|\"confirm\", ...}; progress has bytes, total, percent,\n"
 		"mb_per_s, eta_s; the last line is {\"event\": \"done\", \"ok\", \"result\",\n"
-		"\"status\", \"before\", \"active\", \"pending\", ...}.\n"
+		"\"status\", \"before\", \"active\", \"pending\", ...}, also alone for a usage\n"
+		"error.\n"
 		"\n"
 		"Examples:\n"
 		"  usbmsc fw keygen fw-secret.key fw-public.key\n"

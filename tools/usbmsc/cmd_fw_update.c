@@ -340,18 +340,22 @@ int cli_fw_info(struct cli *c)
 
 static int parse_mode(struct cli *c, const char *s, uint8_t *mode)
 {
+	const char *name;
+
+	*mode = 0;
 	if (!s || strcmp(s, "auto") == 0)
-		*mode = 0;
-	else if (strcmp(s, "5") == 0 || strcmp(s, "05") == 0 || strcmp(s, "0x05") == 0)
-		*mode = 0x05;
-	else if (strcmp(s, "7") == 0 || strcmp(s, "07") == 0 || strcmp(s, "0x07") == 0)
-		*mode = 0x07;
-	else if (strcmp(s, "e") == 0 || strcmp(s, "E") == 0 || strcmp(s, "0e") == 0 ||
-		 strcmp(s, "0x0e") == 0 || strcmp(s, "0x0E") == 0)
-		*mode = 0x0E;
-	else
-		return cli_usage(c, "--mode takes auto, 5, 7 or e, not '%s'", s);
-	return 0;
+		return 0;
+	if (!parse_wb_mode(s, mode))
+		return cli_usage(c, "--mode takes auto, 5, 7 or e, in decimal, 0x hex or "
+				 "sg_write_buffer's names (dmc_save, dmc_offs_save, dmc_offs_defer), "
+				 "not '%s'", s);
+	if (*mode == 0x05 || *mode == 0x07 || *mode == 0x0E)
+		return 0;
+	name = wb_mode_name(*mode);
+	return cli_usage(c, "--mode %s is WRITE BUFFER mode 0x%02x%s%s%s; fw update downloads "
+			 "with 5 (dmc_save), 7 (dmc_offs_save) or e (dmc_offs_defer, then "
+			 "activate_mc unless --no-activate)", s, *mode, name ? " (" : "",
+			 name ? name : "", name ? ")" : "");
 }
 
 static int update_opts(struct cli *c, const struct fw_update_args *a, struct usbmsc_fwu_opts *o,
@@ -642,6 +646,16 @@ static void done_text(const char *image, const struct usbmsc_fwu_outcome *o)
 }
 
 /* ---- fw update ------------------------------------------------------------------ */
+
+void cli_fw_update_json_error(struct cli *c, int status, const char *msg)
+{
+	const struct fw_update_args *a = c->json_error_ctx;
+	struct usbmsc_fwu_outcome none;
+	struct show s = { .c = c };
+
+	memset(&none, 0, sizeof none);
+	done_json(&s, a ? a->image : NULL, &none, status, msg);
+}
 
 /* Ctrl-C stops the download before its next chunk; a second one ends the
  * program at once (SA_RESETHAND). */

@@ -19,5 +19,9 @@ struct fw_update_args {
 
 int cli_fw_info(struct cli *c);
 int cli_fw_update(struct cli *c, const struct fw_update_args *a);
+/* For struct cli's json_error, json_error_ctx the struct fw_update_args:
+ * with --json a failure before the update starts (a usage error, no
+ * device) is the "done" event too. */
+void cli_fw_update_json_error(struct cli *c, int status, const char *msg);
 
 #endif

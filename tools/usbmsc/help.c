@@ -1,5 +1,6 @@
-/* --help, help COMMAND, --version. The command list and the exit statuses
- * come from the command table and status.h, so they cannot drift. */
+/* --help, help COMMAND, --version, as text or with --json as one JSON
+ * document. The command list and the exit statuses come from the command
+ * table and status.h, so they cannot drift. */
 #include "cli.h"
 
 #include "usbmsc_config.h"
@@ -31,7 +32,7 @@ static const struct {
 #define LIBUSB_NOTE "Linux builds with libusb; not this one"
 #endif
 
-void cli_print_usage(FILE *f)
+static void usage_text(FILE *f)
 {
 	fputs("usage: usbmsc [GLOBAL OPTIONS] COMMAND [ARGS]\n"
 	      "\n"
@@ -74,6 +75,8 @@ void cli_print_usage(FILE *f)
 	for (size_t i = 0; i < sizeof exit_statuses / sizeof exit_statuses[0]; i++)
 		fprintf(f, "  %3d  %s\n", exit_statuses[i].status, exit_statuses[i].text);
 	fputs("\n"
+	      "15, 20, 21 and 22 mean other things than in sg3_utils: see 'man usbmsc'.\n"
+	      "\n"
 	      "Examples:\n"
 	      "  usbmsc -d sim:/tmp/disk.img inquiry\n"
 	      "  usbmsc -d /dev/sg1 --json capacity\n"
@@ -83,11 +86,57 @@ void cli_print_usage(FILE *f)
 	      f);
 }
 
-void cli_print_command_help(FILE *f, const struct cli_command *cmd)
+static void usage_json(struct json *j)
 {
-	fprintf(f, "usage: usbmsc [GLOBAL OPTIONS] %s%s%s\n\n%s\n\n%s", cmd->name,
-		cmd->args[0] ? " " : "", cmd->args, cmd->summary, cmd->help);
-	fputs("\nGlobal options (-d URI, --json, -v, --timeout, --lun): see 'usbmsc --help'.\n", f);
+	json_object_begin(j, NULL);
+	json_string(j, "usage", "usbmsc [GLOBAL OPTIONS] COMMAND [ARGS]");
+	json_string(j, "version", USBMSC_VERSION);
+	json_array_begin(j, "commands");
+	for (size_t i = 0; i < cli_command_count; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "name", cli_commands[i]->name);
+		json_string(j, "args", cli_commands[i]->args);
+		json_string(j, "summary", cli_commands[i]->summary);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "exit_statuses");
+	for (size_t i = 0; i < sizeof exit_statuses / sizeof exit_statuses[0]; i++) {
+		json_object_begin(j, NULL);
+		json_int(j, "status", exit_statuses[i].status);
+		json_string(j, "category", usbmsc_status_name(exit_statuses[i].status));
+		json_string(j, "meaning", exit_statuses[i].text);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+void cli_print_usage(struct cli *c)
+{
+	if (c->json)
+		usage_json(&c->out);
+	else
+		usage_text(stdout);
+}
+
+void cli_print_command_help(struct cli *c, const struct cli_command *cmd)
+{
+	char usage[256];
+
+	snprintf(usage, sizeof usage, "usbmsc [GLOBAL OPTIONS] %s%s%s", cmd->name,
+		 cmd->args[0] ? " " : "", cmd->args);
+	if (c->json) {
+		json_object_begin(&c->out, NULL);
+		json_string(&c->out, "command", cmd->name);
+		json_string(&c->out, "usage", usage);
+		json_string(&c->out, "summary", cmd->summary);
+		json_string(&c->out, "help", cmd->help);
+		json_object_end(&c->out);
+		return;
+	}
+	printf("usage: %s\n\n%s\n\n%s", usage, cmd->summary, cmd->help);
+	fputs("\nGlobal options (-d URI, --json, -v, --timeout, --lun): see 'usbmsc --help'.\n", stdout);
 }
 
 void cli_print_version(struct cli *c)
@@ -106,13 +155,13 @@ static int run_help(struct cli *c)
 	const struct cli_command *cmd;
 
 	if (c->argc == 0) {
-		cli_print_usage(stdout);
+		cli_print_usage(c);
 		return 0;
 	}
 	cmd = cli_find_command(c->argv[0]);
 	if (!cmd)
 		return cli_usage(c, "unknown command '%s'", c->argv[0]);
-	cli_print_command_help(stdout, cmd);
+	cli_print_command_help(c, cmd);
 	return 0;
 }
 
@@ -124,9 +173,14 @@ const struct cli_command cli_cmd_help = {
 		"statuses; with COMMAND, that command's arguments, options and examples\n"
 		"(the same as 'usbmsc COMMAND --help').\n"
 		"\n"
+		"JSON: {\"usage\", \"version\", \"commands\" [{name, args, summary}],\n"
+		"\"exit_statuses\" [{status, category, meaning}]}; with COMMAND {\"command\",\n"
+		"\"usage\", \"summary\", \"help\"}.\n"
+		"\n"
 		"Examples:\n"
 		"  usbmsc help\n"
-		"  usbmsc help raw\n",
+		"  usbmsc help raw\n"
+		"  usbmsc --json help\n",
 	.opts = 0,
 	.min_args = 0,
 	.max_args = 1,

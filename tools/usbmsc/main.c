@@ -223,9 +223,9 @@ static int run(struct cli *c)
 	}
 	if (c->help) {
 		if (c->cmd)
-			cli_print_command_help(stdout, c->cmd);
+			cli_print_command_help(c, c->cmd);
 		else
-			cli_print_usage(stdout);
+			cli_print_usage(c);
 		return 0;
 	}
 	if (!c->cmd)

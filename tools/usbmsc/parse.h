@@ -1,4 +1,5 @@
-/* Parsing of command-line values: numbers, sizes, time-outs, hex bytes.
+/* Parsing of command-line values: numbers, sizes, time-outs, hex bytes,
+ * WRITE BUFFER modes.
  * Pure functions; each takes the whole string or fails. */
 #ifndef USBMSC_CLI_PARSE_H
 #define USBMSC_CLI_PARSE_H
@@ -23,5 +24,19 @@ bool parse_seconds(const char *s, unsigned *ms);
  * have an even number of digits. Stores at most room bytes but returns how
  * many the token holds, or -1 when it is not hex. */
 int parse_hex_token(const char *s, uint8_t *out, size_t room);
+
+/* One argument of a CDB: tokens as parse_hex_token, separated by spaces or
+ * tabs, so that "12 00 00 00 24 00" quoted as one argument is six bytes.
+ * Stores at most room bytes but returns how many the argument holds, or -1
+ * when a token is not hex (*bad, *bad_len: that token) or there is none
+ * (*bad: the whole argument). */
+int parse_hex_arg(const char *s, uint8_t *out, size_t room, const char **bad, size_t *bad_len);
+
+/* A WRITE BUFFER mode, 0 to 0x1f, as sg_write_buffer(8) takes it: a number
+ * (decimal "14", hex "0x0e" or "0eh") or a name or its abbreviation
+ * ("dmc_offs_defer", "activate_mc"); also usbmsc's "e" and "0e" for 0x0e. */
+bool parse_wb_mode(const char *s, uint8_t *mode);
+/* sg_write_buffer's name of a mode ("dmc_offs_defer"), or NULL. */
+const char *wb_mode_name(uint8_t mode);
 
 #endif

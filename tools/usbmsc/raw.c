@@ -9,6 +9,7 @@
 
 #include "hexdump.h"
 #include "parse.h"
+#include "phase_hint.h"
 
 /* A data-out file bigger than this cannot be one command on any transport. */
 #define RAW_OUT_MAX (256u * 1024u * 1024u)
@@ -26,11 +27,13 @@ static int parse_cdb(struct cli *c, struct raw_cmd *r)
 	size_t total = 0;
 
 	for (int i = 0; i < c->argc; i++) {
-		int n = parse_hex_token(c->argv[i], total < 16 ? r->cdb + total : NULL,
-					total < 16 ? 16 - total : 0);
+		const char *bad;
+		size_t bad_len;
+		int n = parse_hex_arg(c->argv[i], total < 16 ? r->cdb + total : NULL,
+				      total < 16 ? 16 - total : 0, &bad, &bad_len);
 		if (n < 0)
-			return cli_usage(c, "'%s' is not hex bytes; give the CDB as '12 00 00 00 24 00', "
-					    "'120000002400' or '0x12 0 0 0 0x24 0'", c->argv[i]);
+			return cli_usage(c, "'%.*s' is not hex bytes; give the CDB as 12 00 00 00 24 00, "
+					    "120000002400 or 0x12 0 0 0 0x24 0", (int)bad_len, bad);
 		total += (size_t)n;
 	}
 	if (total < 1 || total > 16)
@@ -252,6 +255,8 @@ static int execute(struct cli *c, struct raw_cmd *r)
 	 * failed also gets the error line and its hint. */
 	if (res.outcome == USBMSC_OUTCOME_TRANSPORT_ERROR || res.outcome == USBMSC_OUTCOME_TIMEOUT)
 		cli_fail_result(c, st, &res);
+	if (res.outcome == USBMSC_OUTCOME_PHASE_ERROR)
+		phase_hint(stderr, r->cdb, r->cdb_len, r->dir, r->len);
 	return st;
 }
 
@@ -277,10 +282,12 @@ const struct cli_command cli_cmd_raw = {
 	.name = "raw",
 	.args = "CDB-HEX... [--in LEN | --out FILE] [-o FILE] [--dry-run]",
 	.summary = "send any CDB (standard or vendor), with an optional data stage",
-	.help = "Sends the CDB given as hex bytes, separate or joined ('12 00 00 00 24 00',\n"
-		"'120000002400', '0x12 0 0 0 0x24 0'), 1 to 16 bytes. Prints the outcome, the\n"
-		"residue, the sense data and the data received; the exit status is the\n"
-		"outcome's category (5 for ILLEGAL REQUEST, 35 for a phase error...).\n"
+	.help = "Sends the CDB given as hex bytes, separate, joined or in one quoted argument\n"
+		"(12 00 00 00 24 00, 120000002400, 0x12 0 0 0 0x24 0, '12 00 00 00 24 00'),\n"
+		"1 to 16 bytes. Prints the outcome, the residue, the sense data and the data\n"
+		"received; the exit status is the outcome's category (5 for ILLEGAL REQUEST,\n"
+		"35 for a phase error: a hint then compares --in with the CDB's allocation\n"
+		"length).\n"
 		"\n"
 		"Options:\n"
 		"  --in LEN            expect LEN bytes of data-in (512, 0x200, 4k)\n"

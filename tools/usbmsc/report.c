@@ -18,8 +18,13 @@ static const char *cmd_name(const struct cli *c)
 	return c->cmd ? c->cmd->name : NULL;
 }
 
+static bool is_sim(const struct cli *c)
+{
+	return c->device && strncmp(c->device, "sim:", 4) == 0;
+}
+
 /* The second line: what to do about it. */
-static const char *hint_for(int status)
+static const char *hint_for(const struct cli *c, int status)
 {
 	switch (status) {
 	case USBMSC_E_NO_DEVICE:
@@ -28,6 +33,10 @@ static const char *hint_for(int status)
 		return "another driver owns the device or it is mounted: unmount it, "
 		       "or use its /dev/sgN path";
 	case USBMSC_E_ACCESS:
+		if (is_sim(c))
+			return "sim: writes its image and files beside it (PATH.fw, PATH.echo): "
+			       "get write access to them and their folder, or add ?ro=1 to open "
+			       "an existing image read-only";
 		return "run as root, or get read-write access to the device node";
 	case USBMSC_E_TIMEOUT:
 		return "the device did not answer in time: try --timeout SECONDS, or replug it";
@@ -43,6 +52,11 @@ static void error_document(struct cli *c, int status, const char *msg,
 {
 	if (!c->json || c->out.started)
 		return;
+	if (c->json_error) {
+		c->json_error(c, status, msg);
+		c->out.started = true;
+		return;
+	}
 	json_object_begin(&c->out, NULL);
 	json_object_begin(&c->out, "error");
 	json_string(&c->out, "command", cmd_name(c));
@@ -65,7 +79,7 @@ static void error_line(const struct cli *c, const char *msg)
 
 static int fail_msg(struct cli *c, int status, const char *msg, const struct usbmsc_result *res)
 {
-	const char *hint = hint_for(status);
+	const char *hint = hint_for(c, status);
 
 	error_line(c, msg);
 	if (hint)
