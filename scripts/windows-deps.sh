@@ -94,16 +94,28 @@ src_version() {
 	}
 }
 
-[ -d "$aptdir/lists" ] && ls "$aptdir/lists" | grep -q '_Sources' || apt_update
-versions=""
-for p in $PACKAGES; do
-	v=$(src_version "$p")
-	[ -n "$v" ] || die "no source package $p in the index (see $aptdir/update.log)"
-	versions="$versions $p=$v"
-done
-gccver=$($HOST-gcc -dumpversion)
-key=$(echo "r$RECIPE gcc-$gccver$versions" | tr ' :=' '_+-' | tr -cd 'A-Za-z0-9._+~-')
-prefix=$cache/$key
+# The versions to build and the prefix they key: from the index at hand, so
+# that a second run needs no network; before building, from a fresh one
+# (an old index may name sources the archive no longer has).
+choose_prefix() {
+	versions=""
+	for p in $PACKAGES; do
+		v=$(src_version "$p")
+		[ -n "$v" ] || die "no source package $p in the index (see $aptdir/update.log)"
+		versions="$versions $p=$v"
+	done
+	key=$(echo "r$RECIPE gcc-$($HOST-gcc -dumpversion)$versions" | tr ' :=' '_+-' |
+		tr -cd 'A-Za-z0-9._+~-')
+	prefix=$cache/$key
+}
+
+if ls "$aptdir/lists" 2>/dev/null | grep -q '_Sources'; then
+	choose_prefix
+	[ -f "$prefix/.complete" ] || { apt_update; choose_prefix; }
+else
+	apt_update
+	choose_prefix
+fi
 work=$cache/work
 
 # ---- the builds -------------------------------------------------------------
