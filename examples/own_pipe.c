@@ -179,7 +179,8 @@ int main(int argc, char **argv)
 		if (status == USBMSC_OK)
 			status = usbmsc_read_blocks(dev, 0, 1, 1, bs, back, &res);
 		if (status == USBMSC_OK)
-			printf("block 1 %s\n", memcmp(block, back, bs) ? "differs" : "read back intact");
+			printf("block 1 %s\n",
+			       memcmp(block, back, bs) ? "differs" : "read back intact");
 	}
 	if (status != USBMSC_OK)
 		fprintf(stderr, "failed (%s): %s\n", usbmsc_status_name(status),

@@ -90,5 +90,6 @@ int usbmsc_winpath_parse(const char *uri, struct usbmsc_winpath *out, struct usb
 	if (num)
 		return parse_disk(uri, num, out, err);
 	return usbmsc_fail(err, USBMSC_E_USAGE,
-			   "%s: expected \\\\.\\PhysicalDriveN, \\\\.\\X: or X: (a drive letter)", uri);
+			   "%s: expected \\\\.\\PhysicalDriveN, \\\\.\\X: or X: (a drive letter)",
+			   uri);
 }

@@ -9,6 +9,8 @@
 #define ST_CHECK_CONDITION 0x02u
 #define ST_COMMAND_TERMINATED 0x22u
 
+#define NO_PASS_THROUGH ": the driver behind this handle takes no SCSI pass-through"
+
 int usbmsc_spt_fill(struct usbmsc_spt_request *req, const struct usbmsc_cmd *cmd,
 		    unsigned timeout_ms, struct usbmsc_error *err)
 {
@@ -50,12 +52,13 @@ struct win32_verdict {
 
 static const struct win32_verdict win32_verdicts[] = {
 	{ USBMSC_WIN_ERROR_INVALID_FUNCTION, "ERROR_INVALID_FUNCTION", USBMSC_E_TRANSPORT,
-	  USBMSC_OUTCOME_TRANSPORT_ERROR, ": the driver behind this handle takes no SCSI pass-through" },
+	  USBMSC_OUTCOME_TRANSPORT_ERROR, NO_PASS_THROUGH },
 	{ USBMSC_WIN_ERROR_NOT_SUPPORTED, "ERROR_NOT_SUPPORTED", USBMSC_E_TRANSPORT,
-	  USBMSC_OUTCOME_TRANSPORT_ERROR, ": the driver behind this handle takes no SCSI pass-through" },
+	  USBMSC_OUTCOME_TRANSPORT_ERROR, NO_PASS_THROUGH },
 	{ USBMSC_WIN_ERROR_ACCESS_DENIED, "ERROR_ACCESS_DENIED", USBMSC_E_ACCESS,
 	  USBMSC_OUTCOME_TRANSPORT_ERROR,
-	  ": pass-through needs the disk open for reading and writing (an administrator, usually)" },
+	  ": pass-through needs the disk open for reading and writing"
+	  " (an administrator, usually)" },
 	{ USBMSC_WIN_ERROR_SHARING_VIOLATION, "ERROR_SHARING_VIOLATION", USBMSC_E_BUSY,
 	  USBMSC_OUTCOME_TRANSPORT_ERROR, ": another program holds the disk exclusively" },
 	{ USBMSC_WIN_ERROR_BUSY, "ERROR_BUSY", USBMSC_E_BUSY, USBMSC_OUTCOME_TRANSPORT_ERROR, "" },

@@ -75,7 +75,8 @@ static void test_malformed(void **state)
 	refuses("\\\\.\\PhysicalDrive-1", "PhysicalDriveN");
 	refuses("\\\\.\\PhysicalDrive100000", "0 to 99999");
 	refuses("\\\\.\\PhysicalDrive4294967297", "0 to 99999"); /* no wrap-around */
-	refuses("\\\\.\\E:\\", "X: (a drive letter)");            /* the root folder, not the volume */
+	/* the volume's root folder, not the volume */
+	refuses("\\\\.\\E:\\", "X: (a drive letter)");
 	refuses("\\\\.\\EE:", "X: (a drive letter)");
 	refuses("\\\\.\\Tape0", "X: (a drive letter)");
 	refuses("\\\\.\\", "PhysicalDriveN");

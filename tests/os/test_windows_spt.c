@@ -259,7 +259,7 @@ static void test_win32_errors(void **state)
 {
 	static const struct win32_case cases[] = {
 		{ USBMSC_WIN_ERROR_ACCESS_DENIED, USBMSC_E_ACCESS, USBMSC_OUTCOME_TRANSPORT_ERROR,
-		  "ERROR_ACCESS_DENIED (5): pass-through needs the disk open for reading and writing" },
+		  "ERROR_ACCESS_DENIED (5): pass-through needs the disk open for reading" },
 		{ USBMSC_WIN_ERROR_NOT_READY, USBMSC_E_NOT_READY, USBMSC_OUTCOME_TRANSPORT_ERROR,
 		  "ERROR_NOT_READY (21)" },
 		{ USBMSC_WIN_ERROR_SEM_TIMEOUT, USBMSC_E_TIMEOUT, USBMSC_OUTCOME_TIMEOUT,
