@@ -2,10 +2,11 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+WINDOWS_BUILD ?= build-windows
 FUZZ_SECONDS ?= 20
 MESON_SETUP = scripts/setup-build.sh
 
-.PHONY: all demo check test test-asan fuzz fuzz-check footprint bench install clean
+.PHONY: all demo check test test-asan fuzz fuzz-check footprint bench install windows clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -18,9 +19,10 @@ demo: all
 	scripts/demo.sh $(BUILD)/tools/usbmsc
 
 # Every test: unit and scenario tests, again under ASan+UBSan, the fuzzers
-# for a bounded time, the footprint target; one summary line at the end.
+# for a bounded time, the footprint target, the Windows build under wine;
+# one summary line at the end.
 check:
-	scripts/deps.sh test fuzz footprint
+	scripts/deps.sh test fuzz footprint $$( [ "$${USBMSC_SKIP_WINDOWS:-0}" = 1 ] || echo windows)
 	scripts/check.sh
 
 test: all
@@ -40,5 +42,11 @@ bench: all
 install: all
 	meson install -C $(BUILD)
 
+# Cross-build for Windows x86-64 (mingw-w64) and run its tests under wine;
+# the libraries it links are built once from Debian's source packages.
+windows:
+	scripts/deps.sh windows
+	scripts/windows-build.sh $(WINDOWS_BUILD)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-footprint
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(WINDOWS_BUILD) build-footprint

@@ -5,13 +5,17 @@
 #     (and `meson install` into a scratch root, consumed through pkg-config)
 #  3. each libFuzzer harness for FUZZ_SECONDS (default 20)
 #  4. the Cortex-M0+ footprint of the target core against its budget
-#  5. the lab (a real Linux USB stack under QEMU), unless USBMSC_SKIP_LAB=1
+#  5. the Windows cross-build and its tests under wine (scripts/windows-build.sh;
+#     about 2 minutes the first time, for the libraries), unless
+#     USBMSC_SKIP_WINDOWS=1
+#  6. the lab (a real Linux USB stack under QEMU), unless USBMSC_SKIP_LAB=1
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+WINDOWS_BUILD=${WINDOWS_BUILD:-build-windows}
 
 passed=0
 failed=0
@@ -67,6 +71,9 @@ meson_suite "$ASAN_BUILD" -Db_sanitize=address,undefined -Db_lundef=false \
 step install tests/install/test_install.sh "$BUILD"
 step fuzz scripts/fuzz.sh "$FUZZ_BUILD" "$FUZZ_SECONDS"
 step footprint scripts/footprint.sh
+if [ "${USBMSC_SKIP_WINDOWS:-0}" != 1 ]; then
+	step windows scripts/windows-build.sh "$WINDOWS_BUILD"
+fi
 if [ "${USBMSC_SKIP_LAB:-0}" != 1 ] && [ -x tests/lab/check.sh ]; then
 	step lab tests/lab/check.sh "$BUILD"
 fi

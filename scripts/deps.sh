@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a make target needs, only those missing.
-# Usage: scripts/deps.sh build|test|fuzz|footprint ...
+# Usage: scripts/deps.sh build|test|fuzz|footprint|windows ...
 set -eu
 
 pkgs=""
@@ -10,6 +10,10 @@ for profile in "$@"; do
 	test) pkgs="$pkgs gcc pkg-config meson ninja-build python3 libusb-1.0-0-dev libsodium-dev libcmocka-dev bash-completion" ;;
 	fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
 	footprint) pkgs="$pkgs gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi" ;;
+	# The mingw-w64 cross build (scripts/windows-deps.sh builds its libraries
+	# from source packages: dpkg-dev unpacks them) and wine to run its tests.
+	windows) pkgs="$pkgs meson ninja-build python3 pkg-config gcc-mingw-w64-x86-64 mingw-w64-tools \
+		autoconf automake libtool cmake dpkg-dev wine" ;;
 	*) echo "deps.sh: unknown profile '$profile'" >&2; exit 1 ;;
 	esac
 done

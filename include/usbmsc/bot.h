@@ -132,7 +132,7 @@ enum usbmsc_csw_check usbmsc_csw_decode_framed(const uint8_t *buf, size_t len,
 const char *usbmsc_csw_check_text(enum usbmsc_csw_check check);
 
 /* The thirteen cases: what the device does when the host expects host_dir /
- * host_len and the command needs dev_dir / dev_len (PROTOCOL.md). */
+ * host_len and the command needs dev_dir / dev_len (docs/PROTOCOL.md). */
 struct usbmsc_bot_plan {
 	uint8_t case_no;      /* 1..13 */
 	bool run;             /* execute the command at all */

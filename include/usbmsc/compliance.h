@@ -2,7 +2,7 @@
  *
  * The suite speaks raw BOT over a struct usbmsc_pipe (the simulator's, a
  * libusb one, a test's wrapper) and checks what the BOT spec and the USB-IF
- * mass-storage tests require (PROTOCOL.md): the thirteen cases provoked with
+ * mass-storage tests require (docs/PROTOCOL.md): the thirteen cases provoked with
  * READ(10), WRITE(10), TEST UNIT READY and INQUIRY under mismatched host
  * lengths and directions; invalid CBWs (bad signature, 30 and 32 bytes)
  * wedging Bulk-In until Reset Recovery; CDB bytes past the CB length

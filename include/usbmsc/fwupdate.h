@@ -29,7 +29,7 @@ extern "C" {
 /* Waiting for a device to come back after activation, by default. */
 #define USBMSC_FWU_DEFAULT_WAIT_MS 30000u
 /* Per-command time-outs of an update: flash programming, not the bus,
- * sets the pace (PROTOCOL.md), so they are never shorter than these. */
+ * sets the pace (docs/PROTOCOL.md), so they are never shorter than these. */
 #define USBMSC_FWU_CHUNK_TIMEOUT_MS 30000u
 #define USBMSC_FWU_ACTIVATE_TIMEOUT_MS 60000u
 /* READ BUFFER descriptor: offsets must be 0 (no chunks). */

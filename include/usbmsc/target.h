@@ -51,7 +51,7 @@ typedef uint32_t usbmsc_sense_t;
 	((usbmsc_sense_t)(((uint32_t)(key) << 16) | ((uint32_t)(asc) << 8) | (uint32_t)(ascq)))
 #define USBMSC_SENSE_OK ((usbmsc_sense_t)0)
 
-/* Common sense values (PROTOCOL.md). */
+/* Common sense values (docs/PROTOCOL.md). */
 #define USBMSC_SENSE_NOT_PRESENT USBMSC_SENSE(0x2, 0x3A, 0x00)
 #define USBMSC_SENSE_READ_ERROR USBMSC_SENSE(0x3, 0x11, 0x00)
 #define USBMSC_SENSE_WRITE_ERROR USBMSC_SENSE(0x3, 0x0C, 0x00)

@@ -1,6 +1,6 @@
 /* The thirteen Bulk-Only Transport cases, decided in one place.
  *
- * Project decisions where the spec leaves a choice (PROTOCOL.md):
+ * Project decisions where the spec leaves a choice (docs/PROTOCOL.md):
  *  - cases 2, 3, 8, 10, 13 do not run the command; a write whose lengths
  *    contradict each other (13) must never touch the medium, so its data is
  *    received and dropped;

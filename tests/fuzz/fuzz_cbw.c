@@ -1,6 +1,6 @@
 /* libFuzzer harness for usbmsc_cbw_decode and the fill/encode round trip.
  * Input: max LUN (1 byte), then the received CBW bytes. The verdict is
- * compared with an independent reading of PROTOCOL.md: valid = 31 bytes
+ * compared with an independent reading of docs/PROTOCOL.md: valid = 31 bytes
  * and the signature; meaningful = reserved bits zero, LUN <= max LUN and
  * CB length 1..16. */
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The checks the USB-IF mass-storage compliance tests make (PROTOCOL.md),
+/* The checks the USB-IF mass-storage compliance tests make (docs/PROTOCOL.md),
  * run against the virtual device: invalid CBWs wedge the device until
  * Reset Recovery, garbage past the CB length is ignored, class requests
  * are checked, the large and 16-byte commands complete. Plus the pipe's

@@ -1,5 +1,5 @@
 /* The generated ASC/ASCQ table and usbmsc_asc_text(): well-known codes,
- * every code PROTOCOL.md relies on, parameter ranges, unknown codes, and
+ * every code docs/PROTOCOL.md relies on, parameter ranges, unknown codes, and
  * the table's own invariants (size, order, no overlaps). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,7 +30,7 @@ static void expect(uint8_t asc, uint8_t ascq, const char *want)
 static void test_protocol_codes(void **state)
 {
 	(void)state;
-	/* every row of PROTOCOL.md's sense table */
+	/* every row of docs/PROTOCOL.md's sense table */
 	expect(0x3A, 0x00, "medium not present");
 	expect(0x04, 0x01, "logical unit is in process of becoming ready");
 	expect(0x11, 0x00, "unrecovered read error");

@@ -202,7 +202,7 @@ static void test_read_buffer(void **state)
 static void test_write_buffer(void **state)
 {
 	(void)state;
-	/* mode 7, buffer 0, chunk of 32 KiB at offset 64 KiB (PROTOCOL.md layout) */
+	/* mode 7, buffer 0, chunk of 32 KiB at offset 64 KiB (docs/PROTOCOL.md layout) */
 	CHECK(usbmsc_cdb_write_buffer(cdb, USBMSC_WB_MODE_DOWNLOAD_OFFSETS_SAVE, 0, 0, 0x10000,
 				      0x8000),
 	      10, 0x3B, 0x07, 0x00, 0x01, 0x00, 0x00, 0x00, 0x80, 0x00, 0);
