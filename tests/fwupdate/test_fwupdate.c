@@ -1,4 +1,4 @@
-/* Firmware update from the host (src/initiator/fw_update.c): the pure
+/* Firmware update from the host (src/initiator/fw_*.c): the pure
  * decisions, then whole updates against the virtual device, seen through
  * a transport that counts every opcode and can make the device refuse a
  * mode or a command.

@@ -1,0 +1,306 @@
+/* After the download (fw_internal.h): activation, the wait for the
+ * device's reboot (reopening it when it went away), the check that the new
+ * image runs, and its confirmation. */
+#include "fw_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define POLL_MS 100u
+#define REOPEN_PAUSE_MS 250u
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+bool usbmsc_fwu_reopen_uri(const char *uri, uint16_t vid, uint16_t pid, const char *serial,
+			   char *buf, size_t len)
+{
+	int n;
+
+	if (!uri || uri[0] != '/' || vid == 0 || !serial || !serial[0] || !buf)
+		return false;
+	for (const char *p = serial; *p; p++)
+		if (*p == ':' || *p <= ' ' || *p > '~')
+			return false;
+	n = snprintf(buf, len, "auto:%04x:%04x:%s", vid, pid, serial);
+	return n > 0 && (size_t)n < len;
+}
+
+/* ---- activation, reconnection, verification, confirmation ------------------------------ */
+
+int usbmsc_fwi_activate_deferred(struct fwu *u)
+{
+	struct usbmsc_result res;
+	int st;
+
+	usbmsc_fwi_report(u, USBMSC_FWU_EV_ACTIVATE, 0, 0,
+			  "WRITE BUFFER mode 0x0f: activate deferred microcode");
+	st = usbmsc_fwi_write_buffer(u, WB_MODE_ACTIVATE, 0, 0, u->activate_timeout, &res);
+	if (st == 0)
+		return 0;
+	st = usbmsc_fwi_failed(u, st, &res, "WRITE BUFFER mode 0x0f (activate)");
+	if (usbmsc_fwi_sense_is(&res, 0x5, 0x2C, 0x00))
+		usbmsc_fwi_add_to_msg(u->err, ": the device holds no complete, verified image to "
+				      "activate");
+	return st;
+}
+
+static int try_open(struct fwu *u, const char *uri)
+{
+	struct usbmsc_error e = { 0 };
+	int st = usbmsc_open(uri, &u->o->open_opts, u->dev, &e);
+
+	if (st == 0) {
+		u->out->reopened = true;
+		snprintf(u->out->reopened_uri, sizeof u->out->reopened_uri, "%s", uri);
+		usbmsc_fwi_note(u, "the device is back at %s", uri);
+	}
+	return st;
+}
+
+/* The same URI first; a device node may have changed its name, so then the
+ * device is looked for by USB ID and serial number. */
+static int reopen(struct fwu *u)
+{
+	const struct usbmsc_fw_device *d = &u->out->before;
+	char alt[USBMSC_ERRMSG_MAX];
+
+	if (try_open(u, u->o->uri) == 0)
+		return 0;
+	if (d->has_state && d->has_serial &&
+	    usbmsc_fwu_reopen_uri(u->o->uri, d->state.vid, d->state.pid, d->serial, alt, sizeof alt))
+		return try_open(u, alt);
+	return USBMSC_E_NO_DEVICE;
+}
+
+static void drop_device(struct fwu *u, int st)
+{
+	usbmsc_fwi_note(u, "the device stopped answering (%s): it reboots; reopening %s",
+			usbmsc_status_name(st), u->o->uri ? u->o->uri : "(no URI)");
+	usbmsc_close(*u->dev);
+	*u->dev = NULL;
+}
+
+/* A check after activation that says the device is off the bus (or that
+ * the bus lost it): it reboots, so it is reopened rather than trusted. */
+static bool gone(int st)
+{
+	return st == USBMSC_E_NO_DEVICE || st == USBMSC_E_TRANSPORT || st == USBMSC_E_TIMEOUT;
+}
+
+/* The probe after activation shows the new image running. */
+static bool runs_new(const struct fwu *u)
+{
+	const struct usbmsc_fw_device *a = &u->out->after;
+	const struct usbmsc_fw_header *h = &u->out->header;
+
+	return strcmp(a->inquiry.revision, h->version) == 0 &&
+	       (!a->has_state ||
+		usbmsc_fwi_same_image(h, a->state.active_version, a->state.active_number));
+}
+
+/* Has the device been through its reboot? A device may keep answering
+ * with the old image for a few commands after the activating CSW before
+ * it drops off the bus, so an answer alone proves nothing: it must run
+ * the new image, or show that it rebooted (the unit attention of new
+ * microcode or of a power-on, or FW STATE's REVERTED: it booted and went
+ * back). Without a parsed header there is nothing to compare with. */
+static bool rebooted(const struct fwu *u, bool ua_seen)
+{
+	const struct usbmsc_fw_device *a = &u->out->after;
+
+	return ua_seen || !u->out->header_ok || runs_new(u) ||
+	       (a->has_state && (a->state.flags & USBMSC_FWST_REVERTED));
+}
+
+/* TEST UNIT READY until the device answers, consuming the unit attentions
+ * of its reboot. 1: it answers; 0: not yet (dropped, not ready); else a
+ * category. */
+static int poll_ready(struct fwu *u, bool *ua_seen)
+{
+	struct usbmsc_result res;
+	struct usbmsc_sense s;
+	int st;
+
+	for (int i = 0; i <= UA_RETRIES; i++) {
+		st = usbmsc_test_unit_ready(*u->dev, u->o->lun, &res);
+		if (st != USBMSC_E_UNIT_ATTENTION || !usbmsc_fwi_sense_of(&res, &s))
+			break;
+		if (s.asc == 0x3F && s.ascq == 0x01) {
+			u->microcode_changed = true;
+			*ua_seen = true;
+			usbmsc_fwi_note(u, "the device reports new microcode (06/3F/01)");
+		} else if (s.asc == 0x29) {
+			*ua_seen = true;
+		}
+	}
+	if (gone(st)) {
+		drop_device(u, st);
+		return 0;
+	}
+	if (st == USBMSC_E_NOT_READY || st == USBMSC_E_UNIT_ATTENTION) {
+		sleep_ms(POLL_MS);
+		return 0;
+	}
+	return 1; /* it answers; TEST UNIT READY's verdict is not ours */
+}
+
+/* One look at the device after activation. 1: it runs after its reboot,
+ * u->out->after says how; 0: not yet; else a category. At the deadline
+ * an answer that still shows the old image is taken, for verify_new to
+ * refuse. */
+static int look_once(struct fwu *u, bool *ua_seen, bool last, bool *told)
+{
+	struct usbmsc_error e = { 0 };
+	bool mc = false;
+	int st = poll_ready(u, ua_seen);
+
+	if (st != 1)
+		return st;
+	st = usbmsc_fw_probe(*u->dev, u->o->lun, &u->out->after, &mc, &e);
+	if (gone(st)) {
+		drop_device(u, st);
+		return 0;
+	}
+	if (st) {
+		*u->err = e;
+		return st;
+	}
+	u->out->has_after = true;
+	*ua_seen = *ua_seen || mc;
+	if (last || rebooted(u, *ua_seen))
+		return 1;
+	if (!*told) {
+		usbmsc_fwi_note(u, "the device still answers with version %s: waiting for its "
+				"reboot", u->out->after.inquiry.revision);
+		*told = true;
+	}
+	sleep_ms(POLL_MS);
+	return 0;
+}
+
+/* Until the device runs again after activation (rebooted(): the old
+ * image's last answers do not count), reopening it when it drops off the
+ * bus; bounded by the wait. */
+static int wait_for_device(struct fwu *u)
+{
+	unsigned wait = u->o->wait_ms ? u->o->wait_ms : USBMSC_FWU_DEFAULT_WAIT_MS;
+	uint64_t deadline = now_ms() + wait;
+	bool ua_seen = false, told = false;
+
+	usbmsc_fwi_report(u, USBMSC_FWU_EV_WAIT, 0, 0,
+			  "waiting for the device to run the new firmware");
+	u->out->has_after = false;
+	for (;;) {
+		bool last = now_ms() >= deadline;
+		int st;
+
+		if (*u->dev) {
+			st = look_once(u, &ua_seen, last, &told);
+			if (st == 1)
+				return 0;
+			if (st)
+				return st;
+		} else if (!u->o->uri) {
+			return usbmsc_fail(u->err, USBMSC_E_NO_DEVICE,
+					   "the device went away after activation and there is no "
+					   "URI to reopen it");
+		} else if (reopen(u) != 0) {
+			sleep_ms(REOPEN_PAUSE_MS);
+		}
+		if (last)
+			return usbmsc_fail(u->err, USBMSC_E_NO_DEVICE,
+					   "the device did not come back within %u s of activation",
+					   (wait + 999) / 1000);
+	}
+}
+
+/* The device that answered after activation (wait_for_device's probe) is
+ * the one updated and runs the new image. */
+static int verify_new(struct fwu *u)
+{
+	const struct usbmsc_fw_device *b = &u->out->before, *a = &u->out->after;
+	const struct usbmsc_fw_header *h = &u->out->header;
+
+	if (b->has_serial && a->has_serial && strcmp(b->serial, a->serial) != 0)
+		return usbmsc_fail(u->err, USBMSC_E_NO_DEVICE,
+				   "another device answered: serial number %s, not %s", a->serial,
+				   b->serial);
+	if (!u->out->header_ok)
+		return 0; /* unchecked and unparsable: nothing to compare with */
+	if (!runs_new(u))
+		return usbmsc_fail(u->err, USBMSC_E_MEDIUM,
+				   "after activation the device runs version %s (number %u), not "
+				   "%s (number %u)%s", a->inquiry.revision,
+				   a->has_state ? a->state.active_number : 0, h->version,
+				   h->version_number,
+				   a->has_state && (a->state.flags & USBMSC_FWST_REVERTED)
+					   ? ": it reverted the new image" : "");
+	return 0;
+}
+
+static int confirm(struct fwu *u)
+{
+	uint8_t cdb[6] = { USBMSC_OP_FW_CONFIRM, 0, 0, 0, 0, 0 };
+	struct usbmsc_result res;
+	int st;
+
+	if (!u->out->after.has_state)
+		return 0; /* no FW STATE, no FW CONFIRM: nothing to end */
+	usbmsc_fwi_report(u, USBMSC_FWU_EV_CONFIRM, 0, 0, "FW CONFIRM: the new image stays");
+	st = usbmsc_fwi_run(*u->dev, u->o->lun, cdb, sizeof cdb, USBMSC_DIR_NONE, NULL, 0, 0, &res,
+			    &u->microcode_changed);
+	if (st)
+		return usbmsc_fwi_failed(u, st, &res, "FW CONFIRM");
+	u->out->confirmed = true;
+	/* FW STATE as it stands now: confirmed, floor raised */
+	return usbmsc_fw_probe(*u->dev, u->o->lun, &u->out->after, NULL, u->err);
+}
+
+int usbmsc_fwi_finish_activation(struct fwu *u)
+{
+	int st;
+
+	u->out->activated = true;
+	st = wait_for_device(u);
+	if (!st)
+		st = verify_new(u);
+	if (!st)
+		st = confirm(u);
+	if (!st)
+		u->out->end = USBMSC_FWU_UPDATED;
+	return st;
+}
+
+int usbmsc_fwi_check_staged(struct fwu *u)
+{
+	const struct usbmsc_fw_state *s = &u->out->after.state;
+	int st = usbmsc_fw_probe(*u->dev, u->o->lun, &u->out->after, &u->microcode_changed, u->err);
+
+	if (st)
+		return st;
+	u->out->has_after = true;
+	if (u->out->after.has_state && u->out->header_ok &&
+	    (!(s->flags & USBMSC_FWST_PENDING) ||
+	     !usbmsc_fwi_same_image(&u->out->header, s->pending_version, s->pending_number)))
+		return usbmsc_fail(u->err, USBMSC_E_MEDIUM,
+				   "the device took the image but reports no pending version %s",
+				   u->out->header.version);
+	u->out->end = USBMSC_FWU_STAGED;
+	return 0;
+}
