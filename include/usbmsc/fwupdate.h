@@ -139,7 +139,7 @@ struct usbmsc_fwu_opts {
 	struct usbmsc_open_opts open_opts;
 	uint8_t lun;
 	const uint8_t *pubkey;        /* NULL: the key the device reports in FW STATE */
-	uint8_t mode;                 /* 0: choose; 0x05, 0x07 or 0x0E */
+	uint8_t mode;                 /* 0: choose; 0x05, 0x07 or 0x0E (others: USBMSC_E_USAGE) */
 	uint32_t chunk;               /* 0: the largest that fits */
 	bool no_activate;             /* stage only (mode 0x0E without 0x0F) */
 	bool dry_run;                 /* every check and the plan; no WRITE BUFFER */
@@ -211,9 +211,9 @@ uint32_t usbmsc_fwu_reach(const struct usbmsc_fw_device *d);
  * buffer_capacity as the descriptor's. */
 uint32_t usbmsc_fwu_capacity(const struct usbmsc_fw_device *d);
 
-/* The mode to use: want (0: choose) among modes, for an image of len
- * bytes; mode 0x05 only when len fits one command. USBMSC_E_USAGE when no
- * usable mode is left. */
+/* The mode to use: want (0: choose; else 0x05, 0x07 or 0x0E) among modes,
+ * for an image of len bytes; mode 0x05 only when len fits one command.
+ * USBMSC_E_USAGE for any other want, and when no usable mode is left. */
 int usbmsc_fwu_choose_mode(uint8_t modes, uint8_t want, bool no_activate, uint64_t len,
 			   uint32_t one_command_max, uint8_t *mode, struct usbmsc_error *err);
 

@@ -298,6 +298,10 @@ int usbmsc_fwu_choose_mode(uint8_t modes, uint8_t want, bool no_activate, uint64
 	bool fits_one = len <= one_command_max && len <= WB_MAX_FIELD;
 
 	*mode = 0;
+	if (want && want != WB_MODE_ONE && want != WB_MODE_CHUNKS && want != WB_MODE_DEFER)
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "mode 0x%02x is not a download mode: 0x05, 0x07 or 0x0E "
+				   "(0x0F activates, it carries no image)", want);
 	if (want) {
 		if (no_activate && want != WB_MODE_DEFER)
 			return usbmsc_fail(err, USBMSC_E_USAGE,

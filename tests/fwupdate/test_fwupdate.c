@@ -103,6 +103,7 @@ static void test_choose_mode(void **state)
 {
 	const uint8_t all = USBMSC_FW_MODEBIT_05 | USBMSC_FW_MODEBIT_07 | USBMSC_FW_MODEBIT_0E |
 			    USBMSC_FW_MODEBIT_0F;
+	static const uint8_t bad[] = { 0x01, 0x02, 0x04, 0x06, 0x0D, 0x0F, 0x1F, 0xFF };
 	struct usbmsc_error err = { 0 };
 	uint8_t m;
 
@@ -135,6 +136,15 @@ static void test_choose_mode(void **state)
 			 USBMSC_E_USAGE);
 	assert_non_null(strstr(err.msg, "one command"));
 	assert_int_equal(usbmsc_fwu_choose_mode(0, 0, false, 5000, CHUNK, &m, &err), USBMSC_E_USAGE);
+	/* only download modes may be asked for: 0x0F would send the image as
+	 * activation commands, others are not WRITE BUFFER's download modes */
+	for (size_t i = 0; i < sizeof bad; i++) {
+		m = 0x42;
+		assert_int_equal(usbmsc_fwu_choose_mode(all, bad[i], false, 5000, CHUNK, &m, &err),
+				 USBMSC_E_USAGE);
+		assert_int_equal(m, 0);
+		assert_non_null(strstr(err.msg, "not a download mode"));
+	}
 }
 
 /* What WRITE BUFFER reaches, and the capacity an update plans with. */
@@ -411,6 +421,12 @@ static void test_explicit_modes(void **state)
 	o.chunk = 1000;
 	assert_int_equal(fwu_update(f, image, &o, &out, &err), USBMSC_E_USAGE);
 	assert_int_equal(out.commands_sent, 0);
+	/* so is a mode that is no download mode: 0x0F carries no image */
+	fwu_opts_for(f, &o, &seen);
+	o.mode = 0x0F;
+	assert_int_equal(fwu_update(f, image, &o, &out, &err), USBMSC_E_USAGE);
+	assert_int_equal(out.commands_sent, 0);
+	assert_int_equal(f->w->wb_modes[0x0F], 0);
 }
 
 static void test_dry_run(void **state)
