@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "../common/fdio.h"
+#include "device_internal.h"
 #include "usbmsc/fwsign.h"
 
 /* ---- the image ----------------------------------------------------------------------- */
@@ -483,8 +484,12 @@ static int download(struct fwu *u)
 		if (st)
 			return st;
 		st = usbmsc_fwi_write_buffer(u, p->mode, (uint32_t)off, n,
-				  last && p->mode != WB_MODE_DEFER ? u->activate_timeout
-								   : u->chunk_timeout, &res);
+					     last && p->mode != WB_MODE_DEFER ? u->activate_timeout
+									      : u->chunk_timeout,
+					     &res);
+		/* GOOD is not enough: a chunk counts when the device took all of it */
+		if (st == 0)
+			st = usbmsc_dev_check_complete(*u->dev, "data stage", true, &res, n);
 		v = judge_chunk(u, st, &res, (uint32_t)off);
 		if (v == CHUNK_FALLBACK) {
 			usbmsc_fwi_note(u, "the device refused mode 0x0e (05/24/00): falling back "

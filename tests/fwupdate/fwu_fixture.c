@@ -12,6 +12,8 @@
 
 #include "fwu_fixture.h"
 
+#include "usbmsc/byteorder.h"
+
 const char *fwu_source_root = ".";
 unsigned fwu_replayed;
 
@@ -94,6 +96,70 @@ static bool replay(struct wrap *w, const struct usbmsc_cmd *cmd, struct usbmsc_r
 	return false;
 }
 
+static int good(struct usbmsc_result *res, uint32_t residue)
+{
+	memset(res, 0, sizeof *res);
+	res->outcome = USBMSC_OUTCOME_GOOD;
+	res->residue = residue;
+	return 0;
+}
+
+/* A command the wrapper answers itself (1), or 0 for the device. */
+static int answer_instead(struct wrap *w, const struct usbmsc_cmd *cmd, struct usbmsc_result *res)
+{
+	uint8_t op = cmd->cdb[0];
+
+	if (w->short_on && op == USBMSC_OP_WRITE_BUFFER && cmd->len > 0 &&
+	    wb_offset(cmd->cdb) == w->short_at) {
+		w->short_on = false;
+		good(res, w->short_residue_zero ? 0 : cmd->len);
+		return 1;
+	}
+	if (w->took_wb && op == USBMSC_OP_FW_STATE && w->spoil == SPOIL_EMPTY) {
+		good(res, cmd->len);
+		return 1;
+	}
+	if (w->took_wb && op == USBMSC_OP_FW_STATE && w->spoil == SPOIL_REFUSED) {
+		check_condition(res, 0x5, 0x20, 0x00);
+		return 1;
+	}
+	if (w->confirm_lost && op == USBMSC_OP_FW_CONFIRM) {
+		w->confirm_seen = true;
+		good(res, 0);
+		return 1;
+	}
+	return 0;
+}
+
+/* The device's answer, changed as the knobs say. */
+static void doctor(struct wrap *w, const struct usbmsc_cmd *cmd, struct usbmsc_result *res)
+{
+	uint8_t op = cmd->cdb[0];
+	char v[5];
+
+	if (res->outcome != USBMSC_OUTCOME_GOOD)
+		return;
+	if (op == USBMSC_OP_WRITE_BUFFER)
+		w->took_wb = true;
+	if (op == USBMSC_OP_FW_CONFIRM)
+		w->confirm_seen = true;
+	if (op == USBMSC_OP_FW_STATE && w->took_wb && w->spoil == SPOIL_SHORT &&
+	    res->transferred > 20)
+		res->transferred = 20;
+	if (op == USBMSC_OP_FW_STATE && w->took_wb && w->spoil == SPOIL_GARBLED &&
+	    res->transferred > 0)
+		cmd->data[0] = 'X';
+	if (!w->other_version || !w->confirm_seen)
+		return;
+	snprintf(v, sizeof v, "%-4s", w->other_version);
+	if (op == USBMSC_OP_INQUIRY && !(cmd->cdb[1] & 1) && res->transferred >= 36)
+		memcpy(cmd->data + 32, v, 4);
+	if (op == USBMSC_OP_FW_STATE && res->transferred >= 16) {
+		memcpy(cmd->data + 8, v, 4);
+		usbmsc_put_be32(cmd->data + 12, w->other_number);
+	}
+}
+
 static int wrap_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 		     struct usbmsc_result *res, struct usbmsc_error *err)
 {
@@ -118,6 +184,8 @@ static int wrap_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 		w->refuse_at = 0;
 		return check_condition(res, 0x5, 0x24, 0x00);
 	}
+	if (answer_instead(w, cmd, res))
+		return 0;
 	if (w->activated && w->linger > 0) {
 		w->linger--;
 		if (replay(w, cmd, res)) {
@@ -137,6 +205,8 @@ static int wrap_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 		see_chunk(w, cmd);
 	if (st == 0 && w->narrow && op == USBMSC_OP_FW_STATE && res->transferred > 6)
 		cmd->data[6] &= (uint8_t)~USBMSC_FWST_WIDE_OFFSET;
+	if (st == 0)
+		doctor(w, cmd, res);
 	return st;
 }
 

@@ -52,6 +52,23 @@ struct wrap {
 	 * answers (with fw-reboot=disconnect: it is gone). */
 	unsigned linger;
 	bool activated;
+	/* A device that stalls a WRITE BUFFER's data stage after 0 bytes and
+	 * still answers GOOD: with short_on, the chunk at offset short_at does
+	 * not reach the device and is answered GOOD with residue = its length,
+	 * or 0 (short_residue_zero: the stage cut short). Once. */
+	bool short_on, short_residue_zero;
+	uint32_t short_at;
+	/* FW STATE once a WRITE BUFFER went to the device: answered as spoil
+	 * says, GOOD but empty, short or garbled, or refused (05/20/00). */
+	enum spoil { SPOIL_NONE, SPOIL_EMPTY, SPOIL_SHORT, SPOIL_GARBLED, SPOIL_REFUSED } spoil;
+	bool took_wb;
+	/* FW CONFIRM answered GOOD without reaching the device. */
+	bool confirm_lost;
+	/* Once FW CONFIRM went by, INQUIRY and FW STATE report other_version
+	 * (number other_number) as the running image: another host's. */
+	const char *other_version;
+	uint32_t other_number;
+	bool confirm_seen;
 	unsigned replayed;          /* commands answered as the old image */
 	struct replay {
 		uint8_t cdb[16], cdb_len;

@@ -1,0 +1,87 @@
+/* The host never reports an update that did not happen
+ * (src/initiator/fw_update.c, fw_activate.c): devices that answer GOOD to
+ * a chunk they did not take, lose FW STATE after the reboot, drop or
+ * mistake FW CONFIRM, or reboot before the activating command's CSW; and
+ * the activate and confirm verbs. Against the virtual device, through the
+ * wrapping transport of fwu_fixture.h.
+ *
+ *   test_fwu_verify SOURCE_ROOT     (for the demo key pair in data/) */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fwu_fixture.h"
+
+/* The old image still runs, confirmed, nothing on trial. */
+static void assert_old_runs(struct fx *f)
+{
+	struct usbmsc_fw_state s;
+
+	fwu_device_state(f, &s);
+	assert_string_equal(s.active_version, "0100");
+	assert_int_equal(s.flags & USBMSC_FWST_TRIAL, 0);
+}
+
+/* ---- chunks the device did not take ------------------------------------------ */
+
+/* One update whose chunk at offset `at` the device answers GOOD without
+ * taking a byte: it is not counted, the update stops there and activates
+ * nothing. */
+static void short_chunk(struct fx *f, uint8_t mode, uint32_t payload, uint32_t at,
+			bool residue_zero)
+{
+	struct img im = { "0200", 2, payload, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct usbmsc_error err;
+	struct seen seen;
+	char image[160];
+
+	fwu_make_image(f, "v2.umfw", &im, image, sizeof image);
+	fwu_opts_for(f, &o, &seen);
+	o.mode = mode;
+	f->w->short_on = true;
+	f->w->short_at = at;
+	f->w->short_residue_zero = residue_zero;
+	assert_int_equal(fwu_update(f, image, &o, &out, &err), USBMSC_E_TRANSPORT);
+	assert_false(f->w->short_on); /* it happened */
+	assert_non_null(strstr(err.msg, "accepted 0 of"));
+	assert_non_null(strstr(err.msg, "keeps its old firmware"));
+	assert_int_equal(out.end, USBMSC_FWU_FAILED);
+	assert_int_equal(out.bytes_sent, at);
+	assert_false(out.activated);
+	assert_false(out.confirmed);
+	assert_int_equal(f->w->wb_modes[0x0F], 0);
+	assert_int_equal(f->w->ops[USBMSC_OP_FW_CONFIRM], 0);
+	assert_old_runs(f);
+}
+
+static void test_short_chunk_not_delivered(void **state)
+{
+	struct fx *f = *state;
+
+	/* the second chunk of three, residue the whole chunk, then 0 */
+	short_chunk(f, 0x0E, 2 * CHUNK + 5, CHUNK, false);
+	short_chunk(f, 0x0E, 2 * CHUNK + 5, CHUNK, true);
+	/* the first, and the activating last chunk of mode 0x07 */
+	short_chunk(f, 0x07, 2 * CHUNK + 5, 0, true);
+	short_chunk(f, 0x07, 2 * CHUNK + 5, 2 * CHUNK, false);
+	/* mode 0x05's one command */
+	short_chunk(f, 0x05, 5000, 0, false);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		ON_DEVICE(test_short_chunk_not_delivered, fwu_setup),
+	};
+
+	if (argc > 1)
+		fwu_source_root = argv[1];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
