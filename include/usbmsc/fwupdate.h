@@ -164,6 +164,12 @@ struct usbmsc_fwu_outcome {
 	struct usbmsc_fw_device before;    /* the device as found */
 	bool header_ok;                    /* the image's header parsed */
 	struct usbmsc_fw_header header;
+	/* The version the device must end up running (the image's; FW STATE's
+	 * staged one for activate, its trial one for confirm), checked in
+	 * INQUIRY's revision and FW STATE's active version and number. */
+	bool has_target;
+	char target_version[5];
+	uint32_t target_number;
 	struct usbmsc_fwu_plan plan;
 	bool planned;                      /* plan is valid */
 	uint64_t bytes_sent;

@@ -103,15 +103,22 @@ static bool gone(int st)
 	return st == USBMSC_E_NO_DEVICE || st == USBMSC_E_TRANSPORT || st == USBMSC_E_TIMEOUT;
 }
 
-/* The probe after activation shows the new image running. */
-static bool runs_new(const struct fwu *u)
+/* The device runs the target: INQUIRY's revision, and FW STATE's active
+ * version and number when it answers FW STATE. */
+static bool runs_target(const struct fwu *u, const struct usbmsc_fw_device *a)
 {
-	const struct usbmsc_fw_device *a = &u->out->after;
-	const struct usbmsc_fw_header *h = &u->out->header;
+	const struct usbmsc_fwu_outcome *o = u->out;
 
-	return strcmp(a->inquiry.revision, h->version) == 0 &&
-	       (!a->has_state ||
-		usbmsc_fwi_same_image(h, a->state.active_version, a->state.active_number));
+	return strcmp(a->inquiry.revision, o->target_version) == 0 &&
+	       (!a->has_state || (strcmp(a->state.active_version, o->target_version) == 0 &&
+				  a->state.active_number == o->target_number));
+}
+
+/* A device that answered FW STATE before must answer it now: without it
+ * nothing shows which image runs and whether it stays. */
+static bool state_answered(const struct fwu *u)
+{
+	return u->out->after.has_state || !u->out->before.has_state;
 }
 
 /* Has the device been through its reboot? A device may keep answering
@@ -119,12 +126,12 @@ static bool runs_new(const struct fwu *u)
  * it drops off the bus, so an answer alone proves nothing: it must run
  * the new image, or show that it rebooted (the unit attention of new
  * microcode or of a power-on, or FW STATE's REVERTED: it booted and went
- * back). Without a parsed header there is nothing to compare with. */
+ * back). Without a target there is nothing to compare with. */
 static bool rebooted(const struct fwu *u, bool ua_seen)
 {
 	const struct usbmsc_fw_device *a = &u->out->after;
 
-	return ua_seen || !u->out->header_ok || runs_new(u) ||
+	return ua_seen || !u->out->has_target || runs_target(u, a) ||
 	       (a->has_state && (a->state.flags & USBMSC_FWST_REVERTED));
 }
 
@@ -183,9 +190,14 @@ static int look_once(struct fwu *u, bool *ua_seen, bool last, bool *told)
 	}
 	u->out->has_after = true;
 	*ua_seen = *ua_seen || mc;
-	if (last || rebooted(u, *ua_seen))
+	/* a device just booted may not serve FW STATE yet: ask again */
+	if (last || (rebooted(u, *ua_seen) && state_answered(u)))
 		return 1;
-	if (!*told) {
+	if (!*told && rebooted(u, *ua_seen)) {
+		usbmsc_fwi_note(u, "the device is back but does not answer FW STATE as before: "
+				"asking again");
+		*told = true;
+	} else if (!*told) {
 		usbmsc_fwi_note(u, "the device still answers with version %s: waiting for its "
 				"reboot", u->out->after.inquiry.revision);
 		*told = true;
@@ -230,30 +242,80 @@ static int wait_for_device(struct fwu *u)
 	}
 }
 
+static int state_lost(struct fwu *u, const char *when)
+{
+	return usbmsc_fail(u->err, USBMSC_E_MEDIUM,
+			   "%s the device no longer answers FW STATE (it did before): nothing "
+			   "shows which image runs and whether it stays, so the update is not "
+			   "confirmed (an image on trial reverts at the next power-on)", when);
+}
+
+/* "version V (number N)", as the device reports what runs. */
+static const char *running_text(const struct usbmsc_fw_device *a, char *buf, size_t len)
+{
+	if (a->has_state)
+		snprintf(buf, len, "version %s (number %u)", a->state.active_version,
+			 a->state.active_number);
+	else
+		snprintf(buf, len, "version %s", a->inquiry.revision);
+	if (a->has_state && strcmp(a->state.active_version, a->inquiry.revision) != 0)
+		snprintf(buf + strlen(buf), len - strlen(buf), ", INQUIRY revision %s",
+			 a->inquiry.revision);
+	return buf;
+}
+
 /* The device that answered after activation (wait_for_device's probe) is
  * the one updated and runs the new image. */
 static int verify_new(struct fwu *u)
 {
 	const struct usbmsc_fw_device *b = &u->out->before, *a = &u->out->after;
-	const struct usbmsc_fw_header *h = &u->out->header;
+	char text[96];
 
 	if (b->has_serial && a->has_serial && strcmp(b->serial, a->serial) != 0)
 		return usbmsc_fail(u->err, USBMSC_E_NO_DEVICE,
 				   "another device answered: serial number %s, not %s", a->serial,
 				   b->serial);
-	if (!u->out->header_ok)
+	if (!state_answered(u))
+		return state_lost(u, "after activation");
+	if (!u->out->has_target)
 		return 0; /* unchecked and unparsable: nothing to compare with */
-	if (!runs_new(u))
+	if (!runs_target(u, a))
 		return usbmsc_fail(u->err, USBMSC_E_MEDIUM,
-				   "after activation the device runs version %s (number %u), not "
-				   "%s (number %u)%s", a->inquiry.revision,
-				   a->has_state ? a->state.active_number : 0, h->version,
-				   h->version_number,
+				   "after activation the device runs %s, not %s (number %u)%s",
+				   running_text(a, text, sizeof text), u->out->target_version,
+				   u->out->target_number,
 				   a->has_state && (a->state.flags & USBMSC_FWST_REVERTED)
 					   ? ": it reverted the new image" : "");
 	return 0;
 }
 
+/* FW STATE read after FW CONFIRM shows the confirmation took, on the image
+ * sent: not on trial, and the target runs (another host may have
+ * activated another image meanwhile). */
+static int check_confirmed(struct fwu *u)
+{
+	const struct usbmsc_fw_device *a = &u->out->after;
+	char text[96];
+
+	if (!a->has_state)
+		return state_lost(u, "after FW CONFIRM");
+	if (a->state.flags & USBMSC_FWST_TRIAL)
+		return usbmsc_fail(u->err, USBMSC_E_MEDIUM,
+				   "FW CONFIRM did not take: the device still runs version %s on "
+				   "trial (it reverts at the next power-on)",
+				   a->state.active_version);
+	if (u->out->has_target && !runs_target(u, a))
+		return usbmsc_fail(u->err, USBMSC_E_MEDIUM,
+				   "after FW CONFIRM the device runs %s, not %s (number %u): another "
+				   "image was activated meanwhile (did another update run?)",
+				   running_text(a, text, sizeof text), u->out->target_version,
+				   u->out->target_number);
+	u->out->confirmed = true;
+	return 0;
+}
+
+/* FW CONFIRM, then FW STATE as it stands now: confirmed, floor raised. A
+ * device without FW STATE before or after has nothing to confirm. */
 static int confirm(struct fwu *u)
 {
 	uint8_t cdb[6] = { USBMSC_OP_FW_CONFIRM, 0, 0, 0, 0, 0 };
@@ -261,15 +323,14 @@ static int confirm(struct fwu *u)
 	int st;
 
 	if (!u->out->after.has_state)
-		return 0; /* no FW STATE, no FW CONFIRM: nothing to end */
+		return 0;
 	usbmsc_fwi_report(u, USBMSC_FWU_EV_CONFIRM, 0, 0, "FW CONFIRM: the new image stays");
 	st = usbmsc_fwi_run(*u->dev, u->o->lun, cdb, sizeof cdb, USBMSC_DIR_NONE, NULL, 0, 0, &res,
 			    &u->microcode_changed);
 	if (st)
 		return usbmsc_fwi_failed(u, st, &res, "FW CONFIRM");
-	u->out->confirmed = true;
-	/* FW STATE as it stands now: confirmed, floor raised */
-	return usbmsc_fw_probe(*u->dev, u->o->lun, &u->out->after, NULL, u->err);
+	st = usbmsc_fw_probe(*u->dev, u->o->lun, &u->out->after, NULL, u->err);
+	return st ? st : check_confirmed(u);
 }
 
 int usbmsc_fwi_finish_activation(struct fwu *u)
@@ -295,12 +356,15 @@ int usbmsc_fwi_check_staged(struct fwu *u)
 	if (st)
 		return st;
 	u->out->has_after = true;
-	if (u->out->after.has_state && u->out->header_ok &&
+	if (!state_answered(u))
+		return state_lost(u, "after the download");
+	if (u->out->after.has_state && u->out->has_target &&
 	    (!(s->flags & USBMSC_FWST_PENDING) ||
-	     !usbmsc_fwi_same_image(&u->out->header, s->pending_version, s->pending_number)))
+	     strcmp(s->pending_version, u->out->target_version) != 0 ||
+	     s->pending_number != u->out->target_number))
 		return usbmsc_fail(u->err, USBMSC_E_MEDIUM,
 				   "the device took the image but reports no pending version %s",
-				   u->out->header.version);
+				   u->out->target_version);
 	u->out->end = USBMSC_FWU_STAGED;
 	return 0;
 }

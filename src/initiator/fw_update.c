@@ -544,6 +544,18 @@ static int host_checks(struct fwu *u)
 	return st;
 }
 
+/* What must run in the end: the image's version, when its header parsed. */
+static void aim_at_image(struct fwu *u)
+{
+	struct usbmsc_fwu_outcome *o = u->out;
+
+	if (!o->header_ok)
+		return;
+	o->has_target = true;
+	snprintf(o->target_version, sizeof o->target_version, "%s", o->header.version);
+	o->target_number = o->header.version_number;
+}
+
 static int send_and_activate(struct fwu *u)
 {
 	const struct usbmsc_fwu_plan *p = &u->out->plan;
@@ -589,6 +601,8 @@ int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usb
 		st = usbmsc_fw_probe(*dev, opts->lun, &out->before, &u.microcode_changed, err);
 	if (!st)
 		st = host_checks(&u);
+	if (!st)
+		aim_at_image(&u);
 	if (!st)
 		st = make_plan(&u, u.file_size);
 	if (!st)

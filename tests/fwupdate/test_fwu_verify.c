@@ -75,10 +75,124 @@ static void test_short_chunk_not_delivered(void **state)
 	short_chunk(f, 0x05, 5000, 0, false);
 }
 
+/* ---- FW STATE and FW CONFIRM after the reboot ------------------------------------ */
+
+/* The update of im that the test's knobs spoil: it must fail with
+ * USBMSC_E_MEDIUM and a message holding why, unconfirmed. */
+static void update_refused(struct fx *f, const struct img *im, const struct usbmsc_fwu_opts *o,
+			   const char *why, struct usbmsc_fwu_outcome *out)
+{
+	struct usbmsc_error err;
+	char image[160];
+
+	fwu_make_image(f, "v.umfw", im, image, sizeof image);
+	assert_int_equal(fwu_update(f, image, o, out, &err), USBMSC_E_MEDIUM);
+	if (!strstr(err.msg, why))
+		fail_msg("'%s' does not say '%s'", err.msg, why);
+	assert_int_equal(out->end, USBMSC_FWU_FAILED);
+	assert_false(out->confirmed);
+}
+
+/* A power cycle: the unconfirmed image reverts. */
+static void power_cycle(struct fx *f)
+{
+	usbmsc_close(f->dev);
+	fwu_open_dev(f);
+}
+
+/* FW STATE answered before the update, and after the reboot it is GOOD but
+ * empty, short, garbled, or refused: the new version may show in INQUIRY,
+ * but nothing says the image runs for good, so nothing is confirmed or
+ * reported updated; at the next power-on the old image is back. */
+static void test_fw_state_lost_after_reboot(void **state)
+{
+	static const enum spoil spoils[] = { SPOIL_EMPTY, SPOIL_SHORT, SPOIL_GARBLED,
+					     SPOIL_REFUSED };
+	struct fx *f = *state;
+	struct img im = { "0200", 2, 5000, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct seen seen;
+
+	for (size_t i = 0; i < sizeof spoils / sizeof spoils[0]; i++) {
+		fwu_opts_for(f, &o, &seen);
+		o.wait_ms = 300;
+		f->w->spoil = spoils[i];
+		update_refused(f, &im, &o, "no longer answers FW STATE", &out);
+		assert_true(out.activated);
+		assert_true(out.has_after);
+		assert_false(out.after.has_state);
+		assert_string_equal(out.after.inquiry.revision, "0200");
+		assert_int_equal(f->w->ops[USBMSC_OP_FW_CONFIRM], 0);
+		power_cycle(f);
+		assert_old_runs(f);
+	}
+}
+
+/* --no-activate, and FW STATE lost after the download: not "staged". */
+static void test_fw_state_lost_after_staging(void **state)
+{
+	struct fx *f = *state;
+	struct img im = { "0200", 2, 5000, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct seen seen;
+
+	fwu_opts_for(f, &o, &seen);
+	o.no_activate = true;
+	f->w->spoil = SPOIL_EMPTY;
+	update_refused(f, &im, &o, "no longer answers FW STATE", &out);
+	assert_int_equal(f->w->wb_modes[0x0E], 1);
+	assert_int_equal(f->w->wb_modes[0x0F], 0);
+}
+
+/* FW CONFIRM answered GOOD that never reached the device: FW STATE still
+ * shows the image on trial, so it is not reported confirmed. */
+static void test_confirm_that_did_not_take(void **state)
+{
+	struct fx *f = *state;
+	struct img im = { "0200", 2, 5000, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct usbmsc_fw_state s;
+	struct seen seen;
+
+	fwu_opts_for(f, &o, &seen);
+	f->w->confirm_lost = true;
+	update_refused(f, &im, &o, "FW CONFIRM did not take", &out);
+	assert_true(f->w->confirm_seen);
+	assert_true(out.after.state.flags & USBMSC_FWST_TRIAL);
+	fwu_device_state(f, &s);
+	assert_string_equal(s.active_version, "0200");
+	assert_true(s.flags & USBMSC_FWST_TRIAL);
+}
+
+/* After FW CONFIRM the device runs another image (another host's update
+ * got in between): the update that sent 0200 does not say it is done. */
+static void test_other_image_after_confirm(void **state)
+{
+	struct fx *f = *state;
+	struct img im = { "0200", 2, 5000, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct seen seen;
+
+	fwu_opts_for(f, &o, &seen);
+	f->w->other_version = "0300";
+	f->w->other_number = 3;
+	update_refused(f, &im, &o, "runs version 0300 (number 3), not 0200 (number 2)", &out);
+	assert_int_equal(f->w->ops[USBMSC_OP_FW_CONFIRM], 1);
+	assert_string_equal(out.after.state.active_version, "0300");
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		ON_DEVICE(test_short_chunk_not_delivered, fwu_setup),
+		ON_DEVICE(test_fw_state_lost_after_reboot, fwu_setup),
+		ON_DEVICE(test_fw_state_lost_after_staging, fwu_setup),
+		ON_DEVICE(test_confirm_that_did_not_take, fwu_setup),
+		ON_DEVICE(test_other_image_after_confirm, fwu_setup),
 	};
 
 	if (argc > 1)
