@@ -110,7 +110,7 @@ _usbmsc()
 			global_opts=${global_opts/ --version/}
 			cmd_opts="-f --force -k --key --version --version-number --vid --pid --vendor
 				--product --hw-rev -o --output --mode --chunk --no-activate --dry-run
-				--no-host-checks --wait"
+				--no-host-checks --allow-reinstall --wait"
 		elif [[ $prev == fw ]]; then
 			COMPREPLY=($(compgen -W "keygen pack inspect info update" -- "$cur"))
 			return

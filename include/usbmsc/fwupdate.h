@@ -144,6 +144,7 @@ struct usbmsc_fwu_opts {
 	bool no_activate;             /* stage only (mode 0x0E without 0x0F) */
 	bool dry_run;                 /* every check and the plan; no WRITE BUFFER */
 	bool no_host_checks;          /* send the image unchecked (testing the device's checks) */
+	bool allow_reinstall;         /* the version that runs may be sent again */
 	unsigned wait_ms;             /* 0: USBMSC_FWU_DEFAULT_WAIT_MS */
 	/* Set (from a signal handler) to stop the download before the next
 	 * chunk; ignored once activation has been requested. */
@@ -222,6 +223,13 @@ uint32_t usbmsc_fwu_capacity(const struct usbmsc_fw_device *d);
  * USBMSC_E_USAGE for any other want, and when no usable mode is left. */
 int usbmsc_fwu_choose_mode(uint8_t modes, uint8_t want, bool no_activate, uint64_t len,
 			   uint32_t one_command_max, uint8_t *mode, struct usbmsc_error *err);
+
+/* A public key's fingerprint: its first 8 bytes in lower-case hex (the
+ * start of the key as fw info and fw keygen print it), in buf of at least
+ * USBMSC_FWU_FINGERPRINT_LEN bytes. Returns buf. */
+#define USBMSC_FWU_FINGERPRINT_LEN 17u
+const char *usbmsc_fwu_key_fingerprint(const uint8_t key[USBMSC_FW_PUBKEY_LEN], char *buf,
+				       size_t len);
 
 /* A second URI that finds the same device after it re-enumerated: for a
  * device node ("/dev/sg1", whose name may change), "auto:VID:PID:SERIAL".

@@ -33,6 +33,19 @@
 #include "device_internal.h"
 #include "usbmsc/fwsign.h"
 
+const char *usbmsc_fwu_key_fingerprint(const uint8_t key[USBMSC_FW_PUBKEY_LEN], char *buf,
+				       size_t len)
+{
+	size_t n = 0;
+
+	if (!buf || len == 0)
+		return "";
+	for (size_t i = 0; i < (USBMSC_FWU_FINGERPRINT_LEN - 1) / 2 && n + 3 <= len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%02x", key[i]);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* ---- the image ----------------------------------------------------------------------- */
 
 static int open_image(struct fwu *u)
@@ -94,6 +107,25 @@ static bool key_present(const uint8_t *k)
 		if (k[i])
 			return true;
 	return false;
+}
+
+/* A key given (--key) that is not the one the device reports trusting:
+ * the device would refuse whatever it verifies, so nothing is sent. */
+static int check_key(struct fwu *u)
+{
+	const struct usbmsc_fw_device *d = &u->out->before;
+	char given[USBMSC_FWU_FINGERPRINT_LEN], trusted[USBMSC_FWU_FINGERPRINT_LEN];
+
+	if (!u->o->pubkey || !d->has_state || !key_present(d->state.pubkey) ||
+	    memcmp(u->o->pubkey, d->state.pubkey, USBMSC_FW_PUBKEY_LEN) == 0)
+		return 0;
+	return usbmsc_fail(u->err, USBMSC_E_FILE,
+			   "the key given (fingerprint %s) is not the one the device trusts "
+			   "(fingerprint %s, FW STATE): the device refuses images that do not "
+			   "verify with its own key, so %s was not sent",
+			   usbmsc_fwu_key_fingerprint(u->o->pubkey, given, sizeof given),
+			   usbmsc_fwu_key_fingerprint(d->state.pubkey, trusted, sizeof trusted),
+			   u->path);
 }
 
 /* Signature, payload length and hash, streamed through fwsign's buffer. */
@@ -233,6 +265,11 @@ static int check_device_state(struct fwu *u)
 		p->confirm_only = true;
 		return 0;
 	}
+	if (usbmsc_fwi_same_image(h, s->active_version, s->active_number) && !u->o->allow_reinstall)
+		return usbmsc_fail(u->err, USBMSC_E_FILE,
+				   "version %s (number %u) already runs on the device: nothing was "
+				   "sent (--allow-reinstall sends it again)", h->version,
+				   h->version_number);
 	if (s->pending_slot != USBMSC_FWU_NO_SLOT && !(s->flags & USBMSC_FWST_PENDING))
 		return usbmsc_fail(u->err, USBMSC_E_ILLEGAL_REQUEST,
 				   "version %s was activated and waits for the device's reboot: "
@@ -535,6 +572,8 @@ static int host_checks(struct fwu *u)
 	}
 	/* the size first: it costs nothing, the signature a read of the file */
 	st = check_size(u, u->file_size);
+	if (!st)
+		st = check_key(u);
 	if (!st)
 		st = check_signature(u);
 	if (!st)

@@ -157,8 +157,14 @@ done
 run -d sim:a.img --json fw info
 check "FW STATE is untouched by the refused images" cmp -s "$T/out" info-before.json
 check "the flash is untouched by the refused images" cmp -s a.img.fw good.fw
-run -d sim:a.img fw update --key other.pk v7.umfw
-expect_rc 15 "an image that does not verify with --key"
+run -v -d sim:a.img fw update --key other.pk v7.umfw
+expect_rc 15 "--key names a key the device does not trust"
+expect_err "fingerprint $(sed -n 2p other.pk | cut -c1-16)\).*fingerprint $(sed -n 2p "$PK" | cut -c1-16)," \
+	"... naming both keys' fingerprints"
+if grep -q 'CDB 3b' "$T/err"; then not_ok "... before anything is sent"; else ok "... before anything is sent"; fi
+run -d sim:a.img fw update --key other.pk forged.umfw
+expect_rc 15 "an image signed with that key: refused the same, not sent to fail at the device"
+expect_err 'is not the one the device trusts' "... says why"
 run -d sim:a.img fw update --key "$PK" --dry-run v7.umfw
 expect_rc 0 "--key with the right public key"
 
@@ -265,6 +271,16 @@ expect_rc 1 "--chunk over the transport's largest transfer"
 run -d sim:a.img fw update --chunk 256k v11.umfw
 expect_rc 0 "--chunk 256k"
 fwjson sim:a.img 'd["active"]["version"] == "1100"'
+
+# ---- the version that runs, again
+run -v -d sim:a.img fw update v11.umfw
+expect_rc 15 "the version that runs is not sent again"
+expect_err 'version 1100 \(number 11\) already runs.*--allow-reinstall' "... says how to send it"
+if grep -q 'CDB 3b' "$T/err"; then not_ok "... nothing sent"; else ok "... nothing sent"; fi
+run -d sim:a.img --json fw update --allow-reinstall v11.umfw
+expect_rc 0 "--allow-reinstall sends it again"
+expect_done "... into the other slot, confirmed" 'd["result"] == "updated"' 'd["confirmed"]' \
+	'd["before"]["slot"] != d["active"]["slot"]' 'd["active"]["version"] == "1100"'
 
 # ---- a device that trusts another key
 u fw pack --key other.sk --version 0200 --version-number 2 -o other2.umfw small.bin >/dev/null

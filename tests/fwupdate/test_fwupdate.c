@@ -316,6 +316,97 @@ static void test_host_refusals_send_nothing(void **state)
 	assert_memory_equal(before, after, sizeof before);
 }
 
+/* --key names a key the device does not trust: whichever key signed the
+ * image, the device would refuse it, so the host refuses first, before it
+ * sends anything (or reads the image), naming both keys' fingerprints. */
+static void test_key_not_the_devices(void **state)
+{
+	struct fx *f = *state;
+	uint8_t other[USBMSC_FW_SECRET_KEY_LEN], pub[USBMSC_FW_PUBKEY_LEN];
+	uint8_t demo[USBMSC_FW_PUBKEY_LEN];
+	struct img by_other = { "0200", 2, 5000, 0, 0, NULL, other };
+	struct img by_demo = { "0200", 2, 5000, 0, 0, NULL, NULL };
+	const struct img *cases[] = { &by_other, &by_demo };
+	char fp_other[USBMSC_FWU_FINGERPRINT_LEN], fp_demo[USBMSC_FWU_FINGERPRINT_LEN];
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct usbmsc_error err;
+	struct seen seen;
+	char image[160];
+
+	assert_int_equal(crypto_sign_keypair(pub, other), 0);
+	usbmsc_fw_public_from_secret(f->secret, demo);
+	usbmsc_fwu_key_fingerprint(pub, fp_other, sizeof fp_other);
+	usbmsc_fwu_key_fingerprint(demo, fp_demo, sizeof fp_demo);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fwu_make_image(f, "v2.umfw", cases[i], image, sizeof image);
+		fwu_opts_for(f, &o, &seen);
+		o.pubkey = pub;
+		assert_int_equal(fwu_update(f, image, &o, &out, &err), USBMSC_E_FILE);
+		if (!strstr(err.msg, fp_other) || !strstr(err.msg, fp_demo))
+			fail_msg("'%s' does not name %s and %s", err.msg, fp_other, fp_demo);
+		assert_false(out.header_ok); /* the image was not even read */
+		assert_int_equal(out.commands_sent, 0);
+		assert_int_equal(seen.plans, 0);
+	}
+	assert_int_equal(f->w->ops[USBMSC_OP_WRITE_BUFFER], 0);
+	/* the device's own key, given: no objection */
+	fwu_opts_for(f, &o, &seen);
+	o.pubkey = demo;
+	o.dry_run = true;
+	assert_int_equal(fwu_update(f, image, &o, &out, &err), 0);
+}
+
+/* The fingerprint is the key's first 8 bytes in hex: the start of the key
+ * as fw info and fw keygen print it. */
+static void test_key_fingerprint(void **state)
+{
+	uint8_t key[USBMSC_FW_PUBKEY_LEN];
+	char fp[USBMSC_FWU_FINGERPRINT_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof key; i++)
+		key[i] = (uint8_t)(i * 0x11u + 0x0Au);
+	assert_string_equal(usbmsc_fwu_key_fingerprint(key, fp, sizeof fp), "0a1b2c3d4e5f7081");
+	assert_string_equal(fp, "0a1b2c3d4e5f7081");
+}
+
+/* The version that runs again: only with allow_reinstall (fwupd's word),
+ * and then into the other slot, confirmed as any update. */
+static void test_reinstall_needs_allow(void **state)
+{
+	struct fx *f = *state;
+	struct img im = { "0200", 2, 5000, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct usbmsc_error err;
+	struct usbmsc_fw_state s;
+	struct seen seen;
+	char image[160];
+	unsigned sent;
+
+	fwu_make_image(f, "v2.umfw", &im, image, sizeof image);
+	fwu_opts_for(f, &o, &seen);
+	assert_int_equal(fwu_update(f, image, &o, &out, &err), 0);
+	assert_int_equal(out.after.state.active_slot, 1);
+	sent = f->w->ops[USBMSC_OP_WRITE_BUFFER];
+	fwu_opts_for(f, &o, &seen);
+	assert_int_equal(fwu_update(f, image, &o, &out, &err), USBMSC_E_FILE);
+	assert_non_null(strstr(err.msg, "already runs"));
+	assert_non_null(strstr(err.msg, "--allow-reinstall"));
+	assert_int_equal(out.commands_sent, 0);
+	assert_int_equal(f->w->ops[USBMSC_OP_WRITE_BUFFER], sent);
+	fwu_opts_for(f, &o, &seen);
+	o.allow_reinstall = true;
+	assert_int_equal(fwu_update(f, image, &o, &out, &err), 0);
+	assert_int_equal(out.end, USBMSC_FWU_UPDATED);
+	assert_true(out.confirmed);
+	fwu_device_state(f, &s);
+	assert_string_equal(s.active_version, "0200");
+	assert_int_equal(s.active_slot, 0);
+	assert_int_equal(s.flags & USBMSC_FWST_TRIAL, 0);
+}
+
 /* The device's own checks, with the host's switched off. */
 static void test_device_refuses_unchecked(void **state)
 {
@@ -395,6 +486,7 @@ static void test_explicit_modes(void **state)
 	struct fx *f = *state;
 	struct img one = { "0200", 2, 70000, 0, 0, NULL, NULL };
 	struct img chunks = { "0300", 3, 70000, 0, 0, NULL, NULL };
+	struct img next = { "0400", 4, 70000, 0, 0, NULL, NULL };
 	struct usbmsc_fwu_outcome out;
 	struct usbmsc_fwu_opts o;
 	struct usbmsc_error err;
@@ -417,6 +509,7 @@ static void test_explicit_modes(void **state)
 	assert_int_equal(seen.progress, 5);
 	assert_string_equal(out.after.state.active_version, "0300");
 	/* a chunk off the 4 KiB boundary is the caller's mistake: nothing sent */
+	fwu_make_image(f, "v4.umfw", &next, image, sizeof image);
 	fwu_opts_for(f, &o, &seen);
 	o.chunk = 1000;
 	assert_int_equal(fwu_update(f, image, &o, &out, &err), USBMSC_E_USAGE);
@@ -766,9 +859,12 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_choose_mode),
 		cmocka_unit_test(test_reach_and_capacity),
 		cmocka_unit_test(test_reopen_uri),
+		cmocka_unit_test(test_key_fingerprint),
 		ON_DEVICE(test_probe_fresh_device, fwu_setup),
 		ON_DEVICE(test_auto_update, fwu_setup),
 		ON_DEVICE(test_host_refusals_send_nothing, fwu_setup),
+		ON_DEVICE(test_key_not_the_devices, fwu_setup),
+		ON_DEVICE(test_reinstall_needs_allow, fwu_setup),
 		ON_DEVICE(test_device_refuses_unchecked, fwu_setup),
 		ON_DEVICE(test_fallback_to_mode_07, fwu_setup),
 		ON_DEVICE(test_modes_from_fw_state, fwu_setup),

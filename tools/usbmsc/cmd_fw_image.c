@@ -25,7 +25,7 @@ enum fw_sub { FW_KEYGEN = 1u << 0, FW_PACK = 1u << 1, FW_INSPECT = 1u << 2, FW_I
 enum fw_opt_id {
 	FO_FORCE = OWN_OPT_FIRST, FO_KEY, FO_VERSION, FO_VERSION_NUMBER, FO_VID, FO_PID, FO_VENDOR, FO_PRODUCT,
 	FO_HW_REV, FO_OUTPUT, FO_MODE, FO_CHUNK, FO_WAIT, FO_NO_ACTIVATE, FO_DRY_RUN,
-	FO_NO_HOST_CHECKS
+	FO_NO_HOST_CHECKS, FO_ALLOW_REINSTALL
 };
 
 static const struct own_opt fw_opts[] = {
@@ -51,6 +51,7 @@ static const struct own_opt fw_opts[] = {
 	{ "no-activate", 0, false, FO_NO_ACTIVATE, FW_UPDATE },
 	{ "dry-run", 0, false, FO_DRY_RUN, FW_UPDATE },
 	{ "no-host-checks", 0, false, FO_NO_HOST_CHECKS, FW_UPDATE },
+	{ "allow-reinstall", 0, false, FO_ALLOW_REINSTALL, FW_UPDATE },
 };
 
 struct fw_args {
@@ -84,6 +85,7 @@ static void apply(struct fw_args *a, const struct own_opt *o, const char *v)
 	case FO_NO_ACTIVATE: a->update.no_activate = true; break;
 	case FO_DRY_RUN: a->update.dry_run = true; break;
 	case FO_NO_HOST_CHECKS: a->update.no_host_checks = true; break;
+	case FO_ALLOW_REINSTALL: a->update.allow_reinstall = true; break;
 	}
 }
 
@@ -512,11 +514,14 @@ const struct cli_command cli_cmd_fw = {
 		"      (pending, trial, reverted), anti-rollback floor, WRITE BUFFER modes,\n"
 		"      buffer descriptor (READ BUFFER mode 0x03), trusted public key, last error.\n"
 		"  fw update -d DEV IMAGE [--key PUBLIC] [--mode auto|5|7|e] [--chunk BYTES]\n"
-		"          [--no-activate] [--dry-run] [--no-host-checks] [--wait SECONDS]\n"
-		"      Check IMAGE (signature with --key or the device's key, USB ID, INQUIRY\n"
-		"      vendor and product, hardware revision, anti-rollback floor; exit 15 and\n"
-		"      nothing sent when one fails), download it, activate it, wait for the\n"
-		"      device to come back, check that the new version runs, confirm it.\n"
+		"          [--no-activate] [--dry-run] [--no-host-checks] [--allow-reinstall]\n"
+		"          [--wait SECONDS]\n"
+		"      Check IMAGE (--key must be the key the device trusts; the signature,\n"
+		"      USB ID, INQUIRY vendor and product, hardware revision, anti-rollback\n"
+		"      floor; not the version that runs; exit 15 and nothing sent when one\n"
+		"      fails), download it, activate it, wait for the device to come back,\n"
+		"      check that the new version runs, confirm it, and check that FW STATE\n"
+		"      shows it confirmed.\n"
 		"\n"
 		"Options:\n"
 		"  -f, --force          keygen: replace existing key files\n"
@@ -537,6 +542,7 @@ const struct cli_command cli_cmd_fw = {
 		"  --dry-run            update: every check, then the plan; sends no WRITE BUFFER\n"
 		"  --no-host-checks     update: testing aid: send the image unchecked, so that\n"
 		"                       the device's own checks can be tested\n"
+		"  --allow-reinstall    update: send the version that already runs again\n"
 		"  --wait SECONDS       update: how long the device may take to come back\n"
 		"                       after activation (default 30)\n"
 		"\n"

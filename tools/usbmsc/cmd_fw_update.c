@@ -381,6 +381,7 @@ static int update_opts(struct cli *c, const struct fw_update_args *a, struct usb
 	o->no_activate = a->no_activate;
 	o->dry_run = a->dry_run;
 	o->no_host_checks = a->no_host_checks;
+	o->allow_reinstall = a->allow_reinstall;
 	o->uri = c->device;
 	o->lun = c->lun;
 	o->open_opts.timeout_ms = c->timeout_ms;

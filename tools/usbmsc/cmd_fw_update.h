@@ -14,7 +14,7 @@ struct fw_update_args {
 	const char *mode;         /* --mode auto|5|7|e */
 	const char *chunk;        /* --chunk BYTES */
 	const char *wait;         /* --wait SECONDS */
-	bool no_activate, dry_run, no_host_checks;
+	bool no_activate, dry_run, no_host_checks, allow_reinstall;
 };
 
 int cli_fw_info(struct cli *c);
