@@ -43,6 +43,22 @@ bool usbmsc_fwu_reopen_uri(const char *uri, uint16_t vid, uint16_t pid, const ch
 
 /* ---- activation, reconnection, verification, confirmation ------------------------------ */
 
+/* A check after activation that says the device is off the bus (or that
+ * the bus lost it): it reboots, so it is reopened rather than trusted. */
+static bool gone(int st)
+{
+	return st == USBMSC_E_NO_DEVICE || st == USBMSC_E_TRANSPORT || st == USBMSC_E_TIMEOUT;
+}
+
+bool usbmsc_fwi_rebooting(struct fwu *u, int st)
+{
+	if (!gone(st))
+		return false;
+	usbmsc_fwi_note(u, "the device went away during the activating command (%s): taking it "
+			"as its reboot", usbmsc_status_name(st));
+	return true;
+}
+
 int usbmsc_fwi_activate_deferred(struct fwu *u)
 {
 	struct usbmsc_result res;
@@ -51,7 +67,7 @@ int usbmsc_fwi_activate_deferred(struct fwu *u)
 	usbmsc_fwi_report(u, USBMSC_FWU_EV_ACTIVATE, 0, 0,
 			  "WRITE BUFFER mode 0x0f: activate deferred microcode");
 	st = usbmsc_fwi_write_buffer(u, WB_MODE_ACTIVATE, 0, 0, u->activate_timeout, &res);
-	if (st == 0)
+	if (st == 0 || usbmsc_fwi_rebooting(u, st))
 		return 0;
 	st = usbmsc_fwi_failed(u, st, &res, "WRITE BUFFER mode 0x0f (activate)");
 	if (usbmsc_fwi_sense_is(&res, 0x5, 0x2C, 0x00))
@@ -94,13 +110,6 @@ static void drop_device(struct fwu *u, int st)
 			usbmsc_status_name(st), u->o->uri ? u->o->uri : "(no URI)");
 	usbmsc_close(*u->dev);
 	*u->dev = NULL;
-}
-
-/* A check after activation that says the device is off the bus (or that
- * the bus lost it): it reboots, so it is reopened rather than trusted. */
-static bool gone(int st)
-{
-	return st == USBMSC_E_NO_DEVICE || st == USBMSC_E_TRANSPORT || st == USBMSC_E_TIMEOUT;
 }
 
 /* The device runs the target: INQUIRY's revision, and FW STATE's active
@@ -264,6 +273,22 @@ static const char *running_text(const struct usbmsc_fw_device *a, char *buf, siz
 	return buf;
 }
 
+/* Why the device does not run the target, as far as FW STATE tells. */
+static const char *why_not(const struct fwu *u, const struct usbmsc_fw_device *a)
+{
+	const struct usbmsc_fw_state *s = &a->state;
+
+	if (!a->has_state)
+		return "";
+	if (s->flags & USBMSC_FWST_REVERTED)
+		return ": it reverted the new image";
+	if ((s->flags & USBMSC_FWST_PENDING) && strcmp(s->pending_version, u->out->target_version) == 0 &&
+	    s->pending_number == u->out->target_number)
+		return ": the image still waits for activation (the activating command did not "
+		       "reach the device); run the update again";
+	return "";
+}
+
 /* The device that answered after activation (wait_for_device's probe) is
  * the one updated and runs the new image. */
 static int verify_new(struct fwu *u)
@@ -283,9 +308,7 @@ static int verify_new(struct fwu *u)
 		return usbmsc_fail(u->err, USBMSC_E_MEDIUM,
 				   "after activation the device runs %s, not %s (number %u)%s",
 				   running_text(a, text, sizeof text), u->out->target_version,
-				   u->out->target_number,
-				   a->has_state && (a->state.flags & USBMSC_FWST_REVERTED)
-					   ? ": it reverted the new image" : "");
+				   u->out->target_number, why_not(u, a));
 	return 0;
 }
 

@@ -90,6 +90,12 @@ int usbmsc_fwi_write_buffer(struct fwu *u, uint8_t mode, uint32_t off, uint32_t 
 
 /* ---- after the download (fw_activate.c) ------------------------------------ */
 
+/* The activating command (mode 0x0F, or the last chunk of 0x05 and 0x07)
+ * ended with st. True when the device went away during it or before its
+ * CSW: real devices often reboot without sending that CSW, so this is
+ * their reboot, and the wait that follows finds out whether the image
+ * took. */
+bool usbmsc_fwi_rebooting(struct fwu *u, int st);
 /* WRITE BUFFER mode 0x0F. */
 int usbmsc_fwi_activate_deferred(struct fwu *u);
 /* The device was asked to activate: wait for its reboot, check that the

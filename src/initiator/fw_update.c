@@ -512,7 +512,7 @@ static int download(struct fwu *u)
 
 	while (off < p->image_len) {
 		uint32_t n = (uint32_t)(p->image_len - off < p->chunk ? p->image_len - off : p->chunk);
-		bool last = off + n == p->image_len;
+		bool activating = off + n == p->image_len && p->mode != WB_MODE_DEFER;
 		enum chunk_verdict v;
 
 		if (stop_asked(u))
@@ -521,9 +521,12 @@ static int download(struct fwu *u)
 		if (st)
 			return st;
 		st = usbmsc_fwi_write_buffer(u, p->mode, (uint32_t)off, n,
-					     last && p->mode != WB_MODE_DEFER ? u->activate_timeout
-									      : u->chunk_timeout,
+					     activating ? u->activate_timeout : u->chunk_timeout,
 					     &res);
+		if (activating && usbmsc_fwi_rebooting(u, st)) {
+			u->out->bytes_sent = off + (res.transferred < n ? res.transferred : n);
+			return 0; /* the wait that follows tells whether it took the image */
+		}
 		/* GOOD is not enough: a chunk counts when the device took all of it */
 		if (st == 0)
 			st = usbmsc_dev_check_complete(*u->dev, "data stage", true, &res, n);

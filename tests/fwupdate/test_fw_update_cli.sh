@@ -219,12 +219,43 @@ run -d sim:a.img fw update v8.umfw
 expect_rc 0 "the same command again"
 fwjson sim:a.img 'd["active"]["version"] == "0800"' 'd["reverted"] is False'
 
+# ---- gone before 0x0f reached it: not updated, the image still waits (on
+# e.img, a copy of the device)
+pack v85.umfw 0850 85 payload.bin
+for f in b e; do cp --sparse=always a.img "$f.img"; cp --sparse=always a.img.fw "$f.img.fw"; done
+run -vv -d sim:b.img fw update v85.umfw
+cp "$T/err" trace.txt
+activate=$(cbw_index trace.txt 3b 0f)
+run -d "sim:e.img?fault=disconnect@$activate" fw update v85.umfw
+expect_rc 3 "gone with the activating command itself: not updated"
+expect_err 'runs version 0800.*still waits for activation' "... the image still waits, it says"
+run -d sim:e.img fw update v85.umfw
+expect_rc 0 "... the same command again activates it"
+fwjson sim:e.img 'd["active"]["version"] == "0850"' 'd["trial"] is False'
+
 # ---- a device that goes away for its reboot: reopened
 pack v9.umfw 0900 9 payload.bin
 run -d 'sim:a.img?fw-reboot=disconnect' --json fw update v9.umfw
 expect_rc 0 "fw-reboot=disconnect: reopened after activation"
 expect_done "done event: reopened, confirmed, 0900" 'd["reopened"]' 'd["confirmed"]' \
-	'd["active"]["version"] == "0900"' 'd["before"]["version"] == "0800"' 
+	'd["active"]["version"] == "0900"' 'd["before"]["version"] == "0800"'
+
+# ---- a device that reboots before the activating command's CSW, on each
+# door the virtual device plays (a device of its own: d.img)
+n=20
+for door in 'sim:d.img?fw-reboot=before-csw' 'sim:d.img?fw-reboot=before-csw&framing=vendor' \
+	'sim:d.img?fw-reboot=before-csw&control-lun=1 --lun 1'; do
+	for mode in e 7 5; do
+		n=$((n + 1))
+		pack "d$n.umfw" "00$n" "$n" small.bin
+		# shellcheck disable=SC2086 # the door's --lun is a word of its own
+		run -v -d $door --json fw update --mode $mode "d$n.umfw"
+		expect_rc 0 "${door#*\?} --mode $mode: the lost CSW is the reboot"
+		expect_err 'went away during the activating command' "... it says so"
+		expect_done "... reopened, confirmed, 00$n" 'd["reopened"]' 'd["confirmed"]' \
+			"d['active']['version'] == '00$n'"
+	done
+done
 
 # ---- JSON progress events
 pack v10.umfw 1000 10 payload.bin

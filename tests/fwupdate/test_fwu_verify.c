@@ -185,6 +185,63 @@ static void test_other_image_after_confirm(void **state)
 	assert_string_equal(out.after.state.active_version, "0300");
 }
 
+/* ---- a reboot before the activating command's CSW ------------------------------- */
+
+/* Devices that reboot at once, without the activating command's CSW
+ * (fw-reboot=before-csw), over BOT and over the vendor framing. */
+static int setup_early(void **state)
+{
+	return fwu_setup_with(state, "?fw-reboot=before-csw");
+}
+
+static int setup_early_vendor(void **state)
+{
+	return fwu_setup_with(state, "?fw-reboot=before-csw&framing=vendor");
+}
+
+/* The activating command's CSW never comes: the device went for its
+ * reboot. The update waits, reopens, checks and confirms. */
+static void update_rebooting_early(struct fx *f, uint8_t mode, uint32_t number)
+{
+	char version[8], image[160];
+	struct img im = { version, number, 5000, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct usbmsc_error err;
+	struct usbmsc_fw_state s;
+	struct seen seen;
+
+	snprintf(version, sizeof version, "%04u", number * 100u);
+	fwu_make_image(f, "v.umfw", &im, image, sizeof image);
+	fwu_opts_for(f, &o, &seen);
+	o.mode = mode;
+	o.wait_ms = 10000;
+	if (fwu_update(f, image, &o, &out, &err) != 0)
+		fail_msg("mode 0x%02x: %s", mode, err.msg);
+	f->w = NULL; /* it went with the dropped handle */
+	assert_int_equal(out.end, USBMSC_FWU_UPDATED);
+	assert_true(out.activated);
+	assert_true(out.reopened);
+	assert_true(out.confirmed);
+	assert_false(out.has_failed_cmd);
+	assert_int_equal(out.bytes_sent, 5000 + 256);
+	assert_string_equal(out.after.state.active_version, version);
+	/* the reopened handle is a plain sim: wrap it again (a power-on) */
+	power_cycle(f);
+	fwu_device_state(f, &s);
+	assert_string_equal(s.active_version, version);
+	assert_int_equal(s.flags & USBMSC_FWST_TRIAL, 0);
+}
+
+static void test_reboot_before_csw(void **state)
+{
+	struct fx *f = *state;
+
+	update_rebooting_early(f, 0x0E, 2);  /* the CSW of 0x0F */
+	update_rebooting_early(f, 0x07, 3);  /* of the last chunk */
+	update_rebooting_early(f, 0x05, 4);  /* of the one command */
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +250,9 @@ int main(int argc, char **argv)
 		ON_DEVICE(test_fw_state_lost_after_staging, fwu_setup),
 		ON_DEVICE(test_confirm_that_did_not_take, fwu_setup),
 		ON_DEVICE(test_other_image_after_confirm, fwu_setup),
+		ON_DEVICE(test_reboot_before_csw, setup_early),
+		{ "test_reboot_before_csw (vendor framing)", test_reboot_before_csw,
+		  setup_early_vendor, fwu_teardown, NULL },
 	};
 
 	if (argc > 1)
