@@ -157,7 +157,9 @@ enum usbmsc_fwu_end {
 	USBMSC_FWU_FAILED = 0,
 	USBMSC_FWU_PLANNED,           /* dry run */
 	USBMSC_FWU_STAGED,            /* --no-activate: the image waits for activation */
-	USBMSC_FWU_UPDATED            /* the new image runs, confirmed */
+	USBMSC_FWU_UPDATED,           /* the new image runs, confirmed */
+	USBMSC_FWU_ACTIVATED,         /* usbmsc_fwu_activate: the staged image runs, confirmed */
+	USBMSC_FWU_CONFIRMED          /* usbmsc_fwu_confirm: the trial image is confirmed */
 };
 
 struct usbmsc_fwu_outcome {
@@ -197,6 +199,27 @@ struct usbmsc_fwu_outcome {
  * when it does not come back. */
 int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usbmsc_fwu_opts *opts,
 		     struct usbmsc_fwu_outcome *out, struct usbmsc_error *err);
+
+/* Activate the image the device holds staged (FW STATE: pending, waiting
+ * for activation, as --no-activate leaves it): WRITE BUFFER mode 0x0F, the
+ * wait for the device's reboot (*dev may be replaced, as by
+ * usbmsc_fw_update), the check that the staged version runs, FW CONFIRM
+ * and the check that it took; out->end is USBMSC_FWU_ACTIVATED. Of opts
+ * only uri, open_opts, lun, wait_ms and the report callback count.
+ * USBMSC_E_ILLEGAL_REQUEST, nothing sent, for a device without FW STATE or
+ * with nothing staged; otherwise as usbmsc_fw_update. */
+int usbmsc_fwu_activate(struct usbmsc_dev **dev, const struct usbmsc_fwu_opts *opts,
+		       struct usbmsc_fwu_outcome *out, struct usbmsc_error *err);
+
+/* Confirm the image the device runs on trial (activated by another tool,
+ * or an update whose confirmation was lost): FW CONFIRM, then the check
+ * that FW STATE shows it confirmed; out->end is USBMSC_FWU_CONFIRMED. Of
+ * opts only open_opts' trace, lun and the report callback count.
+ * USBMSC_E_ILLEGAL_REQUEST, nothing sent, for a device without FW STATE or
+ * with nothing on trial; USBMSC_E_MEDIUM when the confirmation did not
+ * take. */
+int usbmsc_fwu_confirm(struct usbmsc_dev *dev, const struct usbmsc_fwu_opts *opts,
+		      struct usbmsc_fwu_outcome *out, struct usbmsc_error *err);
 
 /* Pure helpers, public for tests. */
 

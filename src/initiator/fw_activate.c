@@ -1,6 +1,6 @@
 /* After the download (fw_internal.h): activation, the wait for the
  * device's reboot (reopening it when it went away), the check that the new
- * image runs, and its confirmation. */
+ * image runs, and its confirmation; the activate and confirm verbs. */
 #include "fw_internal.h"
 
 #include <errno.h>
@@ -390,4 +390,117 @@ int usbmsc_fwi_check_staged(struct fwu *u)
 				   u->out->target_version);
 	u->out->end = USBMSC_FWU_STAGED;
 	return 0;
+}
+
+/* ---- the activate and confirm verbs ------------------------------------------------------ */
+
+/* The device holds a staged image: it is what must run after activation. */
+static int aim_at_staged(struct fwu *u)
+{
+	const struct usbmsc_fw_device *d = &u->out->before;
+	const struct usbmsc_fw_state *s = &d->state;
+
+	if (!d->has_state)
+		return usbmsc_fail(u->err, USBMSC_E_ILLEGAL_REQUEST,
+				   "the device does not answer FW STATE, so which image would run "
+				   "cannot be known: nothing was activated");
+	if (s->flags & USBMSC_FWST_TRIAL)
+		return usbmsc_fail(u->err, USBMSC_E_ILLEGAL_REQUEST,
+				   "version %s (number %u) already runs on trial: 'fw confirm' "
+				   "keeps it", s->active_version, s->active_number);
+	if (s->pending_slot != USBMSC_FWU_NO_SLOT && !(s->flags & USBMSC_FWST_PENDING))
+		return usbmsc_fail(u->err, USBMSC_E_ILLEGAL_REQUEST,
+				   "version %s was activated and waits for the device's reboot: "
+				   "power cycle the device", s->pending_version);
+	if (!(s->flags & USBMSC_FWST_PENDING))
+		return usbmsc_fail(u->err, USBMSC_E_ILLEGAL_REQUEST,
+				   "no image waits for activation on the device (it runs %s, number "
+				   "%u; 'fw update --no-activate' stages one)", s->active_version,
+				   s->active_number);
+	usbmsc_fwi_aim(u->out, s->pending_version, s->pending_number);
+	return 0;
+}
+
+static void plan_activation(struct fwu *u)
+{
+	struct usbmsc_fwu_plan *p = &u->out->plan;
+	char text[96];
+
+	p->mode = WB_MODE_ACTIVATE;
+	p->activate = true;
+	p->activate_only = true;
+	p->commands = 1;
+	u->out->planned = true;
+	snprintf(text, sizeof text, "version %s (number %u) waits for activation: WRITE BUFFER "
+		 "mode 0x0f", u->out->target_version, u->out->target_number);
+	usbmsc_fwi_report(u, USBMSC_FWU_EV_PLAN, 0, 0, text);
+}
+
+int usbmsc_fwu_activate(struct usbmsc_dev **dev, const struct usbmsc_fwu_opts *opts,
+		       struct usbmsc_fwu_outcome *out, struct usbmsc_error *err)
+{
+	struct fwu u;
+	int st;
+
+	if (!dev || !*dev || !opts || !out)
+		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_fwu_activate needs a device, options "
+				   "and a result");
+	usbmsc_fwi_begin(&u, dev, opts, out, err);
+	st = usbmsc_fw_probe(*dev, opts->lun, &out->before, &u.microcode_changed, err);
+	if (!st)
+		st = aim_at_staged(&u);
+	if (!st) {
+		plan_activation(&u);
+		st = usbmsc_fwi_activate_deferred(&u);
+	}
+	if (!st)
+		st = usbmsc_fwi_finish_activation(&u);
+	if (!st)
+		out->end = USBMSC_FWU_ACTIVATED;
+	if (st && out->commands_sent > 0 && !out->has_after)
+		usbmsc_fwi_look_after_failure(&u);
+	return st;
+}
+
+/* The device runs an image on trial: it is what FW CONFIRM must keep. */
+static int aim_at_trial(struct fwu *u)
+{
+	const struct usbmsc_fw_device *d = &u->out->before;
+	const struct usbmsc_fw_state *s = &d->state;
+
+	if (!d->has_state)
+		return usbmsc_fail(u->err, USBMSC_E_ILLEGAL_REQUEST,
+				   "the device does not answer FW STATE: there is no trial to end");
+	if (!(s->flags & USBMSC_FWST_TRIAL))
+		return usbmsc_fail(u->err, USBMSC_E_ILLEGAL_REQUEST,
+				   "nothing runs on trial: version %s (number %u) runs confirmed%s",
+				   s->active_version, s->active_number,
+				   (s->flags & USBMSC_FWST_REVERTED) ? " (the device reverted the "
+								       "image it had on trial)" : "");
+	usbmsc_fwi_aim(u->out, s->active_version, s->active_number);
+	return 0;
+}
+
+int usbmsc_fwu_confirm(struct usbmsc_dev *dev, const struct usbmsc_fwu_opts *opts,
+		      struct usbmsc_fwu_outcome *out, struct usbmsc_error *err)
+{
+	struct usbmsc_dev *d = dev;
+	struct fwu u;
+	int st;
+
+	if (!dev || !opts || !out)
+		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_fwu_confirm needs a device, options "
+				   "and a result");
+	usbmsc_fwi_begin(&u, &d, opts, out, err);
+	st = usbmsc_fw_probe(dev, opts->lun, &out->before, &u.microcode_changed, err);
+	if (!st)
+		st = aim_at_trial(&u);
+	if (st)
+		return st;
+	out->after = out->before;
+	out->has_after = true;
+	st = confirm(&u);
+	if (!st)
+		out->end = USBMSC_FWU_CONFIRMED;
+	return st;
 }

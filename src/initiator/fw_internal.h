@@ -78,6 +78,8 @@ void usbmsc_fwi_add_to_msg(struct usbmsc_error *err, const char *more);
 /* Best effort after a failure: how the device stands now (its last error,
  * the version that still runs), for the caller to show. */
 void usbmsc_fwi_look_after_failure(struct fwu *u);
+/* The version the device must end up running (out->target_*). */
+void usbmsc_fwi_aim(struct usbmsc_fwu_outcome *o, const char *version, uint32_t number);
 bool usbmsc_fwi_same_image(const struct usbmsc_fw_header *h, const char *version,
 			   uint32_t number);
 

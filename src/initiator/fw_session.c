@@ -75,6 +75,13 @@ void usbmsc_fwi_look_after_failure(struct fwu *u)
 		u->out->has_after = true;
 }
 
+void usbmsc_fwi_aim(struct usbmsc_fwu_outcome *o, const char *version, uint32_t number)
+{
+	o->has_target = true;
+	snprintf(o->target_version, sizeof o->target_version, "%s", version);
+	o->target_number = number;
+}
+
 bool usbmsc_fwi_same_image(const struct usbmsc_fw_header *h, const char *version, uint32_t number)
 {
 	return strcmp(h->version, version) == 0 && h->version_number == number;

@@ -255,8 +255,9 @@ static int check_device_state(struct fwu *u)
 		if (!usbmsc_fwi_same_image(h, s->active_version, s->active_number))
 			return usbmsc_fail(u->err, USBMSC_E_ILLEGAL_REQUEST,
 					   "the device runs version %s (number %u) on trial: it "
-					   "takes no download until that image is confirmed (update "
-					   "with its image again) or reverted (power cycle)",
+					   "takes no download until that image is confirmed ('fw "
+					   "confirm', or an update with its image) or reverted (power "
+					   "cycle)",
 					   s->active_version, s->active_number);
 		if (u->o->no_activate)
 			return usbmsc_fail(u->err, USBMSC_E_USAGE,
@@ -586,18 +587,6 @@ static int host_checks(struct fwu *u)
 	return st;
 }
 
-/* What must run in the end: the image's version, when its header parsed. */
-static void aim_at_image(struct fwu *u)
-{
-	struct usbmsc_fwu_outcome *o = u->out;
-
-	if (!o->header_ok)
-		return;
-	o->has_target = true;
-	snprintf(o->target_version, sizeof o->target_version, "%s", o->header.version);
-	o->target_number = o->header.version_number;
-}
-
 static int send_and_activate(struct fwu *u)
 {
 	const struct usbmsc_fwu_plan *p = &u->out->plan;
@@ -643,8 +632,9 @@ int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usb
 		st = usbmsc_fw_probe(*dev, opts->lun, &out->before, &u.microcode_changed, err);
 	if (!st)
 		st = host_checks(&u);
-	if (!st)
-		aim_at_image(&u);
+	/* what must run in the end: the image's version, when its header parsed */
+	if (!st && out->header_ok)
+		usbmsc_fwi_aim(out, out->header.version, out->header.version_number);
 	if (!st)
 		st = make_plan(&u, u.file_size);
 	if (!st)

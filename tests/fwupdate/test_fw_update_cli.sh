@@ -1,8 +1,9 @@
 #!/bin/bash
-# usbmsc fw info | fw update against the virtual device: every mode end to
-# end, every bad image refused by the host (exit 15, nothing sent) and by
-# the device (--no-host-checks: exit 5, 05/26/00), interrupted updates,
-# a crash between activation and confirmation, the JSON events.
+# usbmsc fw info | fw update | fw activate | fw confirm against the virtual
+# device: every mode end to end, every bad image refused by the host (exit
+# 15, nothing sent) and by the device (--no-host-checks: exit 5, 05/26/00),
+# interrupted updates, a crash between activation and confirmation, a
+# device that reboots before the activating CSW, the JSON events.
 #
 #   test_fw_update_cli.sh USBMSC_BINARY SOURCE_ROOT
 . "$(dirname "$0")/../cli/lib.sh"
@@ -125,6 +126,39 @@ expect_rc 0 "fw update of the staged image"
 expect_err 'already waits for activation' "activates without a second download"
 if grep -q 'CDB 3b 0e' "$T/err"; then not_ok "no second download" "$(grep 'CDB 3b' "$T/err")"; else ok "no second download"; fi
 fwjson sim:a.img 'd["active"]["version"] == "0600"' 'd["pending"] is None'
+
+# ---- fw activate and fw confirm (on f.img, a device of its own)
+run -d sim:f.img fw activate
+expect_rc 5 "fw activate with nothing staged"
+expect_err 'no image waits for activation' "... says so"
+run -d sim:f.img fw confirm
+expect_rc 5 "fw confirm with nothing on trial"
+expect_err 'nothing runs on trial' "... says so"
+run -d sim:f.img fw update --no-activate v2.umfw
+expect_rc 0 "stage 0200"
+run -v -d sim:f.img --json fw activate
+expect_rc 0 "fw activate: the staged image"
+expect_done "... activated and confirmed, with 0x0f alone" 'd["result"] == "activated"' \
+	'd["confirmed"]' 'd["target"] == {"version": "0200", "version_number": 2}' \
+	'd["image"] is None' 'd["commands_sent"] == 1' 'd["active"]["version"] == "0200"'
+if grep -q 'CDB 3b 0e' "$T/err"; then not_ok "... no download"; else ok "... no download"; fi
+fwjson sim:f.img 'd["active"]["version"] == "0200"' 'd["trial"] is False' 'd["pending"] is None'
+# a trial image: staged, then activated by hand on a device that goes away
+# after the CSW, so that the next open boots it on trial
+run -d sim:f.img fw update --no-activate v3.umfw
+expect_rc 0 "stage 0300"
+run -d 'sim:f.img?fw-reboot=disconnect' raw 3b 0f 00 00 00 00 00 00 00 00
+expect_rc 0 "activated by hand (raw WRITE BUFFER mode 0x0f)"
+run -d sim:f.img fw confirm
+expect_rc 0 "fw confirm: the image on trial"
+expect_out '^after: +0300 \(number 3\), confirmed' "... is confirmed"
+expect_out '^result: +confirmed' "... says so"
+fwjson sim:f.img 'd["active"]["version"] == "0300"' 'd["trial"] is False' \
+	'd["anti_rollback_floor"] == 3'
+run -d sim:f.img fw activate extra
+expect_rc 1 "fw activate takes no argument"
+run -d sim:f.img fw confirm --wait 5
+expect_rc 1 "fw confirm has no --wait"
 
 # ---- bad images: refused by the host, nothing sent
 cp a.img.fw good.fw

@@ -2,7 +2,7 @@
  * (src/initiator/fw_update.c, fw_activate.c): devices that answer GOOD to
  * a chunk they did not take, lose FW STATE after the reboot, drop or
  * mistake FW CONFIRM, or reboot before the activating command's CSW; and
- * the activate and confirm verbs. Against the virtual device, through the
+ * the activate and confirm verbs (usbmsc_fwu_activate, usbmsc_fwu_confirm). Against the virtual device, through the
  * wrapping transport of fwu_fixture.h.
  *
  *   test_fwu_verify SOURCE_ROOT     (for the demo key pair in data/) */
@@ -242,6 +242,135 @@ static void test_reboot_before_csw(void **state)
 	update_rebooting_early(f, 0x05, 4);  /* of the one command */
 }
 
+/* ---- the activate and confirm verbs ---------------------------------------------- */
+
+/* Staged with --no-activate, then activated alone: mode 0x0F only, the
+ * wait, the checks, FW CONFIRM. Nothing staged: refused, nothing sent. */
+static void test_activate_staged(void **state)
+{
+	struct fx *f = *state;
+	struct img im = { "0200", 2, 2 * CHUNK + 9, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct usbmsc_error err;
+	struct usbmsc_fw_state s;
+	struct seen seen;
+	char image[160];
+
+	fwu_opts_for(f, &o, &seen);
+	assert_int_equal(usbmsc_fwu_activate(&f->dev, &o, &out, &err), USBMSC_E_ILLEGAL_REQUEST);
+	assert_non_null(strstr(err.msg, "no image waits for activation"));
+	assert_int_equal(f->w->ops[USBMSC_OP_WRITE_BUFFER], 0);
+	fwu_make_image(f, "v2.umfw", &im, image, sizeof image);
+	o.no_activate = true;
+	assert_int_equal(fwu_update(f, image, &o, &out, &err), 0);
+	assert_int_equal(out.end, USBMSC_FWU_STAGED);
+	fwu_opts_for(f, &o, &seen);
+	assert_int_equal(usbmsc_fwu_activate(&f->dev, &o, &out, &err), 0);
+	assert_int_equal(out.end, USBMSC_FWU_ACTIVATED);
+	assert_true(out.has_target);
+	assert_string_equal(out.target_version, "0200");
+	assert_int_equal(out.target_number, 2);
+	assert_true(out.activated);
+	assert_true(out.confirmed);
+	assert_int_equal(out.commands_sent, 1);
+	assert_int_equal(f->w->wb_modes[0x0E], 3);     /* the staging's, no more */
+	assert_int_equal(f->w->wb_modes[0x0F], 1);
+	assert_int_equal(f->w->ops[USBMSC_OP_FW_CONFIRM], 1);
+	assert_int_equal(seen.plans, 1);
+	assert_int_equal(seen.confirms, 1);
+	fwu_device_state(f, &s);
+	assert_string_equal(s.active_version, "0200");
+	assert_int_equal(s.flags & (USBMSC_FWST_TRIAL | USBMSC_FWST_PENDING), 0);
+}
+
+/* A device that reboots before the activating CSW: activate reopens it. */
+static void test_activate_rebooting_early(void **state)
+{
+	struct fx *f = *state;
+	struct img im = { "0300", 3, 5000, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct usbmsc_error err;
+	struct seen seen;
+	char image[160];
+
+	fwu_make_image(f, "v3.umfw", &im, image, sizeof image);
+	fwu_opts_for(f, &o, &seen);
+	o.no_activate = true;
+	assert_int_equal(fwu_update(f, image, &o, &out, &err), 0);
+	fwu_opts_for(f, &o, &seen);
+	o.wait_ms = 10000;
+	if (usbmsc_fwu_activate(&f->dev, &o, &out, &err) != 0)
+		fail_msg("%s", err.msg);
+	f->w = NULL;
+	assert_int_equal(out.end, USBMSC_FWU_ACTIVATED);
+	assert_true(out.reopened);
+	assert_true(out.confirmed);
+	assert_string_equal(out.after.state.active_version, "0300");
+	power_cycle(f);
+}
+
+/* An image on trial (its FW CONFIRM lost), confirmed alone; then there is
+ * nothing on trial to confirm. */
+static void test_confirm_trial(void **state)
+{
+	struct fx *f = *state;
+	struct img im = { "0200", 2, 5000, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct usbmsc_error err;
+	struct usbmsc_fw_state s;
+	struct seen seen;
+	char image[160];
+
+	fwu_opts_for(f, &o, &seen);
+	assert_int_equal(usbmsc_fwu_confirm(f->dev, &o, &out, &err), USBMSC_E_ILLEGAL_REQUEST);
+	assert_non_null(strstr(err.msg, "nothing runs on trial"));
+	assert_int_equal(f->w->ops[USBMSC_OP_FW_CONFIRM], 0);
+	fwu_make_image(f, "v2.umfw", &im, image, sizeof image);
+	f->w->confirm_lost = true;
+	assert_int_equal(fwu_update(f, image, &o, &out, &err), USBMSC_E_MEDIUM);
+	f->w->confirm_lost = false;
+	fwu_device_state(f, &s);
+	assert_true(s.flags & USBMSC_FWST_TRIAL);
+	fwu_opts_for(f, &o, &seen);
+	assert_int_equal(usbmsc_fwu_confirm(f->dev, &o, &out, &err), 0);
+	assert_int_equal(out.end, USBMSC_FWU_CONFIRMED);
+	assert_true(out.confirmed);
+	assert_string_equal(out.target_version, "0200");
+	assert_int_equal(out.commands_sent, 0);
+	assert_int_equal(seen.confirms, 1);
+	assert_int_equal(out.after.state.flags & USBMSC_FWST_TRIAL, 0);
+	fwu_device_state(f, &s);
+	assert_string_equal(s.active_version, "0200");
+	assert_int_equal(s.flags & USBMSC_FWST_TRIAL, 0);
+	assert_int_equal(s.floor, 2);
+	assert_int_equal(usbmsc_fwu_confirm(f->dev, &o, &out, &err), USBMSC_E_ILLEGAL_REQUEST);
+	assert_int_equal(f->w->ops[USBMSC_OP_FW_CONFIRM], 2); /* the lost one, and this */
+}
+
+/* FW CONFIRM of the verb lost too: not reported confirmed. */
+static void test_confirm_that_did_not_take_alone(void **state)
+{
+	struct fx *f = *state;
+	struct img im = { "0200", 2, 5000, 0, 0, NULL, NULL };
+	struct usbmsc_fwu_outcome out;
+	struct usbmsc_fwu_opts o;
+	struct usbmsc_error err;
+	struct seen seen;
+	char image[160];
+
+	fwu_make_image(f, "v2.umfw", &im, image, sizeof image);
+	fwu_opts_for(f, &o, &seen);
+	f->w->confirm_lost = true;
+	assert_int_equal(fwu_update(f, image, &o, &out, &err), USBMSC_E_MEDIUM);
+	assert_int_equal(usbmsc_fwu_confirm(f->dev, &o, &out, &err), USBMSC_E_MEDIUM);
+	assert_non_null(strstr(err.msg, "FW CONFIRM did not take"));
+	assert_false(out.confirmed);
+	assert_int_equal(out.end, USBMSC_FWU_FAILED);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +382,10 @@ int main(int argc, char **argv)
 		ON_DEVICE(test_reboot_before_csw, setup_early),
 		{ "test_reboot_before_csw (vendor framing)", test_reboot_before_csw,
 		  setup_early_vendor, fwu_teardown, NULL },
+		ON_DEVICE(test_activate_staged, fwu_setup),
+		ON_DEVICE(test_activate_rebooting_early, setup_early),
+		ON_DEVICE(test_confirm_trial, fwu_setup),
+		ON_DEVICE(test_confirm_that_did_not_take_alone, fwu_setup),
 	};
 
 	if (argc > 1)
