@@ -33,19 +33,6 @@
 #include "device_internal.h"
 #include "usbmsc/fwsign.h"
 
-const char *usbmsc_fwu_key_fingerprint(const uint8_t key[USBMSC_FW_PUBKEY_LEN], char *buf,
-				       size_t len)
-{
-	size_t n = 0;
-
-	if (!buf || len == 0)
-		return "";
-	for (size_t i = 0; i < (USBMSC_FWU_FINGERPRINT_LEN - 1) / 2 && n + 3 <= len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%02x", key[i]);
-	buf[n] = '\0';
-	return buf;
-}
-
 /* ---- the image ----------------------------------------------------------------------- */
 
 static int open_image(struct fwu *u)
@@ -107,6 +94,19 @@ static bool key_present(const uint8_t *k)
 		if (k[i])
 			return true;
 	return false;
+}
+
+const char *usbmsc_fwu_key_fingerprint(const uint8_t key[USBMSC_FW_PUBKEY_LEN], char *buf,
+				       size_t len)
+{
+	size_t n = 0;
+
+	if (!buf || len == 0)
+		return "";
+	for (size_t i = 0; i < (USBMSC_FWU_FINGERPRINT_LEN - 1) / 2 && n + 3 <= len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%02x", key[i]);
+	buf[n] = '\0';
+	return buf;
 }
 
 /* A key given (--key) that is not the one the device reports trusting:

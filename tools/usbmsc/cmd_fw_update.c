@@ -700,8 +700,13 @@ static void failure_text(const char *verb, const struct usbmsc_fwu_outcome *o)
 		error_text(a->state.last_error, text, sizeof text);
 		fprintf(stderr, "usbmsc: fw %s: the device's last error: %s\n", verb, text);
 	}
-	fprintf(stderr, "usbmsc: fw %s: the device runs version %s\n", verb,
-		a->has_state ? a->state.active_version : a->inquiry.revision);
+	if (a->has_state)
+		fprintf(stderr, "usbmsc: fw %s: the device runs version %s%s\n", verb,
+			a->state.active_version,
+			(a->state.flags & USBMSC_FWST_TRIAL) ? ", on trial" : "");
+	else
+		fprintf(stderr, "usbmsc: fw %s: the device's INQUIRY revision is %s\n", verb,
+			a->inquiry.revision);
 }
 
 /* The library call of each verb. */

@@ -9,17 +9,17 @@
 . /add/fwlib.sh
 
 USBV=usbv:$FW_VID:$FW_PID:$FW_SERIAL
-n=1
+v=1    # the version number (the TAP helpers count tests in n)
 for door in sg usb usbv; do
-    n=$((n + 1))
+    v=$((v + 1))
     case $door in sg) dev=$SG ;; usb) dev=$FW_USB ;; usbv) dev=$USBV ;; esac
-    check "pack version 0${n}00" pack "0${n}00" $n /tmp/v$n.img 600
+    check "pack version 0${v}00" pack "0${v}00" $v /tmp/v$v.img 600
     old=$(devnum)
-    check "$door: usbmsc fw update -d $dev completes" usbmsc -v fw update -d "$dev" /tmp/v$n.img
+    check "$door: usbmsc fw update -d $dev completes" usbmsc -v fw update -d "$dev" /tmp/v$v.img
     said "$door: ... the lost CSW is taken as the reboot" "went away during the activating command"
     said "$door: ... the device is found again" "the device is back"
     check "$door: the host enumerated the device again" wait_for reenumerated "$old"
-    check_eq "$door: fw info: 0${n}00 active" "0${n}00 (number $n)" "$(active "$SG")"
+    check_eq "$door: fw info: 0${v}00 active" "0${v}00 (number $v)" "$(active "$SG")"
     check_eq "$door: ... confirmed (no trial)" "none" "$(flags "$SG")"
 done
 check_eq "the gadget rebooted three times, each before the CSW" 3 \
