@@ -363,6 +363,9 @@ run -d sim:a.img fw update --wait soon v11.umfw
 expect_rc 1 "--wait soon"
 run -d sim:a.img fw info extra
 expect_rc 1 "fw info with an argument"
+run -d 'sim:a.img?fw-reboot=later' fw info
+expect_rc 1 "sim: fw-reboot=later"
+expect_err 'expected stay, disconnect or before-csw' "... names the three ways"
 run fw update v11.umfw
 expect_rc 1 "fw update without a device"
 run -d sim:a.img fw update missing.umfw
