@@ -139,11 +139,12 @@ struct usbmsc_fwu_opts {
 	struct usbmsc_open_opts open_opts;
 	uint8_t lun;
 	const uint8_t *pubkey;        /* NULL: the key the device reports in FW STATE */
-	uint8_t mode;                 /* 0: choose; 0x05, 0x07 or 0x0E */
+	uint8_t mode;                 /* 0: choose; 0x05, 0x07 or 0x0E (others: USBMSC_E_USAGE) */
 	uint32_t chunk;               /* 0: the largest that fits */
 	bool no_activate;             /* stage only (mode 0x0E without 0x0F) */
 	bool dry_run;                 /* every check and the plan; no WRITE BUFFER */
 	bool no_host_checks;          /* send the image unchecked (testing the device's checks) */
+	bool allow_reinstall;         /* the version that runs may be sent again */
 	unsigned wait_ms;             /* 0: USBMSC_FWU_DEFAULT_WAIT_MS */
 	/* Set (from a signal handler) to stop the download before the next
 	 * chunk; ignored once activation has been requested. */
@@ -156,7 +157,9 @@ enum usbmsc_fwu_end {
 	USBMSC_FWU_FAILED = 0,
 	USBMSC_FWU_PLANNED,           /* dry run */
 	USBMSC_FWU_STAGED,            /* --no-activate: the image waits for activation */
-	USBMSC_FWU_UPDATED            /* the new image runs, confirmed */
+	USBMSC_FWU_UPDATED,           /* the new image runs, confirmed */
+	USBMSC_FWU_ACTIVATED,         /* usbmsc_fwu_activate: the staged image runs, confirmed */
+	USBMSC_FWU_CONFIRMED          /* usbmsc_fwu_confirm: the trial image is confirmed */
 };
 
 struct usbmsc_fwu_outcome {
@@ -164,6 +167,12 @@ struct usbmsc_fwu_outcome {
 	struct usbmsc_fw_device before;    /* the device as found */
 	bool header_ok;                    /* the image's header parsed */
 	struct usbmsc_fw_header header;
+	/* The version the device must end up running (the image's; FW STATE's
+	 * staged one for activate, its trial one for confirm), checked in
+	 * INQUIRY's revision and FW STATE's active version and number. */
+	bool has_target;
+	char target_version[5];
+	uint32_t target_number;
 	struct usbmsc_fwu_plan plan;
 	bool planned;                      /* plan is valid */
 	uint64_t bytes_sent;
@@ -191,6 +200,27 @@ struct usbmsc_fwu_outcome {
 int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usbmsc_fwu_opts *opts,
 		     struct usbmsc_fwu_outcome *out, struct usbmsc_error *err);
 
+/* Activate the image the device holds staged (FW STATE: pending, waiting
+ * for activation, as --no-activate leaves it): WRITE BUFFER mode 0x0F, the
+ * wait for the device's reboot (*dev may be replaced, as by
+ * usbmsc_fw_update), the check that the staged version runs, FW CONFIRM
+ * and the check that it took; out->end is USBMSC_FWU_ACTIVATED. Of opts
+ * only uri, open_opts, lun, wait_ms and the report callback count.
+ * USBMSC_E_ILLEGAL_REQUEST, nothing sent, for a device without FW STATE or
+ * with nothing staged; otherwise as usbmsc_fw_update. */
+int usbmsc_fwu_activate(struct usbmsc_dev **dev, const struct usbmsc_fwu_opts *opts,
+		       struct usbmsc_fwu_outcome *out, struct usbmsc_error *err);
+
+/* Confirm the image the device runs on trial (activated by another tool,
+ * or an update whose confirmation was lost): FW CONFIRM, then the check
+ * that FW STATE shows it confirmed; out->end is USBMSC_FWU_CONFIRMED. Of
+ * opts only open_opts' trace, lun and the report callback count.
+ * USBMSC_E_ILLEGAL_REQUEST, nothing sent, for a device without FW STATE or
+ * with nothing on trial; USBMSC_E_MEDIUM when the confirmation did not
+ * take. */
+int usbmsc_fwu_confirm(struct usbmsc_dev *dev, const struct usbmsc_fwu_opts *opts,
+		      struct usbmsc_fwu_outcome *out, struct usbmsc_error *err);
+
 /* Pure helpers, public for tests. */
 
 /* The chunk size: the largest multiple of 2^shift that fits both limits,
@@ -211,11 +241,18 @@ uint32_t usbmsc_fwu_reach(const struct usbmsc_fw_device *d);
  * buffer_capacity as the descriptor's. */
 uint32_t usbmsc_fwu_capacity(const struct usbmsc_fw_device *d);
 
-/* The mode to use: want (0: choose) among modes, for an image of len
- * bytes; mode 0x05 only when len fits one command. USBMSC_E_USAGE when no
- * usable mode is left. */
+/* The mode to use: want (0: choose; else 0x05, 0x07 or 0x0E) among modes,
+ * for an image of len bytes; mode 0x05 only when len fits one command.
+ * USBMSC_E_USAGE for any other want, and when no usable mode is left. */
 int usbmsc_fwu_choose_mode(uint8_t modes, uint8_t want, bool no_activate, uint64_t len,
 			   uint32_t one_command_max, uint8_t *mode, struct usbmsc_error *err);
+
+/* A public key's fingerprint: its first 8 bytes in lower-case hex (the
+ * start of the key as fw info and fw keygen print it), in buf of at least
+ * USBMSC_FWU_FINGERPRINT_LEN bytes. Returns buf. */
+#define USBMSC_FWU_FINGERPRINT_LEN 17u
+const char *usbmsc_fwu_key_fingerprint(const uint8_t key[USBMSC_FW_PUBKEY_LEN], char *buf,
+				       size_t len);
 
 /* A second URI that finds the same device after it re-enumerated: for a
  * device node ("/dev/sg1", whose name may change), "auto:VID:PID:SERIAL".

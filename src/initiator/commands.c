@@ -159,11 +159,8 @@ static int blocks_per_command(struct usbmsc_dev *dev, uint32_t block_size, uint3
 	return USBMSC_OK;
 }
 
-/* A GOOD read or write that moved less than asked is a failure: the
- * caller's buffer would silently hold stale bytes, or the data would be
- * silently lost. */
-static int check_complete(struct usbmsc_dev *dev, bool write, const struct usbmsc_result *res,
-			  uint32_t len)
+int usbmsc_dev_check_complete(struct usbmsc_dev *dev, const char *what, bool write,
+			      const struct usbmsc_result *res, uint32_t len)
 {
 	uint32_t moved = res->transferred;
 
@@ -171,8 +168,8 @@ static int check_complete(struct usbmsc_dev *dev, bool write, const struct usbms
 		return USBMSC_OK;
 	if (res->residue <= len && len - res->residue < moved)
 		moved = len - res->residue;
-	return usbmsc_dev_fail(dev, USBMSC_E_TRANSPORT, "%s: device %s %u of %u bytes",
-			       write ? "WRITE" : "READ", write ? "accepted" : "returned", moved, len);
+	return usbmsc_dev_fail(dev, USBMSC_E_TRANSPORT, "%s: device %s %u of %u bytes", what,
+			       write ? "accepted" : "returned", moved, len);
 }
 
 static int rw_blocks(struct usbmsc_dev *dev, bool write, uint8_t lun, uint64_t lba,
@@ -202,7 +199,7 @@ static int rw_blocks(struct usbmsc_dev *dev, bool write, uint8_t lun, uint64_t l
 			buf + offset, len, res);
 		if (r != USBMSC_OK)
 			return r;
-		r = check_complete(dev, write, res, len);
+		r = usbmsc_dev_check_complete(dev, write ? "WRITE" : "READ", write, res, len);
 		if (r != USBMSC_OK)
 			return r;
 		lba += n;

@@ -12,4 +12,11 @@ int usbmsc_dev_fail(struct usbmsc_dev *dev, int status, const char *fmt, ...)
 #endif
 	;
 
+/* A GOOD command that moved less data than asked (len bytes) is a
+ * failure: a buffer would silently hold stale bytes, or data would be
+ * silently lost. USBMSC_E_TRANSPORT, "WHAT: device accepted|returned N of
+ * LEN bytes" as the device's error, unless all len bytes moved. */
+int usbmsc_dev_check_complete(struct usbmsc_dev *dev, const char *what, bool write,
+			      const struct usbmsc_result *res, uint32_t len);
+
 #endif

@@ -12,7 +12,9 @@
  *  - the CSW faults change only the CSW the host sees; the command itself
  *    ran as usual;
  *  - timeout NAKs everything until a reset; disconnect answers every
- *    operation with NO_DEVICE from then on. */
+ *    operation with NO_DEVICE from then on;
+ *  - a firmware reboot before the CSW (fw-reboot=before-csw, sim_fw.c)
+ *    drops the activating command's CSW and disconnects, as above. */
 #include "sim_internal.h"
 
 #include <string.h>
@@ -260,8 +262,10 @@ void sim_fault_send(struct usbmsc_sim *sim, const uint8_t *buf, uint32_t len)
 	/* After the data stage (or without one) the target sends its CSW. */
 	if (fs->cmd_active && fs->in_left == 0 && len == USBMSC_CSW_LEN &&
 	    usbmsc_get_le32(buf) == usbmsc_csw_signature(framing_of(sim))) {
-		memcpy(fs->csw, buf, USBMSC_CSW_LEN);
 		fs->cmd_active = false;
+		if (sim_fw_reboots_before_csw(sim))
+			return; /* gone for its reboot: the CSW never goes out */
+		memcpy(fs->csw, buf, USBMSC_CSW_LEN);
 		arm_csw(sim, false);
 		return;
 	}

@@ -11,7 +11,9 @@
  * device again, which must not activate it). Activation reboots in place:
  * the engine boots again, INQUIRY's revision follows it, and the target
  * raises 06/3F/01; with fw-reboot=disconnect the device goes away after the
- * CSW instead and the new image boots at the next open. */
+ * CSW instead and the new image boots at the next open; with
+ * fw-reboot=before-csw it goes away before the CSW, as real devices that
+ * reboot at once do (the fault layer drops the CSW). */
 #include "sim_internal.h"
 
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 struct sim_fw {
 	struct usbmsc_fwhost *host;
 	bool unplug_after_csw;
+	bool unplug_before_csw;
 };
 
 /* The new image must start: reboot in place (the engine boots it on trial),
@@ -40,7 +43,9 @@ static void on_activate(void *ctx, uint8_t slot)
 	struct usbmsc_sim *sim = ctx;
 
 	(void)slot;
-	if (sim->opt.fw_unplug)
+	if (sim->opt.fw_no_csw)
+		sim->fw->unplug_before_csw = true;
+	else if (sim->opt.fw_unplug)
 		sim->fw->unplug_after_csw = true;
 	else
 		usbmsc_fwhost_boot(sim->fw->host, FW_BOOT_FLAGS);
@@ -52,6 +57,15 @@ void sim_fw_csw_sent(struct usbmsc_sim *sim)
 		sim->fw->unplug_after_csw = false;
 		sim->fs.disconnected = true;
 	}
+}
+
+bool sim_fw_reboots_before_csw(struct usbmsc_sim *sim)
+{
+	if (!sim->fw || !sim->fw->unplug_before_csw)
+		return false;
+	sim->fw->unplug_before_csw = false;
+	sim->fs.disconnected = true;
+	return true;
 }
 
 void sim_fw_vendor_table(struct usbmsc_sim *sim, struct usbmsc_vendor_table *vt)

@@ -78,7 +78,8 @@ struct sim_options {
 	char fw_pubkey[SIM_FW_PATH_MAX];  /* fw-pubkey=FILE; "" for the demo key */
 	uint32_t fw_slot;                 /* fw-slot=BYTES, for a PATH.fw this open creates */
 	bool fw_slot_set;
-	bool fw_unplug;                   /* fw-reboot=disconnect */
+	bool fw_unplug;                   /* fw-reboot=disconnect or before-csw */
+	bool fw_no_csw;                   /* fw-reboot=before-csw */
 	uint8_t framing;                  /* framing=: enum usbmsc_framing (bot.h) */
 	bool control_lun;                 /* control-lun=1: a processor LUN after the disks */
 };
@@ -229,5 +230,8 @@ void sim_fw_vendor_table(struct usbmsc_sim *sim, struct usbmsc_vendor_table *vt)
 const char *sim_fw_revision(const struct usbmsc_sim *sim);
 /* A CSW went out (the device may now go away for its reboot). */
 void sim_fw_csw_sent(struct usbmsc_sim *sim);
+/* The target core sends a CSW: true when the device reboots before it goes
+ * out (fw-reboot=before-csw, after an activation). It is then gone. */
+bool sim_fw_reboots_before_csw(struct usbmsc_sim *sim);
 
 #endif

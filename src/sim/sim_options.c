@@ -225,12 +225,10 @@ static int opt_fw_slot(struct sim_options *o, const char *v, struct usbmsc_error
 
 static int opt_fw_reboot(struct sim_options *o, const char *v, struct usbmsc_error *err)
 {
-	if (strcmp(v, "disconnect") == 0)
-		o->fw_unplug = true;
-	else if (strcmp(v, "stay") == 0)
-		o->fw_unplug = false;
-	else
-		return bad_value(err, "fw-reboot", v, "expected stay or disconnect");
+	o->fw_unplug = strcmp(v, "disconnect") == 0 || strcmp(v, "before-csw") == 0;
+	o->fw_no_csw = strcmp(v, "before-csw") == 0;
+	if (!o->fw_unplug && strcmp(v, "stay") != 0)
+		return bad_value(err, "fw-reboot", v, "expected stay, disconnect or before-csw");
 	return USBMSC_OK;
 }
 

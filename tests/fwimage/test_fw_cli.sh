@@ -257,7 +257,7 @@ run fw
 expect_rc 1 "fw without a command"
 run fw frob
 expect_rc 1 "unknown fw command"
-expect_err "keygen, pack, inspect, info or update" "lists the fw commands"
+expect_err "keygen, pack, inspect, info, update, activate or confirm" "lists the fw commands"
 run fw inspect
 expect_rc 1 "inspect without an image"
 run fw inspect a b
@@ -321,7 +321,7 @@ expect_done "the usage error is a done event" 'len(lines) == 1' 'd["event"] == "
 run -d sim:dev.img --json fw update
 expect_rc 1 "--json fw update without an image"
 expect_done "that too is a done event" 'len(lines) == 1' 'd["event"] == "done"' \
-	'd["status"] == 1' 'd["image"]["path"] is None'
+	'd["status"] == 1' 'd["image"] is None'
 run -d sim:dev.img --json fw update --frob hello.umfw
 expect_done "an unknown option is a done event" 'len(lines) == 1' 'd["category"] == "usage"'
 env -u USBMSC_DEVICE "$USBMSC" --json fw update hello.umfw >"$T/out" 2>"$T/err"

@@ -1,8 +1,9 @@
 #!/bin/bash
-# usbmsc fw info | fw update against the virtual device: every mode end to
-# end, every bad image refused by the host (exit 15, nothing sent) and by
-# the device (--no-host-checks: exit 5, 05/26/00), interrupted updates,
-# a crash between activation and confirmation, the JSON events.
+# usbmsc fw info | fw update | fw activate | fw confirm against the virtual
+# device: every mode end to end, every bad image refused by the host (exit
+# 15, nothing sent) and by the device (--no-host-checks: exit 5, 05/26/00),
+# interrupted updates, a crash between activation and confirmation, a
+# device that reboots before the activating CSW, the JSON events.
 #
 #   test_fw_update_cli.sh USBMSC_BINARY SOURCE_ROOT
 . "$(dirname "$0")/../cli/lib.sh"
@@ -126,6 +127,39 @@ expect_err 'already waits for activation' "activates without a second download"
 if grep -q 'CDB 3b 0e' "$T/err"; then not_ok "no second download" "$(grep 'CDB 3b' "$T/err")"; else ok "no second download"; fi
 fwjson sim:a.img 'd["active"]["version"] == "0600"' 'd["pending"] is None'
 
+# ---- fw activate and fw confirm (on f.img, a device of its own)
+run -d sim:f.img fw activate
+expect_rc 5 "fw activate with nothing staged"
+expect_err 'no image waits for activation' "... says so"
+run -d sim:f.img fw confirm
+expect_rc 5 "fw confirm with nothing on trial"
+expect_err 'nothing runs on trial' "... says so"
+run -d sim:f.img fw update --no-activate v2.umfw
+expect_rc 0 "stage 0200"
+run -v -d sim:f.img --json fw activate
+expect_rc 0 "fw activate: the staged image"
+expect_done "... activated and confirmed, with 0x0f alone" 'd["result"] == "activated"' \
+	'd["confirmed"]' 'd["target"] == {"version": "0200", "version_number": 2}' \
+	'd["image"] is None' 'd["commands_sent"] == 1' 'd["active"]["version"] == "0200"'
+if grep -q 'CDB 3b 0e' "$T/err"; then not_ok "... no download"; else ok "... no download"; fi
+fwjson sim:f.img 'd["active"]["version"] == "0200"' 'd["trial"] is False' 'd["pending"] is None'
+# a trial image: staged, then activated by hand on a device that goes away
+# after the CSW, so that the next open boots it on trial
+run -d sim:f.img fw update --no-activate v3.umfw
+expect_rc 0 "stage 0300"
+run -d 'sim:f.img?fw-reboot=disconnect' raw 3b 0f 00 00 00 00 00 00 00 00
+expect_rc 0 "activated by hand (raw WRITE BUFFER mode 0x0f)"
+run -d sim:f.img fw confirm
+expect_rc 0 "fw confirm: the image on trial"
+expect_out '^after: +0300 \(number 3\), confirmed' "... is confirmed"
+expect_out '^result: +confirmed' "... says so"
+fwjson sim:f.img 'd["active"]["version"] == "0300"' 'd["trial"] is False' \
+	'd["anti_rollback_floor"] == 3'
+run -d sim:f.img fw activate extra
+expect_rc 1 "fw activate takes no argument"
+run -d sim:f.img fw confirm --wait 5
+expect_rc 1 "fw confirm has no --wait"
+
 # ---- bad images: refused by the host, nothing sent
 cp a.img.fw good.fw
 u fw keygen other.sk other.pk >/dev/null
@@ -157,8 +191,14 @@ done
 run -d sim:a.img --json fw info
 check "FW STATE is untouched by the refused images" cmp -s "$T/out" info-before.json
 check "the flash is untouched by the refused images" cmp -s a.img.fw good.fw
-run -d sim:a.img fw update --key other.pk v7.umfw
-expect_rc 15 "an image that does not verify with --key"
+run -v -d sim:a.img fw update --key other.pk v7.umfw
+expect_rc 15 "--key names a key the device does not trust"
+expect_err "fingerprint $(sed -n 2p other.pk | cut -c1-16)\).*fingerprint $(sed -n 2p "$PK" | cut -c1-16)," \
+	"... naming both keys' fingerprints"
+if grep -q 'CDB 3b' "$T/err"; then not_ok "... before anything is sent"; else ok "... before anything is sent"; fi
+run -d sim:a.img fw update --key other.pk forged.umfw
+expect_rc 15 "an image signed with that key: refused the same, not sent to fail at the device"
+expect_err 'is not the one the device trusts' "... says why"
 run -d sim:a.img fw update --key "$PK" --dry-run v7.umfw
 expect_rc 0 "--key with the right public key"
 
@@ -213,12 +253,43 @@ run -d sim:a.img fw update v8.umfw
 expect_rc 0 "the same command again"
 fwjson sim:a.img 'd["active"]["version"] == "0800"' 'd["reverted"] is False'
 
+# ---- gone before 0x0f reached it: not updated, the image still waits (on
+# e.img, a copy of the device)
+pack v85.umfw 0850 85 payload.bin
+for f in b e; do cp --sparse=always a.img "$f.img"; cp --sparse=always a.img.fw "$f.img.fw"; done
+run -vv -d sim:b.img fw update v85.umfw
+cp "$T/err" trace.txt
+activate=$(cbw_index trace.txt 3b 0f)
+run -d "sim:e.img?fault=disconnect@$activate" fw update v85.umfw
+expect_rc 3 "gone with the activating command itself: not updated"
+expect_err 'runs version 0800.*still waits for activation' "... the image still waits, it says"
+run -d sim:e.img fw update v85.umfw
+expect_rc 0 "... the same command again activates it"
+fwjson sim:e.img 'd["active"]["version"] == "0850"' 'd["trial"] is False'
+
 # ---- a device that goes away for its reboot: reopened
 pack v9.umfw 0900 9 payload.bin
 run -d 'sim:a.img?fw-reboot=disconnect' --json fw update v9.umfw
 expect_rc 0 "fw-reboot=disconnect: reopened after activation"
 expect_done "done event: reopened, confirmed, 0900" 'd["reopened"]' 'd["confirmed"]' \
-	'd["active"]["version"] == "0900"' 'd["before"]["version"] == "0800"' 
+	'd["active"]["version"] == "0900"' 'd["before"]["version"] == "0800"'
+
+# ---- a device that reboots before the activating command's CSW, on each
+# door the virtual device plays (a device of its own: d.img)
+n=20
+for door in 'sim:d.img?fw-reboot=before-csw' 'sim:d.img?fw-reboot=before-csw&framing=vendor' \
+	'sim:d.img?fw-reboot=before-csw&control-lun=1 --lun 1'; do
+	for mode in e 7 5; do
+		n=$((n + 1))
+		pack "d$n.umfw" "00$n" "$n" small.bin
+		# shellcheck disable=SC2086 # the door's --lun is a word of its own
+		run -v -d $door --json fw update --mode $mode "d$n.umfw"
+		expect_rc 0 "${door#*\?} --mode $mode: the lost CSW is the reboot"
+		expect_err 'went away during the activating command' "... it says so"
+		expect_done "... reopened, confirmed, 00$n" 'd["reopened"]' 'd["confirmed"]' \
+			"d['active']['version'] == '00$n'"
+	done
+done
 
 # ---- JSON progress events
 pack v10.umfw 1000 10 payload.bin
@@ -266,6 +337,16 @@ run -d sim:a.img fw update --chunk 256k v11.umfw
 expect_rc 0 "--chunk 256k"
 fwjson sim:a.img 'd["active"]["version"] == "1100"'
 
+# ---- the version that runs, again
+run -v -d sim:a.img fw update v11.umfw
+expect_rc 15 "the version that runs is not sent again"
+expect_err 'version 1100 \(number 11\) already runs.*--allow-reinstall' "... says how to send it"
+if grep -q 'CDB 3b' "$T/err"; then not_ok "... nothing sent"; else ok "... nothing sent"; fi
+run -d sim:a.img --json fw update --allow-reinstall v11.umfw
+expect_rc 0 "--allow-reinstall sends it again"
+expect_done "... into the other slot, confirmed" 'd["result"] == "updated"' 'd["confirmed"]' \
+	'd["before"]["slot"] != d["active"]["slot"]' 'd["active"]["version"] == "1100"'
+
 # ---- a device that trusts another key
 u fw pack --key other.sk --version 0200 --version-number 2 -o other2.umfw small.bin >/dev/null
 run -d "sim:c.img?fw-pubkey=$T/other.pk" fw update other2.umfw
@@ -282,6 +363,9 @@ run -d sim:a.img fw update --wait soon v11.umfw
 expect_rc 1 "--wait soon"
 run -d sim:a.img fw info extra
 expect_rc 1 "fw info with an argument"
+run -d 'sim:a.img?fw-reboot=later' fw info
+expect_rc 1 "sim: fw-reboot=later"
+expect_err 'expected stay, disconnect or before-csw' "... names the three ways"
 run fw update v11.umfw
 expect_rc 1 "fw update without a device"
 run -d sim:a.img fw update missing.umfw

@@ -41,10 +41,12 @@ const char gadget_usage[] =
 	"  --fw-pubkey FILE       the public key images must be signed for (default: the\n"
 	"                         demo key, data/demo-fw-public.key)\n"
 	"  --fw-slot SIZE         slot size of a FILE created now (default 16m; 64k..512m)\n"
-	"  --fw-reboot disconnect|stay\n"
+	"  --fw-reboot disconnect|before-csw|stay\n"
 	"                         after an activation: disconnect for a second and come\n"
-	"                         back with the new image (default), or run it at once\n"
-	"                         and report unit attention 06/3F/01, staying connected\n"
+	"                         back with the new image (default), the same without\n"
+	"                         sending the activating command's CSW (as devices that\n"
+	"                         reboot at once), or run it at once and report unit\n"
+	"                         attention 06/3F/01, staying connected\n"
 	"  --control-lun          an extra last LUN of type processor, no medium: firmware\n"
 	"                         and vendor commands while the disks are mounted\n"
 	"Other:\n"
@@ -255,9 +257,12 @@ static bool set_fw_slot(struct gadget_opts *o, const char *arg, char *err, size_
 
 static bool set_fw_reboot(struct gadget_opts *o, const char *arg, char *err, size_t err_len)
 {
-	if (strcmp(arg, "stay") != 0 && strcmp(arg, "disconnect") != 0)
-		return fail(err, err_len, "--fw-reboot: '%s' is neither disconnect nor stay", arg);
+	if (strcmp(arg, "stay") != 0 && strcmp(arg, "disconnect") != 0 &&
+	    strcmp(arg, "before-csw") != 0)
+		return fail(err, err_len, "--fw-reboot: '%s' is not disconnect, before-csw or stay",
+			    arg);
 	o->fw_reboot_stay = strcmp(arg, "stay") == 0;
+	o->fw_reboot_no_csw = strcmp(arg, "before-csw") == 0;
 	o->fw_reboot_set = true;
 	return true;
 }

@@ -53,6 +53,7 @@ struct gadget_opts {
 	uint32_t fw_slot;
 	bool fw_slot_set;
 	bool fw_reboot_stay;             /* --fw-reboot stay: activate in place, no disconnect */
+	bool fw_reboot_no_csw;           /* --fw-reboot before-csw: disconnect before the CSW */
 	bool fw_reboot_set;
 	bool control_lun;                /* --control-lun: an extra last LUN of type 0x03 */
 	/* --vendor-interface: a second interface (class 0xFF, doors.h) in the

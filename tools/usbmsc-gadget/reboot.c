@@ -6,10 +6,16 @@
 
 #include "log.h"
 
+/* --fw-reboot before-csw: once the reboot is due nothing goes out, the
+ * activating command's CSW first, so the unbind comes at once. */
 static void gate_send(void *ctx, const uint8_t *buf, uint32_t len)
 {
 	struct gadget_reboot_gate *g = ctx;
 
+	if (g->vendor->reboot_due && g->vendor->no_csw) {
+		gadget_debug(2, "firmware reboot due: %u bytes (the CSW) not sent", (unsigned)len);
+		return;
+	}
 	g->inner.send(g->inner.ctx, buf, len);
 }
 

@@ -10,6 +10,9 @@
  * of each target core's port holds the core's request to receive the next
  * CBW while a reboot is due, so the host's next CBW waits (NAKed) until
  * the disconnect ends it, instead of being answered by the old image.
+ * With --fw-reboot before-csw the gate also drops what the core sends once
+ * the reboot is due, the activating command's CSW first: the gadget
+ * unbinds without it, as a device that reboots at once.
  *
  * The event loop drives it: gadget_reboot_timeout bounds its poll, and
  * gadget_reboot_step runs once per round. Nothing blocks in between, so

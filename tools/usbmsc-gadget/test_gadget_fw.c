@@ -481,6 +481,55 @@ static void test_reboot_gate(void **state)
 	assert_int_equal(receives, 2);
 }
 
+/* --fw-reboot before-csw: once the reboot is due the core's sends are
+ * dropped (the activating command's CSW never goes out), and the unbind is
+ * due at once, nothing being in flight. */
+static void test_reboot_before_csw(void **state)
+{
+	struct gadget_vendor v;
+	struct gadget_reboot rb;
+	struct bulk b;
+	struct usbmsc_target_port port = { fake_send, fake_receive, fake_stall, NULL };
+	uint8_t buf[32];
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	memset(&rb, 0, sizeof(rb));
+	memset(&b, 0, sizeof(b));
+	rb.vendor = &v;
+	rb.bulk[0] = &b;
+	rb.ports = 1;
+	v.no_csw = true;
+	gadget_reboot_gate(&rb, 0, &port);
+	sends = receives = 0;
+	port.send(port.ctx, buf, 13);                   /* no reboot due: it goes out */
+	assert_int_equal(sends, 1);
+	v.reboot_due = true;
+	port.send(port.ctx, buf, 13);                   /* the activating command's CSW */
+	assert_int_equal(sends, 1);                     /* dropped */
+	port.receive(port.ctx, buf, sizeof(buf));       /* the next CBW: held */
+	assert_int_equal(receives, 0);
+	assert_int_equal(gadget_reboot_next(&rb, 5000), REBOOT_UNBIND);
+}
+
+/* The option reaches the vendor side; an activation makes the reboot due
+ * as for --fw-reboot disconnect. */
+static void test_before_csw_option(void **state)
+{
+	struct fx *f = *state;
+	char img[128];
+
+	pack(f, demo_secret, "0220", 2, f->o.pid, "v22.img", img, sizeof(img));
+	f->o.fw_reboot_no_csw = true;
+	start(f);
+	assert_true(f->v.no_csw);
+	assert_int_equal(write_image(f, img), USBMSC_SENSE_OK);
+	assert_true(f->v.reboot_due);
+	assert_string_equal(gadget_vendor_revision(&f->v, &f->o), "0100");  /* until the reboot */
+	assert_int_equal(gadget_vendor_reboot(&f->v, f->err, sizeof(f->err)), 0);
+	assert_string_equal(gadget_vendor_revision(&f->v, &f->o), "0220");
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +542,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_control_lun),
 		cmocka_unit_test(test_reboot_steps),
 		cmocka_unit_test(test_reboot_gate),
+		cmocka_unit_test(test_reboot_before_csw),
+		cmocka_unit_test_setup_teardown(test_before_csw_option, setup, teardown),
 	};
 
 	if (argc != 2) {

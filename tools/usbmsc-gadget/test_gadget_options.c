@@ -85,9 +85,15 @@ static void test_firmware(void **state)
 	parse(&p, "--lun", "d", "--fw-state", "f", "--fw-reboot", "stay", NULL);
 	assert_int_equal(p.r, GADGET_PARSE_RUN);
 	assert_true(p.o.fw_reboot_stay);
+	assert_false(p.o.fw_reboot_no_csw);
 	parse(&p, "--lun", "d", "--fw-state", "f", "--fw-reboot", "disconnect", NULL);
 	assert_int_equal(p.r, GADGET_PARSE_RUN);
 	assert_false(p.o.fw_reboot_stay);
+	assert_false(p.o.fw_reboot_no_csw);
+	parse(&p, "--lun", "d", "--fw-state", "f", "--fw-reboot", "before-csw", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_RUN);
+	assert_false(p.o.fw_reboot_stay);           /* it disconnects, */
+	assert_true(p.o.fw_reboot_no_csw);          /* before the activating CSW */
 	parse(&p, "--lun", "disk.img", "--fw-state", "fw.flash", "--fw-slot", "16m", NULL);
 	assert_int_equal(p.r, GADGET_PARSE_RUN);
 	assert_int_equal(p.o.fw_slot, 16 * 1024 * 1024);
@@ -184,7 +190,7 @@ static void test_errors(void **state)
 	expect_error("--fw-slot", "--lun", "a", "--fw-state", "f", "--fw-slot", "65k", NULL);
 	expect_error("empty file name", "--lun", "a", "--fw-state", "", NULL);
 	expect_error("--fw-reboot needs --fw-state", "--lun", "a", "--fw-reboot", "stay", NULL);
-	expect_error("neither disconnect nor stay", "--lun", "a", "--fw-state", "f",
+	expect_error("not disconnect, before-csw or stay", "--lun", "a", "--fw-state", "f",
 		     "--fw-reboot", "later", NULL);
 	expect_error("value is missing", "--lun", "a", "--fw-state", NULL);
 }

@@ -44,7 +44,8 @@ static void on_activate(void *ctx, uint8_t slot)
 	log_stats(v);
 	if (!v->in_place) {
 		v->reboot_due = true;
-		gadget_debug(1, "firmware: slot %c activated; rebooting once the CSW is out", s);
+		gadget_debug(1, "firmware: slot %c activated; rebooting %s", s,
+			     v->no_csw ? "before the CSW" : "once the CSW is out");
 		return;
 	}
 	usbmsc_fwhost_boot(v->fw, 0);  /* hashed as it arrived: no second hash */
@@ -95,6 +96,7 @@ int gadget_vendor_setup(struct gadget_vendor *v, const struct gadget_opts *o,
 {
 	memset(v, 0, sizeof(*v));
 	v->in_place = o->fw_reboot_stay;
+	v->no_csw = o->fw_reboot_no_csw;
 	return o->fw_state != NULL ? open_fw(v, o, t, err, err_len) : 0;
 }
 

@@ -9,6 +9,7 @@
  * --vendor, --product and hardware revision GADGET_FW_HW_REV. INQUIRY's
  * revision is the running image's version. An activation asks for a
  * reboot (reboot.h), which gadget_vendor_reboot completes; with
+ * --fw-reboot before-csw the activating command's CSW is not sent; with
  * --fw-reboot stay the engine boots the new image at once instead, and the
  * device stays connected (the host sees unit attention 06/3F/01). */
 #ifndef USBMSC_GADGET_VENDOR_H
@@ -29,6 +30,7 @@ struct gadget_vendor {
 	struct usbmsc_fwhost *fw;        /* --fw-state; NULL without */
 	bool reboot_due;                 /* an image was activated: reboot after its CSW */
 	bool in_place;                   /* --fw-reboot stay */
+	bool no_csw;                     /* --fw-reboot before-csw: the activating CSW is dropped */
 };
 
 /* Set up the features the options ask for (open or create the firmware

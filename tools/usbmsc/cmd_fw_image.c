@@ -19,13 +19,13 @@
 #include "parse.h"
 
 enum fw_sub { FW_KEYGEN = 1u << 0, FW_PACK = 1u << 1, FW_INSPECT = 1u << 2, FW_INFO = 1u << 3,
-	      FW_UPDATE = 1u << 4 };
-#define FW_ALL (FW_KEYGEN | FW_PACK | FW_INSPECT | FW_INFO | FW_UPDATE)
+	      FW_UPDATE = 1u << 4, FW_ACTIVATE = 1u << 5, FW_CONFIRM = 1u << 6 };
+#define FW_ALL (FW_KEYGEN | FW_PACK | FW_INSPECT | FW_INFO | FW_UPDATE | FW_ACTIVATE | FW_CONFIRM)
 
 enum fw_opt_id {
 	FO_FORCE = OWN_OPT_FIRST, FO_KEY, FO_VERSION, FO_VERSION_NUMBER, FO_VID, FO_PID, FO_VENDOR, FO_PRODUCT,
 	FO_HW_REV, FO_OUTPUT, FO_MODE, FO_CHUNK, FO_WAIT, FO_NO_ACTIVATE, FO_DRY_RUN,
-	FO_NO_HOST_CHECKS
+	FO_NO_HOST_CHECKS, FO_ALLOW_REINSTALL
 };
 
 static const struct own_opt fw_opts[] = {
@@ -47,10 +47,11 @@ static const struct own_opt fw_opts[] = {
 	{ "output", 'o', true, FO_OUTPUT, FW_PACK },
 	{ "mode", 0, true, FO_MODE, FW_UPDATE },
 	{ "chunk", 0, true, FO_CHUNK, FW_UPDATE },
-	{ "wait", 0, true, FO_WAIT, FW_UPDATE },
+	{ "wait", 0, true, FO_WAIT, FW_UPDATE | FW_ACTIVATE },
 	{ "no-activate", 0, false, FO_NO_ACTIVATE, FW_UPDATE },
 	{ "dry-run", 0, false, FO_DRY_RUN, FW_UPDATE },
 	{ "no-host-checks", 0, false, FO_NO_HOST_CHECKS, FW_UPDATE },
+	{ "allow-reinstall", 0, false, FO_ALLOW_REINSTALL, FW_UPDATE },
 };
 
 struct fw_args {
@@ -84,6 +85,7 @@ static void apply(struct fw_args *a, const struct own_opt *o, const char *v)
 	case FO_NO_ACTIVATE: a->update.no_activate = true; break;
 	case FO_DRY_RUN: a->update.dry_run = true; break;
 	case FO_NO_HOST_CHECKS: a->update.no_host_checks = true; break;
+	case FO_ALLOW_REINSTALL: a->update.allow_reinstall = true; break;
 	}
 }
 
@@ -91,7 +93,8 @@ static void apply(struct fw_args *a, const struct own_opt *o, const char *v)
 static int parse_one(struct cli *c, struct fw_args *a, int *i)
 {
 	static const struct own_opts rules = {
-		fw_opts, sizeof fw_opts / sizeof fw_opts[0], FW_ALL, "the fw command (keygen, pack, inspect, info or update)"
+		fw_opts, sizeof fw_opts / sizeof fw_opts[0], FW_ALL,
+		"the fw command (keygen, pack, inspect, info, update, activate or confirm)"
 	};
 	const struct own_opt *o;
 	const char *value;
@@ -129,11 +132,16 @@ static int parse_fw_args(struct cli *c, struct fw_args *a)
 				a->sub = FW_INFO;
 			else if (strcmp(arg, "update") == 0)
 				a->sub = FW_UPDATE;
+			else if (strcmp(arg, "activate") == 0)
+				a->sub = FW_ACTIVATE;
+			else if (strcmp(arg, "confirm") == 0)
+				a->sub = FW_CONFIRM;
 			else
-				return cli_usage(c, "unknown fw command '%s': keygen, pack, inspect, info "
-						 "or update", arg);
-			/* fw update --json answers in events, its failures too */
-			if (a->sub == FW_UPDATE) {
+				return cli_usage(c, "unknown fw command '%s': keygen, pack, inspect, info, "
+						 "update, activate or confirm", arg);
+			/* fw update, activate and confirm answer --json in events,
+			 * their failures too */
+			if (a->sub & (FW_UPDATE | FW_ACTIVATE | FW_CONFIRM)) {
 				c->json_error = cli_fw_update_json_error;
 				c->json_error_ctx = &a->update;
 			}
@@ -491,7 +499,8 @@ static int run_fw(struct cli *c)
 		return st;
 	if (c->help || !a.sub) {
 		if (!c->help)
-			return cli_usage(c, "needs a command: keygen, pack, inspect, info or update");
+			return cli_usage(c, "needs a command: keygen, pack, inspect, info, update, "
+					 "activate or confirm");
 		cli_print_command_help(c, c->cmd);
 		return 0;
 	}
@@ -508,14 +517,21 @@ static int run_fw(struct cli *c)
 		if (st)
 			return st;
 		a.update.key = a.key;
-		return cli_fw_update(c, &a.update);
+		return cli_fw_update(c, FW_VERB_UPDATE, &a.update);
+	case FW_ACTIVATE:
+	case FW_CONFIRM:
+		st = want_args(c, &a, 0, "no arguments");
+		if (st)
+			return st;
+		return cli_fw_update(c, a.sub == FW_ACTIVATE ? FW_VERB_ACTIVATE : FW_VERB_CONFIRM,
+				     &a.update);
 	default: return run_inspect(c, &a);
 	}
 }
 
 const struct cli_command cli_cmd_fw = {
 	.name = "fw",
-	.args = "keygen|pack|inspect|info|update ARGS",
+	.args = "keygen|pack|inspect|info|update|activate|confirm ARGS",
 	.summary = "signed firmware images; a device's firmware state; firmware update",
 	.help = "Commands:\n"
 		"  fw keygen SECRET PUBLIC [--force]\n"
@@ -533,11 +549,23 @@ const struct cli_command cli_cmd_fw = {
 		"      (pending, trial, reverted), anti-rollback floor, WRITE BUFFER modes,\n"
 		"      buffer descriptor (READ BUFFER mode 0x03), trusted public key, last error.\n"
 		"  fw update -d DEV IMAGE [--key PUBLIC] [--mode auto|5|7|e] [--chunk BYTES]\n"
-		"          [--no-activate] [--dry-run] [--no-host-checks] [--wait SECONDS]\n"
-		"      Check IMAGE (signature with --key or the device's key, USB ID, INQUIRY\n"
-		"      vendor and product, hardware revision, anti-rollback floor; exit 15 and\n"
-		"      nothing sent when one fails), download it, activate it, wait for the\n"
-		"      device to come back, check that the new version runs, confirm it.\n"
+		"          [--no-activate] [--dry-run] [--no-host-checks] [--allow-reinstall]\n"
+		"          [--wait SECONDS]\n"
+		"      Check IMAGE (--key must be the key the device trusts; the signature,\n"
+		"      USB ID, INQUIRY vendor and product, hardware revision, anti-rollback\n"
+		"      floor; not the version that runs; exit 15 and nothing sent when one\n"
+		"      fails), download it, activate it, wait for the device to come back,\n"
+		"      check that the new version runs, confirm it, and check that FW STATE\n"
+		"      shows it confirmed.\n"
+		"  fw activate -d DEV [--wait SECONDS]\n"
+		"      Activate the image the device holds staged (fw update --no-activate):\n"
+		"      WRITE BUFFER mode 0x0f, wait for the device to come back, check that\n"
+		"      the staged version runs, confirm it as fw update does. Exit 5 and\n"
+		"      nothing sent when nothing is staged.\n"
+		"  fw confirm -d DEV\n"
+		"      Confirm the image the device runs on trial (FW CONFIRM), and check that\n"
+		"      FW STATE shows it confirmed. Exit 5 and nothing sent when nothing runs\n"
+		"      on trial; exit 3 when the confirmation does not take.\n"
 		"\n"
 		"Options:\n"
 		"  -f, --force          keygen: replace existing key files\n"
@@ -560,8 +588,9 @@ const struct cli_command cli_cmd_fw = {
 		"  --dry-run            update: every check, then the plan; sends no WRITE BUFFER\n"
 		"  --no-host-checks     update: testing aid: send the image unchecked, so that\n"
 		"                       the device's own checks can be tested\n"
-		"  --wait SECONDS       update: how long the device may take to come back\n"
-		"                       after activation (default 30)\n"
+		"  --allow-reinstall    update: send the version that already runs again\n"
+		"  --wait SECONDS       update, activate: how long the device may take to come\n"
+		"                       back after activation (default 30)\n"
 		"\n"
 		"Key files are two lines of text: 'usbmsc-fw-secret-key ed25519' or\n"
 		"'usbmsc-fw-public-key ed25519', then the key in lower-case hex.\n"
@@ -573,11 +602,12 @@ const struct cli_command cli_cmd_fw = {
 		"JSON (info): active {version, version_number, slot}, pending (null or the\n"
 		"same), trial, reverted, modes, buffer {offset_boundary, capacity},\n"
 		"public_key, last_error (null or {key, asc, ascq, text}), ...\n"
-		"JSON (update): one object per line: {\"event\": \"plan\"|\"note\"|\"progress\"|\n"
-		"\"activate\"|\"wait\"|\"confirm\", ...}; progress has bytes, total, percent,\n"
-		"mb_per_s, eta_s; the last line is {\"event\": \"done\", \"ok\", \"result\",\n"
-		"\"status\", \"before\", \"active\", \"pending\", ...}, also alone for a usage\n"
-		"error.\n"
+		"JSON (update, activate, confirm): one object per line: {\"event\": \"plan\"|\n"
+		"\"note\"|\"progress\"|\"activate\"|\"wait\"|\"confirm\", ...}; progress has\n"
+		"bytes, total, percent, mb_per_s, eta_s; the last line is {\"event\": \"done\",\n"
+		"\"ok\", \"result\" (updated, staged, dry-run, activated, confirmed, failed),\n"
+		"\"status\", \"image\", \"target\", \"before\", \"active\", \"pending\", ...},\n"
+		"also alone for a usage error.\n"
 		"\n"
 		"Examples:\n"
 		"  usbmsc fw keygen fw-secret.key fw-public.key\n"
@@ -587,7 +617,9 @@ const struct cli_command cli_cmd_fw = {
 		"  usbmsc --json fw inspect app-1.10.umfw\n"
 		"  usbmsc -d sim:disk.img fw info\n"
 		"  usbmsc -d sim:disk.img fw update app-1.10.umfw\n"
-		"  usbmsc -d /dev/sg1 fw update --dry-run --key fw-public.key app-1.10.umfw\n",
+		"  usbmsc -d /dev/sg1 fw update --dry-run --key fw-public.key app-1.10.umfw\n"
+		"  usbmsc -d sim:disk.img fw update --no-activate app-1.10.umfw\n"
+		"  usbmsc -d sim:disk.img fw activate\n",
 	.opts = 0,
 	.own_options = true,
 	.min_args = 0,

@@ -1,10 +1,11 @@
-/* fw info | update: what the device says about its firmware, and a whole
- * firmware update (fwupdate.h does the work; this file shows it).
+/* fw info | update | activate | confirm: what the device says about its
+ * firmware, a whole firmware update, and its last steps alone (fwupdate.h
+ * does the work; this file shows it).
  *
- * fw update --json writes JSON lines, one object per event, so that a
- * program can follow a long update: {"event":"plan"...}, {"event":"note"...},
- * {"event":"progress","bytes":N,"total":N,...}, ..., and last one
- * {"event":"done",...} with the result. */
+ * fw update --json (and activate, confirm) writes JSON lines, one object per
+ * event, so that a program can follow a long update: {"event":"plan"...},
+ * {"event":"note"...}, {"event":"progress","bytes":N,"total":N,...}, ...,
+ * and last one {"event":"done",...} with the result. */
 #include "cmd_fw_update.h"
 
 #include <inttypes.h>
@@ -385,6 +386,7 @@ static int update_opts(struct cli *c, const struct fw_update_args *a, struct usb
 	o->no_activate = a->no_activate;
 	o->dry_run = a->dry_run;
 	o->no_host_checks = a->no_host_checks;
+	o->allow_reinstall = a->allow_reinstall;
 	o->uri = c->device;
 	o->lun = c->lun;
 	o->open_opts.timeout_ms = c->timeout_ms;
@@ -397,6 +399,7 @@ static int update_opts(struct cli *c, const struct fw_update_args *a, struct usb
 
 struct show {
 	struct cli *c;
+	const char *verb;             /* "update", "activate", "confirm" */
 	bool bar;                     /* stderr is a terminal */
 	bool bar_drawn;
 	struct timespec start, last;
@@ -512,7 +515,7 @@ static void on_report(void *ctx, const struct usbmsc_fwu_report *r)
 	/* Notes are also trace notes: with -v the trace prints them. */
 	if (r->event == USBMSC_FWU_EV_NOTE && s->c->verbose)
 		return;
-	fprintf(stderr, "usbmsc: fw update: %s\n", r->text ? r->text : event_name(r->event));
+	fprintf(stderr, "usbmsc: fw %s: %s\n", s->verb, r->text ? r->text : event_name(r->event));
 }
 
 static const char *end_name(enum usbmsc_fwu_end end)
@@ -521,6 +524,8 @@ static const char *end_name(enum usbmsc_fwu_end end)
 	case USBMSC_FWU_PLANNED: return "dry-run";
 	case USBMSC_FWU_STAGED: return "staged";
 	case USBMSC_FWU_UPDATED: return "updated";
+	case USBMSC_FWU_ACTIVATED: return "activated";
+	case USBMSC_FWU_CONFIRMED: return "confirmed";
 	default: return "failed";
 	}
 }
@@ -579,15 +584,27 @@ static void done_json(struct show *s, const char *image, const struct usbmsc_fwu
 	} else {
 		jl_null(&j, "sense");
 	}
-	jl_open(&j, "image");
-	jl_str(&j, "path", image);
-	jl_str(&j, "version", o->header_ok ? h->version : NULL);
-	if (o->header_ok)
-		jl_uint(&j, "version_number", h->version_number);
-	else
-		jl_null(&j, "version_number");
-	jl_uint(&j, "length", o->plan.image_len);
-	jl_close(&j);
+	if (image) {
+		jl_open(&j, "image");
+		jl_str(&j, "path", image);
+		jl_str(&j, "version", o->header_ok ? h->version : NULL);
+		if (o->header_ok)
+			jl_uint(&j, "version_number", h->version_number);
+		else
+			jl_null(&j, "version_number");
+		jl_uint(&j, "length", o->plan.image_len);
+		jl_close(&j);
+	} else {
+		jl_null(&j, "image");
+	}
+	if (o->has_target) {
+		jl_open(&j, "target");
+		jl_str(&j, "version", o->target_version);
+		jl_uint(&j, "version_number", o->target_number);
+		jl_close(&j);
+	} else {
+		jl_null(&j, "target");
+	}
 	if (o->planned && o->plan.mode) {
 		jl_uint(&j, "mode", o->plan.mode);
 	} else {
@@ -616,8 +633,9 @@ static void done_text(const char *image, const struct usbmsc_fwu_outcome *o)
 	const struct usbmsc_fw_header *h = &o->header;
 	char size[32];
 
-	cli_kv("image", "%s: version %s (number %" PRIu32 "), %s", image, h->version,
-	       h->version_number, cli_human_size(o->plan.image_len, size, sizeof size));
+	if (image)
+		cli_kv("image", "%s: version %s (number %" PRIu32 "), %s", image, h->version,
+		       h->version_number, cli_human_size(o->plan.image_len, size, sizeof size));
 	cli_kv("before", "%s (number %" PRIu32 ")",
 	       b->has_state ? b->state.active_version : b->inquiry.revision,
 	       b->has_state ? b->state.active_number : 0);
@@ -633,14 +651,21 @@ static void done_text(const char *image, const struct usbmsc_fwu_outcome *o)
 	case USBMSC_FWU_STAGED:
 		cli_kv("pending", "%s (number %" PRIu32 "), waits for activation",
 		       a->state.pending_version, a->state.pending_number);
-		cli_kv("result", "staged: %s still runs; 'fw update' with this image activates it",
-		       a->has_state ? a->state.active_version : a->inquiry.revision);
+		cli_kv("result", "staged: %s still runs; 'fw activate' (or 'fw update' with this "
+		       "image) activates it", a->has_state ? a->state.active_version
+							: a->inquiry.revision);
+		break;
+	case USBMSC_FWU_CONFIRMED:
+		cli_kv("after", "%s (number %" PRIu32 "), confirmed", a->state.active_version,
+		       a->state.active_number);
+		cli_kv("result", "confirmed: it stays");
 		break;
 	default:
 		cli_kv("after", "%s (number %" PRIu32 ")%s",
 		       a->has_state ? a->state.active_version : a->inquiry.revision,
 		       a->has_state ? a->state.active_number : 0, o->confirmed ? ", confirmed" : "");
-		cli_kv("result", "updated%s", o->reopened ? " (the device was reopened)" : "");
+		cli_kv("result", "%s%s", end_name(o->end),
+		       o->reopened ? " (the device was reopened)" : "");
 		break;
 	}
 }
@@ -678,7 +703,7 @@ static void catch_sigint(struct sigaction *old)
 	sigaction(SIGINT, &sa, old);
 }
 
-static void failure_text(const struct usbmsc_fwu_outcome *o)
+static void failure_text(const char *verb, const struct usbmsc_fwu_outcome *o)
 {
 	const struct usbmsc_fw_device *a = now_device(o);
 	char text[160];
@@ -687,19 +712,37 @@ static void failure_text(const struct usbmsc_fwu_outcome *o)
 		return;
 	if (a->has_state && a->state.last_error) {
 		error_text(a->state.last_error, text, sizeof text);
-		fprintf(stderr, "usbmsc: fw update: the device's last error: %s\n", text);
+		fprintf(stderr, "usbmsc: fw %s: the device's last error: %s\n", verb, text);
 	}
-	fprintf(stderr, "usbmsc: fw update: the device runs version %s\n",
-		a->has_state ? a->state.active_version : a->inquiry.revision);
+	if (a->has_state)
+		fprintf(stderr, "usbmsc: fw %s: the device runs version %s%s\n", verb,
+			a->state.active_version,
+			(a->state.flags & USBMSC_FWST_TRIAL) ? ", on trial" : "");
+	else
+		fprintf(stderr, "usbmsc: fw %s: the device's INQUIRY revision is %s\n", verb,
+			a->inquiry.revision);
 }
 
-int cli_fw_update(struct cli *c, const struct fw_update_args *a)
+/* The library call of each verb. */
+static int run_verb(struct cli *c, enum fw_verb verb, const struct fw_update_args *a,
+		    const struct usbmsc_fwu_opts *o, struct usbmsc_fwu_outcome *out,
+		    struct usbmsc_error *err)
+{
+	switch (verb) {
+	case FW_VERB_ACTIVATE: return usbmsc_fwu_activate(&c->dev, o, out, err);
+	case FW_VERB_CONFIRM: return usbmsc_fwu_confirm(c->dev, o, out, err);
+	default: return usbmsc_fw_update(&c->dev, a->image, o, out, err);
+	}
+}
+
+int cli_fw_update(struct cli *c, enum fw_verb verb, const struct fw_update_args *a)
 {
 	struct usbmsc_fwu_opts o = { 0 };
 	struct usbmsc_fwu_outcome out;
 	struct usbmsc_error err = { 0 };
 	struct sigaction old;
-	struct show s = { .c = c };
+	static const char *const names[] = { "update", "activate", "confirm" };
+	struct show s = { .c = c, .verb = names[verb] };
 	uint8_t key[USBMSC_FW_PUBKEY_LEN];
 	int st = update_opts(c, a, &o, key);
 
@@ -714,7 +757,7 @@ int cli_fw_update(struct cli *c, const struct fw_update_args *a)
 	o.stop = &stop_flag;
 	stop_flag = 0;
 	catch_sigint(&old);
-	st = usbmsc_fw_update(&c->dev, a->image, &o, &out, &err);
+	st = run_verb(c, verb, a, &o, &out, &err);
 	sigaction(SIGINT, &old, NULL);
 	end_bar(&s);
 	if (c->json) {
@@ -729,6 +772,6 @@ int cli_fw_update(struct cli *c, const struct fw_update_args *a)
 		return cli_usage(c, "%s", err.msg);
 	st = cli_fail(c, st, "%s", err.msg);
 	if (!c->json)
-		failure_text(&out);
+		failure_text(s.verb, &out);
 	return st;
 }
