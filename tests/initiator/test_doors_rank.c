@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "usbmsc/discovery.h"
-#include "../../src/initiator/discovery_internal.h"
+#include "../../src/initiator/door_rank.h"
 
 /* A device with the given doors usable (bit i: door i), a URI for each. */
 static void device(struct usbmsc_device_info *d, unsigned usable, const char *driver,
