@@ -1,6 +1,7 @@
 # usbmsc: the two commands a new machine needs are `make demo` and `make check`.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+NOLINUX_BUILD ?= build-nolinux
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 MESON_SETUP = scripts/setup-build.sh
@@ -17,8 +18,9 @@ $(BUILD)/build.ninja:
 demo: all
 	scripts/demo.sh $(BUILD)/tools/usbmsc
 
-# Every test: unit and scenario tests, again under ASan+UBSan, the fuzzers
-# for a bounded time, the footprint target; one summary line at the end.
+# Every test: unit and scenario tests, again under ASan+UBSan, again in the
+# build without the Linux backend, the fuzzers for a bounded time, the
+# footprint target; one summary line at the end.
 check:
 	scripts/deps.sh test fuzz footprint
 	scripts/check.sh
@@ -41,4 +43,4 @@ install: all
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-footprint
+	rm -rf $(BUILD) $(ASAN_BUILD) $(NOLINUX_BUILD) $(FUZZ_BUILD) build-footprint
