@@ -110,7 +110,7 @@ struct usbmsc_os_backend {
 /* The one backend of this build. */
 extern const struct usbmsc_os_backend usbmsc_os_backend;
 
-/* ---- what the library gives the backends (discovery.c) --------------------------- */
+/* ---- what the library gives the backends (src/initiator/device_info.c) ----------- */
 
 void usbmsc_disc_lun_clear(struct usbmsc_lun_info *lun);
 void usbmsc_disc_info_clear(struct usbmsc_device_info *info);
