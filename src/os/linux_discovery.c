@@ -521,4 +521,3 @@ int usbmsc_linux_interface(const char *port, uint8_t config, uint8_t ifnum,
 	ctx_free(&ctx);
 	return rc;
 }
-

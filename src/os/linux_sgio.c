@@ -1,7 +1,8 @@
 /* The Linux backend's SCSI pass-through: SG_IO (sg v3 struct sg_io_hdr) on
  * /dev/sgN and /dev/sdX, under the generic transport (pt_transport.c), its
- * verdicts mapped by sgio_map.c. The kernel's usb-storage or uas driver stays bound and the file
- * system stays mounted; the kernel runs BOT (or UAS) and fetches the sense.
+ * verdicts mapped by sgio_map.c. The kernel's usb-storage or uas driver
+ * stays bound and the file system stays mounted; the kernel runs BOT (or
+ * UAS) and fetches the sense.
  *
  * A node is one LUN. A command for LUN 0 goes to the node that was opened;
  * a command for LUN n > 0 goes to the node of LUN n of the same SCSI target
@@ -364,4 +365,3 @@ int usbmsc_linux_pt_open(const char *node, const struct usbmsc_trace *trace,
 	*out = s;
 	return 0;
 }
-

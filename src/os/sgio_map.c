@@ -132,4 +132,3 @@ int usbmsc_sgio_map(const struct usbmsc_sgio_reply *r, struct usbmsc_result *res
 				   : status == ST_ACA_ACTIVE ? " (ACA active)" : "");
 	}
 }
-
