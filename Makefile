@@ -1,6 +1,7 @@
 # usbmsc: the two commands a new machine needs are `make demo` and `make check`.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+NOLINUX_BUILD ?= build-nolinux
 FUZZ_BUILD ?= build-fuzz
 WINDOWS_BUILD ?= build-windows
 FUZZ_SECONDS ?= 20
@@ -18,9 +19,9 @@ $(BUILD)/build.ninja:
 demo: all
 	scripts/demo.sh $(BUILD)/tools/usbmsc
 
-# Every test: unit and scenario tests, again under ASan+UBSan, the fuzzers
-# for a bounded time, the footprint target, the Windows build under wine;
-# one summary line at the end.
+# Every test: unit and scenario tests, again under ASan+UBSan, again in the
+# build without the Linux backend, the fuzzers for a bounded time, the
+# footprint target, the Windows build under wine; one summary line at the end.
 check:
 	scripts/deps.sh test fuzz footprint $$( [ "$${USBMSC_SKIP_WINDOWS:-0}" = 1 ] || echo windows)
 	scripts/check.sh
@@ -49,4 +50,4 @@ windows:
 	scripts/windows-build.sh $(WINDOWS_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(WINDOWS_BUILD) build-footprint
+	rm -rf $(BUILD) $(ASAN_BUILD) $(NOLINUX_BUILD) $(FUZZ_BUILD) $(WINDOWS_BUILD) build-footprint

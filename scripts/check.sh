@@ -3,16 +3,19 @@
 #  1. unit, scenario and CLI tests (cmocka, shell) in a normal build
 #  2. the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #     (and `meson install` into a scratch root, consumed through pkg-config)
-#  3. each libFuzzer harness for FUZZ_SECONDS (default 20)
-#  4. the Cortex-M0+ footprint of the target core against its budget
-#  5. the Windows cross-build and its tests under wine (scripts/windows-build.sh;
+#  3. the build without the Linux backend (-Dlinux=disabled: the null OS
+#     backend, as on macOS) and the tests that apply to it
+#  4. each libFuzzer harness for FUZZ_SECONDS (default 20)
+#  5. the Cortex-M0+ footprint of the target core against its budget
+#  6. the Windows cross-build and its tests under wine (scripts/windows-build.sh;
 #     about 2 minutes the first time, for the libraries), unless
 #     USBMSC_SKIP_WINDOWS=1
-#  6. the lab (a real Linux USB stack under QEMU), unless USBMSC_SKIP_LAB=1
+#  7. the lab (a real Linux USB stack under QEMU), unless USBMSC_SKIP_LAB=1
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
+NOLINUX_BUILD=${NOLINUX_BUILD:-build-nolinux}
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 WINDOWS_BUILD=${WINDOWS_BUILD:-build-windows}
@@ -69,6 +72,7 @@ meson_suite "$BUILD"
 meson_suite "$ASAN_BUILD" -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
 step install tests/install/test_install.sh "$BUILD"
+meson_suite "$NOLINUX_BUILD" -Dlinux=disabled
 step fuzz scripts/fuzz.sh "$FUZZ_BUILD" "$FUZZ_SECONDS"
 step footprint scripts/footprint.sh
 if [ "${USBMSC_SKIP_WINDOWS:-0}" != 1 ]; then

@@ -1,7 +1,7 @@
 /* The firmware flash in a file: slot A, slot B, two state sectors, every
  * byte stored inverted so that erased flash (0xFF) is a hole or zeros. */
-#define _GNU_SOURCE /* fallocate */
 #include "../common/fdio.h"
+#include "../os/os_backend.h"
 #include "fw_host_internal.h"
 
 #include <errno.h>
@@ -78,14 +78,14 @@ static bool flash_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t
 	return ok;
 }
 
-/* An erased sector is zeros in the file: a hole where the file system can. */
+/* An erased sector is zeros in the file: a hole where the system and the
+ * file system can, else written zeros. */
 static bool flash_erase(void *ctx, uint32_t addr)
 {
 	static const uint8_t zeros[FWHOST_SECTOR];
 	struct usbmsc_fwhost *h = ctx;
 	uint64_t t = fwhost_now_ns();
-	bool ok = fallocate(h->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)addr,
-			    FWHOST_SECTOR) == 0 ||
+	bool ok = usbmsc_os_backend.punch_hole(h->fd, addr, FWHOST_SECTOR) ||
 		  usbmsc_pwrite_full(h->fd, zeros, FWHOST_SECTOR, (off_t)addr);
 
 	if (!ok)

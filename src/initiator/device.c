@@ -4,7 +4,7 @@
 #include "device_internal.h"
 
 #include "usbmsc/sim.h"
-#include "../os/usbmsc_os.h"
+#include "schemes.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,7 +36,7 @@ static int open_sim(const char *uri, const char *rest, const struct usbmsc_open_
 
 static const struct uri_scheme schemes[] = {
 	{ "sim:", "sim:PATH[?OPTIONS]", open_sim },
-	{ "/", "/dev/sgN, /dev/sdX", usbmsc_sgio_open },
+	{ "/", "/dev/sgN, /dev/sdX", usbmsc_pt_open },
 	{ "usb:", "usb:VID:PID[:SERIAL], usb:BUS-PORT", usbmsc_usb_open },
 	{ "usbv:", "usbv:VID:PID[:SERIAL]", usbmsc_usbv_open },
 	{ "auto:", "auto:VID:PID[:SERIAL]", usbmsc_auto_open },

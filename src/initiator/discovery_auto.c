@@ -7,109 +7,16 @@
  * device unless --unmount). Each door that is skipped is reported with its
  * reason as a trace NOTE, and so is a door that was usable but failed to
  * open (the next one is tried then). The ranking itself is a pure function
- * of the discovered device, usbmsc_doors_rank(). */
-#include "../os/usbmsc_os.h"
+ * of the discovered device (door_rank.c).
+ *
+ * Without an OS backend that sees the kernel's devices there is nothing to
+ * rank: the vendor interface is tried, then raw BOT. */
 #include "usbmsc/discovery.h"
-#include "discovery_internal.h"
+#include "door_rank.h"
+#include "schemes.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* ---- the doors (pure) ------------------------------------------------------- */
-
-static const char *const door_names[USBMSC_DOOR_COUNT] = {
-	[USBMSC_DOOR_VENDOR] = "vendor",
-	[USBMSC_DOOR_CONTROL_LUN] = "control-lun",
-	[USBMSC_DOOR_SG] = "sg",
-	[USBMSC_DOOR_BLOCK] = "block",
-	[USBMSC_DOOR_USB] = "usb",
-};
-
-static const char *const door_labels[USBMSC_DOOR_COUNT] = {
-	[USBMSC_DOOR_VENDOR] = "vendor interface",
-	[USBMSC_DOOR_CONTROL_LUN] = "control LUN",
-	[USBMSC_DOOR_SG] = "sg",
-	[USBMSC_DOOR_BLOCK] = "block",
-	[USBMSC_DOOR_USB] = "usb",
-};
-
-const char *usbmsc_door_name(enum usbmsc_door door)
-{
-	return (unsigned)door < USBMSC_DOOR_COUNT ? door_names[door] : "unknown";
-}
-
-const char *usbmsc_door_label(enum usbmsc_door door)
-{
-	return (unsigned)door < USBMSC_DOOR_COUNT ? door_labels[door] : "unknown";
-}
-
-static bool kernel_bound(const struct usbmsc_device_info *info)
-{
-	return strcmp(info->driver, "usb-storage") == 0 || strcmp(info->driver, "uas") == 0;
-}
-
-void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door_rank *rank)
-{
-	const struct usbmsc_path_info *d = info->doors;
-
-	memset(rank, 0, sizeof *rank);
-	for (unsigned i = 0; i < USBMSC_DOOR_COUNT; i++)
-		if (d[i].usable)
-			rank->order[rank->count++] = (enum usbmsc_door)i;
-	/* Nothing usable: the error worth showing. A vendor interface's says
-	 * how to get access (the udev rule); with the kernel driver bound,
-	 * SG_IO's (the sg node, else the block node); else raw BOT's. */
-	if (info->has_vendor_if)
-		rank->fallback = USBMSC_DOOR_VENDOR;
-	else if (kernel_bound(info))
-		rank->fallback = d[USBMSC_DOOR_SG].uri[0] || !d[USBMSC_DOOR_BLOCK].uri[0]
-				 ? USBMSC_DOOR_SG : USBMSC_DOOR_BLOCK;
-	else
-		rank->fallback = USBMSC_DOOR_USB;
-}
-
-/* The reason without its "label: " prefix. */
-static const char *bare_reason(enum usbmsc_door door, const char *reason)
-{
-	size_t n = strlen(door_labels[door]);
-
-	if (strncmp(reason, door_labels[door], n) == 0 && strncmp(reason + n, ": ", 2) == 0)
-		return reason + n + 2;
-	return reason;
-}
-
-void usbmsc_disc_doors_text(const struct usbmsc_device_info *info, char *buf, size_t len)
-{
-	size_t at = 0;
-	unsigned listed = 0;
-
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	for (unsigned i = USBMSC_DOOR_CONTROL_LUN; i < USBMSC_DOOR_COUNT && at < len; i++) {
-		const struct usbmsc_path_info *d = &info->doors[i];
-		int n;
-
-		if (!d->uri[0])
-			continue;
-		if (d->usable)
-			n = snprintf(buf + at, len - at, "%s%s %s", listed ? ", " : "",
-				     door_labels[i], d->uri);
-		else
-			n = snprintf(buf + at, len - at, "%s%s %s (not now: %s)", listed ? ", " : "",
-				     door_labels[i], d->uri, bare_reason((enum usbmsc_door)i, d->reason));
-		if (n < 0)
-			break;
-		at += (size_t)n;
-		listed++;
-	}
-	if (!listed)
-		snprintf(buf, len, "none");
-}
-
-/* ---- opening -------------------------------------------------------------------- */
-
-#if USBMSC_HAVE_LINUX
 
 /* The one device (port path) among the matches; its first interface. */
 static int pick(const struct usbmsc_device_info *list, size_t count, const char *spec,
@@ -175,16 +82,16 @@ static int open_door(const struct usbmsc_device_info *info, enum usbmsc_door doo
 				  "auto: %s has a control LUN at %s; using SG_IO on %s (the kernel "
 				  "driver stays bound, file systems stay mounted)", info->port_path,
 				  where, uri);
-		return usbmsc_sgio_open(uri, "", opts, out, err);
+		return usbmsc_pt_open(uri, "", opts, out, err);
 	case USBMSC_DOOR_SG:
 	case USBMSC_DOOR_BLOCK:
 		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
 				  "auto: %s is bound to %s at %s; using SG_IO on %s (the kernel "
 				  "driver stays bound, file systems stay mounted)",
 				  info->port_path, info->driver, where, uri);
-		return usbmsc_sgio_open(uri, "", opts, out, err);
+		return usbmsc_pt_open(uri, "", opts, out, err);
 	default:
-		if (kernel_bound(info))
+		if (usbmsc_disc_kernel_bound(info))
 			usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
 					  "auto: %s is bound to %s, but SG_IO cannot be used; using "
 					  "raw Bulk-Only Transport through libusb", info->port_path,
@@ -229,7 +136,7 @@ static int open_best(const struct usbmsc_device_info *info, const struct usbmsc_
 		if (rc == 0)
 			return 0;
 		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0, "auto: %s: %s; trying the next door",
-				  door_labels[i], err->msg);
+				  usbmsc_door_label((enum usbmsc_door)i), err->msg);
 		if (!first_rc) {
 			first_rc = rc;
 			first = *err;
@@ -242,40 +149,11 @@ static int open_best(const struct usbmsc_device_info *info, const struct usbmsc_
 	return open_fallback(info, rank.fallback, opts, out, err);
 }
 
-int usbmsc_auto_open(const char *uri, const char *spec, const struct usbmsc_open_opts *opts,
-		     struct usbmsc_transport **out, struct usbmsc_error *err)
-{
-	struct usbmsc_usb_selector sel;
-	struct usbmsc_disc_ctx ctx;
-	struct usbmsc_device_info *list;
-	size_t count, idx = 0;
-	int rc;
-
-	(void)uri;
-	*out = NULL;
-	rc = usbmsc_usb_selector_parse(spec, &sel, err);
-	if (rc != 0)
-		return rc;
-	rc = usbmsc_disc_ctx_init(&ctx, NULL, err);
-	if (rc != 0)
-		return rc;
-	rc = usbmsc_disc_collect(&ctx, &list, &count, err);
-	usbmsc_disc_ctx_free(&ctx);
-	if (rc != 0)
-		return rc;
-	rc = pick(list, count, spec, &sel, &idx, err);
-	if (rc == 0)
-		rc = open_best(&list[idx], opts, out, err);
-	usbmsc_discover_free(list, count);
-	return rc;
-}
-
-#else /* !USBMSC_HAVE_LINUX */
-
 /* Without discovery, the vendor interface when the device has one, else
  * raw BOT. */
-int usbmsc_auto_open(const char *uri, const char *spec, const struct usbmsc_open_opts *opts,
-		     struct usbmsc_transport **out, struct usbmsc_error *err)
+static int open_undiscovered(const char *uri, const char *spec,
+			     const struct usbmsc_open_opts *opts, struct usbmsc_transport **out,
+			     struct usbmsc_error *err)
 {
 	const struct usbmsc_trace *tr = opts ? &opts->trace : NULL;
 	int rc = usbmsc_usbv_open(uri, spec, opts, out, err);
@@ -288,4 +166,26 @@ int usbmsc_auto_open(const char *uri, const char *spec, const struct usbmsc_open
 	return usbmsc_usb_open(uri, spec, opts, out, err);
 }
 
-#endif /* USBMSC_HAVE_LINUX */
+int usbmsc_auto_open(const char *uri, const char *spec, const struct usbmsc_open_opts *opts,
+		     struct usbmsc_transport **out, struct usbmsc_error *err)
+{
+	struct usbmsc_usb_selector sel;
+	struct usbmsc_device_info *list;
+	size_t count, idx = 0;
+	int rc;
+
+	*out = NULL;
+	rc = usbmsc_usb_selector_parse(spec, &sel, err);
+	if (rc != 0)
+		return rc;
+	if (!(usbmsc_os_backend.caps & USBMSC_OS_CAP_DISCOVERY))
+		return open_undiscovered(uri, spec, opts, out, err);
+	rc = usbmsc_discover(&list, &count, err);
+	if (rc != 0)
+		return rc;
+	rc = pick(list, count, spec, &sel, &idx, err);
+	if (rc == 0)
+		rc = open_best(&list[idx], opts, out, err);
+	usbmsc_discover_free(list, count);
+	return rc;
+}

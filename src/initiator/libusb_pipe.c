@@ -25,8 +25,9 @@
  * next Bulk-In read (as the device would have sent it then), except after
  * a Mass Storage Reset or a port reset, and whatever else it ended with
  * (nothing yet, a stall, an error) is what that read meets anyway. */
-#include "../os/usbmsc_os.h"
 #include "usbmsc/discovery.h"
+#include "schemes.h"
+#include "usbmsc_config.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -41,12 +42,10 @@
 
 #include <libusb.h>
 
+#include "../os/os_backend.h"
+#include "door_rank.h"
 #include "libusb_internal.h"
 #include "usbmsc/byteorder.h"
-
-#if USBMSC_HAVE_LINUX
-#include "discovery_internal.h"
-#endif
 
 #define SLICE_MS 100            /* how often a waiting transfer looks at the stop flag */
 #define CLOSE_TIMEOUT_MS 2000   /* for the repairs done while closing */
@@ -615,25 +614,18 @@ void usbmsc_lu_port_path(libusb_device *dev, char *buf, size_t len)
 	usbmsc_usb_port_path(libusb_get_bus_number(dev), ports, n > 0 ? (size_t)n : 0, buf, len);
 }
 
-/* The serial number: from sysfs on Linux (no need to open the device),
- * else from the device. False when it cannot be read. */
+/* The serial number: from the system when it knows it (no need to open
+ * the device), else from the device. False when it cannot be read. */
 static bool serial_of(libusb_device *dev, const struct libusb_device_descriptor *dd,
 		      char *buf, size_t len)
 {
 	libusb_device_handle *h;
+	char port[32];
 	int n;
 
-#if USBMSC_HAVE_LINUX
-	{
-		char path[PATH_MAX], port[32];
-
-		usbmsc_lu_port_path(dev, port, sizeof port);
-		snprintf(path, sizeof path, "%s/bus/usb/devices/%s", usbmsc_os_sysfs_root(NULL),
-			 port);
-		if (usbmsc_os_read_attr(path, "serial", buf, len) >= 0)
-			return true;
-	}
-#endif
+	usbmsc_lu_port_path(dev, port, sizeof port);
+	if (usbmsc_os_backend.device_serial(port, buf, len))
+		return true;
 	if (!dd->iSerialNumber || libusb_open(dev, &h) != 0)
 		return false;
 	n = libusb_get_string_descriptor_ascii(h, dd->iSerialNumber, (unsigned char *)buf,
@@ -767,9 +759,8 @@ static int find_bot_interface(libusb_device *dev, const char *spec, const char *
 	return usbmsc_fail(err, USBMSC_E_NO_DEVICE, "%s is not a mass-storage device", where);
 }
 
-/* ---- before detaching: mounted file systems (Linux) ------------------------------- */
+/* ---- before detaching: mounted file systems --------------------------------------- */
 
-#if USBMSC_HAVE_LINUX
 static int unmount_all(const struct usbmsc_device_info *info, const struct usbmsc_trace *tr,
 		       struct usbmsc_error *err)
 {
@@ -781,7 +772,7 @@ static int unmount_all(const struct usbmsc_device_info *info, const struct usbms
 		const struct usbmsc_lun_info *lun = &info->luns[i];
 
 		for (j = lun->mount_count; j-- > 0;) {
-			rc = usbmsc_os_unmount(lun->mounts[j].mount_point, err);
+			rc = usbmsc_os_backend.unmount(lun->mounts[j].mount_point, err);
 			if (rc != 0)
 				return rc;
 			usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0, "usb: unmounted %s from %s",
@@ -793,47 +784,30 @@ static int unmount_all(const struct usbmsc_device_info *info, const struct usbms
 
 /* The kernel's per-command limit for this disk when it is below
  * usb-storage's default (a quirk of the device), else 0. */
-static uint32_t kernel_max_transfer(const struct usbmsc_disc_ctx *ctx,
-				    const struct usbmsc_device_info *info)
+static uint32_t kernel_max_transfer(const struct usbmsc_device_info *info)
 {
-	char queue[PATH_MAX];
-	const char *disk;
-	unsigned long kb;
+	uint32_t limit = usbmsc_os_backend.kernel_max_transfer(info);
 
-	if (!info->lun_count || !info->luns[0].block_node[0])
-		return 0;
-	disk = strrchr(info->luns[0].block_node, '/');
-	disk = disk ? disk + 1 : info->luns[0].block_node;
-	snprintf(queue, sizeof queue, "%s/class/block/%s/queue", ctx->sysfs, disk);
-	if (!usbmsc_os_read_ulong(queue, "max_hw_sectors_kb", 10, &kb) || kb == 0 ||
-	    kb * 1024u >= USB_STORAGE_DEFAULT_MAX)
-		return 0;
-	return (uint32_t)(kb * 1024u);
+	return limit < USB_STORAGE_DEFAULT_MAX ? limit : 0;
 }
 
 static int check_mounts(struct lu_pipe *p, const char *port, const struct usbmsc_lu_iface *bi,
 			const struct usbmsc_open_opts *opts, uint32_t *max_transfer,
 			struct usbmsc_error *err)
 {
-	struct usbmsc_disc_ctx ctx;
 	struct usbmsc_device_info info;
-	char ifname[64], text[USBMSC_ERRMSG_MAX];
+	char text[USBMSC_ERRMSG_MAX];
 	struct usbmsc_error why = { 0, "" };
 	int rc;
 
-	rc = usbmsc_disc_ctx_init(&ctx, NULL, &why);
+	rc = usbmsc_os_backend.interface(port, bi->config_value, (uint8_t)bi->ifnum, &info, &why);
+	if (rc == USBMSC_E_NO_DEVICE)
+		return 0;       /* the kernel has no view of it: no kernel disk either */
 	if (rc != 0)
 		return usbmsc_fail(err, rc, "%s; not detaching the kernel driver without knowing "
 				   "what is mounted", why.msg);
-	snprintf(ifname, sizeof ifname, "%s:%u.%d", port, bi->config_value, bi->ifnum);
-	rc = usbmsc_disc_interface(&ctx, ifname, &info, NULL);
-	if (rc != 0) {
-		/* No sysfs view of it: no kernel disk either. */
-		usbmsc_disc_ctx_free(&ctx);
-		return 0;
-	}
 	snprintf(p->driver, sizeof p->driver, "%s", info.driver);
-	*max_transfer = kernel_max_transfer(&ctx, &info);
+	*max_transfer = kernel_max_transfer(&info);
 	if (*max_transfer)
 		usbmsc_trace_emit(&p->trace, USBMSC_TRACE_NOTE, NULL, 0,
 				  "usb: the kernel limits %s to %u bytes per command; keeping that",
@@ -845,10 +819,8 @@ static int check_mounts(struct lu_pipe *p, const char *port, const struct usbmsc
 			rc = usbmsc_fail(err, USBMSC_E_BUSY, "%s", text);
 	}
 	usbmsc_disc_info_clear(&info);
-	usbmsc_disc_ctx_free(&ctx);
 	return rc;
 }
-#endif
 
 /* ---- taking the interface ----------------------------------------------------- */
 
@@ -868,17 +840,8 @@ static int refuse_bound(struct lu_pipe *p, const char *port, const struct usbmsc
 {
 	char driver[32] = "";
 
-#if USBMSC_HAVE_LINUX
-	{
-		char ifdir[PATH_MAX];
-
-		snprintf(ifdir, sizeof ifdir, "%s/bus/usb/devices/%s:%u.%d",
-			 usbmsc_os_sysfs_root(NULL), port, bi->config_value, bi->ifnum);
-		usbmsc_os_link_name(ifdir, "driver", driver, sizeof driver);
-	}
-#else
-	(void)port;
-#endif
+	usbmsc_os_backend.interface_driver(port, bi->config_value, (uint8_t)bi->ifnum, driver,
+					   sizeof driver);
 	return usbmsc_fail(err, USBMSC_E_BUSY,
 			   "%s is bound to the kernel driver %s%s%s; %s: never detaches a driver "
 			   "from it (unbind the driver, or use auto:, which takes another door)",
@@ -961,12 +924,12 @@ static int open_handle(struct lu_pipe *p, libusb_device *dev, const char *port,
 	if (r == 0)
 		return 0;
 	p->h = NULL;
-	snprintf(node, sizeof node, "/dev/bus/usb/%03u/%03u", libusb_get_bus_number(dev),
-		 libusb_get_device_address(dev));
+	usbmsc_os_backend.usb_node_name(libusb_get_bus_number(dev), libusb_get_device_address(dev),
+					port, node, sizeof node);
 	if (r == LIBUSB_ERROR_ACCESS && p->kind->access_hint)
 		return usbmsc_fail(err, USBMSC_E_ACCESS, "opening %s: permission denied (%s)",
-				   USBMSC_HAVE_LINUX ? node : port, p->kind->access_hint);
-	return lu_fail(err, r, "opening", USBMSC_HAVE_LINUX ? node : port);
+				   node, p->kind->access_hint);
+	return lu_fail(err, r, "opening", node);
 }
 
 static void describe(const struct lu_pipe *p, const struct usbmsc_lu_iface *bi,
@@ -1010,12 +973,8 @@ static int open_pipe(struct lu_pipe *p, const char *spec, const struct usbmsc_us
 	}
 	/* Only once we know we may open it: nothing is unmounted in vain. */
 	*max_transfer = 0;
-#if USBMSC_HAVE_LINUX
 	if (rc == 0 && p->kind->detach)
 		rc = check_mounts(p, port, &bi, opts, max_transfer, err);
-#else
-	(void)opts;
-#endif
 	if (rc == 0 && *max_transfer == 0)
 		*max_transfer = MAX_TRANSFER_DEFAULT;
 	libusb_unref_device(dev);

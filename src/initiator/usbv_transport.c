@@ -7,20 +7,18 @@
  * system is mounted. The bulk pipe is libusb_pipe.c's; what is particular
  * to this door lives here: which interface, and what to say when a device
  * has none or the user may not open it. */
-#include "../os/usbmsc_os.h"
 #include "usbmsc/discovery.h"
 #include "usbmsc/doors.h"
+#include "schemes.h"
+#include "usbmsc_config.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #if USBMSC_HAVE_LIBUSB
 
+#include "door_rank.h"
 #include "libusb_internal.h"
-
-#if USBMSC_HAVE_LINUX
-#include "discovery_internal.h"
-#endif
 
 #define ACCESS_HINT                                                                        \
 	"install the udev rule data/udev/70-usbmsc.rules, which gives the logged-in user "  \
@@ -60,23 +58,24 @@ int usbmsc_lu_vendor_interface(const struct libusb_config_descriptor *cfg,
 	return seen ? -1 : 0;
 }
 
-/* No vendor interface: say which doors the device has instead. */
+/* No vendor interface: say which doors the device has instead, when the
+ * system can tell. */
 static int no_vendor_interface(const char *spec, const char *port, struct usbmsc_error *err)
 {
-#if USBMSC_HAVE_LINUX
-	struct usbmsc_disc_ctx ctx;
 	struct usbmsc_device_info *list = NULL;
 	struct usbmsc_error ignored = { 0, "" };
 	char doors[USBMSC_ERRMSG_MAX / 2], use[USBMSC_DISC_URI_MAX] = "";
 	size_t count = 0, i;
 	bool found = false;
 
+	if (!(usbmsc_os_backend.caps & USBMSC_OS_CAP_DISCOVERY))
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "usbv:%s: this device (%s) has no usbmsc vendor interface; try "
+				   "usb:%s (raw Bulk-Only Transport) or auto:%s", spec, port, spec,
+				   spec);
 	doors[0] = '\0';
-	if (usbmsc_disc_ctx_init(&ctx, NULL, &ignored) == 0) {
-		if (usbmsc_disc_collect(&ctx, &list, &count, &ignored) != 0)
-			count = 0;
-		usbmsc_disc_ctx_free(&ctx);
-	}
+	if (usbmsc_discover(&list, &count, &ignored) != 0)
+		count = 0;
 	for (i = 0; i < count && !found; i++) {
 		if (strcmp(list[i].port_path, port) != 0)
 			continue;
@@ -94,11 +93,6 @@ static int no_vendor_interface(const char *spec, const char *port, struct usbmsc
 			   "usbv:%s: this device (%s) has no usbmsc vendor interface, and no "
 			   "mass-storage interface the kernel knows of; its doors are: usb:%s, if "
 			   "it is a mass-storage device at all", spec, port, port);
-#else
-	return usbmsc_fail(err, USBMSC_E_USAGE,
-			   "usbv:%s: this device (%s) has no usbmsc vendor interface; try usb:%s "
-			   "(raw Bulk-Only Transport) or auto:%s", spec, port, spec, spec);
-#endif
 }
 
 static int find_vendor_interface(libusb_device *dev, const char *spec, const char *port,

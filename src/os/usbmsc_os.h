@@ -1,10 +1,8 @@
-/* The operating-system boundary of the host library.
- *
- * Everything that knows about Linux (SG_IO, sysfs, the mount table, umount)
- * is declared here and implemented in src/os/linux_*.c (built on Linux
- * only) or behind USBMSC_HAVE_LINUX in the transports. The pure parsers
- * (mountinfo lines, USB descriptors) build everywhere so that they can be
- * tested anywhere. Internal: not installed, not part of the public API. */
+/* The parts of the Linux backend (linux.c assembles them into the table of
+ * os_backend.h): SG_IO, sysfs, the mount table, umount; and the pure
+ * parsers they use (mountinfo lines, USB descriptors, SG_IO verdicts).
+ * Only src/os/ and the tests of these parts include it. Internal: not
+ * installed, not part of the public API. */
 #ifndef USBMSC_OS_H
 #define USBMSC_OS_H
 
@@ -12,33 +10,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "os_backend.h"
 #include "usbmsc/initiator.h"
 #include "usbmsc/status.h"
-#include "usbmsc_config.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---- transports behind the boundary (device.c's URI table) --------------
- * Each takes the whole URI and the part after its scheme's prefix. */
+/* ---- the backend's operations, by part ------------------------------------------
+ * Their contracts are those of struct usbmsc_os_backend. */
 
-/* "/dev/sgN", "/dev/sdX" (any SCSI device node; rest is unused): SG_IO. */
-int usbmsc_sgio_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
-		     struct usbmsc_transport **out, struct usbmsc_error *err);
-/* "usb:SELECTOR": raw Bulk-Only Transport through libusb. */
-int usbmsc_usb_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
-		    struct usbmsc_transport **out, struct usbmsc_error *err);
-/* "usbv:SELECTOR": the vendor interface through libusb, beside the kernel's
- * mass-storage driver (usbv_transport.c). */
-int usbmsc_usbv_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
-		     struct usbmsc_transport **out, struct usbmsc_error *err);
-/* "auto:SELECTOR": the best door (discovery_auto.c): the vendor interface,
- * the control LUN, SG_IO on the disk, raw BOT. */
-int usbmsc_auto_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
-		     struct usbmsc_transport **out, struct usbmsc_error *err);
+/* linux_discovery.c: sysfs and the mount table. */
+int usbmsc_linux_discover(const struct usbmsc_discover_opts *opts,
+			  struct usbmsc_device_info **list, size_t *count, struct usbmsc_error *err);
+int usbmsc_linux_interface(const char *port, uint8_t config, uint8_t ifnum,
+			   struct usbmsc_device_info *info, struct usbmsc_error *err);
 
-/* ---- SG_IO verdicts (pure; sgio_transport.c) ------------------------------ */
+/* linux_sgio.c: SCSI pass-through with SG_IO. */
+int usbmsc_linux_pt_open(const char *node, const struct usbmsc_trace *trace,
+			 struct usbmsc_os_pt **out, uint32_t *max_transfer, struct usbmsc_error *err);
+int usbmsc_linux_pt_exec(struct usbmsc_os_pt *pt, const struct usbmsc_cmd *cmd,
+			 unsigned timeout_ms, const struct usbmsc_trace *trace,
+			 struct usbmsc_result *res, struct usbmsc_error *err);
+void usbmsc_linux_pt_max_lun(struct usbmsc_os_pt *pt, uint8_t *max_lun);
+int usbmsc_linux_pt_reset(struct usbmsc_os_pt *pt, const struct usbmsc_trace *trace,
+			  struct usbmsc_error *err);
+void usbmsc_linux_pt_close(struct usbmsc_os_pt *pt);
+
+/* ---- SG_IO verdicts (pure; sgio_map.c) ---------------------------------------- */
 
 /* What came back from one ioctl(SG_IO), whatever the system's headers. */
 struct usbmsc_sgio_reply {

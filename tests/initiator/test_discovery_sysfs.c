@@ -44,7 +44,8 @@
 #include "usbmsc/discovery.h"
 #include "usbmsc_config.h"
 #include "../../src/os/usbmsc_os.h"
-#include "../../src/initiator/discovery_internal.h"
+#include "../../src/initiator/door_rank.h"
+#include "../../src/initiator/schemes.h"
 
 static char root[PATH_MAX];     /* the fake tree: ROOT/sys, ROOT/dev, ROOT/mountinfo */
 static char sys[PATH_MAX], dev[PATH_MAX], mountinfo[PATH_MAX];
@@ -746,14 +747,14 @@ static void test_sgio_open_refuses_non_devices(void **state)
 
 	(void)state;
 	pathf(path, sizeof path, "%s/mountinfo", root);
-	assert_int_equal(usbmsc_sgio_open(path, "", NULL, &t, &err), USBMSC_E_USAGE);
+	assert_int_equal(usbmsc_pt_open(path, "", NULL, &t, &err), USBMSC_E_USAGE);
 	assert_null(t);
 	assert_non_null(strstr(err.msg, "not a device node"));
 	pathf(path, sizeof path, "%s/no-such-node", root);
-	assert_int_equal(usbmsc_sgio_open(path, "", NULL, &t, &err), USBMSC_E_NO_DEVICE);
+	assert_int_equal(usbmsc_pt_open(path, "", NULL, &t, &err), USBMSC_E_NO_DEVICE);
 	assert_non_null(strstr(err.msg, "no such device node"));
 	/* A character device that is not SCSI. */
-	assert_int_equal(usbmsc_sgio_open("/dev/null", "", NULL, &t, &err), USBMSC_E_USAGE);
+	assert_int_equal(usbmsc_pt_open("/dev/null", "", NULL, &t, &err), USBMSC_E_USAGE);
 	assert_non_null(strstr(err.msg, "not a SCSI device"));
 }
 

@@ -1,7 +1,9 @@
 /* auto:'s ranking of a device's doors, from hand-made discovery data: the
  * order (vendor interface, control LUN, sg, block, raw BOT), only usable
  * doors ranked, and which door explains the failure when none is usable.
- * Also the door names and the doors text usbv: shows. Pure: no sysfs. */
+ * Also the door names, the doors text usbv: shows, and each door's decision
+ * with made-up answers about access (read-only nodes, missing nodes,
+ * CAP_SYS_RAWIO, a build without libusb). Pure: no sysfs, no OS backend. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +14,7 @@
 #include <string.h>
 
 #include "usbmsc/discovery.h"
-#include "../../src/initiator/discovery_internal.h"
+#include "../../src/initiator/door_rank.h"
 
 /* A device with the given doors usable (bit i: door i), a URI for each. */
 static void device(struct usbmsc_device_info *d, unsigned usable, const char *driver,
@@ -163,6 +165,211 @@ static void doors_text(void **state)
 	assert_int_equal(text[12], 'x');
 }
 
+/* ---- each door's decision, with made-up access ------------------------------------ */
+
+/* Node access as the test says: names in these lists answer accordingly,
+ * any other node is open for reading and writing. */
+static const char *readonly_nodes[4], *missing_nodes[4], *denied_nodes[4];
+
+static bool listed(const char *const *nodes, const char *node)
+{
+	for (size_t i = 0; i < 4 && nodes[i]; i++)
+		if (strcmp(nodes[i], node) == 0)
+			return true;
+	return false;
+}
+
+static enum usbmsc_os_access fake_access(const char *node, bool *writable)
+{
+	*writable = false;
+	if (listed(missing_nodes, node))
+		return USBMSC_OS_ACCESS_MISSING;
+	if (listed(denied_nodes, node))
+		return USBMSC_OS_ACCESS_DENIED;
+	*writable = !listed(readonly_nodes, node);
+	return USBMSC_OS_ACCESS_OK;
+}
+
+static void access_reset(void)
+{
+	memset(readonly_nodes, 0, sizeof readonly_nodes);
+	memset(missing_nodes, 0, sizeof missing_nodes);
+	memset(denied_nodes, 0, sizeof denied_nodes);
+}
+
+/* 1-2, usb-storage bound, a disk LUN (sg0, sda) and a control LUN (sg1),
+ * a free vendor interface, nothing mounted. */
+static void doors_device(struct usbmsc_device_info *d, struct usbmsc_lun_info luns[2])
+{
+	memset(d, 0, sizeof *d);
+	memset(luns, 0, 2 * sizeof luns[0]);
+	d->vid = 0x1209;
+	d->pid = 0x0001;
+	snprintf(d->serial, sizeof d->serial, "S1");
+	snprintf(d->port_path, sizeof d->port_path, "1-2");
+	snprintf(d->usbfs_node, sizeof d->usbfs_node, "/dev/bus/usb/001/002");
+	snprintf(d->driver, sizeof d->driver, "usb-storage");
+	d->protocol = USBMSC_USB_PROTOCOL_BOT;
+	d->has_bot = true;
+	d->has_vendor_if = true;
+	d->vendor_if_number = 1;
+	snprintf(luns[0].scsi_address, sizeof luns[0].scsi_address, "0:0:0:0");
+	snprintf(luns[0].sg_node, sizeof luns[0].sg_node, "/dev/sg0");
+	snprintf(luns[0].block_node, sizeof luns[0].block_node, "/dev/sda");
+	luns[1].lun = 1;
+	luns[1].type = USBMSC_SCSI_TYPE_PROCESSOR;
+	snprintf(luns[1].scsi_address, sizeof luns[1].scsi_address, "0:0:0:1");
+	snprintf(luns[1].sg_node, sizeof luns[1].sg_node, "/dev/sg1");
+	d->luns = luns;
+	d->lun_count = 2;
+	access_reset();
+}
+
+static void decide_all_open(void **state)
+{
+	struct usbmsc_door_env env = { fake_access, false, true };
+	struct usbmsc_lun_info luns[2];
+	struct usbmsc_device_info d;
+
+	(void)state;
+	doors_device(&d, luns);
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	for (unsigned i = 0; i < USBMSC_DOOR_COUNT; i++)
+		assert_true(d.doors[i].usable);
+	assert_string_equal(d.doors[USBMSC_DOOR_VENDOR].uri, "usbv:1209:0001:S1");
+	assert_string_equal(d.doors[USBMSC_DOOR_CONTROL_LUN].uri, "/dev/sg1");
+	assert_string_equal(d.doors[USBMSC_DOOR_SG].uri, "/dev/sg0");
+	assert_string_equal(d.doors[USBMSC_DOOR_BLOCK].uri, "/dev/sda");
+	assert_string_equal(d.doors[USBMSC_DOOR_USB].uri, "usb:1209:0001:S1");
+	assert_string_equal(d.doors[USBMSC_DOOR_SG].reason, "");
+	assert_string_equal(d.doors[USBMSC_DOOR_BLOCK].reason,
+			    "block: on a block node, WRITE BUFFER and vendor opcodes need "
+			    "CAP_SYS_RAWIO");
+	assert_string_equal(d.usb.reason, "usb: detaches usb-storage while in use");
+	assert_string_equal(d.auto_path.uri, "auto:1209:0001:S1");
+	assert_string_equal(d.auto_path.reason, "auto: the vendor interface, usbv:1209:0001:S1: "
+				   "beside the mass-storage driver");
+}
+
+static void decide_read_only_nodes(void **state)
+{
+	struct usbmsc_door_env env = { fake_access, false, true };
+	struct usbmsc_lun_info luns[2];
+	struct usbmsc_device_info d;
+
+	(void)state;
+	doors_device(&d, luns);
+	readonly_nodes[0] = "/dev/sg0";
+	readonly_nodes[1] = "/dev/sg1";
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	/* The control LUN's commands are vendor commands: read-only is no use. */
+	assert_false(d.doors[USBMSC_DOOR_CONTROL_LUN].usable);
+	assert_string_equal(d.doors[USBMSC_DOOR_CONTROL_LUN].reason,
+			    "control LUN: read-only access to /dev/sg1: vendor commands need "
+			    "write access");
+	/* The disk's sg node still reads. */
+	assert_true(d.doors[USBMSC_DOOR_SG].usable);
+	assert_string_equal(d.doors[USBMSC_DOOR_SG].reason,
+			    "sg: read-only access to /dev/sg0: only commands the kernel deems safe "
+			    "(writes and vendor opcodes need write access)");
+	assert_true(d.sgio.usable);
+	assert_non_null(strstr(d.sgio.reason, "sgio: read-only access to /dev/sg0"));
+
+	/* With CAP_SYS_RAWIO the kernel passes every opcode: nothing to say. */
+	env.raw_scsi_privilege = true;
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	assert_true(d.doors[USBMSC_DOOR_CONTROL_LUN].usable);
+	assert_string_equal(d.doors[USBMSC_DOOR_SG].reason, "");
+	assert_string_equal(d.doors[USBMSC_DOOR_BLOCK].reason, "");
+	assert_string_equal(d.sgio.reason, "");
+}
+
+static void decide_missing_and_denied_nodes(void **state)
+{
+	struct usbmsc_door_env env = { fake_access, false, true };
+	struct usbmsc_lun_info luns[2];
+	struct usbmsc_device_info d;
+
+	(void)state;
+	doors_device(&d, luns);
+	denied_nodes[0] = "/dev/bus/usb/001/002";
+	missing_nodes[0] = "/dev/sg1";
+	denied_nodes[1] = "/dev/sg0";
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	assert_false(d.doors[USBMSC_DOOR_VENDOR].usable);
+	assert_string_equal(d.doors[USBMSC_DOOR_VENDOR].reason,
+			    "vendor interface: permission denied on /dev/bus/usb/001/002 (install "
+			    "the udev rule data/udev/70-usbmsc.rules)");
+	assert_false(d.doors[USBMSC_DOOR_USB].usable);
+	assert_string_equal(d.doors[USBMSC_DOOR_USB].reason,
+			    "usb: permission denied on /dev/bus/usb/001/002");
+	assert_string_equal(d.doors[USBMSC_DOOR_CONTROL_LUN].reason,
+			    "control LUN: /dev/sg1 does not exist");
+	assert_string_equal(d.doors[USBMSC_DOOR_SG].reason,
+			    "sg: permission denied on /dev/sg0 (run as root, or give your user "
+			    "access with a udev rule)");
+	/* The block node is left: auto: takes it. */
+	assert_true(d.doors[USBMSC_DOOR_BLOCK].usable);
+	assert_string_equal(d.auto_path.reason,
+			    "auto: SG_IO on /dev/sda: the kernel driver is bound");
+
+	/* A USB node that reads but does not write is as good as denied. */
+	access_reset();
+	readonly_nodes[0] = "/dev/bus/usb/001/002";
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	assert_string_equal(d.usb.reason, "usb: permission denied on /dev/bus/usb/001/002");
+	missing_nodes[0] = "/dev/bus/usb/001/002";
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	assert_string_equal(d.usb.reason, "usb: /dev/bus/usb/001/002 does not exist");
+}
+
+static void decide_without_libusb_and_mounted(void **state)
+{
+	struct usbmsc_door_env env = { fake_access, false, false };
+	struct usbmsc_mount_info mount = { "/dev/sda1", "/media/stick", "vfat", "sda1" };
+	struct usbmsc_lun_info luns[2];
+	struct usbmsc_device_info d;
+
+	(void)state;
+	doors_device(&d, luns);
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	assert_string_equal(d.doors[USBMSC_DOOR_VENDOR].reason,
+			    "vendor interface: usbmsc was built without libusb");
+	assert_string_equal(d.usb.reason, "usb: usbmsc was built without libusb");
+	assert_string_equal(d.auto_path.reason,
+			    "auto: the control LUN, SG_IO on /dev/sg1: the kernel driver is bound");
+
+	/* Mounted: raw BOT would take the disk away. */
+	env.libusb = true;
+	luns[0].mounts = &mount;
+	luns[0].mount_count = 1;
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	assert_false(d.usb.usable);
+	assert_string_equal(d.usb.reason, "usb: /dev/sda1 is mounted at /media/stick; unmount it "
+				  "or pass --unmount");
+}
+
+static void decide_selector(void **state)
+{
+	struct usbmsc_door_env env = { fake_access, false, true };
+	struct usbmsc_lun_info luns[2][2];
+	struct usbmsc_device_info d[2];
+
+	(void)state;
+	/* Two devices with the same VID:PID:SERIAL: each by its port. */
+	doors_device(&d[0], luns[0]);
+	doors_device(&d[1], luns[1]);
+	snprintf(d[1].port_path, sizeof d[1].port_path, "1-3");
+	usbmsc_disc_decide(d, 2, 1, &env);
+	assert_string_equal(d[1].usb.uri, "usb:1-3");
+	assert_string_equal(d[1].doors[USBMSC_DOOR_VENDOR].uri, "usbv:1-3");
+	assert_string_equal(d[1].auto_path.uri, "auto:1-3");
+	/* A serial with a space is no selector either. */
+	snprintf(d[0].serial, sizeof d[0].serial, "A B");
+	usbmsc_disc_decide(d, 1, 0, &env);
+	assert_string_equal(d[0].usb.uri, "usb:1-2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +378,11 @@ int main(void)
 		cmocka_unit_test(fallback_when_nothing_is_usable),
 		cmocka_unit_test(names),
 		cmocka_unit_test(doors_text),
+		cmocka_unit_test(decide_all_open),
+		cmocka_unit_test(decide_read_only_nodes),
+		cmocka_unit_test(decide_missing_and_denied_nodes),
+		cmocka_unit_test(decide_without_libusb_and_mounted),
+		cmocka_unit_test(decide_selector),
 	};
 
 	return cmocka_run_group_tests_name("doors_rank", tests, NULL, NULL);

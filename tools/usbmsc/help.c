@@ -27,9 +27,9 @@ static const struct {
 };
 
 #if USBMSC_HAVE_LIBUSB
-#define LIBUSB_NOTE "Linux builds with libusb"
+#define LIBUSB_NOTE "builds with libusb"
 #else
-#define LIBUSB_NOTE "Linux builds with libusb; not this one"
+#define LIBUSB_NOTE "builds with libusb; not this one"
 #endif
 
 static void usage_text(FILE *f)

@@ -1,6 +1,8 @@
-/* The Linux SG_IO transport (sg v3 struct sg_io_hdr) for /dev/sgN and
- * /dev/sdX: the kernel's usb-storage or uas driver stays bound and the file
- * system stays mounted; the kernel runs BOT (or UAS) and fetches the sense.
+/* The Linux backend's SCSI pass-through: SG_IO (sg v3 struct sg_io_hdr) on
+ * /dev/sgN and /dev/sdX, under the generic transport (pt_transport.c), its
+ * verdicts mapped by sgio_map.c. The kernel's usb-storage or uas driver
+ * stays bound and the file system stays mounted; the kernel runs BOT (or
+ * UAS) and fetches the sense.
  *
  * A node is one LUN. A command for LUN 0 goes to the node that was opened;
  * a command for LUN n > 0 goes to the node of LUN n of the same SCSI target
@@ -13,145 +15,15 @@
  * deems safe (plus, on a writable block node, its write list) unless the
  * process has CAP_SYS_RAWIO. WRITE BUFFER and vendor opcodes are never on
  * those lists. */
-#include "../os/usbmsc_os.h"
+#include "os_backend.h"
+#include "usbmsc_os.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
-
-/* ---- verdicts (pure: built everywhere so that they are testable) ---------- */
-
-#define SCSI_STATUS_MASK 0xFEu
-#define ST_GOOD 0x00u
-#define ST_CHECK_CONDITION 0x02u
-#define ST_CONDITION_MET 0x04u
-#define ST_BUSY 0x08u
-#define ST_INTERMEDIATE 0x10u
-#define ST_INTERMEDIATE_CM 0x14u
-#define ST_RESERVATION_CONFLICT 0x18u
-#define ST_COMMAND_TERMINATED 0x22u
-#define ST_TASK_SET_FULL 0x28u
-#define ST_ACA_ACTIVE 0x30u
-#define ST_TASK_ABORTED 0x40u
-
-static const char *host_status_text(unsigned host)
-{
-	switch (host) {
-	case USBMSC_DID_NO_CONNECT: return "no connection";
-	case USBMSC_DID_BUS_BUSY: return "bus busy";
-	case USBMSC_DID_TIME_OUT: return "timed out";
-	case USBMSC_DID_BAD_TARGET: return "bad target";
-	case USBMSC_DID_ABORT: return "aborted";
-	case USBMSC_DID_ERROR: return "host adapter error";
-	case USBMSC_DID_RESET: return "reset";
-	case USBMSC_DID_TRANSPORT_DISRUPTED: return "transport disrupted";
-	case USBMSC_DID_TRANSPORT_FAILFAST: return "transport failed";
-	default: return "host error";
-	}
-}
-
-static int map_errno(int e, struct usbmsc_result *res, struct usbmsc_error *err)
-{
-	res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-	res->transferred = 0;
-	res->sense_len = 0;
-	switch (e) {
-	case ENODEV:
-	case ENXIO:
-		return usbmsc_fail(err, USBMSC_E_NO_DEVICE, "SG_IO: the device went away (%s)",
-				   strerror(e));
-	case EPERM:
-	case EACCES:
-		return usbmsc_fail(err, USBMSC_E_ACCESS, "SG_IO: %s", strerror(e));
-	case ETIMEDOUT:
-		res->outcome = USBMSC_OUTCOME_TIMEOUT;
-		return usbmsc_fail(err, USBMSC_E_TIMEOUT, "SG_IO: timed out");
-	case EINTR:
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT,
-				   "SG_IO: interrupted by a signal (the command may still complete)");
-	case EBUSY:
-		return usbmsc_fail(err, USBMSC_E_BUSY, "SG_IO: %s", strerror(e));
-	default:
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT, "SG_IO failed: %s", strerror(e));
-	}
-}
-
-int usbmsc_sgio_map(const struct usbmsc_sgio_reply *r, struct usbmsc_result *res,
-		    struct usbmsc_error *err)
-{
-	unsigned drv = r->driver_status & 0x0Fu;
-	unsigned status = r->status & SCSI_STATUS_MASK;
-	uint32_t resid;
-
-	res->scsi_status = (uint8_t)status;
-	res->sense_len = r->sb_len_wr < USBMSC_SENSE_MAX ? r->sb_len_wr : USBMSC_SENSE_MAX;
-	/* resid is what the low-level driver reported missing; never trust it
-	 * beyond the length asked for. */
-	resid = r->resid < 0 ? 0 : (uint32_t)r->resid;
-	if (resid > r->dxfer_len)
-		resid = r->dxfer_len;
-	res->residue = resid;
-	res->transferred = r->dxfer_len - resid;
-
-	if (r->ioctl_errno != 0) {
-		res->residue = r->dxfer_len;
-		return map_errno(r->ioctl_errno, res, err);
-	}
-	if (r->host_status == USBMSC_DID_TIME_OUT || drv == USBMSC_DRIVER_TIMEOUT) {
-		res->outcome = USBMSC_OUTCOME_TIMEOUT;
-		return usbmsc_fail(err, USBMSC_E_TIMEOUT, "the command timed out (SG_IO host 0x%02x, "
-				   "driver 0x%02x)", r->host_status, r->driver_status);
-	}
-	if (r->host_status == USBMSC_DID_NO_CONNECT || r->host_status == USBMSC_DID_BAD_TARGET) {
-		res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-		return usbmsc_fail(err, USBMSC_E_NO_DEVICE, "the device is not connected (SG_IO: %s)",
-				   host_status_text(r->host_status));
-	}
-	if (r->host_status != USBMSC_DID_OK) {
-		res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT, "transport error (SG_IO host 0x%02x: %s)",
-				   r->host_status, host_status_text(r->host_status));
-	}
-	switch (status) {
-	case ST_CHECK_CONDITION:
-	case ST_COMMAND_TERMINATED:
-		res->outcome = USBMSC_OUTCOME_CHECK_CONDITION;
-		return 0;
-	case ST_GOOD:
-	case ST_CONDITION_MET:
-	case ST_INTERMEDIATE:
-	case ST_INTERMEDIATE_CM:
-		if (drv != USBMSC_DRIVER_OK && drv != USBMSC_DRIVER_SENSE) {
-			res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-			return usbmsc_fail(err, USBMSC_E_TRANSPORT,
-					   "transport error (SG_IO driver 0x%02x)",
-					   r->driver_status);
-		}
-		res->outcome = USBMSC_OUTCOME_GOOD;
-		return 0;
-	case ST_BUSY:
-	case ST_TASK_SET_FULL:
-		res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-		return usbmsc_fail(err, USBMSC_E_BUSY, "the device is busy (SCSI status 0x%02x)",
-				   status);
-	case ST_RESERVATION_CONFLICT:
-		res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-		return usbmsc_fail(err, USBMSC_E_BUSY,
-				   "reservation conflict: another initiator holds the device");
-	default:
-		res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT, "unexpected SCSI status 0x%02x%s",
-				   status, status == ST_TASK_ABORTED ? " (task aborted)"
-				   : status == ST_ACA_ACTIVE ? " (ACA active)" : "");
-	}
-}
-
-#if USBMSC_HAVE_LINUX
-
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -170,29 +42,23 @@ struct sgio_node {
 	char path[PATH_MAX];
 };
 
-struct sgio_transport {
-	struct usbmsc_transport base;
+struct usbmsc_os_pt {
+	uint32_t max_transfer;
 	bool block;              /* a block node (sd), not an sg node */
 	bool have_scsi_dir;
 	char scsi_dir[PATH_MAX]; /* .../h:c:t:l in sysfs */
 	struct sgio_node main;
 	struct sgio_node luns[SGIO_MAX_LUNS];  /* 1..15: siblings, on first use */
-	volatile sig_atomic_t stop;
 };
-
-static struct sgio_transport *to_sgio(struct usbmsc_transport *t)
-{
-	return (struct sgio_transport *)t;
-}
 
 /* The sg driver stages every command's data in a per-descriptor buffer of
  * 32 KiB by default and allocates a fresh one for each larger command; sized
  * to the largest transfer once, it is reused (as sg_dd does). Block nodes
  * use the caller's buffer and need nothing. Best effort: on failure the
  * driver still works, only slower. */
-static void size_sg_buffer(const struct sgio_transport *s, const struct sgio_node *n)
+static void size_sg_buffer(const struct usbmsc_os_pt *s, const struct sgio_node *n)
 {
-	int want = s->base.max_transfer > (uint32_t)INT_MAX ? INT_MAX : (int)s->base.max_transfer;
+	int want = s->max_transfer > (uint32_t)INT_MAX ? INT_MAX : (int)s->max_transfer;
 
 	if (!s->block && n->fd >= 0)
 		(void)ioctl(n->fd, SG_SET_RESERVED_SIZE, &want);
@@ -245,8 +111,8 @@ static void close_node(struct sgio_node *n)
 
 /* The node of LUN lun: the opened one for LUN 0 (and for its own LUN),
  * else its sibling, opened now if need be. */
-static int node_for_lun(struct sgio_transport *s, uint8_t lun, struct sgio_node **out,
-			struct usbmsc_error *err)
+static int node_for_lun(struct usbmsc_os_pt *s, uint8_t lun, const struct usbmsc_trace *trace,
+			struct sgio_node **out, struct usbmsc_error *err)
 {
 	char dir[PATH_MAX], sg[NAME_MAX + 1], blk[NAME_MAX + 1], path[PATH_MAX];
 	unsigned h, c, t;
@@ -281,7 +147,7 @@ static int node_for_lun(struct sgio_transport *s, uint8_t lun, struct sgio_node 
 	if (rc != 0)
 		return rc;
 	size_sg_buffer(s, n);
-	usbmsc_trace_emit(&s->base.trace, USBMSC_TRACE_NOTE, NULL, 0,
+	usbmsc_trace_emit(trace, USBMSC_TRACE_NOTE, NULL, 0,
 			  "sgio: LUN %u is %s%s", lun, path, n->writable ? "" : " (read-only)");
 	*out = n;
 	return 0;
@@ -289,7 +155,7 @@ static int node_for_lun(struct sgio_transport *s, uint8_t lun, struct sgio_node 
 
 /* EPERM from SG_IO: the kernel's opcode filter refused the command. Say
  * which rule applied and every way around it. */
-static int explain_eperm(const struct sgio_transport *s, const struct sgio_node *n,
+static int explain_eperm(const struct usbmsc_os_pt *s, const struct sgio_node *n,
 			 uint8_t opcode, struct usbmsc_error *err)
 {
 	char sg[NAME_MAX + 1] = "", blk[NAME_MAX + 1];
@@ -314,25 +180,20 @@ static int explain_eperm(const struct sgio_transport *s, const struct sgio_node 
 			   opcode, n->path);
 }
 
-static int sgio_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
-		     struct usbmsc_result *res, struct usbmsc_error *err)
+int usbmsc_linux_pt_exec(struct usbmsc_os_pt *s, const struct usbmsc_cmd *cmd,
+			 unsigned timeout_ms, const struct usbmsc_trace *trace,
+			 struct usbmsc_result *res, struct usbmsc_error *err)
 {
-	struct sgio_transport *s = to_sgio(t);
 	struct usbmsc_sgio_reply reply;
 	struct sg_io_hdr h;
 	struct sgio_node *n;
 	uint8_t cdb[16];
 	int rc;
 
-	memset(res, 0, sizeof *res);
-	t->recovered = false;       /* the kernel does its own recovery */
-	res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-	if (s->stop)
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT, "interrupted: stop requested");
 	if (cmd->cdb_len < 6 || cmd->cdb_len > 16)
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "SG_IO takes CDBs of 6 to 16 bytes, not %u", cmd->cdb_len);
-	rc = node_for_lun(s, cmd->lun, &n, err);
+	rc = node_for_lun(s, cmd->lun, trace, &n, err);
 	if (rc != 0)
 		return rc;
 
@@ -347,8 +208,7 @@ static int sgio_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 	h.dxferp = cmd->len ? cmd->data : NULL;
 	h.mx_sb_len = USBMSC_SENSE_MAX;
 	h.sbp = res->sense;
-	h.timeout = cmd->timeout_ms ? cmd->timeout_ms
-		    : t->timeout_ms ? t->timeout_ms : USBMSC_DEFAULT_TIMEOUT_MS;
+	h.timeout = timeout_ms;
 
 	memset(&reply, 0, sizeof reply);
 	reply.dxfer_len = cmd->len;
@@ -358,10 +218,6 @@ static int sgio_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 			res->residue = cmd->len;
 			return explain_eperm(s, n, cdb[0], err);
 		}
-		if (reply.ioctl_errno == EINTR && s->stop)
-			return usbmsc_fail(err, USBMSC_E_TRANSPORT,
-					   "interrupted: stop requested (the command may still "
-					   "complete in the kernel)");
 	} else {
 		reply.status = h.status ? h.status : (uint8_t)(h.masked_status << 1);
 		reply.host_status = h.host_status;
@@ -370,37 +226,31 @@ static int sgio_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 		reply.resid = h.resid;
 	}
 	rc = usbmsc_sgio_map(&reply, res, err);
-	if (rc != 0 && reply.ioctl_errno != 0 && cmd->len > t->max_transfer) {
+	if (rc != 0 && reply.ioctl_errno != 0 && cmd->len > s->max_transfer) {
 		size_t used = strlen(err->msg);
 
 		snprintf(err->msg + used, sizeof err->msg - used,
-			 " (%u bytes exceed this path's limit of %u)", cmd->len, t->max_transfer);
+			 " (%u bytes exceed this path's limit of %u)", cmd->len, s->max_transfer);
 	}
-	if (res->sense_len)
-		usbmsc_trace_emit(&t->trace, USBMSC_TRACE_SENSE, res->sense, res->sense_len,
-				  "sense %u bytes", res->sense_len);
 	return rc;
 }
 
-static int sgio_max_lun(struct usbmsc_transport *t, uint8_t *max_lun, struct usbmsc_error *err)
+void usbmsc_linux_pt_max_lun(struct usbmsc_os_pt *s, uint8_t *max_lun)
 {
-	struct sgio_transport *s = to_sgio(t);
 	uint64_t lun = 0;
 
-	(void)err;
 	*max_lun = 0;
 	if (s->have_scsi_dir && usbmsc_os_scsi_max_lun(s->scsi_dir, &lun))
 		*max_lun = (uint8_t)(lun > USBMSC_MAX_LUN ? USBMSC_MAX_LUN : lun);
-	return 0;
 }
 
-static int sgio_reset(struct usbmsc_transport *t, struct usbmsc_error *err)
+int usbmsc_linux_pt_reset(struct usbmsc_os_pt *s, const struct usbmsc_trace *trace,
+			  struct usbmsc_error *err)
 {
-	struct sgio_transport *s = to_sgio(t);
 	int what = SG_SCSI_RESET_DEVICE;
 
 	if (ioctl(s->main.fd, SG_SCSI_RESET, &what) == 0) {
-		usbmsc_trace_emit(&t->trace, USBMSC_TRACE_NOTE, NULL, 0,
+		usbmsc_trace_emit(trace, USBMSC_TRACE_NOTE, NULL, 0,
 				  "sgio: the kernel reset the device");
 		return 0;
 	}
@@ -412,14 +262,8 @@ static int sgio_reset(struct usbmsc_transport *t, struct usbmsc_error *err)
 			   "device reset through %s failed: %s", s->main.path, strerror(errno));
 }
 
-static void sgio_interrupt(struct usbmsc_transport *t)
+void usbmsc_linux_pt_close(struct usbmsc_os_pt *s)
 {
-	to_sgio(t)->stop = 1;
-}
-
-static void sgio_close(struct usbmsc_transport *t)
-{
-	struct sgio_transport *s = to_sgio(t);
 	size_t i;
 
 	if (!s)
@@ -430,18 +274,9 @@ static void sgio_close(struct usbmsc_transport *t)
 	free(s);
 }
 
-static const struct usbmsc_transport_ops sgio_ops = {
-	.name = "sgio",
-	.exec = sgio_exec,
-	.reset = sgio_reset,
-	.max_lun = sgio_max_lun,
-	.close = sgio_close,
-	.interrupt = sgio_interrupt,
-};
-
 /* The largest data stage: the block queue's limits from sysfs, else what
  * the driver answers, else a size every host takes. */
-static uint32_t find_max_transfer(const struct sgio_transport *s, const char **source)
+static uint32_t find_max_transfer(const struct usbmsc_os_pt *s, const char **source)
 {
 	uint32_t limit = s->have_scsi_dir ? usbmsc_os_scsi_max_transfer(s->scsi_dir) : 0;
 	int bytes = 0, segments = 0;
@@ -471,7 +306,7 @@ static uint32_t find_max_transfer(const struct sgio_transport *s, const char **s
 
 /* Check that fd is a SCSI device node that takes SG_IO, and where it is in
  * sysfs. */
-static int identify(struct sgio_transport *s, const char *node, struct usbmsc_error *err)
+static int identify(struct usbmsc_os_pt *s, const char *node, struct usbmsc_error *err)
 {
 	struct stat st;
 	int version = 0;
@@ -495,59 +330,38 @@ static int identify(struct sgio_transport *s, const char *node, struct usbmsc_er
 	return 0;
 }
 
-int usbmsc_sgio_open(const char *node, const char *rest, const struct usbmsc_open_opts *opts,
-		     struct usbmsc_transport **out, struct usbmsc_error *err)
+int usbmsc_linux_pt_open(const char *node, const struct usbmsc_trace *trace,
+			 struct usbmsc_os_pt **out, uint32_t *max_transfer, struct usbmsc_error *err)
 {
-	struct sgio_transport *s;
+	struct usbmsc_os_pt *s;
 	const char *source;
 	size_t i;
 	int rc;
 
-	(void)rest;
 	*out = NULL;
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
-	s->base.ops = &sgio_ops;
 	s->main.fd = -1;
 	for (i = 0; i < SGIO_MAX_LUNS; i++)
 		s->luns[i].fd = -1;
-	if (opts) {
-		s->base.trace = opts->trace;
-		s->base.timeout_ms = opts->timeout_ms;
-	}
-	if (!s->base.timeout_ms)
-		s->base.timeout_ms = USBMSC_DEFAULT_TIMEOUT_MS;
 
 	rc = open_node(node, &s->main, err);
 	if (rc == 0)
 		rc = identify(s, node, err);
 	if (rc != 0) {
-		sgio_close(&s->base);
+		usbmsc_linux_pt_close(s);
 		return rc;
 	}
-	s->base.max_transfer = find_max_transfer(s, &source);
+	s->max_transfer = find_max_transfer(s, &source);
 	size_sg_buffer(s, &s->main);
-	usbmsc_trace_emit(&s->base.trace, USBMSC_TRACE_NOTE, NULL, 0,
+	usbmsc_trace_emit(trace, USBMSC_TRACE_NOTE, NULL, 0,
 			  "sgio: %s%s%s, %s; max transfer %u bytes (%s)", node,
 			  s->have_scsi_dir ? " is SCSI device " : "",
 			  s->have_scsi_dir ? strrchr(s->scsi_dir, '/') + 1 : "",
-			  s->main.writable ? "read-write" : "read-only", s->base.max_transfer,
+			  s->main.writable ? "read-write" : "read-only", s->max_transfer,
 			  source);
-	*out = &s->base;
+	*max_transfer = s->max_transfer;
+	*out = s;
 	return 0;
 }
-
-#else /* !USBMSC_HAVE_LINUX */
-
-int usbmsc_sgio_open(const char *node, const char *rest, const struct usbmsc_open_opts *opts,
-		     struct usbmsc_transport **out, struct usbmsc_error *err)
-{
-	(void)rest;
-	(void)opts;
-	*out = NULL;
-	return usbmsc_fail(err, USBMSC_E_USAGE, "%s: SG_IO is not supported on this system",
-			   node);
-}
-
-#endif /* USBMSC_HAVE_LINUX */
