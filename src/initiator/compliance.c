@@ -60,7 +60,7 @@ static bool stop_requested(const struct suite *s)
 
 bool cpl_should_stop(const struct suite *s)
 {
-	return s->gone || s->oom || stop_requested(s);
+	return s->gone || s->not_ready || s->oom || stop_requested(s);
 }
 
 static void run_checks(struct suite *s)
@@ -100,6 +100,11 @@ static int outcome(struct suite *s, int st, struct usbmsc_error *err)
 				   "; the scratch area %s could not be restored", where);
 		return st;
 	}
+	if (s->not_ready)
+		return usbmsc_fail(err, USBMSC_E_NOT_READY,
+				   "LUN %u went not ready after %zu checks: %s; the scratch area "
+				   "%s %s", s->lun, s->rep->count, s->not_ready_why, where,
+				   s->rep->scratch_restored ? "was restored" : "could not be restored");
 	if (s->oom)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
 	if (stop_requested(s))
@@ -144,8 +149,11 @@ int usbmsc_compliance_run_pipe(struct usbmsc_pipe *pipe, const struct usbmsc_com
 		st = usbmsc_fail(err, USBMSC_E_USAGE, "the device has LUNs 0..%u, not %u",
 				 rep->max_lun, s.lun);
 	if (st == USBMSC_OK) {
-		cpl_settle(&s); /* a LUN that stays not ready fails in identify() */
-		st = identify(&s, err);
+		/* a LUN not ready for another reason fails in identify() */
+		cpl_settle(&s);
+		st = s.not_ready ? usbmsc_fail(err, USBMSC_E_NOT_READY, "LUN %u is not ready: %s",
+					       s.lun, s.not_ready_why)
+				 : identify(&s, err);
 	}
 	if (st == USBMSC_OK)
 		st = cpl_place_scratch(&s, err);

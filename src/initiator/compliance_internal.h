@@ -17,7 +17,10 @@
 
 #define CSW_BUF 512u               /* a CSW read takes a whole packet: more is reported, not an overflow */
 #define IO_CHUNK (64u * 1024u)     /* block I/O per command when saving, filling, restoring */
-#define BIG_LEN (64u * 1024u)      /* READ(12)/WRITE(12) */
+#define BIG_LEN (64u * 1024u)      /* READ(12)/WRITE(12): the whole blocks that fit */
+/* The most blocks one check moves through the work buffers: case 13's two
+ * blocks and the guards either side. */
+#define WORK_BLOCKS 4u
 #define SENSE_LEN 18u
 #define EXPECT_STALL_MS 2000u      /* reads that must stall: a NAK this long is already a failure */
 #define MIN_BLOCK 512u
@@ -40,7 +43,7 @@ enum {
 	AT_CASE12 = 11,
 	AT_CASE13 = 14,    /* two blocks */
 	AT_READ = 20,      /* cases 2, 6, 7, 10 read here */
-	AT_BIG = 32,       /* READ(12)/WRITE(12), 64 KiB */
+	AT_BIG = 32,       /* READ(12)/WRITE(12), up to 64 KiB */
 };
 
 /* Salts of the patterns written, so that no two writes look alike. */
@@ -60,13 +63,17 @@ struct suite {
 	uint32_t nscratch;
 	uint8_t *saved;            /* the scratch area as found */
 	uint8_t *model;            /* what the scratch area must hold now */
-	uint8_t *buf;              /* work: received data, BIG_LEN + 2 blocks */
-	uint8_t *out;              /* work: data to send, BIG_LEN + 2 blocks */
+	uint8_t *buf;              /* work: received data, work_len bytes */
+	uint8_t *out;              /* work: data to send, work_len bytes */
+	size_t work_len;           /* BIG_LEN or WORK_BLOCKS blocks, whichever is more */
+	unsigned ready_waited_ms;  /* spent waiting for a LUN becoming ready, over the run */
 	bool gone;                 /* the device went away */
+	bool not_ready;            /* still becoming ready once the wait was spent: the run ends */
 	bool oom;
 	bool dirty;                /* the scratch area has been written to */
 	bool port_reset_used;      /* since the last row: Reset Recovery was not enough */
 	bool checking;             /* the rows that use the LUN have begun */
+	char not_ready_why[USBMSC_CHECK_TEXT_MAX];
 };
 
 /* What one raw command did, stage by stage. */
@@ -92,7 +99,8 @@ static inline uint32_t cpl_min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-/* The checks stop early: device gone, out of memory, or a stop requested. */
+/* The checks stop early: device gone, LUN not ready, out of memory, or a
+ * stop requested. */
 bool cpl_should_stop(const struct suite *s);
 
 /* ---- compliance_raw.c ---------------------------------------------------------------- */

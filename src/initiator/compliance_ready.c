@@ -6,18 +6,45 @@
  * that failed. */
 #include "compliance_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define SETTLE_TRIES 8
-#define NOT_READY_WAITS 40         /* x NOT_READY_WAIT_MS: a device becoming ready */
-#define NOT_READY_WAIT_MS 250
+#define NOT_READY_WAIT_MS 250u     /* between TEST UNIT READYs of a LUN becoming ready */
+/* The whole run waits at most this long for a LUN becoming ready (the
+ * spec's example of a slow device is a disk spinning up): a LUN that
+ * still is after that is not ready, and the run ends. */
+#define READY_WAIT_DEFAULT_MS 10000u
 
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/* A LUN becoming ready gets a pause from what is left of the run's wait;
+ * false, and the run marked not ready, when nothing is left (false also
+ * when the run is stopping anyway). */
+static bool wait_becoming_ready(struct suite *s)
+{
+	unsigned budget = s->o->ready_wait_ms ? s->o->ready_wait_ms : READY_WAIT_DEFAULT_MS;
+	unsigned step;
+
+	if (cpl_should_stop(s))
+		return false; /* a stop requested, or already not ready: no more waiting */
+	if (s->ready_waited_ms >= budget) {
+		s->not_ready = true;
+		snprintf(s->not_ready_why, sizeof s->not_ready_why,
+			 "TEST UNIT READY still answers 02/04/01 (becoming ready) after %u ms of "
+			 "waiting", s->ready_waited_ms);
+		return false;
+	}
+	step = cpl_min_u32(NOT_READY_WAIT_MS, budget - s->ready_waited_ms);
+	sleep_ms(step);
+	s->ready_waited_ms += step;
+	return true;
 }
 
 bool cpl_request_sense(struct suite *s, struct usbmsc_sense *sense)
@@ -50,12 +77,12 @@ void cpl_after(struct suite *s, const struct xfer *x)
 enum settled { SETTLED_READY, SETTLED_NOT_READY, SETTLED_STUCK };
 
 /* TEST UNIT READY until it passes, fetching the sense of each failure
- * (BOT has no autosense); a device becoming ready gets a few seconds.
- * STUCK after two exchanges without a valid CSW (each followed by Reset
- * Recovery). */
+ * (BOT has no autosense); a device becoming ready is waited for, within
+ * the run's wait. STUCK after two exchanges without a valid CSW (each
+ * followed by Reset Recovery). */
 static enum settled settle_once(struct suite *s)
 {
-	int waits = 0, bad = 0;
+	int bad = 0;
 
 	for (int i = 0; i < SETTLE_TRIES && !s->gone; i++) {
 		uint8_t cdb[16];
@@ -75,10 +102,10 @@ static enum settled settle_once(struct suite *s)
 		memset(&sense, 0, sizeof sense);
 		if (!cpl_request_sense(s, &sense))
 			continue;
-		if (sense.key == USBMSC_SK_NOT_READY && sense.asc == 0x04 && sense.ascq == 0x01 &&
-		    waits++ < NOT_READY_WAITS) {
-			sleep_ms(NOT_READY_WAIT_MS);
-			i--; /* becoming ready: wait, it is not a failed try */
+		if (sense.key == USBMSC_SK_NOT_READY && sense.asc == 0x04 && sense.ascq == 0x01) {
+			if (!wait_becoming_ready(s))
+				return SETTLED_NOT_READY;
+			i--; /* becoming ready: a wait, not a failed try */
 		}
 	}
 	return s->gone ? SETTLED_STUCK : SETTLED_NOT_READY;

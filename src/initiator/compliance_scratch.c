@@ -87,19 +87,32 @@ uint8_t *cpl_model_at(struct suite *s, uint32_t rel)
 	return s->model + (size_t)rel * s->bs;
 }
 
-/* Scratch blocks [rel, rel + count) hold what the model says: 1 yes, 0 no
- * (why names the first block that differs), -1 unreadable (why says why). */
-int cpl_verify(struct suite *s, uint32_t rel, uint32_t count, char *why, size_t len)
+/* Scratch blocks [rel, rel + count) read into the work buffer; false with
+ * why saying why not. The buffer holds WORK_BLOCKS blocks at least. */
+static bool read_back(struct suite *s, uint32_t rel, uint32_t count, char *why, size_t len)
 {
 	char what[USBMSC_CHECK_TEXT_MAX];
 
+	why[0] = '\0';
+	if ((size_t)count * s->bs > s->work_len) {
+		cpl_append(why, len, "could not read back: %u blocks exceed the work buffer", count);
+		return false;
+	}
 	cpl_settle(s);
 	if (cpl_block_io(s, false, s->scratch + rel, count, s->buf, what, sizeof what) !=
 	    USBMSC_OK) {
-		why[0] = '\0';
 		cpl_append(why, len, "could not read back: %s", what);
-		return -1;
+		return false;
 	}
+	return true;
+}
+
+/* Scratch blocks [rel, rel + count) hold what the model says: 1 yes, 0 no
+ * (why names the first block that differs), -1 unreadable (why says why). */
+static int verify(struct suite *s, uint32_t rel, uint32_t count, char *why, size_t len)
+{
+	if (!read_back(s, rel, count, why, len))
+		return -1;
 	for (uint32_t i = 0; i < count; i++) {
 		if (memcmp(s->buf + (size_t)i * s->bs, cpl_model_at(s, rel + i), s->bs) != 0) {
 			snprintf(why, len, "block %llu changed",
@@ -114,14 +127,8 @@ int cpl_verify(struct suite *s, uint32_t rel, uint32_t count, char *why, size_t 
  * the model takes whichever the device holds; false if it holds neither. */
 bool cpl_adopt_either(struct suite *s, uint32_t rel, const uint8_t *data, char *why, size_t len)
 {
-	char what[USBMSC_CHECK_TEXT_MAX];
-
-	cpl_settle(s);
-	if (cpl_block_io(s, false, s->scratch + rel, 1, s->buf, what, sizeof what) != USBMSC_OK) {
-		why[0] = '\0';
-		cpl_append(why, len, "could not read back: %s", what);
+	if (!read_back(s, rel, 1, why, len))
 		return false;
-	}
 	if (memcmp(s->buf, data, s->bs) == 0) {
 		memcpy(cpl_model_at(s, rel), data, s->bs);
 		return true;
@@ -143,8 +150,8 @@ bool cpl_guards_hold(struct suite *s, uint32_t rel, uint32_t count, uint32_t als
 
 	if (s->gone)
 		return false;
-	if (cpl_verify(s, rel, count, why, sizeof why) == 1 &&
-	    (also == 0 || cpl_verify(s, also, 1, why, sizeof why) == 1)) {
+	if (verify(s, rel, count, why, sizeof why) == 1 &&
+	    (also == 0 || verify(s, also, 1, why, sizeof why) == 1)) {
 		cpl_append(seen, len, "; blocks around unchanged");
 		return true;
 	}
@@ -186,12 +193,15 @@ int cpl_place_scratch(struct suite *s, struct usbmsc_error *err)
 
 int cpl_allocate(struct suite *s, struct usbmsc_error *err)
 {
-	size_t area = (size_t)s->nscratch * s->bs, work = BIG_LEN + 2u * s->bs;
+	size_t area = (size_t)s->nscratch * s->bs;
 
+	/* READ(12)/WRITE(12) move up to BIG_LEN; a case and its guards up to
+	 * WORK_BLOCKS blocks, which is more once blocks pass 16 KiB. */
+	s->work_len = (size_t)WORK_BLOCKS * s->bs > BIG_LEN ? (size_t)WORK_BLOCKS * s->bs : BIG_LEN;
 	s->saved = malloc(area);
 	s->model = malloc(area);
-	s->buf = malloc(work);
-	s->out = malloc(work);
+	s->buf = malloc(s->work_len);
+	s->out = malloc(s->work_len);
 	if (!s->saved || !s->model || !s->buf || !s->out)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
 	return USBMSC_OK;
