@@ -11,13 +11,17 @@
 /* ---- block I/O for saving, filling and restoring ---------------------------- */
 
 /* One READ or WRITE that must pass cleanly; after a unit attention (a
- * reset the suite did) it is sent once more. */
+ * reset the suite did) it is sent once more. why always says why not. */
 static int block_cmd(struct suite *s, bool write, uint64_t lba, uint32_t count, uint8_t *data,
 		     char *why, size_t len)
 {
 	uint32_t bytes = count * s->bs;
 	int st = USBMSC_E_OTHER;
 
+	why[0] = '\0';
+	if (s->gone)
+		cpl_append(why, len, "%s of %u blocks at LBA %llu: device gone",
+			   write ? "WRITE" : "READ", count, (unsigned long long)lba);
 	for (int attempt = 0; attempt < 2 && !s->gone; attempt++) {
 		uint8_t cdb[16];
 		size_t n = write ? usbmsc_cdb_write(cdb, lba, count) : usbmsc_cdb_read(cdb, lba, count);

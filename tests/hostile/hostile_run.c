@@ -347,11 +347,15 @@ static void report_sane(struct bot_watch *w, const struct usbmsc_compliance_repo
 				rep->failed, rep->count);
 	for (size_t i = 0; i < rep->count; i++) {
 		const struct usbmsc_check *c = &rep->checks[i];
+		char what[USBMSC_CHECK_NAME_MAX + 32];
 
 		printable(w, "compliance row name", c->name, sizeof c->name);
-		printable(w, "compliance row expected", c->expected, sizeof c->expected);
-		printable(w, "compliance row seen", c->seen, sizeof c->seen);
-		printable(w, "compliance row choice", c->choice, sizeof c->choice);
+		snprintf(what, sizeof what, "compliance row %.48s, expected", c->name);
+		printable(w, what, c->expected, sizeof c->expected);
+		snprintf(what, sizeof what, "compliance row %.48s, seen", c->name);
+		printable(w, what, c->seen, sizeof c->seen);
+		snprintf(what, sizeof what, "compliance row %.48s, choice", c->name);
+		printable(w, what, c->choice, sizeof c->choice);
 		if (c->verdict != USBMSC_VERDICT_PASS && c->verdict != USBMSC_VERDICT_FAIL)
 			watch_violation(w, "compliance row %zu: verdict %d", i, (int)c->verdict);
 	}

@@ -213,6 +213,31 @@ static void compliance_vanishing_device(void **state)
 	assert_non_null(strstr(f->res.compliance_err.msg, "could not be restored"));
 }
 
+/* Gone just before a write case reads its blocks back (case 3 answers
+ * phase error: Reset Recovery, TEST UNIT READY meets the reset's unit
+ * attention and is sent again, then the read-back's own TEST UNIT READY):
+ * the row says why it could not read them. */
+static void compliance_gone_before_read_back(void **state)
+{
+	struct fx *f = *state;
+	const struct hostile_rule r[] = {
+		{ .stage = WATCH_CBW, .opcode = USBMSC_OP_WRITE10, .nth = 3 },
+		{ .stage = WATCH_CBW, .opcode = USBMSC_OP_TEST_UNIT_READY, .nth = 3,
+		  .action = HOSTILE_VANISH },
+	};
+	const struct usbmsc_check *c;
+
+	run(f, HOSTILE_DRV_COMPLIANCE, r, 2);
+	holds(f);
+	assert_int_equal(f->res.stats.rules_done, 2);
+	assert_int_equal(f->res.compliance_st, USBMSC_E_NO_DEVICE);
+	c = row(&f->res.rep, "case-03-hn-do");
+	assert_int_equal(c->verdict, USBMSC_VERDICT_FAIL);
+	if (!strstr(c->seen, "could not read back: READ of 3 blocks at LBA") ||
+	    !strstr(c->seen, "device gone"))
+		fail_msg("case-03-hn-do seen: %s", c->seen);
+}
+
 /* ---- firmware update ----------------------------------------------------------------- */
 
 static bool need_image(const struct fx *f)
@@ -401,7 +426,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		T(compliance_64k_blocks), T(compliance_1536_blocks), T(compliance_4096_blocks),
 		T(compliance_never_ready), T(compliance_goes_not_ready),
-		T(compliance_vanishing_device), T(fw_update_clean), T(fw_update_short_chunk),
+		T(compliance_vanishing_device), T(compliance_gone_before_read_back),
+		T(fw_update_clean), T(fw_update_short_chunk),
 		T(fw_update_empty_state_after_reboot), T(fw_update_vanishing_device),
 		T(bad_csws), T(short_long_and_mutated), T(timeouts_and_stalls_everywhere),
 		cmocka_unit_test(programs_parse),
