@@ -8,10 +8,10 @@
  *       7 reboot by going away
  *   [2..] the rules, 8 bytes each (and a replacement's payload)
  * Every session is checked as tests/hostile/hostile_run.h describes; a
- * broken rule aborts, so libFuzzer keeps the input. fw update's honesty
- * (two known fw_update.c bugs) aborts only in strict mode: HOSTILE_FW_STRICT,
- * or USBMSC_HOSTILE_FW_STRICT=1 in the environment; otherwise the first
- * such finding is printed once. */
+ * broken rule aborts, so libFuzzer keeps the input. What fw_update.c is
+ * known to get wrong (hostile_run.h: HOSTILE_FW_STRICT, HOSTILE_FW_TEXT_STRICT)
+ * aborts only when switched on, or with USBMSC_HOSTILE_FW_STRICT=1 in the
+ * environment; otherwise the first dishonest update is printed once. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

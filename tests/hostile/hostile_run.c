@@ -33,11 +33,21 @@ struct session {
 	unsigned ready_wait_ms;
 };
 
-bool hostile_fw_strict(void)
+static bool strict_env(void)
 {
 	const char *e = getenv("USBMSC_HOSTILE_FW_STRICT");
 
-	return HOSTILE_FW_STRICT || (e && strcmp(e, "1") == 0);
+	return e && strcmp(e, "1") == 0;
+}
+
+bool hostile_fw_strict(void)
+{
+	return HOSTILE_FW_STRICT || strict_env();
+}
+
+bool hostile_fw_text_strict(void)
+{
+	return HOSTILE_FW_TEXT_STRICT || strict_env();
 }
 
 /* ---- checks ------------------------------------------------------------------ */
@@ -59,12 +69,27 @@ static void printable(struct bot_watch *w, const char *what, const char *s, size
 	}
 }
 
-/* A library call took at most bound CBWs (since before). */
-static void bounded(struct bot_watch *w, const char *what, unsigned before, unsigned bound)
+/* Where the counts stood before a library call. */
+struct mark {
+	unsigned cbws, calls;
+};
+
+static struct mark mark_of(const struct bot_watch *w)
 {
-	if (w->cbws - before > bound)
-		watch_violation(w, "%s took %u CBWs (bound %u): retries without end", what,
-				w->cbws - before, bound);
+	return (struct mark){ w->cbws, w->calls };
+}
+
+/* A library call took at most bound CBWs since before, and at most
+ * WATCH_MAX_GAP pipe calls around each. */
+static void bounded(struct bot_watch *w, const char *what, struct mark before, unsigned bound)
+{
+	unsigned cbws = w->cbws - before.cbws, calls = w->calls - before.calls;
+
+	if (cbws > bound)
+		watch_violation(w, "%s took %u CBWs (bound %u): retries without end", what, cbws,
+				bound);
+	else if (calls > (bound + 1u) * WATCH_MAX_GAP)
+		watch_violation(w, "%s took %u pipe calls for %u CBWs", what, calls, cbws);
 }
 
 static void result_sane(struct session *s, const char *what, const struct usbmsc_result *res,
@@ -147,14 +172,14 @@ static bool open_dev(struct session *s, struct usbmsc_pipe *p)
 	struct usbmsc_transport *t = NULL;
 	struct usbmsc_error err = { 0 };
 	uint8_t max_lun = 0;
-	unsigned before;
+	struct mark before;
 
 	if (usbmsc_bot_transport_open(p, 0, &t, &err) != 0)
 		return false;
 	t->trace = trace;
 	if (usbmsc_dev_from_transport(t, &s->dev, &err) != 0)
 		return false;
-	before = s->out->watch.cbws;
+	before = mark_of(&s->out->watch);
 	s->out->open_st = usbmsc_dev_max_lun(s->dev, &max_lun);
 	bounded(&s->out->watch, "Get Max LUN", before, 0);
 	if (max_lun > USBMSC_MAX_LUN)
@@ -170,7 +195,7 @@ static void common_identity(struct session *s)
 	struct usbmsc_result res;
 	struct usbmsc_sense sense;
 	struct usbmsc_inquiry inq;
-	unsigned before = w->cbws;
+	struct mark before = mark_of(w);
 
 	usbmsc_test_unit_ready(s->dev, 0, &res);
 	result_sane(s, "TEST UNIT READY", &res, 0);
@@ -194,7 +219,7 @@ static void common_vpd(struct session *s)
 	for (size_t i = 0; i < sizeof pages; i++) {
 		uint8_t *buf = malloc(VPD_ROOM); /* exactly the room given */
 		size_t len = VPD_ROOM;
-		unsigned before = w->cbws;
+		struct mark before = mark_of(w);
 
 		if (!buf)
 			return;
@@ -215,7 +240,8 @@ static void common_blocks(struct session *s)
 	uint32_t bs = 0, max = usbmsc_dev_max_transfer(s->dev);
 	struct usbmsc_result res;
 	uint64_t blocks = 0;
-	unsigned before = w->cbws, commands;
+	struct mark before = mark_of(w);
+	unsigned commands;
 	uint8_t *buf;
 
 	usbmsc_read_capacity(s->dev, 0, &blocks, &bs, &res);
@@ -227,7 +253,7 @@ static void common_blocks(struct session *s)
 	if (!buf)
 		return;
 	commands = max ? (2u * bs + max - 1u) / max : 1u;
-	before = w->cbws;
+	before = mark_of(w);
 	if (usbmsc_read_blocks(s->dev, 0, blocks - 2, 2, bs, buf, &res) != 0)
 		memset(buf, 0xA5, 2u * bs);
 	result_sane(s, "READ", &res, 2u * bs);
@@ -243,14 +269,14 @@ static void drive_common(struct session *s)
 	uint16_t *luns = malloc(REPORT_LUNS_MAX * sizeof *luns);
 	struct usbmsc_result res;
 	size_t count = 0;
-	unsigned before;
+	struct mark before;
 
 	common_identity(s);
 	common_vpd(s);
 	common_blocks(s);
 	if (!luns)
 		return;
-	before = w->cbws;
+	before = mark_of(w);
 	usbmsc_report_luns(s->dev, luns, REPORT_LUNS_MAX, &count, &res);
 	if (count > REPORT_LUNS_MAX)
 		watch_violation(w, "REPORT LUNS: %zu LUNs into room for %u", count, REPORT_LUNS_MAX);
@@ -269,19 +295,29 @@ static void device_text(struct bot_watch *w, const struct usbmsc_fw_device *d)
 	printable(w, "fw info serial", d->serial, sizeof d->serial);
 }
 
+/* FW STATE's version strings come from the device as they are. */
+static void state_text(struct bot_watch *w, const struct usbmsc_fw_device *d)
+{
+	printable(w, "FW STATE active version", d->state.active_version,
+		  sizeof d->state.active_version);
+	printable(w, "FW STATE pending version", d->state.pending_version,
+		  sizeof d->state.pending_version);
+}
+
 static void drive_fw_info(struct session *s)
 {
 	struct bot_watch *w = &s->out->watch;
 	struct usbmsc_error err = { 0 };
 	struct usbmsc_fw_device d;
-	unsigned before = w->cbws;
+	struct mark before = mark_of(w);
 	bool mc = false;
 
 	usbmsc_fw_probe(s->dev, 0, &d, &mc, &err);
 	bounded(w, "fw info", before, CBWS_PROBE);
 	device_text(w, &d);
-	if (hostile_fw_strict())
-		printable(w, "fw info message", err.msg, sizeof err.msg);
+	printable(w, "fw info message", err.msg, sizeof err.msg);
+	if (hostile_fw_text_strict())
+		state_text(w, &d);
 }
 
 /* Why an update reported as done was not: "" when it was. */
@@ -312,7 +348,7 @@ static void drive_fw_update(struct session *s)
 	struct hostile_result *out = s->out;
 	struct bot_watch *w = &out->watch;
 	struct usbmsc_fwu_opts opts;
-	unsigned before = w->cbws;
+	struct mark before = mark_of(w);
 
 	memset(&opts, 0, sizeof opts);
 	opts.wait_ms = 1;  /* the device answers at once or not at all */
@@ -328,12 +364,16 @@ static void drive_fw_update(struct session *s)
 	if (out->update_st == 0 && out->fwu.end == USBMSC_FWU_UPDATED)
 		judge_update(s, out->fw_why, sizeof out->fw_why);
 	out->fw_dishonest = out->fw_why[0] != '\0';
-	if (hostile_fw_strict()) {
-		if (out->fw_dishonest)
-			watch_violation(w, "fw update: %s", out->fw_why);
+	if (out->fw_dishonest && hostile_fw_strict())
+		watch_violation(w, "fw update: %s", out->fw_why);
+	if (out->fwu.has_after)
+		device_text(w, &out->fwu.after);
+	if (hostile_fw_text_strict()) {
+		/* the messages quote FW STATE's versions */
 		printable(w, "fw update message", out->update_err.msg, sizeof out->update_err.msg);
+		state_text(w, &out->fwu.before);
 		if (out->fwu.has_after)
-			device_text(w, &out->fwu.after);
+			state_text(w, &out->fwu.after);
 	}
 	w->image = NULL;
 }
@@ -371,7 +411,8 @@ static void drive_compliance(struct session *s)
 	struct usbmsc_compliance_opts opts = { .lun = 0, .ready_wait_ms = s->ready_wait_ms,
 					       .trace = trace };
 	const struct usbmsc_compliance_report *rep = &out->rep;
-	unsigned before = w->cbws, invalid = w->invalid_cbws;
+	struct mark before = mark_of(w);
+	unsigned invalid = w->invalid_cbws;
 
 	watch_reset_record(w);
 	out->compliance_st = usbmsc_compliance_run_pipe(usbmsc_dev_pipe(s->dev), &opts, &out->rep,
