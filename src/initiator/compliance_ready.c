@@ -12,9 +12,9 @@
 
 #define SETTLE_TRIES 8
 #define NOT_READY_WAIT_MS 250u     /* between TEST UNIT READYs of a LUN becoming ready */
-/* The whole run waits at most this long for a LUN becoming ready (the
- * spec's example of a slow device is a disk spinning up): a LUN that
- * still is after that is not ready, and the run ends. */
+/* The whole run waits at most this long for a LUN becoming ready (at
+ * every check it would add up to minutes): a LUN that still is after that
+ * is not ready, and the run ends. */
 #define READY_WAIT_DEFAULT_MS 10000u
 
 static void sleep_ms(unsigned ms)
