@@ -414,6 +414,57 @@ static void test_disconnect_at_activation(void **state)
 	assert_string_equal(revision(), "0200");
 }
 
+/* file-door=1 takes a LUN number; the door serves slots up to 16 MiB. */
+static void test_options(void **state)
+{
+	static const struct {
+		const char *opts;
+		int want;
+	} cases[] = {
+		{ "file-door=2", USBMSC_E_USAGE },
+		{ "file-door=1&luns=16", USBMSC_E_USAGE },
+		{ "file-door=1&control-lun=1&luns=15", USBMSC_E_USAGE },
+		{ "file-door=1&control-lun=1&luns=14", USBMSC_OK },
+		{ "file-door=1&fw-slot=17M", USBMSC_E_USAGE },
+		{ "file-door=1&fw-slot=16M", USBMSC_OK },
+	};
+	struct usbmsc_error err = { 0 };
+	char path[200];
+
+	(void)state;
+	close_dev();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct usbmsc_sim *sim = NULL;
+		int st;
+
+		snprintf(path, sizeof(path), "%s/opt%zu.img", X.dir, i);
+		st = usbmsc_sim_create(path, cases[i].opts, &sim, &err);
+		if (st != cases[i].want)
+			fail_msg("%s: %d (%s), not %d", cases[i].opts, st, err.msg, cases[i].want);
+		if (sim)
+			usbmsc_sim_pipe(sim)->ops->close(usbmsc_sim_pipe(sim));
+	}
+}
+
+/* LUNs: the disks, the door, the control LUN; the door is removable. */
+static void test_luns(void **state)
+{
+	uint8_t max = 0, inq[36];
+	const uint8_t cdb[6] = { 0x12, 0, 0, 0, 36, 0 };
+
+	(void)state;
+	close_dev();
+	snprintf(X.opts, sizeof(X.opts), "size=1M&file-door=1&fw-slot=1M&luns=2&control-lun=1");
+	open_dev();
+	assert_int_equal(usbmsc_dev_max_lun(X.dev, &max), 0);
+	assert_int_equal(max, 3);
+	assert_int_equal(exec(cdb, 6, USBMSC_DIR_IN, inq, sizeof(inq), 2), 0);
+	assert_int_equal(inq[0] & 0x1F, 0);     /* a disk */
+	assert_true(inq[1] & 0x80);             /* removable */
+	assert_int_equal(exec(cdb, 6, USBMSC_DIR_IN, inq, sizeof(inq), 3), 0);
+	assert_int_equal(inq[0] & 0x1F, 3);     /* the control LUN, last */
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +477,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_at_activation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_luns, setup, teardown),
 	};
 
 	root = argc > 1 ? argv[1] : ".";
