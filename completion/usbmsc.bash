@@ -112,7 +112,7 @@ _usbmsc()
 				--product --hw-rev -o --output --mode --chunk --no-activate --dry-run
 				--no-host-checks --wait"
 		elif [[ $prev == fw ]]; then
-			COMPREPLY=($(compgen -W "keygen pack inspect info update" -- "$cur"))
+			COMPREPLY=($(compgen -W "keygen pack inspect uf2 info update" -- "$cur"))
 			return
 		else
 			_filedir

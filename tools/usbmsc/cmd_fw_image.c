@@ -598,8 +598,8 @@ static int run_fw(struct cli *c)
 
 const struct cli_command cli_cmd_fw = {
 	.name = "fw",
-	.args = "keygen|pack|inspect|info|update ARGS",
-	.summary = "signed firmware images; a device's firmware state; firmware update",
+	.args = "keygen|pack|inspect|uf2|info|update ARGS",
+	.summary = "signed firmware images (also as UF2); a device's firmware state; update",
 	.help = "Commands:\n"
 		"  fw keygen SECRET PUBLIC [--force]\n"
 		"      A new Ed25519 key pair. SECRET is written with mode 0600; neither file\n"
@@ -610,7 +610,11 @@ const struct cli_command cli_cmd_fw = {
 		"      fits any device.\n"
 		"  fw inspect IMAGE [--key PUBLIC]\n"
 		"      Print every header field; check the payload's length and SHA-256, and\n"
-		"      with --key the signature. Exit 15 when any check fails.\n"
+		"      with --key the signature. Exit 15 when any check fails. IMAGE may be a\n"
+		"      UF2 file (fw uf2): the image it carries, the same checks.\n"
+		"  fw uf2 IMAGE -o FILE.uf2 [--key PUBLIC]\n"
+		"      Check IMAGE as fw inspect does, then wrap it in UF2 blocks (family\n"
+		"      0xf474b2b7) to copy to a device's file door (docs/FILE-DOOR.md).\n"
 		"  fw info -d DEV\n"
 		"      The device's firmware: active and pending versions and slots, flags\n"
 		"      (pending, trial, reverted), anti-rollback floor, WRITE BUFFER modes,\n"
@@ -624,7 +628,7 @@ const struct cli_command cli_cmd_fw = {
 		"\n"
 		"Options:\n"
 		"  -f, --force          keygen: replace existing key files\n"
-		"  -k, --key FILE       pack: the secret key; inspect, update: the public key\n"
+		"  -k, --key FILE       pack: the secret key; inspect, uf2, update: the public key\n"
 		"  --version STRING     pack: INQUIRY revision, 1 to 4 printable characters\n"
 		"  --version-number N   pack: monotonic number for anti-rollback (0..2^32-1)\n"
 		"  --vid HEX            pack: the USB vendor ID it fits\n"
@@ -632,7 +636,7 @@ const struct cli_command cli_cmd_fw = {
 		"  --vendor STR         pack: the INQUIRY vendor it fits (up to 8 characters)\n"
 		"  --product STR        pack: the INQUIRY product it fits (up to 16 characters)\n"
 		"  --hw-rev MIN:MAX     pack: the hardware revisions it fits (N: only N)\n"
-		"  -o, --output IMAGE   pack: the image file to write\n"
+		"  -o, --output FILE    pack: the image file to write; uf2: the UF2 file\n"
 		"  --mode MODE          update: WRITE BUFFER mode auto (default), 5, 7 or e\n"
 		"  --chunk BYTES        update: bytes per WRITE BUFFER (default: the largest\n"
 		"                       multiple of the offset boundary the device and the\n"
@@ -650,7 +654,10 @@ const struct cli_command cli_cmd_fw = {
 		"\n"
 		"JSON (inspect): every header field (vid, pid, vendor, product null for any),\n"
 		"payload_found, payload_sha256, length_ok, hash_ok, signature_ok (null\n"
-		"without --key), ok and problem.\n"
+		"without --key), ok and problem; of a UF2 file also uf2 {blocks,\n"
+		"other_blocks, family, version_tag}.\n"
+		"JSON (uf2): image, uf2, image_len, blocks, uf2_len, family, version,\n"
+		"version_number, signature_checked.\n"
 		"JSON (info): active {version, version_number, slot}, pending (null or the\n"
 		"same), trial, reverted, modes, buffer {offset_boundary, capacity},\n"
 		"public_key, last_error (null or {key, asc, ascq, text}), ...\n"
@@ -665,6 +672,7 @@ const struct cli_command cli_cmd_fw = {
 		"      --vid 1209 --pid 0001 -o app-1.10.umfw app.bin\n"
 		"  usbmsc fw inspect app-1.10.umfw --key fw-public.key\n"
 		"  usbmsc --json fw inspect app-1.10.umfw\n"
+		"  usbmsc fw uf2 app-1.10.umfw -o app-1.10.uf2 --key fw-public.key\n"
 		"  usbmsc -d sim:disk.img fw info\n"
 		"  usbmsc -d sim:disk.img fw update app-1.10.umfw\n"
 		"  usbmsc -d /dev/sg1 fw update --dry-run --key fw-public.key app-1.10.umfw\n",
