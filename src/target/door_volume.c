@@ -34,6 +34,7 @@
 #define LABEL_LEN 11u
 #define ATTR_READ_ONLY 0x01u
 #define ATTR_LABEL 0x08u
+#define FAT_DATE ((44u << 9) | (1u << 5) | 1u)  /* 2024-01-01 */
 
 /* The MBR's partition entry at 446: not bootable, CHS unused, FAT16 (LBA). */
 static const uint8_t mbr_entry[16] = { 0x00, 0x00, 0x02, 0x00, 0x0E, 0xFE, 0xFF, 0xFF,
@@ -168,7 +169,7 @@ static void fat_sector(const struct usbmsc_door *d, uint32_t k, uint8_t *p)
 	}
 }
 
-/* The label and the four files, read-only (undated: 1980-01-01). */
+/* The label and the four files, read-only, dated 2024-01-01. */
 static void root_sector(const struct usbmsc_door *d, uint8_t *p)
 {
 	uint32_t blocks = cur_blocks(d);
@@ -176,6 +177,8 @@ static void root_sector(const struct usbmsc_door *d, uint8_t *p)
 	for (uint32_t i = 0; i <= TEXT_FILES + 1u; i++, p += DIR_ENTRY) {
 		memcpy(p, dir_names + LABEL_LEN * i, LABEL_LEN);
 		p[11] = ATTR_READ_ONLY;
+		p[24] = FAT_DATE & 0xFFu;
+		p[25] = FAT_DATE >> 8;
 		if (i == 0) {
 			put_label(d, p);
 			p[11] = ATTR_LABEL;
