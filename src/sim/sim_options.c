@@ -3,6 +3,7 @@
  * trust struct sim_options. */
 #include "sim_internal.h"
 #include "../fwhost/fw_host.h"
+#include "usbmsc/filedoor.h"
 
 #include <string.h>
 
@@ -324,6 +325,11 @@ int sim_options_parse(const char *text, struct sim_options *o, struct usbmsc_err
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "sim options control-lun=1 and file-door=1 need a LUN number each: "
 				   "at most luns=%u with them", USBMSC_TARGET_MAX_LUNS - extra);
+	/* Before any file is made: a flash this open would create too large. */
+	if (o->file_door && o->fw_slot_set && o->fw_slot > USBMSC_DOOR_SLOT_MAX)
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "sim option file-door=1 serves firmware slots of at most 16M, not "
+				   "fw-slot=%u", o->fw_slot);
 	if (o->size % o->block_size != 0)
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "sim option size=%llu is not a multiple of the %u-byte block",

@@ -434,6 +434,8 @@ static void test_options(void **state)
 	(void)state;
 	close_dev();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char fw[220];
+
 		struct usbmsc_sim *sim = NULL;
 		int st;
 
@@ -443,6 +445,10 @@ static void test_options(void **state)
 			fail_msg("%s: %d (%s), not %d", cases[i].opts, st, err.msg, cases[i].want);
 		if (sim)
 			usbmsc_sim_pipe(sim)->ops->close(usbmsc_sim_pipe(sim));
+		/* A refused open leaves no firmware flash of slots it cannot serve. */
+		snprintf(fw, sizeof(fw), "%s.fw", path);
+		if (st != USBMSC_OK)
+			assert_int_equal(access(fw, F_OK), -1);
 	}
 }
 
