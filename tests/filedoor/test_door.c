@@ -410,6 +410,33 @@ static void test_busy_until_confirmed(void **state)
 	assert_status("Updated from 0200 to 0300.\n");
 }
 
+/* A device with no image at all (recovery): the door installs the first. */
+static void test_recovery_install(void **state)
+{
+	struct fatvol v;
+	struct fatfile f[8];
+	uint8_t buf[SECTOR];
+
+	(void)state;
+	nor_wipe(4);
+	dev_config(&D, 0);
+	power_on();
+	assert_int_equal(D.boot_result, USBMSC_FW_BOOT_NONE);
+	assert_string_equal(usbmsc_fw_running_version(&D.fw), "");
+	assert_true(fat_open(&v, rd_sector, NULL));
+	assert_int_equal(fat_list(&v, f, 8), 5);
+	assert_int_equal(f[4].size, 0);  /* no CURRENT.UF2 to read */
+	assert_int_equal(fat_read(&v, "CURRENT UF2", buf, sizeof(buf)), 0);
+	assert_status(USBMSC_DOOR_TXT_WAITING);
+	copy_shuffled(make_uf2("0200", 2, 3000, 8, NULL));
+	quiet(1000);
+	assert_running("0200");
+	/* nothing to go back to: it is the confirmed image at once */
+	assert_int_equal(D.fw.rec.trial, USBMSC_FW_NO_SLOT);
+	power_on();
+	assert_running("0200");
+}
+
 /* ---- refusals ------------------------------------------------------------------- */
 
 /* After a refusal nothing changed: the old version runs, at the next
@@ -630,6 +657,7 @@ int main(void)
 		cmocka_unit_test_setup(test_update_shuffled, setup),
 		cmocka_unit_test_setup(test_unconfirmed_reverts, setup),
 		cmocka_unit_test_setup(test_write_unit_32, setup),
+		cmocka_unit_test_setup(test_recovery_install, setup),
 		cmocka_unit_test_setup(test_busy_until_confirmed, setup),
 		cmocka_unit_test_setup(test_refused_signature, setup),
 		cmocka_unit_test_setup(test_refused_device, setup),
