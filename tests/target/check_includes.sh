@@ -10,8 +10,8 @@ root=${1:?source root}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 : >"$work/seen"
-for f in "$root"/src/target/*.c "$root"/src/target/*.h "$root"/src/wire/bot.c "$root"/src/wire/bot_cases.c \
-	"$root"/src/wire/uf2.c; do
+for f in "$root"/src/target/*.c "$root"/src/target/*.h "$root"/src/wire/bot.c \
+	"$root"/src/wire/bot_cases.c "$root"/src/wire/uf2.c; do
 	[ -f "$f" ] && echo "$f" >>"$work/todo"
 done
 status=0
