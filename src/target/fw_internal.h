@@ -2,7 +2,8 @@
  *
  * fw_state.c   the two state records: encoding, CRC-32, load, power-safe store
  * fw_boot.c    slot checks, the boot decision, activation, confirmation, factory image
- * fw_engine.c  the commands: WRITE BUFFER download, READ BUFFER, FW STATE, FW CONFIRM */
+ * fw_engine.c  the commands: WRITE BUFFER download, READ BUFFER, FW STATE, FW CONFIRM
+ * fw_door.c    the file door's way into the same download path (filedoor.h) */
 #ifndef USBMSC_FW_INTERNAL_H
 #define USBMSC_FW_INTERNAL_H
 
@@ -47,5 +48,30 @@ enum usbmsc_fw_reason usbmsc_fwi_hash_check(struct usbmsc_fw_engine *e, uint8_t 
  * attention 06/3F/01. */
 usbmsc_sense_t usbmsc_fwi_activate(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record *base,
 				   uint8_t slot);
+
+/* fw_engine.c: the download path, shared by WRITE BUFFER and the file
+ * door (fw_door.c), so that an image takes the same slot preparation,
+ * checks and activation whichever way it came. One download at a time:
+ * whichever starts last owns e's download fields. */
+/* Prepare the staging slot: a record calling it invalid first if the state
+ * still calls it valid or pending; reset the download (nothing erased). */
+usbmsc_sense_t usbmsc_fwi_dl_start(struct usbmsc_fw_engine *e);
+/* Program n bytes at offset off of the download's slot, first erasing the
+ * sectors not yet erased up to off + n (erased_end only grows: a sector is
+ * erased once per download). off and n are multiples of the write unit;
+ * the caller never programs a byte twice. */
+bool usbmsc_fwi_dl_program(struct usbmsc_fw_engine *e, uint32_t off, const uint8_t *p, uint32_t n);
+/* The header's fit with this device and anti-rollback. */
+enum usbmsc_fw_reason usbmsc_fwi_image_checks(const struct usbmsc_fw_engine *e,
+					      const struct usbmsc_fw_header *h);
+/* The download is complete (dl_got == dl_total): verify the image as
+ * stored (header, fit, anti-rollback, length, signature, SHA-256: of the
+ * bytes as they arrived when streamed, else read back from the slot),
+ * then start it on trial (activate) or make it pending, in one state
+ * write. A failure ends the download and sets e->reason and last_error. */
+usbmsc_sense_t usbmsc_fwi_dl_finish(struct usbmsc_fw_engine *e, bool activate, bool streamed);
+/* e->cmd_mode while the file door owns the download: any WRITE BUFFER
+ * command sets its own mode, so the door sees that it lost the download. */
+#define FWI_MODE_DOOR 0xFFu
 
 #endif
