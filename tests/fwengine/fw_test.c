@@ -31,52 +31,83 @@ void nor_power_on(void)
 	g_nor.dead = false;
 	g_nor.cut_at = 0;
 	g_nor.fail_at = 0;
+	g_nor.fail_after_at = 0;
+	g_nor.torn_at = 0;
 	g_nor.silent_at = 0;
+	g_nor.read_fail_at = 0;
+	g_nor.read_fail_len = 0;
+	g_nor.bad_lo = 0;
+	g_nor.bad_hi = 0;
 	g_nor.fail_reads = false;
 }
 
-/* Count one program or erase. Returns 0 to do it, 1 to tear it (power is
- * lost during it), 2 to skip it (no power, or a silent fault), 3 to fail it. */
-static int nor_op(void)
+/* What happens to one program or erase. */
+enum nor_act {
+	ACT_DO,        /* done, true */
+	ACT_CUT,       /* half done, power lost (true: nobody is left to see it) */
+	ACT_SKIP,      /* nothing done, true: no power, or a silent fault */
+	ACT_FAIL,      /* nothing done, false */
+	ACT_DO_FAIL,   /* done, false */
+	ACT_TORN_FAIL  /* half done, false */
+};
+
+static enum nor_act nor_op(void)
 {
+	uint32_t n;
+
 	if (g_nor.dead)
-		return 2;
-	g_nor.ops++;
-	if (g_nor.cut_at != 0 && g_nor.ops == g_nor.cut_at) {
+		return ACT_SKIP;
+	n = ++g_nor.ops;
+	if (n == g_nor.cut_at) {
 		g_nor.dead = true;
-		return 1;
+		return ACT_CUT;
 	}
-	if (g_nor.fail_at != 0 && g_nor.ops == g_nor.fail_at)
-		return 3;
-	if (g_nor.silent_at != 0 && g_nor.ops == g_nor.silent_at)
-		return 2;
-	return 0;
+	if (n == g_nor.fail_at)
+		return ACT_FAIL;
+	if (n == g_nor.fail_after_at)
+		return ACT_DO_FAIL;
+	if (n == g_nor.torn_at)
+		return ACT_TORN_FAIL;
+	if (n == g_nor.silent_at)
+		return ACT_SKIP;
+	return ACT_DO;
 }
 
 static bool nor_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
 {
+	uint32_t n;
+
 	(void)ctx;
-	g_nor.reads++;
-	if (g_nor.fail_reads)
+	n = ++g_nor.reads;
+	if (g_nor.fail_reads || (n >= g_nor.read_fail_at && n - g_nor.read_fail_at <
+				 g_nor.read_fail_len))
 		return false;
 	if (addr > T_NOR_SIZE || len > T_NOR_SIZE - addr) {
 		g_nor.violations++;
 		return false;
 	}
+	if (addr < g_nor.bad_hi && g_nor.bad_lo < addr + len)
+		return false;
 	memcpy(buf, g_nor.mem + addr, len);
 	return true;
 }
 
+static void nor_touch(uint32_t addr, uint32_t len)
+{
+	if (g_nor.on_write)
+		g_nor.on_write(addr, len);
+}
+
 static bool nor_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)
 {
-	int op = nor_op();
+	enum nor_act act = nor_op();
 	uint32_t n = len;
 	bool bad = false;
 
 	(void)ctx;
-	if (op == 2)
+	if (act == ACT_SKIP)
 		return true;
-	if (op == 3)
+	if (act == ACT_FAIL)
 		return false;
 	g_nor.programs++;
 	if (addr > T_NOR_SIZE || len > T_NOR_SIZE - addr || len == 0 || addr % g_nor.unit != 0 ||
@@ -84,7 +115,8 @@ static bool nor_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t l
 		g_nor.violations++;
 		return false;
 	}
-	if (op == 1)
+	nor_touch(addr, len);
+	if (act == ACT_CUT || act == ACT_TORN_FAIL)
 		n = len / 2;
 	for (uint32_t i = 0; i < n; i++) {
 		/* Twice without an erase, or a bit that would have to rise. */
@@ -95,29 +127,30 @@ static bool nor_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t l
 	}
 	if (bad)
 		g_nor.violations++;
-	return true;
+	return act != ACT_DO_FAIL && act != ACT_TORN_FAIL;
 }
 
 static bool nor_erase(void *ctx, uint32_t addr)
 {
-	int op = nor_op();
+	enum nor_act act = nor_op();
 	uint32_t n = T_SECTOR;
 
 	(void)ctx;
-	if (op == 2)
+	if (act == ACT_SKIP)
 		return true;
-	if (op == 3)
+	if (act == ACT_FAIL)
 		return false;
 	g_nor.erases++;
 	if (addr % T_SECTOR != 0 || addr >= T_NOR_SIZE) {
 		g_nor.violations++;
 		return false;
 	}
-	if (op == 1)
+	nor_touch(addr, T_SECTOR);
+	if (act == ACT_CUT || act == ACT_TORN_FAIL)
 		n = T_SECTOR / 2;
 	memset(g_nor.mem + addr, 0xFF, n);
 	memset(g_nor.programmed + addr, 0, n);
-	return true;
+	return act != ACT_DO_FAIL && act != ACT_TORN_FAIL;
 }
 
 bool slot_holds(uint8_t slot, const uint8_t *img, uint32_t len)
