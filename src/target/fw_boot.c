@@ -200,11 +200,12 @@ static int run(struct usbmsc_fw_engine *e, uint8_t slot)
 	return slot;
 }
 
-/* A read error is no verdict on an image: nothing runs, nothing is
- * recorded; the next boot decides again. */
+/* A read error is no verdict on an image: nothing runs, nothing more is
+ * written in this run (no download either); the next boot decides again. */
 static int unreadable(struct usbmsc_fw_engine *e)
 {
 	e->reason = USBMSC_FWR_FLASH;
+	e->sync = FWI_UNREAD;
 	return USBMSC_FW_BOOT_UNREADABLE;
 }
 

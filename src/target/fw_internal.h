@@ -20,7 +20,7 @@
  *   decides nothing and writes nothing. */
 
 /* struct usbmsc_fw_engine.sync: is e->rec the newest record on flash? */
-#define FWI_UNREAD 0u  /* a state sector could not be read: nothing may be written */
+#define FWI_UNREAD 0u  /* a lasting read error at boot: nothing may be written */
 #define FWI_SYNCED 1u  /* it is (rec_index NO_SLOT: flash holds no record) */
 #define FWI_UNSURE 2u  /* a record write failed and may have landed all the same */
 

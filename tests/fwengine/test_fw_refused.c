@@ -247,6 +247,29 @@ static void test_newest_record_unreadable(void **state)
 	unreadable_boot(newest, newest + T_SECTOR);
 }
 
+/* An image that cannot be read is no bad image: it is not forgotten (here
+ * the only one at or above the floor) and nothing else is decided. */
+static void test_unreadable_image_kept(void **state)
+{
+	uint32_t len = make_image(good, "2.0", 2, 3000, 8, NULL);
+	uint32_t ops;
+
+	(void)state;
+	factory(USBMSC_FW_CHECK_AT_BOOT);
+	assert_int_equal(t_download(&D, 0x07, good, len, 1024), 0);
+	assert_int_equal(dev_boot(&D), USBMSC_FW_SLOT_B);
+	assert_int_equal(t_confirm(&D), 0);
+	g_nor.bad_lo = T_SLOT_B + 1000;
+	g_nor.bad_hi = T_SLOT_B + 1001;
+	ops = g_nor.ops;
+	assert_int_equal(dev_boot(&D), USBMSC_FW_BOOT_UNREADABLE);
+	assert_int_equal(t_download(&D, 0x07, good, len, 1024), USBMSC_SENSE_READ_ERROR);
+	assert_int_equal(g_nor.ops, ops);
+	nor_power_on();
+	assert_int_equal(dev_boot(&D), USBMSC_FW_SLOT_B);
+	assert_running("2.0 ");
+}
+
 /* A read error for fewer reads than the engine tries is no error. */
 static void test_transient_read_error(void **state)
 {
@@ -270,6 +293,7 @@ int main(void)
 		T(test_landed_read_back_failure),
 		T(test_both_records_unreadable),
 		T(test_newest_record_unreadable),
+		T(test_unreadable_image_kept),
 		T(test_transient_read_error),
 	};
 
