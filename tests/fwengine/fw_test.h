@@ -46,8 +46,6 @@
  * [bad_lo, bad_hi) or any read at all with fail_reads. nor_power_on()
  * clears every fault. */
 struct nor {
-	uint8_t mem[T_NOR_SIZE];
-	uint8_t programmed[T_NOR_SIZE];
 	uint32_t unit;          /* program alignment the engine must keep */
 	uint32_t ops;           /* program and erase operations so far */
 	uint32_t cut_at;        /* 0: power stays */
@@ -64,6 +62,9 @@ struct nor {
 	void (*on_write)(uint32_t addr, uint32_t len);
 	uint32_t violations;    /* program without erase, misalignment, out of range */
 	uint32_t erases, programs, reads;
+	/* Last, so that the fields above can be saved as one block. */
+	uint8_t mem[T_NOR_SIZE];
+	uint8_t programmed[T_NOR_SIZE];
 };
 
 struct dev {
