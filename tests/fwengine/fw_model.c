@@ -24,7 +24,7 @@ static bool built;
 
 static struct {
 	uint32_t floor;          /* the highest floor seen on flash */
-	bool ran_once;           /* from then on something must stay bootable */
+	bool confirmed;          /* the device ran a confirmed image: B applies from then on */
 	bool has_factory;
 	uint8_t factory[USBMSC_FW_HEADER_LEN];
 	bool broken;
@@ -207,18 +207,19 @@ static void check_run(const struct usbmsc_fw_engine *e, int slot, uint32_t floor
 static void boot(void)
 {
 	uint32_t floor = M.floor;
+	struct trec rec;
 	int r;
 
 	check_floor("before a boot");
 	r = dev_boot(&D);
 	check_floor("at a boot");
 	check_run(&D.fw, r, floor, "a boot");
-	if (r >= 0) {
+	if (r >= 0)
 		M.ran++;
-		M.ran_once = true;
-	} else {
+	else
 		M.none++;
-	}
+	if (r >= 0 && newest(&rec) && rec.active == r)
+		M.confirmed = true;
 }
 
 /* B: a boot without faults on this flash runs something; undone after. */
@@ -237,11 +238,9 @@ static void probe(void)
 	memcpy(work, D.work, sizeof(work));
 	nor_power_on();
 	r = usbmsc_fw_boot(&e, &D.cfg);
-	if (M.ran_once && r < 0)
+	if (M.confirmed && r < 0)
 		broken("B: nothing bootable is left (a clean boot returns %d)", r);
 	check_run(&e, r, M.floor, "a clean boot");
-	if (r >= 0)
-		M.ran_once = true;
 	memcpy(&g_nor, head, sizeof(head));
 	memcpy(g_nor.mem + T_STATE0, mem, sizeof(mem));
 	memcpy(g_nor.programmed + T_STATE0, prog, sizeof(prog));

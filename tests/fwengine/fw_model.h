@@ -15,9 +15,9 @@
  *      matches its digest; in both cases its version number is not below
  *      the floor of the newest record on flash before or after the boot;
  *   F  the floor of the newest record on flash never goes down;
- *   B  after every step, once something has run: a boot without faults
- *      (on the same flash, undone afterwards) runs something, and R holds
- *      for it.
+ *   B  after every step, once the device has booted a confirmed image: a
+ *      boot without faults (on the same flash, undone afterwards) runs
+ *      something, and R holds for it.
  * The first broken invariant is kept as a message (m_broken). */
 #ifndef FW_MODEL_H
 #define FW_MODEL_H
