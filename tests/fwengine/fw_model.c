@@ -88,58 +88,11 @@ static void build_all(void)
 	built = true;
 }
 
-/* ---- the records, decoded here independently of the engine ----------------- */
-
-struct trec {
-	uint32_t seq, floor;
-	uint8_t active, trial, pending;
-	bool valid[2];
-};
-
-static uint32_t crc32_ieee(const uint8_t *p, uint32_t n)
-{
-	uint32_t c = 0xFFFFFFFFu;
-
-	while (n--) {
-		c ^= *p++;
-		for (int k = 0; k < 8; k++)
-			c = (c & 1u) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
-	}
-	return ~c;
-}
-
-static bool trec_decode(const uint8_t *p, struct trec *r)
-{
-	if (memcmp(p, "UMFR", 4) != 0 || p[8] != 1 || usbmsc_get_le32(p + 60) != crc32_ieee(p, 60))
-		return false;
-	r->seq = usbmsc_get_le32(p + 4);
-	r->active = p[9];
-	r->trial = p[10];
-	r->pending = p[11];
-	r->floor = usbmsc_get_le32(p + 16);
-	r->valid[0] = p[44] == 1;
-	r->valid[1] = p[45] == 1;
-	return true;
-}
-
-/* The newest valid record on flash: what the next boot reads. */
-static bool newest(struct trec *r)
-{
-	struct trec a, b;
-	bool ha = trec_decode(g_nor.mem + T_STATE0, &a), hb = trec_decode(g_nor.mem + T_STATE1, &b);
-
-	if (ha && hb)
-		*r = (int32_t)(a.seq - b.seq) > 0 ? a : b;
-	else if (ha || hb)
-		*r = ha ? a : b;
-	return ha || hb;
-}
-
 static uint32_t flash_floor(void)
 {
-	struct trec r;
+	struct t_rec r;
 
-	return newest(&r) ? r.floor : 0;
+	return t_rec_newest(&r) ? r.floor : 0;
 }
 
 /* ---- the invariants ----------------------------------------------------------- */
@@ -148,10 +101,10 @@ static uint32_t flash_floor(void)
 static void on_write(uint32_t addr, uint32_t len)
 {
 	static const uint32_t base[2] = { T_SLOT_A, T_SLOT_B };
-	struct trec r;
+	struct t_rec r;
 
 	for (uint8_t s = 0; s < 2; s++) {
-		if (addr >= base[s] + T_SLOT_SIZE || base[s] >= addr + len || !newest(&r))
+		if (addr >= base[s] + T_SLOT_SIZE || base[s] >= addr + len || !t_rec_newest(&r))
 			continue;
 		if (r.valid[s] || r.active == s || r.trial == s || r.pending == s)
 			broken("W: slot %c written at 0x%x while the newest record (seq %u) claims it "
@@ -207,7 +160,7 @@ static void check_run(const struct usbmsc_fw_engine *e, int slot, uint32_t floor
 static void boot(void)
 {
 	uint32_t floor = M.floor;
-	struct trec rec;
+	struct t_rec rec;
 	int r;
 
 	check_floor("before a boot");
@@ -218,7 +171,7 @@ static void boot(void)
 		M.ran++;
 	else
 		M.none++;
-	if (r >= 0 && newest(&rec) && rec.active == r)
+	if (r >= 0 && t_rec_newest(&rec) && rec.active == r)
 		M.confirmed = true;
 }
 

@@ -158,6 +158,75 @@ bool slot_holds(uint8_t slot, const uint8_t *img, uint32_t len)
 	return memcmp(g_nor.mem + (slot ? T_SLOT_B : T_SLOT_A), img, len) == 0;
 }
 
+/* ---- state records ----------------------------------------------------------- */
+
+static uint32_t crc32_ieee(const uint8_t *p, uint32_t n)
+{
+	uint32_t c = 0xFFFFFFFFu;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = (c & 1u) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+	}
+	return ~c;
+}
+
+void t_rec_encode(const struct t_rec *r, uint8_t out[USBMSC_FW_RECORD_LEN])
+{
+	memset(out, 0, USBMSC_FW_RECORD_LEN);
+	memcpy(out, "UMFR", 4);
+	usbmsc_put_le32(out + 4, r->seq);
+	out[8] = 1;
+	out[9] = r->active;
+	out[10] = r->trial;
+	out[11] = r->pending;
+	out[12] = r->flags;
+	usbmsc_put_le32(out + 16, r->floor);
+	for (int i = 0; i < 2; i++) {
+		for (int k = 0; k < 4 && r->version[i][k]; k++)
+			out[20 + 12 * i + k] = (uint8_t)r->version[i][k];
+		usbmsc_put_le32(out + 24 + 12 * i, r->number[i]);
+		usbmsc_put_le32(out + 28 + 12 * i, r->length[i]);
+		out[44 + i] = r->valid[i];
+		out[46 + i] = r->sig[i];
+	}
+	usbmsc_put_le32(out + 60, crc32_ieee(out, 60));
+}
+
+bool t_rec_decode(const uint8_t *p, struct t_rec *r)
+{
+	if (memcmp(p, "UMFR", 4) != 0 || p[8] != 1 || usbmsc_get_le32(p + 60) != crc32_ieee(p, 60))
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->seq = usbmsc_get_le32(p + 4);
+	r->active = p[9];
+	r->trial = p[10];
+	r->pending = p[11];
+	r->flags = p[12];
+	r->floor = usbmsc_get_le32(p + 16);
+	for (int i = 0; i < 2; i++) {
+		memcpy(r->version[i], p + 20 + 12 * i, 4);
+		r->number[i] = usbmsc_get_le32(p + 24 + 12 * i);
+		r->length[i] = usbmsc_get_le32(p + 28 + 12 * i);
+		r->valid[i] = p[44 + i] == 1;
+		r->sig[i] = (p[46 + i] & 1) != 0;
+	}
+	return true;
+}
+
+bool t_rec_newest(struct t_rec *r)
+{
+	struct t_rec a, b;
+	bool ha = t_rec_decode(g_nor.mem + T_STATE0, &a), hb = t_rec_decode(g_nor.mem + T_STATE1, &b);
+
+	if (ha && hb)
+		*r = (int32_t)(a.seq - b.seq) > 0 ? a : b;
+	else if (ha || hb)
+		*r = ha ? a : b;
+	return ha || hb;
+}
+
 /* ---- crypto callbacks ------------------------------------------------------ */
 
 static void hash_init(void *st)

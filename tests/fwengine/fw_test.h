@@ -122,6 +122,20 @@ uint32_t t_inquiry_rev(struct dev *d, char rev[5]);
 uint32_t t_download(struct dev *d, uint8_t mode, const uint8_t *img, uint32_t len,
 		    uint32_t chunk);
 
+/* A state record (docs/FIRMWARE.md, "State records"), encoded and decoded
+ * here independently of the engine. */
+struct t_rec {
+	uint32_t seq, floor;
+	uint8_t active, trial, pending, flags;
+	bool valid[2], sig[2];
+	char version[2][5];
+	uint32_t number[2], length[2];
+};
+void t_rec_encode(const struct t_rec *r, uint8_t out[USBMSC_FW_RECORD_LEN]);
+bool t_rec_decode(const uint8_t *p, struct t_rec *r);
+/* The newest valid record in g_nor's state sectors: what a boot reads. */
+bool t_rec_newest(struct t_rec *r);
+
 /* Does slot hold exactly img? */
 bool slot_holds(uint8_t slot, const uint8_t *img, uint32_t len);
 
