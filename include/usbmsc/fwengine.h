@@ -203,11 +203,13 @@ int usbmsc_fw_boot(struct usbmsc_fw_engine *e, const struct usbmsc_fw_config *cf
 
 /* For simulated devices: install a minimal factory image in slot A (a
  * header with an empty payload and no signature: a device's first image
- * is trusted by provenance) and a state record that runs it, confirmed,
+ * is trusted by provenance, and its record marks it valid but not signed,
+ * which nothing else does) and a state record that runs it, confirmed,
  * with the anti-rollback floor at version_number; slot B is forgotten.
- * Erases the start of slot A and writes a state record. The engine must
- * have booted (any result but BOOT_CONFIG). Returns false on a bad version
- * (1..4 printable characters, no spaces) or a flash failure. */
+ * Erases the start of slot A (after a record releasing it, if a record
+ * exists) and writes a state record. The engine must have booted (any
+ * result but BOOT_CONFIG or BOOT_UNREADABLE). Returns false on a bad
+ * version (1..4 printable characters, no spaces) or a flash failure. */
 bool usbmsc_fw_factory_init(struct usbmsc_fw_engine *e, const char *version,
 			    uint32_t version_number);
 
