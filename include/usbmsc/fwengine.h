@@ -226,7 +226,8 @@ const char *usbmsc_fw_running_version(const struct usbmsc_fw_engine *e);
 void usbmsc_fw_state_encode(const struct usbmsc_fw_engine *e, uint8_t out[USBMSC_FW_STATE_LEN]);
 /* FW CONFIRM: end the trial of the running image (no-op without one). */
 usbmsc_sense_t usbmsc_fw_confirm(struct usbmsc_fw_engine *e);
-/* Why the last image was refused. */
+/* Why the last image was refused (USBMSC_FWR_FLASH also after a boot that
+ * returned USBMSC_FW_BOOT_UNREADABLE). */
 enum usbmsc_fw_reason usbmsc_fw_last_reason(const struct usbmsc_fw_engine *e);
 
 #ifdef __cplusplus

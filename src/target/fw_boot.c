@@ -3,11 +3,12 @@
  *
  * The life of an image: downloaded into the slot that is not the confirmed
  * one (the newest record on flash calls that slot empty before its first
- * erase), verified,
- * then either pending (deferred) or on trial. A trial image boots once; the
- * state records that before it runs, so a trial image that boots a second
- * time without FW CONFIRM (it crashed, hung or lost power) is rolled back
- * to the confirmed one, as MCUboot's test/revert does. */
+ * erase), verified, then either pending (deferred) or on trial. A trial
+ * image boots once; the state records that before it runs, so a trial
+ * image that boots a second time without FW CONFIRM (it crashed, hung or
+ * lost power) is rolled back to the confirmed one, as MCUboot's
+ * test/revert does. The boot decision follows the table of
+ * docs/FIRMWARE.md ("Boot"), whose row names the comments use. */
 #include "fw_internal.h"
 
 #include <string.h>
@@ -99,8 +100,8 @@ enum usbmsc_fw_reason usbmsc_fwi_authentic(const struct usbmsc_fw_engine *e,
 
 	if (usbmsc_fw_fits(h, &cfg->identity) != USBMSC_FWFIT_OK)
 		return USBMSC_FWR_FIT;
-	if (sig && !cfg->crypto.verify(cfg->work + USBMSC_FW_SIG_OFFSET, cfg->work, USBMSC_FW_SIGNED_LEN,
-				cfg->crypto.pubkey))
+	if (sig && !cfg->crypto.verify(cfg->work + USBMSC_FW_SIG_OFFSET, cfg->work,
+				       USBMSC_FW_SIGNED_LEN, cfg->crypto.pubkey))
 		return USBMSC_FWR_SIGNATURE;
 	return USBMSC_FWR_NONE;
 }
@@ -260,7 +261,7 @@ static int decide(struct usbmsc_fw_engine *e)
 
 	if (r.trial != USBMSC_FW_NO_SLOT) {
 		s = r.trial;
-		/* Booted once and not confirmed: roll back, unread. */
+		/* Booted once already and not confirmed: rolled back unchecked. */
 		c = (r.flags & FWI_TRIED) ? FWI_IMG_BAD : image_check(e, s);
 		if (c == FWI_IMG_GOOD)
 			return boot_trial(e, &r, s);
