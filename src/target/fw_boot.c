@@ -182,7 +182,7 @@ static void start_trial(struct usbmsc_fw_record *r, uint8_t slot)
 }
 
 /* A state change that must hold for this run even when flash refuses it:
- * the next boot then decides again from the older record. */
+ * the next boot then decides again from the record flash holds. */
 static void store_or_keep(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record *r)
 {
 	if (!usbmsc_fwi_store(e, r)) {
@@ -190,6 +190,8 @@ static void store_or_keep(struct usbmsc_fw_engine *e, const struct usbmsc_fw_rec
 
 		e->rec = *r;
 		e->rec.seq = seq;
+		if (e->sync == FWI_SYNCED)
+			e->sync = FWI_AHEAD;
 	}
 }
 

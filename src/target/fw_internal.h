@@ -20,9 +20,10 @@
  *   decides nothing and writes nothing. */
 
 /* struct usbmsc_fw_engine.sync: is e->rec the newest record on flash? */
-#define FWI_UNREAD 0u  /* a lasting read error at boot: nothing may be written */
+#define FWI_UNREAD 0u  /* a lasting read error: nothing may be written in this run */
 #define FWI_SYNCED 1u  /* it is (rec_index NO_SLOT: flash holds no record) */
-#define FWI_UNSURE 2u  /* a record write failed and may have landed all the same */
+#define FWI_AHEAD 2u   /* it holds a boot decision flash refused (rec_index and seq
+			* are the newest on flash's): write before erasing a slot */
 
 /* What a check of a stored image found. */
 enum fwi_check { FWI_IMG_GOOD, FWI_IMG_BAD, FWI_IMG_UNREAD };
@@ -39,13 +40,14 @@ uint8_t usbmsc_fwi_stage_slot(const struct usbmsc_fw_engine *e);
 bool usbmsc_fwi_read(const struct usbmsc_fw_config *cfg, uint32_t addr, uint8_t *buf,
 		     uint32_t len);
 /* Read both records; the newest valid one becomes e->rec. False when
- * neither is valid or one cannot be read (e->rec is then empty; e->sync
- * FWI_UNREAD tells the second). */
+ * neither is valid (e->rec is then empty) or one cannot be read (e->rec
+ * is then untouched, e->sync FWI_UNREAD). */
 bool usbmsc_fwi_load(struct usbmsc_fw_engine *e);
 /* Write r as the next record into the sector not holding the newest one;
  * on success it becomes e->rec. A torn write leaves the other intact. On
- * failure e->rec stays (its floor raised to r's: r may have landed) and
- * e->sync becomes FWI_UNSURE. Never writes while e->sync is FWI_UNREAD. */
+ * failure (r may have landed all the same) both records are read again:
+ * e->rec becomes what flash holds, or e->sync FWI_UNREAD. Never writes
+ * while e->sync is FWI_UNREAD. */
 bool usbmsc_fwi_store(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record *r);
 /* Before slot is erased: make sure the newest record on flash calls it
  * empty (not valid, pending, on trial or confirmed), writing one unless

@@ -7,7 +7,7 @@
  * e->sync says how far e->rec is known to be the newest record on flash: a
  * sector that cannot be read leaves the state unknown (nothing may be
  * written: the unread record may be the newest); a write that fails may
- * still have landed, so e->rec is then no proof of what a slot holds.
+ * still have landed, so the records are read again after it.
  *
  * Record layout (USBMSC_FW_RECORD_LEN bytes, little-endian):
  *   0   4  magic "UMFR"
@@ -140,21 +140,21 @@ bool usbmsc_fwi_read(const struct usbmsc_fw_config *cfg, uint32_t addr, uint8_t 
 bool usbmsc_fwi_load(struct usbmsc_fw_engine *e)
 {
 	const struct usbmsc_fw_config *cfg = e->cfg;
-	uint8_t raw[USBMSC_FW_RECORD_LEN];
+	uint8_t raw[2][USBMSC_FW_RECORD_LEN];
 	struct usbmsc_fw_record r;
 
+	for (uint8_t i = 0; i < 2; i++) {
+		/* Unread is not invalid: it may be the newest record. */
+		if (!usbmsc_fwi_read(cfg, cfg->state_addr[i], raw[i], USBMSC_FW_RECORD_LEN)) {
+			e->sync = FWI_UNREAD;
+			return false;
+		}
+	}
 	usbmsc_fwi_record_empty(&e->rec);
 	e->rec_index = USBMSC_FW_NO_SLOT;
 	e->sync = FWI_SYNCED;
 	for (uint8_t i = 0; i < 2; i++) {
-		if (!usbmsc_fwi_read(cfg, cfg->state_addr[i], raw, sizeof(raw))) {
-			/* Unread is not invalid: it may be the newest record. */
-			usbmsc_fwi_record_empty(&e->rec);
-			e->rec_index = USBMSC_FW_NO_SLOT;
-			e->sync = FWI_UNREAD;
-			return false;
-		}
-		if (!decode(raw, &r))
+		if (!decode(raw[i], &r))
 			continue;
 		/* Serial-number comparison: survives the (theoretical) wrap. */
 		if (e->rec_index == USBMSC_FW_NO_SLOT || (int32_t)(r.seq - e->rec.seq) > 0) {
@@ -195,12 +195,10 @@ bool usbmsc_fwi_store(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record 
 		e->sync = FWI_SYNCED;
 		return true;
 	}
-	/* It may have landed all the same: its floor may be in force. The
-	 * next write goes to the same sector with the same sequence number,
-	 * so it replaces whatever landed. */
-	e->sync = FWI_UNSURE;
-	if (r->floor > e->rec.floor)
-		e->rec.floor = r->floor;
+	/* It may have landed all the same: learn what flash holds now, so
+	 * that RAM trusts no slot flash claims and the next write never
+	 * erases the newest record. Unreadable: no more writes in this run. */
+	usbmsc_fwi_load(e);
 	return false;
 }
 

@@ -149,8 +149,10 @@ static void landed_then_refused(uint8_t flags, bool by_read_back)
 	count_download(flags, len, &ops, &reads);
 	factory(flags);
 	if (by_read_back) {
+		/* The read-back's three tries fail; the records read after it
+		 * work (a lasting error would stop all writes in this run). */
 		g_nor.read_fail_at = g_nor.reads + reads;
-		g_nor.read_fail_len = 8;
+		g_nor.read_fail_len = 3;
 		assert_int_equal(t_download(&D, 0x0E, good, len, 1024),
 				 USBMSC_SENSE_WRITE_ERROR);
 	} else {
@@ -185,6 +187,30 @@ static void test_landed_read_back_failure(void **state)
 	(void)state;
 	landed_then_refused(0, true);
 	landed_then_refused(USBMSC_FW_CHECK_AT_BOOT, true);
+}
+
+/* FW CONFIRM's record lands but is reported failed; the host confirms
+ * again and power is lost at that command's first flash operation. The
+ * landed record (2.0 confirmed, floor 2) must not be the one erased. */
+static void test_landed_confirm_then_retry(void **state)
+{
+	uint32_t len = make_image(good, "2.0", 2, 3000, 9, NULL);
+	uint8_t st[USBMSC_FW_STATE_LEN];
+
+	(void)state;
+	factory(0);
+	assert_int_equal(t_download(&D, 0x07, good, len, 1024), 0);
+	assert_int_equal(dev_boot(&D), USBMSC_FW_SLOT_B);
+	g_nor.fail_after_at = g_nor.ops + 2;  /* the erase, then the program */
+	assert_int_equal(t_confirm(&D), USBMSC_SENSE_WRITE_ERROR);
+	g_nor.fail_after_at = 0;
+	g_nor.cut_at = g_nor.ops + 1;
+	t_confirm(&D);
+	nor_power_on();
+	assert_int_equal(dev_boot(&D), USBMSC_FW_SLOT_B);
+	assert_int_equal(t_state(&D, st), 0);
+	assert_memory_equal(st + 8, "2.0 ", 4);
+	assert_int_equal(usbmsc_get_be32(st + 28), 2);
 }
 
 /* ---- 3: state sectors that cannot be read ---------------------------------- */
@@ -291,6 +317,7 @@ int main(void)
 		T(test_no_record_programmed_image),
 		T(test_landed_program_failure),
 		T(test_landed_read_back_failure),
+		T(test_landed_confirm_then_retry),
 		T(test_both_records_unreadable),
 		T(test_newest_record_unreadable),
 		T(test_unreadable_image_kept),
