@@ -97,11 +97,16 @@ static uint32_t flash_floor(void)
 
 /* ---- the invariants ----------------------------------------------------------- */
 
-/* W: called by the flash before every program or erase. */
+static void check_floor(const char *when);
+
+/* W, and F for the write before: called by the flash before every program
+ * or erase. */
 static void on_write(uint32_t addr, uint32_t len)
 {
 	static const uint32_t base[2] = { T_SLOT_A, T_SLOT_B };
 	struct t_rec r;
+
+	check_floor("at a write");
 
 	for (uint8_t s = 0; s < 2; s++) {
 		if (addr >= base[s] + T_SLOT_SIZE || base[s] >= addr + len || !t_rec_newest(&r))
@@ -183,6 +188,7 @@ static void probe(void)
 	static struct usbmsc_fw_engine e;
 	static uint8_t work[T_WORK];
 	struct sha256 hash = D.hash_state;
+	uint32_t floor = M.floor;
 	int r;
 
 	memcpy(head, &g_nor, sizeof(head));
@@ -199,6 +205,7 @@ static void probe(void)
 	memcpy(g_nor.programmed + T_STATE0, prog, sizeof(prog));
 	memcpy(D.work, work, sizeof(work));
 	D.hash_state = hash;
+	M.floor = floor;  /* what the probe wrote is undone */
 }
 
 /* ---- the steps ------------------------------------------------------------------ */

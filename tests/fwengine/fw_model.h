@@ -14,7 +14,8 @@
  *      signed with the trusted key, made for this device, whose payload
  *      matches its digest; in both cases its version number is not below
  *      the floor of the newest record on flash before or after the boot;
- *   F  the floor of the newest record on flash never goes down;
+ *   F  the floor of the newest record on flash never goes down (checked
+ *      before every write and around every boot and step);
  *   B  after every step, once the device has booted a confirmed image: a
  *      boot without faults (on the same flash, undone afterwards) runs
  *      something, and R holds for it.

@@ -8,7 +8,8 @@
  *   - the N-th program or erase is torn with power lost, fails before
  *     doing anything, fails after doing it all, fails half done, or does
  *     nothing and reports success (silent; not with USBMSC_FW_HASH_STREAMED
- *     alone, whose trade-off is exactly that: fwengine.h);
+ *     alone, whose trade-off is exactly that: fwengine.h); or it fails
+ *     after doing it all and power is lost at the next one;
  *   - the N-th read fails once (the engine tries again), or it and the
  *     seven after it fail (a lasting error, such as both state sectors at
  *     one boot).
@@ -58,11 +59,12 @@ static const struct m_step fresh_steps[] = {
 	DL(MI_V3, 0x07, 1024), BOOT, BOOT,
 };
 
-/* Trial, revert, confirmation: the floor rises, a downgrade is refused. */
+/* Trial, revert, confirmation (sent twice, as a host does after an
+ * error): the floor rises, a downgrade is refused. */
 static const struct m_step trial_steps[] = {
-	DL(MI_V2, 0x07, 1024), BOOT, CONF,
+	DL(MI_V2, 0x07, 1024), BOOT, CONF, CONF,
 	DL(MI_V3, 0x0E, 512), ACT, BOOT, BOOT,
-	DL(MI_V3, 0x0E, 1024), BOOT, CONF,
+	DL(MI_V3, 0x0E, 1024), BOOT, CONF, CONF,
 	DL(MI_WRONG_KEY, 0x05, 0), BOOT,
 	DL(MI_V2, 0x07, 1024), BOOT,
 	DL(MI_V4, 0x07, 1024), BOOT, CONF, BOOT,
@@ -76,11 +78,13 @@ static const struct story stories[] = {
 	STORY("trial and revert", true, trial_steps),
 };
 
-enum fault { F_CUT, F_FAIL, F_FAIL_AFTER, F_TORN, F_SILENT, F_READ_ONCE, F_READ_LASTING };
+enum fault {
+	F_CUT, F_FAIL, F_FAIL_AFTER, F_TORN, F_SILENT, F_LANDED_CUT, F_READ_ONCE, F_READ_LASTING
+};
 
 static const char *const fault_names[] = {
-	"power cut", "failure", "failure after", "torn failure", "silent", "read error",
-	"lasting read error"
+	"power cut", "failure", "failure after", "torn failure", "silent",
+	"failure after, then a power cut at the next", "read error", "lasting read error"
 };
 
 struct tally {
@@ -102,6 +106,10 @@ static void play(const struct story *st, uint8_t flags, enum fault f, uint32_t n
 		case F_FAIL_AFTER: g_nor.fail_after_at = g_nor.ops + n; break;
 		case F_TORN: g_nor.torn_at = g_nor.ops + n; break;
 		case F_SILENT: g_nor.silent_at = g_nor.ops + n; break;
+		case F_LANDED_CUT:
+			g_nor.fail_after_at = g_nor.ops + n;
+			g_nor.cut_at = g_nor.ops + n + 1;
+			break;
 		case F_READ_ONCE:
 		case F_READ_LASTING:
 			g_nor.read_fail_at = g_nor.reads + n;
@@ -138,7 +146,7 @@ static void sweep(const struct story *st, uint8_t flags)
 	ops = g_nor.ops - ops;
 	reads = g_nor.reads - reads;
 	assert_true(ops > 10 && reads > 10);
-	for (int f = F_CUT; f <= F_SILENT; f++) {
+	for (int f = F_CUT; f <= F_LANDED_CUT; f++) {
 		if (f == F_SILENT && !silent)
 			continue;
 		for (uint32_t n = 1; n <= ops; n++)
