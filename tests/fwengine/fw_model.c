@@ -7,7 +7,7 @@
 
 #include "usbmsc/byteorder.h"
 
-#define M_IMAGE_MAX 4096u
+#define M_IMAGE_MAX 2048u
 #define M_SHIFT 7u  /* chunks on 128-byte boundaries: a header may arrive in two */
 
 struct image {
@@ -76,15 +76,16 @@ static void build_all(void)
 	static const struct img_opts other_key = { T_VID, T_PID, NULL, NULL, 1, 3, t_other_key };
 	static const struct img_opts other_vid = { 0x1234, T_PID, NULL, NULL, 1, 3, NULL };
 
-	build(MI_V2, "2.0", 2, 2500, NULL, true);
-	build(MI_V3, "3.0", 3, 3100, NULL, true);
-	build(MI_V4, "4.0", 4, 1800, NULL, true);
-	build(MI_DOWNGRADE, "0.5", 0, 1200, NULL, true);
-	build(MI_WRONG_KEY, "5.0", 5, 2000, &other_key, false);
+	/* Small, but most of them across a sector boundary (1 KiB). */
+	build(MI_V2, "2.0", 2, 1100, NULL, true);
+	build(MI_V3, "3.0", 3, 1500, NULL, true);
+	build(MI_V4, "4.0", 4, 900, NULL, true);
+	build(MI_DOWNGRADE, "0.5", 0, 600, NULL, true);
+	build(MI_WRONG_KEY, "5.0", 5, 1000, &other_key, false);
 	build(MI_WRONG_DEVICE, "5.1", 5, 0, &other_vid, false);
-	build(MI_BAD_HASH, "5.2", 5, 2200, NULL, false);
+	build(MI_BAD_HASH, "5.2", 5, 1200, NULL, false);
 	cat[MI_BAD_HASH].bytes[cat[MI_BAD_HASH].len - 1] ^= 0x01;
-	build(MI_TWIN, "2.0", 2, 2500, &other_key, false);
+	build(MI_TWIN, "2.0", 2, 1100, &other_key, false);
 	built = true;
 }
 
