@@ -21,7 +21,7 @@ build=$1
 secs=${2:-30}
 case $secs in '' | *[!0-9]*) usage ;; esac
 src=$(cd "$(dirname "$0")/.." && pwd)
-harnesses="fuzz_csw fuzz_cbw fuzz_sense fuzz_vpd fuzz_target fuzz_fwimage fuzz_usbdesc fuzz_hostile fuzz_uf2 fuzz_door"
+harnesses="fuzz_csw fuzz_cbw fuzz_sense fuzz_vpd fuzz_target fuzz_fwimage fuzz_usbdesc fuzz_hostile fuzz_uf2 fuzz_door fuzz_fwengine"
 
 configure() {
 	if [ ! -f "$build/build.ninja" ]; then

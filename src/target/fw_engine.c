@@ -167,21 +167,16 @@ static bool flush(struct usbmsc_fw_engine *e)
 	return true;
 }
 
-/* Start over into the staging slot. If the state still calls that slot
- * valid (the previous image, or a deferred one), say otherwise before its
- * first erase: a torn download must never look bootable (fw_internal.h). */
+/* Start over into the staging slot. Before its first erase the newest
+ * record on flash must call it empty (the previous image, a deferred one,
+ * or the bytes of a refused one): a torn or refused download must never
+ * look bootable, and a record that failed to write may have landed. */
 usbmsc_sense_t usbmsc_fwi_dl_start(struct usbmsc_fw_engine *e)
 {
 	uint8_t slot = usbmsc_fwi_stage_slot(e);
-	struct usbmsc_fw_record r = e->rec;
 
-	if (r.slot[slot].valid || r.pending == slot) {
-		memset(&r.slot[slot], 0, sizeof(r.slot[slot]));
-		if (r.pending == slot)
-			r.pending = USBMSC_FW_NO_SLOT;
-		if (!usbmsc_fwi_store(e, &r))
-			return USBMSC_SENSE_WRITE_ERROR;
-	}
+	if (!usbmsc_fwi_release(e, slot))
+		return e->sync == FWI_UNREAD ? USBMSC_SENSE_READ_ERROR : USBMSC_SENSE_WRITE_ERROR;
 	e->dl_on = 1;
 	e->dl_slot = slot;
 	e->dl_got = 0;
@@ -252,7 +247,6 @@ static usbmsc_sense_t header_arrived(struct usbmsc_fw_engine *e)
 static enum usbmsc_fw_reason verify(struct usbmsc_fw_engine *e, struct usbmsc_fw_header *h,
 				    bool streamed)
 {
-	const struct usbmsc_fw_config *cfg = e->cfg;
 	enum usbmsc_fw_reason why = usbmsc_fwi_read_header(e, e->dl_slot, h);
 
 	if (why == USBMSC_FWR_NONE)
@@ -262,9 +256,9 @@ static enum usbmsc_fw_reason verify(struct usbmsc_fw_engine *e, struct usbmsc_fw
 	if (h->payload_len + USBMSC_FW_HEADER_LEN != e->dl_total)
 		return USBMSC_FWR_LENGTH;
 	/* The work buffer still holds the header as stored. */
-	if (!cfg->crypto.verify(cfg->work + USBMSC_FW_SIG_OFFSET, cfg->work, USBMSC_FW_SIGNED_LEN,
-				cfg->crypto.pubkey))
-		return USBMSC_FWR_SIGNATURE;
+	why = usbmsc_fwi_authentic(e, h, true);
+	if (why != USBMSC_FWR_NONE)
+		return why;
 	if (streamed)
 		return streamed_hash_check(e, h);
 	return usbmsc_fwi_hash_check(e, e->dl_slot, h);
@@ -291,6 +285,7 @@ usbmsc_sense_t usbmsc_fwi_dl_finish(struct usbmsc_fw_engine *e, bool activate, b
 	r = e->rec;
 	s = &r.slot[slot];
 	s->valid = 1;
+	s->sig = 1;
 	memcpy(s->version, h.version, sizeof(s->version));
 	s->number = h.version_number;
 	s->length = e->dl_total;
@@ -473,8 +468,7 @@ static usbmsc_sense_t rb_data(void *ctx, uint8_t lun, const uint8_t *cdb, uint32
 	}
 	/* The staged image: what the staging slot's flash holds. */
 	addr = cfg->slot_addr[usbmsc_fwi_stage_slot(e)] + cdb_offset(cdb) + offset;
-	return cfg->flash.read(cfg->flash.ctx, addr, buf, len) ? USBMSC_SENSE_OK
-							       : USBMSC_SENSE_READ_ERROR;
+	return usbmsc_fwi_read(cfg, addr, buf, len) ? USBMSC_SENSE_OK : USBMSC_SENSE_READ_ERROR;
 }
 
 /* ---- FW STATE and FW CONFIRM ---------------------------------------------- */
