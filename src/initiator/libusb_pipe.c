@@ -103,6 +103,13 @@ static struct lu_pipe *to_lu(struct usbmsc_pipe *p)
 	return (struct lu_pipe *)p;
 }
 
+/* A stop asked for this transport (usbmsc_dev_interrupt) or for every one
+ * (usbmsc_set_stop_flag). */
+static bool stop_asked(const struct lu_pipe *p)
+{
+	return p->stop || usbmsc_stop_requested();
+}
+
 /* ---- libusb results -------------------------------------------------------- */
 
 static int category_of(int r)
@@ -220,7 +227,7 @@ static int wait_for(struct lu_pipe *p, struct libusb_transfer *x, int *completed
 	while (!*completed) {
 		struct timeval tv = { 0, SLICE_MS * 1000 };
 
-		if (interruptible && p->stop && !cancelled) {
+		if (interruptible && stop_asked(p) && !cancelled) {
 			libusb_cancel_transfer(x);
 			cancelled = true;
 		}
@@ -328,7 +335,7 @@ static int lu_usable(struct lu_pipe *p, bool interruptible)
 {
 	if (p->gone)
 		return USBMSC_PIPE_NO_DEVICE;
-	if (p->broken || !p->xfer || (interruptible && p->stop))
+	if (p->broken || !p->xfer || (interruptible && stop_asked(p)))
 		return USBMSC_PIPE_ERROR;
 	return USBMSC_PIPE_OK;
 }
@@ -452,7 +459,7 @@ static void repair_after_stop(struct lu_pipe *p)
 {
 	size_t done;
 
-	if (!p->stop || p->gone || !p->claimed || p->broken || !p->xfer)
+	if (!stop_asked(p) || p->gone || !p->claimed || p->broken || !p->xfer)
 		return;
 	do_control(p, false,
 		   usbmsc_framing_request_type((enum usbmsc_framing)p->base.framing, false),
@@ -543,17 +550,17 @@ static int usb_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 	int rc;
 
 	t->recovered = false;
-	if (u->pipe->stop) {
+	if (stop_asked(u->pipe)) {
 		memset(res, 0, sizeof *res);
 		res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT, "interrupted: stop requested");
+		return usbmsc_fail(err, USBMSC_E_INTERRUPTED, "interrupted: stop requested");
 	}
 	sync_settings(u);
 	rc = u->bot->ops->exec(u->bot, cmd, res, err);
 	t->recovered = u->bot->recovered;
-	if (rc != 0 && u->pipe->stop) {
+	if (rc != 0 && stop_asked(u->pipe)) {
 		t->recovered = false;
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT, "interrupted: stop requested");
+		return usbmsc_fail(err, USBMSC_E_INTERRUPTED, "interrupted: stop requested");
 	}
 	return rc;
 }

@@ -327,8 +327,8 @@ static int sgio_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 	memset(res, 0, sizeof *res);
 	t->recovered = false;       /* the kernel does its own recovery */
 	res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-	if (s->stop)
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT, "interrupted: stop requested");
+	if (s->stop || usbmsc_stop_requested())
+		return usbmsc_fail(err, USBMSC_E_INTERRUPTED, "interrupted: stop requested");
 	if (cmd->cdb_len < 6 || cmd->cdb_len > 16)
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "SG_IO takes CDBs of 6 to 16 bytes, not %u", cmd->cdb_len);
@@ -358,8 +358,8 @@ static int sgio_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 			res->residue = cmd->len;
 			return explain_eperm(s, n, cdb[0], err);
 		}
-		if (reply.ioctl_errno == EINTR && s->stop)
-			return usbmsc_fail(err, USBMSC_E_TRANSPORT,
+		if (reply.ioctl_errno == EINTR && (s->stop || usbmsc_stop_requested()))
+			return usbmsc_fail(err, USBMSC_E_INTERRUPTED,
 					   "interrupted: stop requested (the command may still "
 					   "complete in the kernel)");
 	} else {
@@ -387,10 +387,11 @@ static int sgio_max_lun(struct usbmsc_transport *t, uint8_t *max_lun, struct usb
 	struct sgio_transport *s = to_sgio(t);
 	uint64_t lun = 0;
 
-	(void)err;
 	*max_lun = 0;
-	if (s->have_scsi_dir && usbmsc_os_scsi_max_lun(s->scsi_dir, &lun))
-		*max_lun = (uint8_t)(lun > USBMSC_MAX_LUN ? USBMSC_MAX_LUN : lun);
+	if (!s->have_scsi_dir || !usbmsc_os_scsi_max_lun(s->scsi_dir, &lun))
+		return usbmsc_fail(err, USBMSC_E_OTHER, "%s: sysfs does not tell its LUNs",
+				   s->main.path);
+	*max_lun = (uint8_t)(lun > USBMSC_MAX_LUN ? USBMSC_MAX_LUN : lun);
 	return 0;
 }
 
@@ -495,6 +496,27 @@ static int identify(struct sgio_transport *s, const char *node, struct usbmsc_er
 	return 0;
 }
 
+/* A path that names something other than a device node is a wrong URI
+ * (exit 1), found before anything is opened; a missing one may be a device
+ * that went away (open says so). */
+static int check_kind(const char *node, struct usbmsc_error *err)
+{
+	struct stat st;
+
+	if (stat(node, &st) != 0 || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "%s is not a device node but a directory (SG_IO needs /dev/sgN or "
+				   "/dev/sdX)", node);
+	if (S_ISREG(st.st_mode))
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "%s is not a device node but a file (SG_IO needs /dev/sgN or "
+				   "/dev/sdX; a disk image is 'sim:%s')", node, node);
+	return usbmsc_fail(err, USBMSC_E_USAGE,
+			   "%s is not a device node (SG_IO needs /dev/sgN or /dev/sdX)", node);
+}
+
 int usbmsc_sgio_open(const char *node, const char *rest, const struct usbmsc_open_opts *opts,
 		     struct usbmsc_transport **out, struct usbmsc_error *err)
 {
@@ -505,6 +527,9 @@ int usbmsc_sgio_open(const char *node, const char *rest, const struct usbmsc_ope
 
 	(void)rest;
 	*out = NULL;
+	rc = check_kind(node, err);
+	if (rc != 0)
+		return rc;
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");

@@ -93,15 +93,23 @@ static void uri_dispatch(void **state)
 	struct usbmsc_error err = {0};
 
 	(void)state;
-	assert_int_equal(usbmsc_open("nosuch:1234:5678", NULL, &dev, &err), USBMSC_E_NO_DEVICE);
+	/* A scheme this build does not know is the caller's mistake. */
+	assert_int_equal(usbmsc_open("nosuch:1234:5678", NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_null(dev);
+	assert_non_null(strstr(err.msg, "unknown scheme 'nosuch:'"));
 	assert_non_null(strstr(err.msg, "sim:PATH"));
 	assert_int_equal(usbmsc_open("/dev/usbmsc-no-such-node", NULL, &dev, &err),
 			 USBMSC_E_NO_DEVICE);
 	assert_int_equal(usbmsc_open("auto:1234:5678", NULL, &dev, &err), USBMSC_E_NO_DEVICE);
 	assert_int_equal(usbmsc_open("", NULL, &dev, &err), USBMSC_E_USAGE);
-	assert_non_null(strstr(err.msg, "malformed"));
+	assert_non_null(strstr(err.msg, "empty"));
 	assert_int_equal(usbmsc_open("nonsense", NULL, &dev, &err), USBMSC_E_USAGE);
+	assert_non_null(strstr(err.msg, "did you mean 'sim:nonsense'"));
+	/* A path that names no device node: a file, a directory. */
+	assert_int_equal(usbmsc_open("/etc/passwd", NULL, &dev, &err), USBMSC_E_USAGE);
+	assert_non_null(strstr(err.msg, "not a device node but a file"));
+	assert_int_equal(usbmsc_open("/", NULL, &dev, &err), USBMSC_E_USAGE);
+	assert_int_equal(usbmsc_open("/tmp", NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_int_equal(usbmsc_open("1x:abc", NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_int_equal(usbmsc_open(NULL, NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_int_equal(usbmsc_open("sim:", NULL, &dev, &err), USBMSC_E_USAGE);

@@ -691,7 +691,7 @@ int cli_fw_update(struct cli *c, const struct fw_update_args *a)
 
 	if (st)
 		return st;
-	st = cli_open(c);
+	st = cli_open_locked(c);
 	if (st)
 		return st;
 	s.bar = isatty(STDERR_FILENO) && !a->dry_run;
