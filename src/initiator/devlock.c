@@ -17,6 +17,7 @@
 
 struct usbmsc_lock {
 	int fd;
+	pid_t owner;             /* a forked child inherits the list, not the lock's use */
 	char name[NAME_MAX_LEN];
 	char what[NAME_MAX_LEN + 32];
 };
@@ -75,7 +76,7 @@ static void lock_name(const char *vendor, const char *product, const char *seria
 static bool held_here(const char *name)
 {
 	for (size_t i = 0; i < HELD_MAX; i++)
-		if (held[i] && strcmp(held[i]->name, name) == 0)
+		if (held[i] && held[i]->owner == getpid() && strcmp(held[i]->name, name) == 0)
 			return true;
 	return false;
 }
@@ -125,6 +126,7 @@ int usbmsc_lock_device(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_lock *
 	if (!l)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
 	l->fd = -1;
+	l->owner = getpid();
 	lock_name(inq.vendor, inq.product, serial, l->name, sizeof l->name);
 	snprintf(l->what, sizeof l->what, "the device %s %s%s", inq.vendor,
 		 serial[0] ? "serial " : inq.product, serial[0] ? serial : "");

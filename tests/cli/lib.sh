@@ -10,6 +10,8 @@ set -u
 USBMSC=$1
 T=$(mktemp -d "${TMPDIR:-/tmp}/usbmsc-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# Device locks (fw update) in the test's directory, not the machine's.
+export USBMSC_LOCK_DIR=$T/locks
 tap_n=0
 rc=0
 
@@ -97,6 +99,92 @@ check() {
 	local desc=$1
 	shift
 	if "$@"; then ok "$desc"; else not_ok "$desc" "failed: $*"; fi
+}
+
+# hold_lock FILE: another process (python3) takes an exclusive flock on
+# FILE, as an open device does on its image; its pid in $holder, until
+# release_lock.
+hold_lock() {
+	rm -f "$T/hold.in" "$T/hold.out"
+	mkfifo "$T/hold.in" "$T/hold.out"
+	python3 -c 'import fcntl, sys
+f = open(sys.argv[1], "rb")
+fcntl.flock(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.read()' "$1" <"$T/hold.in" >"$T/hold.out" &
+	holder=$!
+	exec 4>"$T/hold.in"
+	read -r _ <"$T/hold.out"
+}
+
+release_lock() {
+	exec 4>&-
+	wait "$holder"
+}
+
+# start_traced ARGS...: usbmsc in the background with its stderr through a
+# pipe, until it has written 20 lines of it (with -vv: the command is under
+# way); it cannot run far ahead, since the pipe holds it once full. Its pid
+# in $traced; finish_traced collects the rest. (Should it never end, the
+# test's own time-out stops it.)
+start_traced() {
+	rm -f "$T/trace.fifo"
+	mkfifo "$T/trace.fifo"
+	# Job control: a background job of a script otherwise ignores SIGINT.
+	set -m
+	"$USBMSC" "$@" >"$T/out" 2>"$T/trace.fifo" &
+	traced=$!
+	set +m
+	exec 3<"$T/trace.fifo"
+	for _ in $(seq 20); do
+		IFS= read -r _ <&3 || break
+	done
+}
+
+# finish_traced [SIGNAL]: send SIGNAL (if given), read the rest of the
+# command's stderr into $T/err, and its exit status into $rc; $ms is the
+# milliseconds from the signal to the end.
+finish_traced() {
+	local start=${EPOCHREALTIME/./}
+	[ -n "${1:-}" ] && kill -"$1" "$traced"
+	cat <&3 >"$T/err"
+	exec 3<&-
+	wait "$traced"
+	rc=$?
+	ms=$(((${EPOCHREALTIME/./} - start) / 1000))
+	no_sanitizer_report "(traced)"
+}
+
+# run_signalled SIGNAL ARGS...: run usbmsc (ARGS with -vv, for a trace)
+# with its stderr through a pipe of one page; once it has written 20 lines
+# (the command is under way, and with the pipe full it cannot run on
+# before we read), send SIGNAL and collect the rest. stdout in $T/out,
+# stderr in $T/err, the exit status in $rc, the milliseconds from the
+# signal to the end in $ms.
+run_signalled() {
+	local sig=$1 res
+	shift
+	res=$(python3 - "$T" "$sig" "$USBMSC" "$@" <<'PY'
+import fcntl, os, signal, subprocess, sys, time
+tdir, sig, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
+with open(os.path.join(tdir, "out"), "wb") as out:
+    p = subprocess.Popen(argv, stdout=out, stderr=w)
+os.close(w)
+err = os.fdopen(r, "rb")
+head = b"".join(err.readline() for _ in range(20))
+start = time.monotonic()
+p.send_signal(getattr(signal, "SIG" + sig))
+rest = err.read()
+rc = p.wait()
+with open(os.path.join(tdir, "err"), "wb") as f:
+    f.write(head + rest)
+print(rc if rc >= 0 else 128 - rc, int((time.monotonic() - start) * 1000))
+PY
+)
+	read -r rc ms <<<"$res"
+	no_sanitizer_report "$@"
 }
 
 done_testing() {

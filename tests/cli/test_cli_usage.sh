@@ -31,6 +31,20 @@ run -d "$DEV" --timeout abc tur
 expect_rc 1 "--timeout abc"
 run -d "$DEV" --lun 16 tur
 expect_rc 1 "--lun 16 (Bulk-Only has 0..15)"
+# A LUN the device does not have: refused before it is sent, every command.
+for cmd in inquiry tur sense capacity "read 0 1" "raw 12 00 00 00 24 00 --in 36" "bench tur -n 2"; do
+	run -d "$DEV" --lun 1 $cmd
+	expect_rc 1 "--lun 1 on a one-LUN device: $cmd"
+	expect_err "^usbmsc: ${cmd%% *}: the device has LUNs 0..0, not 1$" "$cmd says which LUNs there are"
+done
+head -c 512 /dev/zero >"$T/block.bin"
+run -d "$DEV" --lun 1 write 0 "$T/block.bin"
+expect_rc 1 "--lun 1 on a one-LUN device: write"
+run -d "sim:$T/two.img?luns=2&size=1M" --lun 1 capacity
+expect_rc 0 "--lun 1 on a two-LUN device"
+run -d "sim:$T/two.img?luns=2&size=1M" --lun 2 tur
+expect_rc 1 "--lun 2 on a two-LUN device"
+expect_err "the device has LUNs 0..1, not 2" "says which LUNs there are"
 run tur -d
 expect_rc 1 "-d without a value"
 expect_err "option '-d' needs a value" "says -d needs a value"

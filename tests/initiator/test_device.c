@@ -372,6 +372,80 @@ static void handle_accessors(void **state)
 	fake_assert_done(&fx->pipe);
 }
 
+/* A LUN past the device's highest is refused before a CBW goes out, after
+ * one Get Max LUN; the LUNs it has work. */
+static void lun_past_max_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct usbmsc_cmd cmd = { .cdb = tur_cdb, .cdb_len = 6, .lun = 1 };
+	uint8_t zero = 0;
+
+	fake_expect_control(&fx->pipe, 0xA1, 0xFE, 1, &zero, 1, USBMSC_PIPE_OK);
+	assert_int_equal(usbmsc_exec(fx->dev, &cmd, &fx->res), USBMSC_E_USAGE);
+	assert_string_equal(usbmsc_dev_errmsg(fx->dev), "the device has LUNs 0..0, not 1");
+	assert_int_equal(fx->pipe.cbw_count, 0);
+	/* Asked once: the answer is kept. */
+	cmd.lun = 3;
+	assert_int_equal(usbmsc_exec(fx->dev, &cmd, &fx->res), USBMSC_E_USAGE);
+	assert_string_equal(usbmsc_dev_errmsg(fx->dev), "the device has LUNs 0..0, not 3");
+	cmd.lun = 0;
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 0, 0);
+	assert_int_equal(usbmsc_exec(fx->dev, &cmd, &fx->res), 0);
+	fake_assert_done(&fx->pipe);
+}
+
+static void lun_within_max_sent(void **state)
+{
+	struct fixture *fx = *state;
+	struct usbmsc_cmd cmd = { .cdb = tur_cdb, .cdb_len = 6, .lun = 2 };
+	uint8_t two = 2;
+
+	fake_expect_control(&fx->pipe, 0xA1, 0xFE, 1, &two, 1, USBMSC_PIPE_OK);
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 0, 0);
+	assert_int_equal(usbmsc_exec(fx->dev, &cmd, &fx->res), 0);
+	assert_int_equal(fx->pipe.cbws[0][13], 2);   /* bCBWLUN */
+	fake_assert_done(&fx->pipe);
+}
+
+/* When the device cannot say (Get Max LUN times out), the command goes. */
+static void lun_unknown_sent(void **state)
+{
+	struct fixture *fx = *state;
+	struct usbmsc_cmd cmd = { .cdb = tur_cdb, .cdb_len = 6, .lun = 1 };
+
+	fake_expect_control(&fx->pipe, 0xA1, 0xFE, 1, NULL, 0, USBMSC_PIPE_TIMEOUT);
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 0, 0);
+	assert_int_equal(usbmsc_exec(fx->dev, &cmd, &fx->res), 0);
+	fake_assert_done(&fx->pipe);
+}
+
+/* The program's stop flag: once set, every command fails at once with
+ * USBMSC_E_INTERRUPTED, before anything is sent. */
+static void stop_flag_stops_commands(void **state)
+{
+	struct fixture *fx = *state;
+	static volatile sig_atomic_t stop;
+
+	stop = 0;
+	usbmsc_set_stop_flag(&stop);
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 0, 0);
+	assert_int_equal(tur(fx), 0);
+	assert_false(usbmsc_stop_requested());
+	stop = 1;
+	assert_true(usbmsc_stop_requested());
+	assert_int_equal(tur(fx), USBMSC_E_INTERRUPTED);
+	assert_int_equal(read1(fx), USBMSC_E_INTERRUPTED);
+	assert_string_equal(usbmsc_dev_errmsg(fx->dev), "interrupted: stop requested");
+	assert_int_equal(fx->pipe.cbw_count, 1);
+	usbmsc_set_stop_flag(NULL);
+	assert_false(usbmsc_stop_requested());
+	fake_assert_done(&fx->pipe);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -383,6 +457,8 @@ int main(void)
 		T(reset_unit_attention_retried), T(unit_attention_without_reset_reported),
 		T(check_condition_message), T(recovered_error_is_success),
 		cmocka_unit_test(result_categories), T(handle_accessors),
+		T(lun_past_max_refused), T(lun_within_max_sent), T(lun_unknown_sent),
+		T(stop_flag_stops_commands),
 	};
 
 	return cmocka_run_group_tests_name("device", tests, NULL, NULL);
