@@ -128,8 +128,10 @@ int usbmsc_lock_device(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_lock *
 	l->fd = -1;
 	l->owner = getpid();
 	lock_name(inq.vendor, inq.product, serial, l->name, sizeof l->name);
-	snprintf(l->what, sizeof l->what, "the device %s %s%s", inq.vendor,
-		 serial[0] ? "serial " : inq.product, serial[0] ? serial : "");
+	if (serial[0])
+		snprintf(l->what, sizeof l->what, "the device %s serial %.64s", inq.vendor, serial);
+	else
+		snprintf(l->what, sizeof l->what, "the device %s %s", inq.vendor, inq.product);
 	if (held_here(l->name)) {
 		st = usbmsc_fail(err, USBMSC_E_BUSY, "%s is in use by this process (its lock is "
 				 "taken)", l->what);
@@ -166,7 +168,7 @@ int usbmsc_devlock_check(const char *vendor, const char *serial, struct usbmsc_e
 	lock_name(vendor, "", serial, name, sizeof name);
 	if (held_here(name))
 		return USBMSC_OK;
-	snprintf(what, sizeof what, "the device %s serial %s", vendor, serial);
+	snprintf(what, sizeof what, "the device %.8s serial %.64s", vendor, serial);
 	return usbmsc_os_lock_named_probe(name, what, err);
 }
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 /* Room for the command line in a name; longer ones end in "...". */
-#define CMDLINE_SHOWN 96u
+#define CMDLINE_SHOWN 128u
 
 /* "pid N (ARGV joined by spaces)", or "pid N" when its command line is
  * gone; false when the process is. */

@@ -122,51 +122,12 @@ release_lock() {
 	wait "$holder"
 }
 
-# start_traced ARGS...: usbmsc in the background with its stderr through a
-# pipe, until it has written 20 lines of it (with -vv: the command is under
-# way); it cannot run far ahead, since the pipe holds it once full. Its pid
-# in $traced; finish_traced collects the rest. (Should it never end, the
-# test's own time-out stops it.)
-start_traced() {
-	rm -f "$T/trace.fifo"
-	mkfifo "$T/trace.fifo"
-	# Job control: a background job of a script otherwise ignores SIGINT.
-	set -m
-	"$USBMSC" "$@" >"$T/out" 2>"$T/trace.fifo" &
-	traced=$!
-	set +m
-	exec 3<"$T/trace.fifo"
-	for _ in $(seq 20); do
-		IFS= read -r _ <&3 || break
-	done
-}
-
-# finish_traced [SIGNAL]: send SIGNAL (if given), read the rest of the
-# command's stderr into $T/err, and its exit status into $rc; $ms is the
-# milliseconds from the signal to the end.
-finish_traced() {
-	local start=${EPOCHREALTIME/./}
-	[ -n "${1:-}" ] && kill -"$1" "$traced"
-	cat <&3 >"$T/err"
-	exec 3<&-
-	wait "$traced"
-	rc=$?
-	ms=$(((${EPOCHREALTIME/./} - start) / 1000))
-	no_sanitizer_report "(traced)"
-}
-
-# run_signalled SIGNAL ARGS...: run usbmsc (ARGS with -vv, for a trace)
-# with its stderr through a pipe of one page; once it has written 20 lines
-# (the command is under way, and with the pipe full it cannot run on
-# before we read), send SIGNAL and collect the rest. stdout in $T/out,
-# stderr in $T/err, the exit status in $rc, the milliseconds from the
-# signal to the end in $ms.
-run_signalled() {
-	local sig=$1 res
-	shift
-	res=$(python3 - "$T" "$sig" "$USBMSC" "$@" <<'PY'
+# The helper behind start_held (its stdin and stdout talk to the test).
+held_py=$(cat <<'PY'
 import fcntl, os, signal, subprocess, sys, time
-tdir, sig, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+tdir, argv = sys.argv[1], sys.argv[2:]
+# A background job of a script inherits SIGINT ignored: not the command.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 r, w = os.pipe()
 fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
 with open(os.path.join(tdir, "out"), "wb") as out:
@@ -174,17 +135,45 @@ with open(os.path.join(tdir, "out"), "wb") as out:
 os.close(w)
 err = os.fdopen(r, "rb")
 head = b"".join(err.readline() for _ in range(20))
+print(p.pid, flush=True)
+sig = sys.stdin.readline().strip()
 start = time.monotonic()
-p.send_signal(getattr(signal, "SIG" + sig))
+if sig:
+    p.send_signal(getattr(signal, "SIG" + sig))
 rest = err.read()
 rc = p.wait()
 with open(os.path.join(tdir, "err"), "wb") as f:
     f.write(head + rest)
-print(rc if rc >= 0 else 128 - rc, int((time.monotonic() - start) * 1000))
+print(rc if rc >= 0 else 128 - rc, int((time.monotonic() - start) * 1000), flush=True)
 PY
 )
-	read -r rc ms <<<"$res"
-	no_sanitizer_report "$@"
+
+# start_held ARGS...: usbmsc in the background (ARGS with -vv, for a
+# trace) with its stderr through a pipe of one page, until it has written
+# 20 lines of it: the command is under way, and once the pipe is full it
+# waits for us, so it cannot finish meanwhile. Its pid in $held; then
+# finish_held [SIGNAL] sends SIGNAL (if given) and collects the rest:
+# stdout in $T/out, stderr in $T/err, the exit status in $rc, the
+# milliseconds from the signal to the end in $ms. (A command that never
+# ends is stopped by the test's own time-out.)
+start_held() {
+	coproc HELD { python3 -c "$held_py" "$T" "$USBMSC" "$@"; }
+	read -r held <&"${HELD[0]}"
+}
+
+finish_held() {
+	echo "${1:-}" >&"${HELD[1]}"
+	read -r rc ms <&"${HELD[0]}"
+	wait "$HELD_PID"
+	no_sanitizer_report "(held)"
+}
+
+# run_signalled SIGNAL ARGS...: start_held ARGS, then finish_held SIGNAL.
+run_signalled() {
+	local sig=$1
+	shift
+	start_held "$@"
+	finish_held "$sig"
 }
 
 done_testing() {

@@ -53,13 +53,13 @@ run -d "sim:$IMG" tur
 expect_rc 0 "once released, it answers"
 
 # ---- two usbmsc processes: the second one is refused, naming the first
-start_traced -vv -d "sim:$IMG" bench tur -n 10000000
-first=$traced
+start_held -vv -d "sim:$IMG" bench tur -n 10000000
+first=$held
 run -d "sim:$IMG" write 0 "$T/blocks.bin"
 expect_rc 21 "a write while another usbmsc runs: busy"
-expect_err "is in use by pid $first \(.*usbmsc -vv -d sim:$IMG bench tur" \
+expect_err "is in use by pid $first \(.*usbmsc -vv -d sim:$IMG" \
 	"names the other usbmsc and its command"
-finish_traced INT
+finish_held INT
 expect_rc 130 "the first one, interrupted"
 
 # ---- two firmware updates at once: the second is refused, the first
@@ -74,12 +74,12 @@ pack() {
 if pack a.umfw 0200 2 && pack b.umfw 0300 3; then
 	for opts in "" "?fw-reboot=disconnect"; do
 		dev="sim:$T/fw$((n = ${n:-0} + 1)).img$opts"
-		start_traced -vv -d "$dev" fw update "$T/a.umfw"
-		first=$traced
+		start_held -vv -d "$dev" fw update "$T/a.umfw"
+		first=$held
 		run -d "$dev" fw update "$T/b.umfw"
 		expect_rc 21 "fw update$opts while another runs: busy"
 		expect_err "is in use by pid $first \(.*usbmsc -vv -d sim:$T/fw" "names the other update"
-		finish_traced
+		finish_held
 		expect_rc 0 "fw update$opts: the first one completes"
 		run -d "$dev" --json fw info
 		expect_json "fw update$opts: the device runs the first one's image" \
