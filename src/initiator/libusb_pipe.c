@@ -893,6 +893,21 @@ static int refuse_bound(struct lu_pipe *p, const char *port, const struct usbmsc
 			   driver[0] ? "'" : "", p->kind->scheme);
 }
 
+/* Another program claimed the interface: name it where the system can
+ * tell (who else has the device's usbfs node open). */
+static int claimed_elsewhere(struct lu_pipe *p, struct usbmsc_error *err)
+{
+	libusb_device *dev = libusb_get_device(p->h);
+	char node[64], holder[160];
+
+	snprintf(node, sizeof node, "/dev/bus/usb/%03u/%03u", libusb_get_bus_number(dev),
+		 libusb_get_device_address(dev));
+	if (usbmsc_os_file_user(node, holder, sizeof holder))
+		return usbmsc_fail(err, USBMSC_E_BUSY, "%s is claimed by another program (%s has "
+				   "the device open)", p->where, holder);
+	return usbmsc_fail(err, USBMSC_E_BUSY, "%s is claimed by another program", p->where);
+}
+
 static int take_interface(struct lu_pipe *p, const char *port, const struct usbmsc_lu_iface *bi,
 			  struct usbmsc_error *err)
 {
@@ -916,8 +931,7 @@ static int take_interface(struct lu_pipe *p, const char *port, const struct usbm
 	}
 	r = libusb_claim_interface(p->h, bi->ifnum);
 	if (r == LIBUSB_ERROR_BUSY)
-		return usbmsc_fail(err, USBMSC_E_BUSY,
-				   "%s is claimed by another program", p->where);
+		return claimed_elsewhere(p, err);
 	if (r != 0)
 		return lu_fail(err, r, "claiming", p->where);
 	p->claimed = true;
