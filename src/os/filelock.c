@@ -78,43 +78,46 @@ int usbmsc_os_lock_probe(const char *path, const char *what, bool *own,
 
 /* ---- the lock directory -------------------------------------------------------- */
 
-/* mkdir dir (a last component only), world-writable with the sticky bit
- * when shared, as /tmp is; true when it is a directory afterwards. */
-static bool make_dir(const char *dir, bool shared)
+/* With create, mkdir dir (a last component only), world-writable with the
+ * sticky bit when shared, as /tmp is. True when it is a directory we may
+ * create files in. */
+static bool usable_dir(const char *dir, bool shared, bool create)
 {
 	struct stat st;
 
-	if (mkdir(dir, shared ? 01777 : 0700) == 0 && shared)
+	if (create && mkdir(dir, shared ? 01777 : 0700) == 0 && shared)
 		chmod(dir, 01777);   /* the umask cut it */
-	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0;
 }
 
 /* The first usable of $USBMSC_LOCK_DIR, /run/lock/usbmsc (shared by every
- * user), $XDG_RUNTIME_DIR/usbmsc, /tmp/usbmsc-locks. */
-static bool lock_dir(char *buf, size_t len)
+ * user), $XDG_RUNTIME_DIR/usbmsc, /tmp/usbmsc-locks; create: make it if
+ * need be (a lock is taken), else only look (a lock is probed). */
+static bool lock_dir(char *buf, size_t len, bool create)
 {
 	const char *env = getenv("USBMSC_LOCK_DIR");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 
 	if (env && env[0]) {
 		snprintf(buf, len, "%s", env);
-		return make_dir(buf, false);
+		return usable_dir(buf, false, create);
 	}
 	snprintf(buf, len, "/run/lock/usbmsc");
-	if (make_dir(buf, true) && access(buf, W_OK | X_OK) == 0)
+	if (usable_dir(buf, true, create))
 		return true;
 	if (xdg && xdg[0] && (size_t)snprintf(buf, len, "%s/usbmsc", xdg) < len &&
-	    make_dir(buf, false) && access(buf, W_OK | X_OK) == 0)
+	    usable_dir(buf, false, create))
 		return true;
 	snprintf(buf, len, "/tmp/usbmsc-locks");
-	return make_dir(buf, true) && access(buf, W_OK | X_OK) == 0;
+	return usable_dir(buf, true, create);
 }
 
-static bool lock_path(const char *name, char *buf, size_t len)
+static bool lock_path(const char *name, bool create, char *buf, size_t len)
 {
 	char dir[PATH_MAX];
 
-	return lock_dir(dir, sizeof dir) && (size_t)snprintf(buf, len, "%s/%s", dir, name) < len;
+	return lock_dir(dir, sizeof dir, create) &&
+	       (size_t)snprintf(buf, len, "%s/%s", dir, name) < len;
 }
 
 int usbmsc_os_lock_named(const char *name, const char *what, int *fd_out,
@@ -124,7 +127,7 @@ int usbmsc_os_lock_named(const char *name, const char *what, int *fd_out,
 	int fd, r;
 
 	*fd_out = -1;
-	if (!lock_path(name, path, sizeof path))
+	if (!lock_path(name, true, path, sizeof path))
 		return usbmsc_fail(err, USBMSC_E_ACCESS,
 				   "no lock directory: /run/lock, $XDG_RUNTIME_DIR and /tmp are not "
 				   "writable; set USBMSC_LOCK_DIR");
@@ -149,8 +152,8 @@ int usbmsc_os_lock_named_probe(const char *name, const char *what, struct usbmsc
 	char path[PATH_MAX];
 	int fd, r;
 
-	if (!lock_path(name, path, sizeof path))
-		return 0;
+	if (!lock_path(name, false, path, sizeof path))
+		return 0;   /* no lock directory: nobody holds a lock */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return 0;   /* nobody ever locked it */
