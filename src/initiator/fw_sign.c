@@ -2,7 +2,7 @@
  * is libsodium's (Ed25519, SHA-256); files are streamed through a fixed
  * buffer so that memory does not grow with the payload. */
 #include "../common/fdio.h"
-#include "fw_tmpfile.h"
+#include "../common/tmpfile.h"
 #include "usbmsc/fwsign.h"
 
 #include <string.h>
@@ -39,109 +39,6 @@ static int crypto_ready(struct usbmsc_error *err)
 	return 0;
 }
 
-/* ---- temporary files renamed into place (fw_tmpfile.h) ---- */
-
-/* A new file beside final_path, named final_path.tmp-RANDOM so that it is
- * on the same file system (rename is atomic there). */
-int usbmsc_tmpfile_create(struct usbmsc_tmpfile *t, const char *final_path, mode_t mode,
-			  struct usbmsc_error *err)
-{
-	for (int tries = 0; tries < 8; tries++) {
-		uint8_t rnd[6];
-		char hex[sizeof rnd * 2 + 1];
-		int n;
-
-		randombytes_buf(rnd, sizeof rnd);
-		sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-		n = snprintf(t->path, sizeof t->path, "%s.tmp-%s", final_path, hex);
-		if (n < 0 || (size_t)n >= sizeof t->path)
-			return usbmsc_fail(err, USBMSC_E_FILE, "%s: path too long", final_path);
-		t->fd = open(t->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-		if (t->fd >= 0)
-			return 0;
-		if (errno != EEXIST)
-			return usbmsc_fail(err, USBMSC_E_FILE, "cannot create %s: %s", t->path,
-					   strerror(errno));
-	}
-	return usbmsc_fail(err, USBMSC_E_FILE, "cannot create a temporary file beside %s", final_path);
-}
-
-void usbmsc_tmpfile_discard(struct usbmsc_tmpfile *t)
-{
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-	unlink(t->path);
-}
-
-/* Flush and close; the data is on disk before the rename makes it visible. */
-int usbmsc_tmpfile_close(struct usbmsc_tmpfile *t, struct usbmsc_error *err)
-{
-	int fd = t->fd;
-
-	t->fd = -1;
-	if (fsync(fd) != 0 && errno != EINVAL) {
-		int e = errno;
-		close(fd);
-		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", t->path, strerror(e));
-	}
-	if (close(fd) != 0)
-		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", t->path, strerror(errno));
-	return 0;
-}
-
-/* Best effort: the rename itself survives a power cut. */
-static void sync_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (!slash) {
-		strcpy(dir, ".");
-	} else {
-		size_t n = (size_t)(slash - path);
-		if (n >= sizeof dir)
-			return;
-		memcpy(dir, path, n ? n : 1);
-		dir[n ? n : 1] = '\0';
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Move the closed temporary file to final_path. Without replace, an
- * existing final_path is left alone: link() fails on it atomically; where
- * the file system has no hard links, a check before the rename does. */
-int usbmsc_tmpfile_commit(struct usbmsc_tmpfile *t, const char *final_path, bool replace,
-			  struct usbmsc_error *err)
-{
-	struct stat st;
-
-	if (!replace) {
-		if (link(t->path, final_path) == 0) {
-			unlink(t->path);
-			sync_parent(final_path);
-			return 0;
-		}
-		if (errno == EEXIST || lstat(final_path, &st) == 0) {
-			unlink(t->path);
-			return usbmsc_fail(err, USBMSC_E_FILE, "%s already exists; not replacing it",
-					   final_path);
-		}
-	}
-	if (rename(t->path, final_path) != 0) {
-		int e = errno;
-		unlink(t->path);
-		return usbmsc_fail(err, USBMSC_E_FILE, "cannot create %s: %s", final_path, strerror(e));
-	}
-	sync_parent(final_path);
-	return 0;
-}
-
 /* ---- key files ---- */
 
 /* The text of a key file: header line, hex line. */
@@ -158,10 +55,10 @@ static size_t key_text(char *out, size_t room, const char *header, const uint8_t
 	return hl + 1 + len * 2 + 1;
 }
 
-static int write_key_tmp(struct usbmsc_tmpfile *t, const char *path, mode_t mode, const char *text,
-			 size_t len, struct usbmsc_error *err)
+static int write_key_tmp(struct usbmsc_tmpfile *t, const char *path, mode_t mode,
+			 const char *text, size_t len, struct usbmsc_error *err)
 {
-	int st = usbmsc_tmpfile_create(t, path, mode, err);
+	int st = usbmsc_tmp_create(t, path, mode, err);
 
 	if (st)
 		return st;
@@ -169,10 +66,10 @@ static int write_key_tmp(struct usbmsc_tmpfile *t, const char *path, mode_t mode
 	if ((mode == 0600 && fchmod(t->fd, 0600) != 0) ||
 	    !usbmsc_write_full(t->fd, (const uint8_t *)text, len)) {
 		int e = errno;
-		usbmsc_tmpfile_discard(t);
+		usbmsc_tmp_discard(t);
 		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", path, strerror(e));
 	}
-	st = usbmsc_tmpfile_close(t, err);
+	st = usbmsc_tmp_close(t, err);
 	if (st)
 		unlink(t->path);
 	return st;
@@ -216,12 +113,12 @@ int usbmsc_fw_keygen(const char *secret_path, const char *public_path, bool forc
 		unlink(sk_tmp.path);
 		return st;
 	}
-	st = usbmsc_tmpfile_commit(&sk_tmp, secret_path, force, err);
+	st = usbmsc_tmp_commit(&sk_tmp, secret_path, force, err);
 	if (st) {
 		unlink(pk_tmp.path);
 		return st;
 	}
-	st = usbmsc_tmpfile_commit(&pk_tmp, public_path, force, err);
+	st = usbmsc_tmp_commit(&pk_tmp, public_path, force, err);
 	if (st && !force)
 		unlink(secret_path); /* ours: created a moment ago */
 	return st;
@@ -497,7 +394,7 @@ int usbmsc_fw_pack(const char *payload_path, const char *image_path,
 		return usbmsc_fail(err, USBMSC_E_USAGE, "the image %s would overwrite its own payload",
 				   image_path);
 	}
-	st = usbmsc_tmpfile_create(&out, image_path, 0666, err);
+	st = usbmsc_tmp_create(&out, image_path, 0666, err);
 	if (st == 0)
 		st = copy_payload(in, payload_path, &out, hdr->sha256, &len, err);
 	close(in);
@@ -506,12 +403,12 @@ int usbmsc_fw_pack(const char *payload_path, const char *image_path,
 		st = sign_header(&out, secret_key, hdr, err);
 	}
 	if (st == 0)
-		st = usbmsc_tmpfile_close(&out, err);
+		st = usbmsc_tmp_close(&out, err);
 	if (st) {
-		usbmsc_tmpfile_discard(&out);
+		usbmsc_tmp_discard(&out);
 		return st;
 	}
-	return usbmsc_tmpfile_commit(&out, image_path, true, err);
+	return usbmsc_tmp_commit(&out, image_path, true, err);
 }
 
 /* ---- verify ---- */

@@ -3,7 +3,7 @@
  * the wire code's (src/wire/uf2.c), the same the device's file door parses
  * and encodes. Files are streamed block by block. */
 #include "../common/fdio.h"
-#include "fw_tmpfile.h"
+#include "../common/tmpfile.h"
 #include "usbmsc/fwuf2.h"
 #include "usbmsc/uf2.h"
 
@@ -236,17 +236,17 @@ int usbmsc_fw_uf2_pack(const char *image_path, const char *uf2_path, const uint8
 	if (in < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open %s: %s", image_path,
 				   strerror(errno));
-	st = usbmsc_tmpfile_create(&out, uf2_path, 0666, err);
+	st = usbmsc_tmp_create(&out, uf2_path, 0666, err);
 	if (!st)
 		st = write_blocks(in, image_path, &out, info, err);
 	close(in);
 	if (!st)
-		st = usbmsc_tmpfile_close(&out, err);
+		st = usbmsc_tmp_close(&out, err);
 	if (st) {
-		usbmsc_tmpfile_discard(&out);
+		usbmsc_tmp_discard(&out);
 		return st;
 	}
-	return usbmsc_tmpfile_commit(&out, uf2_path, true, err);
+	return usbmsc_tmp_commit(&out, uf2_path, true, err);
 }
 
 #else /* !USBMSC_HAVE_SODIUM */

@@ -8,6 +8,8 @@
  * (filedoor.h) between them. */
 #include "sim_internal.h"
 
+#include "../initiator/devlock.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +92,11 @@ int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim *
 				   sim->opt.buf_size);
 	}
 	r = sim_images_open(sim, path, err);
+	/* Opening is a power-on (the firmware engine boots): not while another
+	 * process holds the device for its firmware update, whose reboot
+	 * closes and reopens it. */
+	if (r == USBMSC_OK)
+		r = usbmsc_devlock_check(SIM_VENDOR, sim->serial, err);
 	if (r == USBMSC_OK)
 		r = sim_echo_load(sim, path, err);
 	if (r == USBMSC_OK)

@@ -88,7 +88,7 @@ static struct usbmsc_dev *volatile stop_dev;
 
 static void on_stop(int sig)
 {
-	(void)sig;
+	cli_note_stop_signal(sig);
 	if (stop_flag && stop_dev)
 		usbmsc_dev_interrupt(stop_dev);
 	stop_flag = 1;
