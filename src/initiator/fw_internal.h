@@ -8,7 +8,9 @@
  *   fw_update.c    the update: the image, the host's checks, the plan,
  *                  the download
  *   fw_activate.c  activation, the wait for the reboot, verification,
- *                  confirmation; the activate and confirm verbs */
+ *                  confirmation; the activate and confirm verbs
+ *   fw_vol.c       the update through a file door's mounted volume (with
+ *                  fw_vol_wait.c; vol_internal.h) */
 #ifndef USBMSC_FW_INTERNAL_H
 #define USBMSC_FW_INTERNAL_H
 
@@ -105,5 +107,12 @@ int usbmsc_fwi_activate_deferred(struct fwu *u);
 int usbmsc_fwi_finish_activation(struct fwu *u);
 /* After --no-activate: the image must now wait on the device. */
 int usbmsc_fwi_check_staged(struct fwu *u);
+
+/* ---- through a file door's volume (fw_vol.c) ---------------------------------- */
+
+/* usbmsc_fw_update on a vol: handle. */
+int usbmsc_fwi_vol_update(struct usbmsc_dev **dev, const char *path,
+			  const struct usbmsc_fwu_opts *opts, struct usbmsc_fwu_outcome *out,
+			  struct usbmsc_error *err);
 
 #endif
