@@ -19,6 +19,9 @@ struct usbmsc_door_env {
 	bool raw_scsi_privilege;
 	/* Built with libusb: usb: and usbv: exist. */
 	bool libusb;
+	/* Whether the file system mounted at mount_point is a usbmsc file
+	 * door's volume this process may read (NULL: none is). */
+	bool (*door_volume)(const char *mount_point);
 };
 
 /* ---- door_usable.c ------------------------------------------------------------ */
