@@ -74,19 +74,27 @@ static bool same_status(const struct usbmsc_door_volume *a, const struct usbmsc_
 	return strcmp(a->status_line, b->status_line) == 0;
 }
 
+/* The outcome's after: the volume again with CURRENT.UF2 (the running
+ * image's number). */
+static void fill_after(struct watch *x, const char *path, const struct usbmsc_door_volume *v)
+{
+	struct fwu *u = &x->w->u;
+	struct usbmsc_door_volume *full = &x->last;
+	struct usbmsc_error ignored = { 0 };
+
+	if (usbmsc_door_volume_read(path, true, full, &ignored) == 0 &&
+	    usbmsc_door_info_same_board(&full->info, &v->info))
+		v = full;
+	usbmsc_voli_as_device(v, &u->out->after);
+	u->out->has_after = true;
+}
+
 /* Done: the device is back, running the image. */
 static int came_back(struct watch *x, const char *path, const struct usbmsc_door_volume *v)
 {
 	struct fwu *u = &x->w->u;
-	struct usbmsc_door_volume full;
-	struct usbmsc_error ignored = { 0 };
 
-	/* CURRENT.UF2 too: the new image's number for the outcome. */
-	if (usbmsc_door_volume_read(path, true, &full, &ignored) == 0 &&
-	    usbmsc_door_info_same_board(&full.info, &v->info))
-		v = &full;
-	usbmsc_voli_as_device(v, &u->out->after);
-	u->out->has_after = true;
+	fill_after(x, path, v);
 	u->out->end = USBMSC_FWU_UPDATED;
 	if (strcmp(path, x->w->before.path) != 0) {
 		u->out->reopened = true;
@@ -101,15 +109,14 @@ static int came_back(struct watch *x, const char *path, const struct usbmsc_door
 
 /* The category of a refusal: the image's fault (15), the flash's (3), or
  * the device's state (an update on trial: 5). */
-static int refusal(struct watch *x, const struct usbmsc_door_volume *v)
+static int refusal(struct watch *x, const char *path, const struct usbmsc_door_volume *v)
 {
 	struct fwu *u = &x->w->u;
 	uint8_t r = v->status.reason;
 	int st = r == USBMSC_FWR_FLASH ? USBMSC_E_MEDIUM
 		 : r == USBMSC_DOOR_BUSY ? USBMSC_E_ILLEGAL_REQUEST : USBMSC_E_FILE;
 
-	usbmsc_voli_as_device(v, &u->out->after);
-	u->out->has_after = true;
+	fill_after(x, path, v);
 	usbmsc_fail(u->err, st, "the device refused %s: %s (its STATUS.TXT); it keeps running "
 		    "version %s", u->path, v->status.reason_text, v->info.firmware);
 	if (r == USBMSC_DOOR_BUSY)
@@ -138,7 +145,7 @@ static int judge(struct watch *x, const char *path, const struct usbmsc_door_vol
 	if (!news(x, path, v) && !v->fresh)
 		return 0;   /* what the system cached before the copy */
 	if (s->state == USBMSC_DOOR_ST_REFUSED)
-		return refusal(x, v);
+		return refusal(x, path, v);
 	if (s->state == USBMSC_DOOR_ST_REVERTED && news(x, path, v))
 		return usbmsc_fail(u->err, USBMSC_E_MEDIUM,
 				   "the device restarted, but the new firmware did not start: it "
