@@ -102,6 +102,10 @@ bool usbmsc_door_init(struct usbmsc_door *d, const struct usbmsc_door_config *cf
  * engine's activate callback runs from this call. */
 void usbmsc_door_tick(struct usbmsc_door *d, uint32_t ms);
 
+/* STATUS.TXT is this long whatever it says: its line, spaces, a line
+ * feed (a host that caches the file's size reads a new line whole). */
+#define USBMSC_DOOR_STATUS_LEN 64u
+
 /* STATUS.TXT: one line made of one of these (\1, \2 and \3 stand for
  * the numbers, versions or words that follow). The host's reader
  * (usbmsc_door_status_parse, doorstatus.h) reads the same words. */

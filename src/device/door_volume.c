@@ -115,7 +115,14 @@ static uint32_t file_text(const struct usbmsc_door *d, uint32_t file, uint8_t *p
 	} else if (file == 1) {
 		door_fmt(&t, "<meta http-equiv=\"refresh\" content=\"0;url=\2\">\n", a);
 	} else {
+		/* Of a fixed length: a host that caches the file's size still
+		 * reads a longer line whole. */
 		door_status(d, &t);
+		if (p != NULL) {
+			memset(p + t.n - 1u, ' ', USBMSC_DOOR_STATUS_LEN - t.n);
+			p[USBMSC_DOOR_STATUS_LEN - 1u] = '\n';
+		}
+		t.n = USBMSC_DOOR_STATUS_LEN;
 	}
 	return t.n;
 }
@@ -162,11 +169,9 @@ static void fat_sector(const struct usbmsc_door *d, uint32_t k, uint8_t *p)
 {
 	uint32_t last = CUR_CLUSTER - 1u + ((cur_blocks(d) + 7u) >> CLUSTER_SHIFT);
 
-	for (uint32_t c = k << 8; c < (k + 1u) << 8; c++, p += 2) {
-		uint32_t v = c < CUR_CLUSTER || c == last ? 0xFFFFu : c < last ? c + 1u : 0;
-
-		put_le(p, c == 0 ? 0xFFF8u : v, 2);
-	}
+	/* Free clusters are zero: the sector is cleared already. */
+	for (uint32_t c = k << 8; c <= last && c < (k + 1u) << 8; c++, p += 2)
+		put_le(p, c < CUR_CLUSTER || c == last ? 0xFFFFu - 7u * (c == 0) : c + 1u, 2);
 }
 
 /* The label and the four files, read-only, dated 2024-01-01. */
@@ -217,14 +222,14 @@ static bool data_sector(const struct usbmsc_door *d, uint32_t rel, uint8_t *p)
 static bool sector(const struct usbmsc_door *d, uint32_t lba, uint8_t *p)
 {
 	memset(p, 0, SECTOR);
-	if (lba < FAT_LBA)
+	if (lba >= DATA_LBA)
+		return data_sector(d, lba - DATA_LBA, p);
+	if (lba == ROOT_LBA)
+		root_sector(d, p);
+	else if (lba < FAT_LBA)
 		head_sector(d, lba, p);
 	else if (lba < ROOT_LBA)
 		fat_sector(d, (lba - FAT_LBA) & (FAT_SECTORS - 1u), p);
-	else if (lba == ROOT_LBA)
-		root_sector(d, p);
-	else if (lba >= DATA_LBA)
-		return data_sector(d, lba - DATA_LBA, p);
 	return true;
 }
 
@@ -261,12 +266,15 @@ static usbmsc_sense_t door_write(void *ctx, uint32_t lba, uint32_t offset, const
 bool usbmsc_door_init(struct usbmsc_door *d, const struct usbmsc_door_config *cfg,
 		      struct usbmsc_lun_config *lun)
 {
+	static const struct usbmsc_lun_config door_lun = {
+		USBMSC_DOOR_SECTORS, SECTOR, USBMSC_LUN_REMOVABLE, door_read, door_write, NULL, NULL
+	};
 	const struct usbmsc_fw_config *fc = cfg->fw->cfg;
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
-	*lun = (struct usbmsc_lun_config){ USBMSC_DOOR_SECTORS, SECTOR, USBMSC_LUN_REMOVABLE,
-					   door_read, door_write, NULL, d };
+	*lun = door_lun;
+	lun->ctx = d;
 	return fc != NULL && cfg->bitmap != NULL && fc->slot_size <= USBMSC_DOOR_SLOT_MAX &&
 	       cfg->quiet_ms >= USBMSC_DOOR_QUIET_MIN_MS;
 }

@@ -359,11 +359,26 @@ static int copy(struct volu *w)
 
 /* ---- the whole update ------------------------------------------------------------------------ */
 
+/* What only WRITE BUFFER has. */
+static int check_options(struct fwu *u)
+{
+	const char *what = u->o->mode ? "--mode" : u->o->chunk ? "--chunk"
+			   : u->o->no_activate ? "--no-activate" : NULL;
+
+	if (!what)
+		return 0;
+	return usbmsc_fail(u->err, USBMSC_E_USAGE, "%s has no meaning for a file door: the image "
+			   "is copied as a file, and the device activates it by itself", what);
+}
+
 static int run(struct volu *w, const char *mount)
 {
 	struct fwu *u = &w->u;
 	FILE *tmp = NULL;
-	int rc = usbmsc_door_volume_read(mount, true, &w->before, u->err);
+	int rc = check_options(u);
+
+	if (!rc)
+		rc = usbmsc_door_volume_read(mount, true, &w->before, u->err);
 
 	if (!rc) {
 		usbmsc_voli_as_device(&w->before, &u->out->before);

@@ -74,6 +74,8 @@ expect_err "\-\-key" "it asks for --key"
 run -d "vol:$VOL" fw update forged.umfw --key "$PK"
 expect_rc 15 "a forged image is refused on the host"
 check "nothing was written" test ! -e "$VOL/FIRMWARE.UF2"
+run -d "vol:$VOL" fw update app.umfw --key "$PK" --no-activate
+expect_rc 1 "--no-activate: a door activates by itself"
 run -d "vol:$VOL" fw update app.umfw --key "$PK" --dry-run
 expect_rc 0 "a dry run"
 expect_out "dry run: nothing was written" "writes nothing"

@@ -225,7 +225,7 @@ static void check(void)
 		FUZZ_CHECK(fw.running <= 1 && fw.rec.slot[fw.running].valid);
 	FUZZ_CHECK(lun.read(lun.ctx, STATUS_LBA, 0, s, SECTOR) == USBMSC_SENSE_OK);
 	len = strnlen((const char *)s, SECTOR);
-	FUZZ_CHECK(len > 0 && len < SECTOR && s[len - 1] == '\n');
+	FUZZ_CHECK(len == USBMSC_DOOR_STATUS_LEN && s[len - 1] == '\n');
 	FUZZ_CHECK(usbmsc_door_status_parse((const char *)s, len, &st));
 	switch (door.state) {
 	case 1:
