@@ -63,12 +63,19 @@ struct usbmsc_door_config {
 	 * "UF2 Bootloader NAME\nModel: MODEL\nBoard-ID: CPU-BOARD-REV\n" (fwupd
 	 * reads Model: and Board-ID:); the door adds "Firmware: VERSION\n". */
 	const char *info;
-	const char *url;              /* INDEX.HTM's link: the product page */
+	/* INDEX.HTM, whole: a page that sends the browser to the product page;
+	 * USBMSC_DOOR_INDEX_HTM("https://...") makes it from the URL. */
+	const char *index_htm;
 	const char *label;            /* volume label: up to 11 characters, upper case */
-	/* (info, url and label are never NULL: "" for none) */
+	/* (info, index_htm and label are never NULL: "" for none) */
 	uint32_t volume_id;           /* the FAT volume serial number */
 	uint32_t quiet_ms;            /* activate after this long without writes (1000..2^31) */
 };
+
+/* INDEX.HTM of a door whose product page is url (a string literal): the
+ * page is made when the firmware is compiled, so the door carries no
+ * template of its own. */
+#define USBMSC_DOOR_INDEX_HTM(url) "<meta http-equiv=\"refresh\" content=\"0;url=" url "\">\n"
 
 /* Treat as opaque (public so that callers can allocate it statically). */
 struct usbmsc_door {
