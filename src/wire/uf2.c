@@ -30,8 +30,6 @@ static const uint8_t usbmsc_head[USBMSC_UF2_DATA_OFFSET] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0xB7, 0xB2, 0x74, 0xF4,
 };
-/* The version tag's size byte comes first, then its type. */
-static const uint8_t version_tag[3] = { 0xBC, 0xC7, 0x9F };
 
 /* Little-endian 32-bit fields as loops: the smallest code on a small
  * device, where the file door counts its bytes. */
@@ -94,8 +92,7 @@ void usbmsc_uf2_encode(uint8_t blk[USBMSC_UF2_BLOCK_LEN], uint32_t block_no, uin
 		/* Size, type, text; the zero bytes after it end the tags (fwupd
 		 * stops at a zero size, as the specification allows). */
 		blk[OFF_FLAGS + 1] |= USBMSC_UF2_FLAG_TAGS >> 8;
-		tag[0] = (uint8_t)(TAG_HEAD + n);
-		memcpy(tag + 1, version_tag, sizeof(version_tag));
+		put32(tag, USBMSC_UF2_TAG_VERSION << 8 | (TAG_HEAD + n));
 		memcpy(tag + TAG_HEAD, version, n);
 	}
 }
