@@ -1,0 +1,156 @@
+// Drive the web updater (web/) in Debian's Chromium, headless, through
+// puppeteer-core. Two uses:
+//
+//   node drive.mjs selftest --modules DIR [--chromium PATH] --files DIR
+//     No USB device needed: the page loads from a local server, has
+//     navigator.usb, and its module checks images in Chromium itself (the
+//     header, SHA-256 and Ed25519 through Web Crypto) against the files
+//     good.umfw, forged.umfw, damaged.umfw and key.hex in DIR.
+//
+//   node drive.mjs device --modules DIR [--chromium PATH] [--web DIR] --files DIR
+//                  --port PORT --kill-cmd 'SHELL COMMAND'
+//     A usbmsc gadget with --vendor-interface --fw-state, granted to
+//     http://127.0.0.1:PORT by the WebUsbAllowDevicesForUrls policy (no
+//     chooser): the page finds it, updates it with DIR/new.umfw, refuses
+//     DIR/forged.umfw with the reason shown, and when the gadget is killed
+//     (--kill-cmd, run once a quarter of DIR/big.umfw is sent) says that
+//     it went away and that the old version still runs.
+//
+// Prints TAP-like lines and "N passed, M failed"; exits 1 on a failure.
+import { createRequire } from 'node:module';
+import { execSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { serve } from './serve.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const WEB = join(HERE, '../../../web');
+
+function args(argv) {
+  const o = { mode: argv[0], chromium: '/usr/bin/chromium', port: 0 };
+  for (let i = 1; i < argv.length; i += 2) o[argv[i].replace(/^--/, '').replace(/-(.)/g, (_, c) => c.toUpperCase())] = argv[i + 1];
+  return o;
+}
+
+let passed = 0;
+let failed = 0;
+function check(ok, what, detail = '') {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok' : 'not ok'} ${passed + failed} - ${what}${!ok && detail ? ` # ${detail}` : ''}`);
+  return ok;
+}
+
+async function launch(o) {
+  const require = createRequire(join(o.modules, '..', 'noop.js'));
+  const puppeteer = require('puppeteer-core');
+  return puppeteer.launch({
+    executablePath: o.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
+}
+
+const text = (page, sel) => page.$eval(sel, (e) => e.textContent);
+const visible = (page, sel) => page.$eval(sel, (e) => !e.hidden);
+
+async function selftest(page, server) {
+  check(await page.evaluate(() => 'usb' in navigator), 'the page has navigator.usb (a secure context)');
+  check(!(await visible(page, '#nousb')) && (await visible(page, '#connect-box')), 'it offers to connect a device');
+  const r = await page.evaluate(async (base) => {
+    const m = await import('/usbmsc.js');
+    const get = async (n) => new Uint8Array(await (await fetch(`${base}/files/${n}`)).arrayBuffer());
+    const hex = new TextDecoder().decode(await get('key.hex')).trim();
+    const key = Uint8Array.from(hex.match(/../g).map((h) => parseInt(h, 16)));
+    const out = {};
+    for (const n of ['good', 'forged', 'damaged']) {
+      const e = await m.examine(await get(`${n}.umfw`), key);
+      out[n] = { problem: e.problem, signature: e.signature, version: e.header && e.header.version };
+    }
+    out.short = m.parseHeader(new Uint8Array(10)).check;
+    return out;
+  }, server.url);
+  check(r.good.problem === null && r.good.signature === true, 'a good image: header, hash and Ed25519 signature good in Chromium', JSON.stringify(r.good));
+  check(r.good.version === '0200', 'its version is read from the header', r.good.version);
+  check(r.forged.signature === false && /signature does not verify/.test(r.forged.problem), 'an image signed with another key: the signature does not verify', JSON.stringify(r.forged));
+  check(/SHA-256 does not match/.test(r.damaged.problem || ''), 'a changed payload byte: the hash does not match', JSON.stringify(r.damaged));
+  check(r.short === 'SHORT', 'ten bytes are not a header');
+}
+
+async function choose(page, file) {
+  const input = await page.$('#file');
+  await input.uploadFile(file);
+  await page.waitForFunction(() => /\S/.test(document.getElementById('image-check').textContent), { timeout: 20000 });
+  return text(page, '#image-check');
+}
+
+async function waitEnd(page, ms) {
+  await page.waitForFunction(() => !document.getElementById('result').hidden || !document.getElementById('error').hidden,
+    { timeout: ms, polling: 200 });
+  return { result: await visible(page, '#result') ? await text(page, '#result') : null,
+    error: await visible(page, '#error') ? await text(page, '#error') : null };
+}
+
+async function device(page, o) {
+  const files = o.files;
+  const connected = await page.waitForFunction(() => /\(number/.test(document.getElementById('device-version').textContent),
+    { timeout: 30000 }).then(() => true, () => false);
+  if (!check(connected, 'the page found the gadget by policy, without a chooser')) return;
+  const before = await text(page, '#device-version');
+  console.log(`# the device runs ${before}`);
+
+  const good = await choose(page, join(files, 'new.umfw'));
+  check(/^good/.test(good), 'the new image passes the page\'s checks', good);
+  await page.click('#update');
+  let end = await waitEnd(page, 180000);
+  check(end.result && /now runs version 0300/.test(end.result), 'the update completes: the page shows the new version, confirmed', JSON.stringify(end));
+  check(/0300 \(number 3\)/.test(await text(page, '#device-version')), 'the device panel shows 0300 after the reboot');
+
+  const forged = await choose(page, join(files, 'forged.umfw'));
+  check(/signature does not verify/.test(forged), 'a forged image is refused, the reason shown', forged);
+  check(await page.$eval('#update', (b) => b.disabled), 'and the Update button stays disabled');
+
+  const big = await choose(page, join(files, 'big.umfw'));
+  check(/^good/.test(big), 'a large image passes the checks', big);
+  await page.click('#update');
+  await page.waitForFunction(() => { const p = document.getElementById('progress'); return p.max > 1 && p.value / p.max > 0.25; },
+    { timeout: 120000, polling: 50 });
+  execSync(o.killCmd, { stdio: 'inherit' });
+  end = await waitEnd(page, 60000);
+  check(end.error && /went away/.test(end.error), 'killing the gadget mid-download: the page says it went away', JSON.stringify(end));
+  check(end.error && /keeps running version 0300/.test(end.error), 'and that the device keeps running the old version', end.error);
+}
+
+async function main() {
+  const o = args(process.argv.slice(2));
+  if (!o.modules || !o.files || !['selftest', 'device'].includes(o.mode)) {
+    console.error('usage: drive.mjs selftest|device --modules DIR --files DIR [--chromium PATH] [--port N] [--kill-cmd CMD]');
+    process.exit(2);
+  }
+  const server = await serve(o.web || WEB, { port: Number(o.port), files: o.files });
+  const browser = await launch(o);
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => console.log(`# page: ${m.text()}`));
+    page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+    await page.goto(`${server.url}/`, { waitUntil: 'load' });
+    if (o.mode === 'selftest') await selftest(page, server);
+    else await device(page, o);
+    if (failed) {
+      const log = await page.$eval('#log', (e) => e.innerText).catch(() => '');
+      log.split('\n').filter(Boolean).forEach((l) => console.log(`#   ${l}`));
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.log(`not ok - ${e.stack || e}`);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+});
