@@ -123,8 +123,6 @@ function describeImage(h) {
 async function checkChosen() {
   $('update').disabled = true;
   if (!page.image || !page.dev) return;
-  show('error', false);
-  show('result', false);
   const p = usbmsc.parseHeader(page.image);
   show('image');
   $('image-size').textContent = `${page.image.length} bytes`;
@@ -146,12 +144,6 @@ async function checkChosen() {
   } catch (e) {
     $('image-check').textContent = usbmsc.classify(e).message;
   }
-}
-
-function reconnect(before, ms) {
-  const old = page.link && page.link.device;
-  const d = old || {};
-  return usbmsc.waitForReturn(usb, old, ms, { vendorId: d.vendorId, productId: d.productId, serialNumber: d.serialNumber });
 }
 
 async function runUpdate() {
@@ -202,6 +194,8 @@ async function runUpdate() {
 
 async function chooseFile() {
   const f = $('file').files[0];
+  show('error', false);
+  show('result', false);
   page.image = f ? new Uint8Array(await f.arrayBuffer()) : null;
   await checkChosen();
 }

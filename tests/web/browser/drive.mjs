@@ -7,6 +7,15 @@
 //     header, SHA-256 and Ed25519 through Web Crypto) against the files
 //     good.umfw, forged.umfw, damaged.umfw and key.hex in DIR.
 //
+//   node drive.mjs page --modules DIR [--chromium PATH] --files DIR --bridge SIM_BRIDGE
+//     The whole page (app.js and the module) in Chromium against the
+//     virtual device: navigator.usb is replaced by usb_shim.js, whose calls
+//     go to fake_usb.mjs and sim_bridge in this process. The page connects
+//     by itself, updates to DIR/new.umfw across the re-enumeration, refuses
+//     DIR/forged.umfw with the reason shown, says that the device went away
+//     when the bridge is killed during DIR/big.umfw and that the old version
+//     still runs, and connects again when the device is plugged back in.
+//
 //   node drive.mjs device --modules DIR [--chromium PATH] [--web DIR] --files DIR
 //                  --port PORT --kill-cmd 'SHELL COMMAND'
 //     A usbmsc gadget with --vendor-interface --fw-state, granted to
@@ -21,6 +30,8 @@ import { createRequire } from 'node:module';
 import { execSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { readFileSync } from 'node:fs';
 
 import { serve } from './serve.mjs';
 
@@ -92,20 +103,21 @@ async function waitEnd(page, ms) {
     error: await visible(page, '#error') ? await text(page, '#error') : null };
 }
 
-async function device(page, o) {
+async function device(page, o, v = { before: '0100', next: '0300', kill: () => execSync(o.killCmd, { stdio: 'inherit' }) }) {
   const files = o.files;
   const connected = await page.waitForFunction(() => /\(number/.test(document.getElementById('device-version').textContent),
     { timeout: 30000 }).then(() => true, () => false);
-  if (!check(connected, 'the page found the gadget by policy, without a chooser')) return;
+  if (!check(connected, 'the page found the device by itself, without a chooser')) return;
   const before = await text(page, '#device-version');
   console.log(`# the device runs ${before}`);
 
   const good = await choose(page, join(files, 'new.umfw'));
   check(/^good/.test(good), 'the new image passes the page\'s checks', good);
   await page.click('#update');
-  let end = await waitEnd(page, 180000);
-  check(end.result && /now runs version 0300/.test(end.result), 'the update completes: the page shows the new version, confirmed', JSON.stringify(end));
-  check(/0300 \(number 3\)/.test(await text(page, '#device-version')), 'the device panel shows 0300 after the reboot');
+  let end = await waitEnd(page, o.mode === 'page' ? 60000 : 180000);
+  check(end.result && new RegExp(`now runs version ${v.next} \\(it ran ${v.before}\\), confirmed`).test(end.result),
+    'the update completes: the page shows the new version, confirmed', JSON.stringify(end));
+  check(new RegExp(`^${v.next} \\(number`).test(await text(page, '#device-version')), `the device panel shows ${v.next} after the reboot`);
 
   const forged = await choose(page, join(files, 'forged.umfw'));
   check(/signature does not verify/.test(forged), 'a forged image is refused, the reason shown', forged);
@@ -113,30 +125,95 @@ async function device(page, o) {
 
   const big = await choose(page, join(files, 'big.umfw'));
   check(/^good/.test(big), 'a large image passes the checks', big);
+  if (v.armBeforeClick) await v.kill();
   await page.click('#update');
-  await page.waitForFunction(() => { const p = document.getElementById('progress'); return p.max > 1 && p.value / p.max > 0.25; },
-    { timeout: 120000, polling: 50 });
-  execSync(o.killCmd, { stdio: 'inherit' });
+  if (!v.armBeforeClick) {
+    await page.waitForFunction(() => { const p = document.getElementById('progress'); return p.max > 1 && p.value / p.max > 0.25; },
+      { timeout: 120000, polling: 50 });
+    await v.kill();
+  }
   end = await waitEnd(page, 60000);
-  check(end.error && /went away/.test(end.error), 'killing the gadget mid-download: the page says it went away', JSON.stringify(end));
-  check(end.error && /keeps running version 0300/.test(end.error), 'and that the device keeps running the old version', end.error);
+  check(end.error && /went away/.test(end.error), 'killed mid-download: the page says the device went away', JSON.stringify(end));
+  check(end.error && new RegExp(`keeps running version ${v.next}`).test(end.error), 'and that the device keeps running the old version', end.error);
+  check(/plug it back in and run the update again/.test(end.error || ''), 'and what to do');
+}
+
+// The page against the virtual device through usb_shim.js (see the top).
+async function withFakeUsb(page, o) {
+  const { FakeUsb } = await import('../fake_usb.mjs');
+  const usb = new FakeUsb({ bridge: o.bridge, path: join(o.files, 'disk.img'), options: 'size=1M&fw-reboot=disconnect' });
+  const ids = new Map();
+  const idOf = (d) => { if (!ids.has(d)) ids.set(d, ids.size + 1); return ids.get(d); };
+  const byId = (id) => [...ids.entries()].find(([, i]) => i === id)[0];
+  const info = (d) => JSON.parse(JSON.stringify({ id: idOf(d), vendorId: d.vendorId, productId: d.productId,
+    serialNumber: d.serialNumber, productName: d.productName, manufacturerName: d.manufacturerName,
+    configuration: d.configuration, configurations: [d.configuration] }));
+  const b64 = (view) => Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
+  await page.exposeFunction('__usbCall', async (id, method, args) => {
+    try {
+      if (method === 'getDevices') return (await usb.getDevices()).map(info);
+      const d = byId(id);
+      switch (method) {
+      case 'transferOut': { const r = await d.transferOut(args[0], Buffer.from(args[1], 'base64')); return { status: r.status, bytesWritten: r.bytesWritten }; }
+      case 'transferIn': { const r = await d.transferIn(args[0], args[1]); return { status: r.status, data: b64(r.data) }; }
+      case 'controlTransferIn': { const r = await d.controlTransferIn(args[0], args[1]); return { status: r.status, data: b64(r.data) }; }
+      case 'controlTransferOut': { const r = await d.controlTransferOut(args[0], args[1] ? Buffer.from(args[1], 'base64') : null); return { status: r.status, bytesWritten: r.bytesWritten }; }
+      default: await d[method](...args); return {};
+      }
+    } catch (e) {
+      return { error: { name: e.name, message: e.message } };
+    }
+  });
+  const forward = (e) => page.evaluate((t, i) => window.__usbEvent(t, i), e.type, info(e.device)).catch(() => {});
+  usb.addEventListener('connect', forward);
+  usb.addEventListener('disconnect', forward);
+  await page.evaluateOnNewDocument(readFileSync(join(HERE, 'usb_shim.js'), 'utf8'));
+  await usb.plug();
+  return usb;
+}
+
+async function pageMode(page, o, usb) {
+  let armed = false;
+  let start = null;
+  usb.outHook = (dev, bytes) => {
+    if (!armed || bytes.length === 31) return;
+    if (start === null) start = dev.outBytes - bytes.length;
+    if (dev.outBytes - start > 800 * 1024) {
+      armed = false;
+      dev.bridge.proc.kill('SIGKILL'); // pulled before this chunk lands
+    }
+  };
+  await device(page, o, { before: '0100', next: '0200', armBeforeClick: true, kill: () => { armed = true; } });
+  await page.waitForFunction(() => !window.usbmscPage.busy, { timeout: 20000 });
+  await usb.plug();
+  const back = await page.waitForFunction(() => /^0200 \(number 2\)/.test(document.getElementById('device-version').textContent) &&
+    document.getElementById('error').hidden, { timeout: 20000 }).then(() => true, () => false);
+  check(back, 'plugged back in, the page connects again by itself: 0200 runs');
 }
 
 async function main() {
   const o = args(process.argv.slice(2));
-  if (!o.modules || !o.files || !['selftest', 'device'].includes(o.mode)) {
-    console.error('usage: drive.mjs selftest|device --modules DIR --files DIR [--chromium PATH] [--port N] [--kill-cmd CMD]');
+  if (!o.modules || !o.files || !['selftest', 'page', 'device'].includes(o.mode)) {
+    console.error('usage: drive.mjs selftest|page|device --modules DIR --files DIR [--chromium PATH] [--port N] [--kill-cmd CMD] [--bridge PATH]');
     process.exit(2);
   }
   const server = await serve(o.web || WEB, { port: Number(o.port), files: o.files });
   const browser = await launch(o);
+  let usb = null;
   try {
     const page = await browser.newPage();
+    if (o.mode === 'page') usb = await withFakeUsb(page, o);
     page.on('console', (m) => console.log(`# page: ${m.text()}`));
     page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
     await page.goto(`${server.url}/`, { waitUntil: 'load' });
-    if (o.mode === 'selftest') await selftest(page, server);
-    else await device(page, o);
+    try {
+      if (o.mode === 'selftest') await selftest(page, server);
+      else if (o.mode === 'page') await pageMode(page, o, usb);
+      else await device(page, o);
+    } catch (e) {
+      check(false, 'the run ends', String(e.message || e).split('\n')[0]);
+      console.log(`# status: ${await text(page, '#status').catch(() => '?')}`);
+    }
     if (failed) {
       const log = await page.$eval('#log', (e) => e.innerText).catch(() => '');
       log.split('\n').filter(Boolean).forEach((l) => console.log(`#   ${l}`));
@@ -144,6 +221,7 @@ async function main() {
   } finally {
     await browser.close();
     await server.close();
+    if (usb) await usb.shutdown();
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);

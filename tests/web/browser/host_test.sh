@@ -6,7 +6,7 @@
 # the npm packages (vendor.sh needs the npm registry once).
 #   host_test.sh USBMSC SRCDIR CACHE
 set -eu
-usbmsc=$1 src=$2 cache=$3
+usbmsc=$1 src=$2 cache=$3 bridge=$4
 chromium=${USBMSC_CHROMIUM:-/usr/bin/chromium}
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -25,4 +25,19 @@ head -c 40000 /dev/urandom > "$tmp/payload.bin"
 cp "$tmp/good.umfw" "$tmp/damaged.umfw"
 printf 'x' | dd of="$tmp/damaged.umfw" bs=1 seek=1000 conv=notrunc 2> /dev/null
 sed -n 2p "$src/data/demo-fw-public.key" > "$tmp/key.hex"
-exec node "$here/drive.mjs" selftest --modules "$modules" --chromium "$chromium" --files "$tmp"
+pack() {  # NAME VERSION NUMBER KIB [KEY]
+	head -c $(($4 * 1024)) /dev/urandom > "$tmp/p.bin"
+	"$usbmsc" fw pack --key "${5:-$src/data/demo-fw-secret.key}" --version "$2" --version-number "$3" \
+		--vid 1209 --pid 0001 -o "$tmp/$1.umfw" "$tmp/p.bin" > /dev/null
+}
+pack new 0200 2 40
+pack forged 0900 9 40 "$tmp/other.sec"
+pack big 0300 3 2048
+
+rc=0
+echo "# selftest: the module in Chromium, no device"
+node "$here/drive.mjs" selftest --modules "$modules" --chromium "$chromium" --files "$tmp" || rc=1
+echo "# page: the whole page against the virtual device"
+node "$here/drive.mjs" page --modules "$modules" --chromium "$chromium" --files "$tmp" \
+	--bridge "$bridge" || rc=1
+exit $rc
