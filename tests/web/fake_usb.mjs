@@ -39,8 +39,9 @@ class Bridge {
       this.buf = Buffer.concat([this.buf, d]);
       this.wake();
     });
-    this.exited = new Promise((resolve) => this.proc.on('exit', () => {
+    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => {
       this.dead = true;
+      this.exit = { code, signal };
       this.wake();
       resolve();
     }));
@@ -261,11 +262,13 @@ export class FakeUsb extends EventTarget {
     this.busy = false;
     this.outHook = null;
     this.replugging = null;
+    this.bridges = [];
   }
 
   // Plug the device in: a new bridge, a new USBDevice.
   async plug() {
     const bridge = new Bridge(this.exe, this.path, this.options);
+    this.bridges.push(bridge);
     await bridge.ready();
     const dev = new FakeDevice(this, bridge);
     this.devices.push(dev);
@@ -320,10 +323,12 @@ export class FakeUsb extends EventTarget {
     return d;
   }
 
-  // Every child ended.
+  // Every child ended; how each ended ({ code, signal }).
   async shutdown() {
     if (this.replugging) await this.replugging.catch(() => {});
     await Promise.all(this.devices.map((d) => d.bridge.end()));
+    await Promise.all(this.bridges.map((b) => b.exited));
     this.devices = [];
+    return this.bridges.map((b) => b.exit);
   }
 }
