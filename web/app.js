@@ -126,6 +126,7 @@ async function checkChosen() {
   const p = usbmsc.parseHeader(page.image);
   show('image');
   $('image-size').textContent = `${page.image.length} bytes`;
+  $('image-check').textContent = 'checking…';
   if (p.check !== 'OK') {
     $('image-version').textContent = '?';
     $('image-fits').textContent = '?';

@@ -89,10 +89,15 @@ async function selftest(page, server) {
   check(r.short === 'SHORT', 'ten bytes are not a header');
 }
 
+// Choose a file; the page's verdict on it (not the previous file's).
 async function choose(page, file) {
+  await page.$eval('#image-check', (e) => { e.textContent = ''; });
   const input = await page.$('#file');
   await input.uploadFile(file);
-  await page.waitForFunction(() => /\S/.test(document.getElementById('image-check').textContent), { timeout: 20000 });
+  await page.waitForFunction(() => {
+    const t = document.getElementById('image-check').textContent;
+    return /\S/.test(t) && t !== 'checking…';
+  }, { timeout: 20000 });
   return text(page, '#image-check');
 }
 
