@@ -5,10 +5,10 @@ const $ = (id) => document.getElementById(id);
 const usb = navigator.usb;
 
 const page = {
-  link: null,     // the open vendor interface
-  dev: null,      // what probe() said
-  image: null,    // the chosen file's bytes
-  busy: false,    // an update runs
+  link: null, // the open vendor interface
+  dev: null, // what probe() said
+  image: null, // the chosen file's bytes
+  busy: false, // an update runs
 };
 
 function show(id, on = true) {
@@ -29,20 +29,20 @@ function status(text) {
 function explain(e) {
   const err = usbmsc.classify(e);
   switch (err.kind) {
-  case 'busy':
-    return `${err.message}. Close the other program (a firmware tool, another browser tab) and connect again.`;
-  case 'denied':
-    return `${err.message}. On Linux the device needs a udev rule that lets you open it (see the product's instructions).`;
-  case 'gone':
-    return `The device went away: ${err.message}`;
-  case 'image':
-    return `This file cannot go to this device: ${err.message}`;
-  case 'refused':
-    return `The device said no: ${err.message}`;
-  case 'timeout':
-    return `The device stopped answering: ${err.message}. Unplug it, plug it back in and connect again.`;
-  default:
-    return err.message;
+    case 'busy':
+      return `${err.message}. Close the other program (a firmware tool, another browser tab) and connect again.`;
+    case 'denied':
+      return `${err.message}. On Linux the device needs a udev rule that lets you open it (see the product's instructions).`;
+    case 'gone':
+      return `The device went away: ${err.message}`;
+    case 'image':
+      return `This file cannot go to this device: ${err.message}`;
+    case 'refused':
+      return `The device said no: ${err.message}`;
+    case 'timeout':
+      return `The device stopped answering: ${err.message}. Unplug it, plug it back in and connect again.`;
+    default:
+      return err.message;
   }
 }
 
@@ -56,18 +56,26 @@ const slotName = (n) => (n === usbmsc.NO_SLOT ? 'none' : n === 0 ? 'A' : 'B');
 
 function showDevice(dev) {
   const s = dev.state;
-  $('device-name').textContent = `${dev.inquiry.vendor} ${dev.inquiry.product}` +
-    (s ? ` (USB ${s.vid.toString(16).padStart(4, '0')}:${s.pid.toString(16).padStart(4, '0')}, hardware revision ${s.hwRev})` : '');
+  $('device-name').textContent =
+    `${dev.inquiry.vendor} ${dev.inquiry.product}` +
+    (s
+      ? ` (USB ${s.vid.toString(16).padStart(4, '0')}:${s.pid.toString(16).padStart(4, '0')}, hardware revision ${s.hwRev})`
+      : '');
   $('device-serial').textContent = dev.serial || 'none';
-  $('device-version').textContent = s ? `${s.activeVersion} (number ${s.activeNumber})` : dev.inquiry.revision;
+  $('device-version').textContent = s
+    ? `${s.activeVersion} (number ${s.activeNumber})`
+    : dev.inquiry.revision;
   if (s) {
     const flags = [];
     if (s.flags & usbmsc.FWST_TRIAL) flags.push('on trial, not confirmed');
     if (s.flags & usbmsc.FWST_REVERTED) flags.push('the last update was rolled back');
-    const pending = s.pendingSlot === usbmsc.NO_SLOT ? 'nothing waiting'
-      : `version ${s.pendingVersion} (number ${s.pendingNumber}) waits in slot ${slotName(s.pendingSlot)}` +
-        ((s.flags & usbmsc.FWST_PENDING) ? '' : ' for the reboot');
-    $('device-slots').textContent = `runs slot ${slotName(s.activeSlot)}; ${pending}${flags.length ? `; ${flags.join(', ')}` : ''}`;
+    const pending =
+      s.pendingSlot === usbmsc.NO_SLOT
+        ? 'nothing waiting'
+        : `version ${s.pendingVersion} (number ${s.pendingNumber}) waits in slot ${slotName(s.pendingSlot)}` +
+          (s.flags & usbmsc.FWST_PENDING ? '' : ' for the reboot');
+    $('device-slots').textContent =
+      `runs slot ${slotName(s.activeSlot)}; ${pending}${flags.length ? `; ${flags.join(', ')}` : ''}`;
     $('device-floor').textContent = String(s.floor);
     $('device-capacity').textContent = `${s.capacity} bytes`;
     const last = usbmsc.lastErrorSense(s);
@@ -91,7 +99,9 @@ async function connectTo(device) {
   page.link = null;
   try {
     page.link = await usbmsc.Link.open(device);
-    log(`connected to ${device.productName || 'the device'} (${device.serialNumber || 'no serial number'})`);
+    log(
+      `connected to ${device.productName || 'the device'} (${device.serialNumber || 'no serial number'})`,
+    );
     await refresh();
   } catch (e) {
     page.link = null;
@@ -112,9 +122,14 @@ async function chooseDevice() {
 function describeImage(h) {
   const any = (v, what) => (v ? `${what} ${v}` : null);
   const parts = [
-    h.vid || h.pid ? `USB ${h.vid.toString(16).padStart(4, '0')}:${h.pid.toString(16).padStart(4, '0')}` : null,
-    any(h.vendor, 'vendor'), any(h.product, 'product'),
-    h.hwRevMin === 0 && h.hwRevMax === 0xffff ? null : `hardware revisions ${h.hwRevMin} to ${h.hwRevMax}`,
+    h.vid || h.pid
+      ? `USB ${h.vid.toString(16).padStart(4, '0')}:${h.pid.toString(16).padStart(4, '0')}`
+      : null,
+    any(h.vendor, 'vendor'),
+    any(h.product, 'product'),
+    h.hwRevMin === 0 && h.hwRevMax === 0xffff
+      ? null
+      : `hardware revisions ${h.hwRevMin} to ${h.hwRevMax}`,
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'any device';
 }
@@ -138,7 +153,8 @@ async function checkChosen() {
   try {
     const notes = [];
     const r = await usbmsc.checkImage(page.image, page.dev, { onEvent: (e) => notes.push(e.text) });
-    $('image-check').textContent = `good${notes.length ? `: ${notes.join('; ')}` : ''}` +
+    $('image-check').textContent =
+      `good${notes.length ? `: ${notes.join('; ')}` : ''}` +
       (r.todo === 'confirm' ? ' (it already runs on trial: the update confirms it)' : '') +
       (r.todo === 'activate' ? ' (it already waits on the device: the update activates it)' : '');
     $('update').disabled = page.busy;
@@ -160,14 +176,19 @@ async function runUpdate() {
   const started = Date.now();
   try {
     const r = await usbmsc.update(link, page.image, {
-      reconnect: (before, ms) => usbmsc.waitForReturn(usb, link.device, ms, {
-        vendorId: link.device.vendorId, productId: link.device.productId, serialNumber: link.device.serialNumber,
-      }),
+      reconnect: (before, ms) =>
+        usbmsc.waitForReturn(usb, link.device, ms, {
+          vendorId: link.device.vendorId,
+          productId: link.device.productId,
+          serialNumber: link.device.serialNumber,
+        }),
       onEvent: (e) => {
         if (e.event === 'progress') {
           bar.max = e.total;
           bar.value = e.bytes;
-          status(`Sending ${Math.floor((100 * e.bytes) / e.total)} % (${e.bytes} of ${e.total} bytes)`);
+          status(
+            `Sending ${Math.floor((100 * e.bytes) / e.total)} % (${e.bytes} of ${e.total} bytes)`,
+          );
         } else if (e.text) {
           status(e.text);
           log(e.text);
@@ -177,7 +198,8 @@ async function runUpdate() {
     page.link = r.link;
     page.dev = r.after;
     showDevice(r.after);
-    $('result').textContent = `Updated: the device now runs version ${r.after.state.activeVersion} ` +
+    $('result').textContent =
+      `Updated: the device now runs version ${r.after.state.activeVersion} ` +
       `(it ran ${r.before.state.activeVersion}), confirmed, in ${((Date.now() - started) / 1000).toFixed(1)} s.`;
     show('result');
     status('Done.');

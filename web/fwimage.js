@@ -61,9 +61,17 @@ export function parseHeader(buf) {
   return {
     check: 'OK',
     header: {
-      vid: le16(b, 12), pid: le16(b, 14), vendor, product, hwRevMin, hwRevMax,
-      version: ver, versionNumber: le32(b, 48), payloadLen: le32(b, 52),
-      sha256: b.slice(56, 88), signature: b.slice(SIG_OFFSET, HEADER_LEN),
+      vid: le16(b, 12),
+      pid: le16(b, 14),
+      vendor,
+      product,
+      hwRevMin,
+      hwRevMax,
+      version: ver,
+      versionNumber: le32(b, 48),
+      payloadLen: le32(b, 52),
+      sha256: b.slice(56, 88),
+      signature: b.slice(SIG_OFFSET, HEADER_LEN),
       signed: b.slice(0, SIGNED_LEN),
     },
   };
@@ -76,16 +84,20 @@ const hex4 = (n) => n.toString(16).padStart(4, '0');
 // id: { vid, pid, vendor, product, hwRev }.
 export function fitProblem(h, id) {
   if ((h.vid !== 0 && h.vid !== id.vid) || (h.pid !== 0 && h.pid !== id.pid))
-    return `the image is made for USB device ${hex4(h.vid)}:${hex4(h.pid)}; this device is ` +
-      `${hex4(id.vid)}:${hex4(id.pid)}`;
+    return (
+      `the image is made for USB device ${hex4(h.vid)}:${hex4(h.pid)}; this device is ` +
+      `${hex4(id.vid)}:${hex4(id.pid)}`
+    );
   const same = (want, have) => want === '' || want === (have || '').replace(/ +$/, '');
   if (!same(h.vendor, id.vendor))
     return `the image is made for vendor '${h.vendor}'; this device is '${id.vendor}'`;
   if (!same(h.product, id.product))
     return `the image is made for product '${h.product}'; this device is '${id.product}'`;
   if (id.hwRev < h.hwRevMin || id.hwRev > h.hwRevMax)
-    return `the image is made for hardware revisions ${h.hwRevMin} to ${h.hwRevMax}; this device ` +
-      `is revision ${id.hwRev}`;
+    return (
+      `the image is made for hardware revisions ${h.hwRevMin} to ${h.hwRevMax}; this device ` +
+      `is revision ${id.hwRev}`
+    );
   return null;
 }
 
@@ -130,11 +142,19 @@ export async function examine(bytes, pubkey, crypto) {
   if (pubkey) {
     signature = await verifySignature(h, pubkey, crypto);
     if (signature === false)
-      return { header: h, problem: 'the signature does not verify with the key the device trusts', signature };
+      return {
+        header: h,
+        problem: 'the signature does not verify with the key the device trusts',
+        signature,
+      };
   }
   const found = bytes.length - HEADER_LEN;
   if (found < h.payloadLen)
-    return { header: h, problem: `truncated: the header says ${h.payloadLen} payload bytes, the file has ${found}`, signature };
+    return {
+      header: h,
+      problem: `truncated: the header says ${h.payloadLen} payload bytes, the file has ${found}`,
+      signature,
+    };
   if (found > h.payloadLen)
     return { header: h, problem: `${found - h.payloadLen} bytes after the payload`, signature };
   const digest = await sha256(bytes.subarray(HEADER_LEN), crypto);

@@ -18,7 +18,7 @@
 
 import { Link, UsbmscError, classify } from './link.js';
 import * as scsi from './scsi.js';
-import { examine, fitProblem, HEADER_LEN } from './fwimage.js';
+import { examine, fitProblem } from './fwimage.js';
 
 const MODE_CHUNKS = 0x07;
 const MODE_DEFER = 0x0e;
@@ -54,28 +54,46 @@ export async function checkImage(bytes, dev, { crypto, onEvent = () => {} } = {}
   const reach = dev.state && dev.state.wideOffset ? 0xffffffff : REACH_24;
   if (bytes.length === 0) throw new UsbmscError('image', 'the image file is empty');
   if (bytes.length > reach)
-    throw new UsbmscError('image', `the image has ${bytes.length} bytes: WRITE BUFFER reaches ${reach} on this device`);
+    throw new UsbmscError(
+      'image',
+      `the image has ${bytes.length} bytes: WRITE BUFFER reaches ${reach} on this device`,
+    );
   if (bytes.length > capacityOf(dev))
-    throw new UsbmscError('image', `the image has ${bytes.length} bytes; the device's buffer holds ${capacityOf(dev)}`);
+    throw new UsbmscError(
+      'image',
+      `the image has ${bytes.length} bytes; the device's buffer holds ${capacityOf(dev)}`,
+    );
   if (!dev.state)
-    throw new UsbmscError('image', 'the device does not answer FW STATE, so the image cannot be checked against it');
+    throw new UsbmscError(
+      'image',
+      'the device does not answer FW STATE, so the image cannot be checked against it',
+    );
   const ex = await examine(bytes, dev.state.pubkey, crypto);
-  if (ex.problem) throw new UsbmscError('image', `the image is refused: ${ex.problem}`, { header: ex.header });
+  if (ex.problem)
+    throw new UsbmscError('image', `the image is refused: ${ex.problem}`, { header: ex.header });
   const h = ex.header;
   if (ex.signature === null)
-    onEvent({ event: 'note', text: 'this browser cannot check Ed25519 signatures: the device checks the signature itself' });
-  else
-    onEvent({ event: 'note', text: 'signature good (checked in the page)' });
+    onEvent({
+      event: 'note',
+      text: 'this browser cannot check Ed25519 signatures: the device checks the signature itself',
+    });
+  else onEvent({ event: 'note', text: 'signature good (checked in the page)' });
   const fit = fitProblem(h, {
-    vid: dev.state.vid, pid: dev.state.pid, vendor: dev.inquiry.vendor, product: dev.inquiry.product,
+    vid: dev.state.vid,
+    pid: dev.state.pid,
+    vendor: dev.inquiry.vendor,
+    product: dev.inquiry.product,
     hwRev: dev.state.hwRev,
   });
   if (fit) throw new UsbmscError('image', `the image is refused: ${fit}`, { header: h });
   const s = dev.state;
   if (h.versionNumber < s.floor)
-    throw new UsbmscError('image', `the image is a downgrade: version ${h.version} (number ${h.versionNumber}) is ` +
-      `below the device's anti-rollback floor ${s.floor} (it runs ${s.activeVersion}, number ${s.activeNumber})`,
-    { header: h });
+    throw new UsbmscError(
+      'image',
+      `the image is a downgrade: version ${h.version} (number ${h.versionNumber}) is ` +
+        `below the device's anti-rollback floor ${s.floor} (it runs ${s.activeVersion}, number ${s.activeNumber})`,
+      { header: h },
+    );
   return { header: h, todo: deviceTodo(h, s) };
 }
 
@@ -84,13 +102,19 @@ function deviceTodo(h, s) {
   const same = (v, n) => h.version === v && h.versionNumber === n;
   if (s.flags & scsi.FWST_TRIAL) {
     if (same(s.activeVersion, s.activeNumber)) return 'confirm';
-    throw new UsbmscError('refused', `the device runs version ${s.activeVersion} on trial: it takes no download ` +
-      'until that image is confirmed (update with its image again) or reverted (unplug it and plug it back in)');
+    throw new UsbmscError(
+      'refused',
+      `the device runs version ${s.activeVersion} on trial: it takes no download ` +
+        'until that image is confirmed (update with its image again) or reverted (unplug it and plug it back in)',
+    );
   }
   if (s.pendingSlot !== scsi.NO_SLOT && !(s.flags & scsi.FWST_PENDING))
-    throw new UsbmscError('refused', `version ${s.pendingVersion} was activated and waits for the device's ` +
-      'reboot: unplug the device, plug it back in, then update again');
-  if ((s.flags & scsi.FWST_PENDING) && same(s.pendingVersion, s.pendingNumber)) return 'activate';
+    throw new UsbmscError(
+      'refused',
+      `version ${s.pendingVersion} was activated and waits for the device's ` +
+        'reboot: unplug the device, plug it back in, then update again',
+    );
+  if (s.flags & scsi.FWST_PENDING && same(s.pendingVersion, s.pendingNumber)) return 'activate';
   return 'download';
 }
 
@@ -98,7 +122,7 @@ function deviceTodo(h, s) {
 export function plan(dev, length, want = DEFAULT_CHUNK) {
   const modes = dev.state ? dev.state.modes : 0xff;
   let mode;
-  if ((modes & scsi.MODEBIT[MODE_DEFER]) && (modes & scsi.MODEBIT[MODE_ACTIVATE])) mode = MODE_DEFER;
+  if (modes & scsi.MODEBIT[MODE_DEFER] && modes & scsi.MODEBIT[MODE_ACTIVATE]) mode = MODE_DEFER;
   else if (modes & scsi.MODEBIT[MODE_CHUNKS]) mode = MODE_CHUNKS;
   else throw new UsbmscError('refused', 'the device takes neither WRITE BUFFER mode 0x0e nor 0x07');
   const shift = dev.descriptor ? dev.descriptor.offsetShift : dev.state.offsetShift;
@@ -106,7 +130,8 @@ export function plan(dev, length, want = DEFAULT_CHUNK) {
   const unit = 2 ** shift;
   const limit = Math.min(capacityOf(dev), want, REACH_24);
   const chunk = limit - (limit % unit);
-  if (chunk === 0) throw new UsbmscError('refused', `no chunk fits the device's ${unit}-byte offset boundary`);
+  if (chunk === 0)
+    throw new UsbmscError('refused', `no chunk fits the device's ${unit}-byte offset boundary`);
   return { mode, chunk, length };
 }
 
@@ -140,15 +165,23 @@ class Update {
     } catch (e) {
       /* the sense of the command says enough */
     }
-    return new UsbmscError('refused', `${what}: ${scsi.fwSenseMeaning(sense)} (${scsi.senseText(sense)}); ` +
-      `the device keeps running version ${this.before.state.activeVersion}`, { sense });
+    return new UsbmscError(
+      'refused',
+      `${what}: ${scsi.fwSenseMeaning(sense)} (${scsi.senseText(sense)}); ` +
+        `the device keeps running version ${this.before.state.activeVersion}`,
+      { sense },
+    );
   }
 
   goneDuringDownload(e) {
     const total = this.bytes.length;
-    return new UsbmscError('gone', `the device went away after ${this.sent} of ${total} bytes (${classify(e).message}); ` +
-      `it keeps running version ${this.before.state.activeVersion}, because it switches only after a ` +
-      'complete, verified image: plug it back in and run the update again', { cause: e });
+    return new UsbmscError(
+      'gone',
+      `the device went away after ${this.sent} of ${total} bytes (${classify(e).message}); ` +
+        `it keeps running version ${this.before.state.activeVersion}, because it switches only after a ` +
+        'complete, verified image: plug it back in and run the update again',
+      { cause: e },
+    );
   }
 
   async download(p) {
@@ -158,14 +191,24 @@ class Update {
       const n = Math.min(p.chunk, p.length - off);
       let r;
       try {
-        r = await scsi.writeBuffer(this.link, p.mode, off, this.bytes.subarray(off, off + n), this.lun, this.attention);
+        r = await scsi.writeBuffer(
+          this.link,
+          p.mode,
+          off,
+          this.bytes.subarray(off, off + n),
+          this.lun,
+          this.attention,
+        );
       } catch (e) {
         throw this.goneDuringDownload(e);
       }
       if (!r.ok) {
         const cdbRefused = r.sense && r.sense.key === 5 && r.sense.asc === 0x24;
         if (cdbRefused && off === 0 && p.mode === MODE_DEFER && !fellBack) {
-          this.event({ event: 'note', text: 'the device refused mode 0x0e: falling back to mode 0x07' });
+          this.event({
+            event: 'note',
+            text: 'the device refused mode 0x0e: falling back to mode 0x07',
+          });
           p.mode = MODE_CHUNKS;
           fellBack = true;
           continue;
@@ -201,11 +244,18 @@ class Update {
   // attention or FW STATE's REVERTED count.
   rebooted(after) {
     const h = this.header;
-    const runsNew = after.inquiry.revision === h.version && after.state &&
-      after.state.activeVersion === h.version && after.state.activeNumber === h.versionNumber;
-    const reverted = after.state && (after.state.flags & scsi.FWST_REVERTED);
-    return this.microcodeChanged || runsNew || reverted ||
-      after.attentions.some((s) => s.asc === 0x29 || (s.asc === 0x3f && s.ascq === 0x01));
+    const runsNew =
+      after.inquiry.revision === h.version &&
+      after.state &&
+      after.state.activeVersion === h.version &&
+      after.state.activeNumber === h.versionNumber;
+    const reverted = after.state && after.state.flags & scsi.FWST_REVERTED;
+    return (
+      this.microcodeChanged ||
+      runsNew ||
+      reverted ||
+      after.attentions.some((s) => s.asc === 0x29 || (s.asc === 0x3f && s.ascq === 0x01))
+    );
   }
 
   async lookOnce() {
@@ -235,7 +285,10 @@ class Update {
       }
       if (!this.link) {
         if (!this.reconnect)
-          throw new UsbmscError('gone', 'the device went away after activation and the page cannot look for it again');
+          throw new UsbmscError(
+            'gone',
+            'the device went away after activation and the page cannot look for it again',
+          );
         if (!told) {
           this.event({ event: 'note', text: 'the device restarts: waiting for it to come back' });
           told = true;
@@ -250,17 +303,31 @@ class Update {
       }
       await sleep(POLL_MS);
     }
-    throw new UsbmscError('gone', `the device did not come back within ${this.waitMs / 1000} s of activation`);
+    throw new UsbmscError(
+      'gone',
+      `the device did not come back within ${this.waitMs / 1000} s of activation`,
+    );
   }
 
   verify(after) {
     const h = this.header;
     if (this.before.serial && after.serial && after.serial !== this.before.serial)
-      throw new UsbmscError('gone', `another device answered: serial number ${after.serial}, not ${this.before.serial}`);
+      throw new UsbmscError(
+        'gone',
+        `another device answered: serial number ${after.serial}, not ${this.before.serial}`,
+      );
     const s = after.state;
-    if (after.inquiry.revision !== h.version || !s || s.activeVersion !== h.version || s.activeNumber !== h.versionNumber)
-      throw new UsbmscError('refused', `after activation the device runs version ${after.inquiry.revision}, not ` +
-        `${h.version}${s && (s.flags & scsi.FWST_REVERTED) ? ': it reverted the new image' : ''}`);
+    if (
+      after.inquiry.revision !== h.version ||
+      !s ||
+      s.activeVersion !== h.version ||
+      s.activeNumber !== h.versionNumber
+    )
+      throw new UsbmscError(
+        'refused',
+        `after activation the device runs version ${after.inquiry.revision}, not ` +
+          `${h.version}${s && s.flags & scsi.FWST_REVERTED ? ': it reverted the new image' : ''}`,
+      );
   }
 
   async confirm() {
@@ -272,20 +339,33 @@ class Update {
   async run() {
     this.before = await probe(this.link, this.lun);
     this.event({ event: 'device', device: this.before });
-    const { header, todo } = await checkImage(this.bytes, this.before, { crypto: this.opts.crypto, onEvent: (e) => this.event(e) });
+    const { header, todo } = await checkImage(this.bytes, this.before, {
+      crypto: this.opts.crypto,
+      onEvent: (e) => this.event(e),
+    });
     this.header = header;
     this.event({ event: 'image', header, todo });
     if (todo === 'download') {
       const p = plan(this.before, this.bytes.length, this.opts.chunk);
-      this.event({ event: 'plan', text: `WRITE BUFFER mode 0x${p.mode.toString(16).padStart(2, '0')}` +
-        `${p.mode === MODE_DEFER ? ', then 0x0f' : ''}, chunks of up to ${p.chunk} bytes for ${p.length} bytes` });
+      this.event({
+        event: 'plan',
+        text:
+          `WRITE BUFFER mode 0x${p.mode.toString(16).padStart(2, '0')}` +
+          `${p.mode === MODE_DEFER ? ', then 0x0f' : ''}, chunks of up to ${p.chunk} bytes for ${p.length} bytes`,
+      });
       await this.download(p);
       if (p.mode === MODE_DEFER) await this.activate();
     } else if (todo === 'activate') {
-      this.event({ event: 'plan', text: `version ${header.version} already waits on the device: activation only` });
+      this.event({
+        event: 'plan',
+        text: `version ${header.version} already waits on the device: activation only`,
+      });
       await this.activate();
     } else {
-      this.event({ event: 'plan', text: `version ${header.version} already runs on trial: FW CONFIRM only` });
+      this.event({
+        event: 'plan',
+        text: `version ${header.version} already runs on trial: FW CONFIRM only`,
+      });
     }
     const after = await this.waitForDevice();
     this.verify(after);
@@ -319,8 +399,13 @@ export async function waitForReturn(usb, old, ms, { vendorId, productId, serialN
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const devices = await usb.getDevices();
-    const d = devices.find((x) => x !== old && x.vendorId === vendorId && x.productId === productId &&
-      (!serialNumber || x.serialNumber === serialNumber));
+    const d = devices.find(
+      (x) =>
+        x !== old &&
+        x.vendorId === vendorId &&
+        x.productId === productId &&
+        (!serialNumber || x.serialNumber === serialNumber),
+    );
     if (d) return d;
     await sleep(POLL_MS);
   }

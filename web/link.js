@@ -44,9 +44,12 @@ export function classify(e) {
   if (e instanceof UsbmscError) return e;
   const name = e && e.name;
   const text = (e && e.message) || String(e);
-  if (name === 'NotFoundError') return new UsbmscError('gone', 'the device was disconnected', { cause: e });
-  if (name === 'SecurityError') return new UsbmscError('denied', `access denied: ${text}`, { cause: e });
-  if (name === 'InvalidStateError') return new UsbmscError('gone', `the device is closed: ${text}`, { cause: e });
+  if (name === 'NotFoundError')
+    return new UsbmscError('gone', 'the device was disconnected', { cause: e });
+  if (name === 'SecurityError')
+    return new UsbmscError('denied', `access denied: ${text}`, { cause: e });
+  if (name === 'InvalidStateError')
+    return new UsbmscError('gone', `the device is closed: ${text}`, { cause: e });
   return new UsbmscError('transport', `USB transfer failed: ${text}`, { cause: e });
 }
 
@@ -58,10 +61,14 @@ export function findVendorInterface(device) {
   for (const config of configs) {
     for (const iface of config.interfaces) {
       for (const alt of iface.alternates) {
-        if (alt.interfaceClass !== VENDOR_CLASS || alt.interfaceSubclass !== VENDOR_SUBCLASS ||
-            alt.interfaceProtocol !== VENDOR_PROTOCOL)
+        if (
+          alt.interfaceClass !== VENDOR_CLASS ||
+          alt.interfaceSubclass !== VENDOR_SUBCLASS ||
+          alt.interfaceProtocol !== VENDOR_PROTOCOL
+        )
           continue;
-        const bulk = (dir) => alt.endpoints.find((ep) => ep.type === 'bulk' && ep.direction === dir);
+        const bulk = (dir) =>
+          alt.endpoints.find((ep) => ep.type === 'bulk' && ep.direction === dir);
         const epIn = bulk('in');
         const epOut = bulk('out');
         if (!epIn || !epOut) continue;
@@ -86,7 +93,10 @@ export function hasVendorInterface(device) {
 function withTimeout(promise, ms, what) {
   let timer;
   const expiry = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new UsbmscError('timeout', `${what}: no answer within ${ms / 1000} s`)), ms);
+    timer = setTimeout(
+      () => reject(new UsbmscError('timeout', `${what}: no answer within ${ms / 1000} s`)),
+      ms,
+    );
   });
   return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
 }
@@ -139,7 +149,10 @@ export class Link {
       }
       where = findVendorInterface(device);
       if (!where)
-        throw new UsbmscError('nodevice', 'the device has no usbmsc vendor interface (class ff/4d/56)');
+        throw new UsbmscError(
+          'nodevice',
+          'the device has no usbmsc vendor interface (class ff/4d/56)',
+        );
       await device.claimInterface(where.interfaceNumber);
     } catch (e) {
       await device.close().catch(() => {});
@@ -169,7 +182,10 @@ export class Link {
 
   async control(dirIn, request, length) {
     const setup = {
-      requestType: 'vendor', recipient: 'interface', request, value: 0,
+      requestType: 'vendor',
+      recipient: 'interface',
+      request,
+      value: 0,
       index: this.where.interfaceNumber,
     };
     if (dirIn) return this.guard(this.device.controlTransferIn(setup, length), 'control transfer');
@@ -196,15 +212,24 @@ export class Link {
 
   async readCsw(tag, timeoutMs) {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const r = await this.guard(this.device.transferIn(this.where.epIn, CSW_LEN), 'CSW', timeoutMs);
+      const r = await this.guard(
+        this.device.transferIn(this.where.epIn, CSW_LEN),
+        'CSW',
+        timeoutMs,
+      );
       if (r.status === 'stall') {
         await this.clearHalt('in');
         continue;
       }
       const b = toBytes(r.data);
       const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-      if (r.status !== 'ok' || b.length !== CSW_LEN || v.getUint32(0, true) !== CSW_SIGNATURE ||
-          v.getUint32(4, true) !== tag || b[12] > 2) {
+      if (
+        r.status !== 'ok' ||
+        b.length !== CSW_LEN ||
+        v.getUint32(0, true) !== CSW_SIGNATURE ||
+        v.getUint32(4, true) !== tag ||
+        b[12] > 2
+      ) {
         await this.resetRecovery().catch(() => {});
         throw new UsbmscError('transport', 'invalid CSW from the device: Reset Recovery done');
       }
@@ -226,10 +251,18 @@ export class Link {
     }
     let data = new Uint8Array(0);
     if (dataOut && dataOut.length) {
-      const r = await this.guard(this.device.transferOut(this.where.epOut, dataOut), 'data out', timeoutMs);
+      const r = await this.guard(
+        this.device.transferOut(this.where.epOut, dataOut),
+        'data out',
+        timeoutMs,
+      );
       if (r.status === 'stall') await this.clearHalt('out');
     } else if (dataIn > 0) {
-      const r = await this.guard(this.device.transferIn(this.where.epIn, dataIn), 'data in', timeoutMs);
+      const r = await this.guard(
+        this.device.transferIn(this.where.epIn, dataIn),
+        'data in',
+        timeoutMs,
+      );
       if (r.status === 'stall') await this.clearHalt('in');
       else if (r.status !== 'ok') throw new UsbmscError('transport', `data stage: ${r.status}`);
       else data = toBytes(r.data).slice();
@@ -243,7 +276,10 @@ export class Link {
   }
 
   async requestSense(lun) {
-    const r = await this.exchange(Uint8Array.of(0x03, 0, 0, 0, SENSE_LEN, 0), { lun, dataIn: SENSE_LEN });
+    const r = await this.exchange(Uint8Array.of(0x03, 0, 0, 0, SENSE_LEN, 0), {
+      lun,
+      dataIn: SENSE_LEN,
+    });
     return decodeSense(r.data);
   }
 
@@ -263,7 +299,11 @@ function openError(e, what) {
   // program (or a kernel driver) holds it, and "Access denied."
   // (SecurityError) when the OS refuses the device node.
   if (e && e.name === 'NetworkError')
-    return new UsbmscError('busy', `cannot ${what}: another program is using the device (${text})`, { cause: e });
+    return new UsbmscError(
+      'busy',
+      `cannot ${what}: another program is using the device (${text})`,
+      { cause: e },
+    );
   if (e && e.name === 'SecurityError')
     return new UsbmscError('denied', `cannot ${what}: access denied (${text})`, { cause: e });
   return classify(e);

@@ -5,9 +5,24 @@
 
 import { UsbmscError } from './link.js';
 
-const KEYS = ['NO SENSE', 'RECOVERED ERROR', 'NOT READY', 'MEDIUM ERROR', 'HARDWARE ERROR',
-  'ILLEGAL REQUEST', 'UNIT ATTENTION', 'DATA PROTECT', 'BLANK CHECK', 'VENDOR SPECIFIC',
-  'COPY ABORTED', 'ABORTED COMMAND', 'RESERVED', 'VOLUME OVERFLOW', 'MISCOMPARE', 'COMPLETED'];
+const KEYS = [
+  'NO SENSE',
+  'RECOVERED ERROR',
+  'NOT READY',
+  'MEDIUM ERROR',
+  'HARDWARE ERROR',
+  'ILLEGAL REQUEST',
+  'UNIT ATTENTION',
+  'DATA PROTECT',
+  'BLANK CHECK',
+  'VENDOR SPECIFIC',
+  'COPY ABORTED',
+  'ABORTED COMMAND',
+  'RESERVED',
+  'VOLUME OVERFLOW',
+  'MISCOMPARE',
+  'COMPLETED',
+];
 
 // The additional sense codes a firmware update meets (the full table is
 // data/asc-ascq.txt; the page needs only these).
@@ -39,8 +54,10 @@ export function senseText(s) {
 export function fwSenseMeaning(s) {
   if (!s) return '';
   if (s.key === 5 && s.asc === 0x26)
-    return 'the device refused the image: its own checks (signature, payload hash, device fit, ' +
-      'anti-rollback, length) did not pass';
+    return (
+      'the device refused the image: its own checks (signature, payload hash, device fit, ' +
+      'anti-rollback, length) did not pass'
+    );
   if (s.key === 5 && s.asc === 0x24) return 'the device refused the command (invalid field in CDB)';
   if (s.key === 5 && s.asc === 0x2c)
     return 'the device is not ready for this step (an image waits for its reboot or is on trial)';
@@ -48,7 +65,8 @@ export function fwSenseMeaning(s) {
   return senseText(s);
 }
 
-const trimmed = (b, from, n) => String.fromCharCode(...b.subarray(from, from + n)).replace(/[ \0]+$/, '');
+const trimmed = (b, from, n) =>
+  String.fromCharCode(...b.subarray(from, from + n)).replace(/[ \0]+$/, '');
 const be16 = (b, o) => (b[o] << 8) | b[o + 1];
 const be24 = (b, o) => (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
 const be32 = (b, o) => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
@@ -128,11 +146,20 @@ export function parseFwState(b) {
 
 export function lastErrorSense(state) {
   if (!state || !state.lastError) return null;
-  return { key: (state.lastError >> 16) & 0x0f, asc: (state.lastError >> 8) & 0xff, ascq: state.lastError & 0xff };
+  return {
+    key: (state.lastError >> 16) & 0x0f,
+    asc: (state.lastError >> 8) & 0xff,
+    ascq: state.lastError & 0xff,
+  };
 }
 
 export async function fwState(link, lun = 0, onAttention) {
-  const r = await run(link, Uint8Array.of(0xd0, 0, 0, 0, FW_STATE_LEN, 0), { lun, dataIn: FW_STATE_LEN }, onAttention);
+  const r = await run(
+    link,
+    Uint8Array.of(0xd0, 0, 0, 0, FW_STATE_LEN, 0),
+    { lun, dataIn: FW_STATE_LEN },
+    onAttention,
+  );
   if (!r.ok) {
     if (r.sense && r.sense.key === 5) return null; // not served
     throw fail('FW STATE', r);
@@ -148,8 +175,18 @@ export async function fwConfirm(link, lun = 0, onAttention) {
 // READ BUFFER (10): mode, BUFFER ID (offset bits 31:24), 24-bit offset and
 // allocation length.
 function readBufferCdb(mode, offset, length) {
-  return Uint8Array.of(0x3c, mode, (offset >>> 24) & 0xff, (offset >>> 16) & 0xff, (offset >>> 8) & 0xff,
-    offset & 0xff, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff, 0);
+  return Uint8Array.of(
+    0x3c,
+    mode,
+    (offset >>> 24) & 0xff,
+    (offset >>> 16) & 0xff,
+    (offset >>> 8) & 0xff,
+    offset & 0xff,
+    (length >>> 16) & 0xff,
+    (length >>> 8) & 0xff,
+    length & 0xff,
+    0,
+  );
 }
 
 export async function readBufferDescriptor(link, lun = 0, onAttention) {
@@ -159,7 +196,12 @@ export async function readBufferDescriptor(link, lun = 0, onAttention) {
 }
 
 export async function readBufferData(link, offset, length, lun = 0, onAttention) {
-  const r = await run(link, readBufferCdb(0x02, offset, length), { lun, dataIn: length }, onAttention);
+  const r = await run(
+    link,
+    readBufferCdb(0x02, offset, length),
+    { lun, dataIn: length },
+    onAttention,
+  );
   return r.ok ? r.data : null;
 }
 
@@ -167,11 +209,25 @@ export async function readBufferData(link, offset, length, lun = 0, onAttention)
 // OFFSET and bits 31:24 in BUFFER ID (only for a device with wide offsets;
 // the caller keeps other images below 16 MiB).
 export function writeBufferCdb(mode, offset, length) {
-  return Uint8Array.of(0x3b, mode, (offset >>> 24) & 0xff, (offset >>> 16) & 0xff, (offset >>> 8) & 0xff,
-    offset & 0xff, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff, 0);
+  return Uint8Array.of(
+    0x3b,
+    mode,
+    (offset >>> 24) & 0xff,
+    (offset >>> 16) & 0xff,
+    (offset >>> 8) & 0xff,
+    offset & 0xff,
+    (length >>> 16) & 0xff,
+    (length >>> 8) & 0xff,
+    length & 0xff,
+    0,
+  );
 }
 
 export async function writeBuffer(link, mode, offset, data, lun = 0, onAttention, timeoutMs) {
-  return run(link, writeBufferCdb(mode, offset, data ? data.length : 0),
-    { lun, dataOut: data && data.length ? data : null, timeoutMs }, onAttention);
+  return run(
+    link,
+    writeBufferCdb(mode, offset, data ? data.length : 0),
+    { lun, dataOut: data && data.length ? data : null, timeoutMs },
+    onAttention,
+  );
 }

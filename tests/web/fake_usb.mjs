@@ -39,12 +39,14 @@ class Bridge {
       this.buf = Buffer.concat([this.buf, d]);
       this.wake();
     });
-    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => {
-      this.dead = true;
-      this.exit = { code, signal };
-      this.wake();
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      this.proc.on('exit', (code, signal) => {
+        this.dead = true;
+        this.exit = { code, signal };
+        this.wake();
+        resolve();
+      }),
+    );
     this.proc.stdin.on('error', () => {});
   }
 
@@ -55,7 +57,9 @@ class Bridge {
   async take(n) {
     while (this.buf.length < n) {
       if (this.dead) throw gone();
-      await new Promise((r) => { this.waiter = r; });
+      await new Promise((r) => {
+        this.waiter = r;
+      });
       this.waiter = null;
     }
     const out = this.buf.subarray(0, n);
@@ -82,7 +86,7 @@ class Bridge {
       this.proc.stdin.write(data ? Buffer.concat([h, Buffer.from(data)]) : h);
       const r = await this.take(8);
       const done = r.readUInt32LE(4);
-      const isIn = op === 'I' || (op === 'C' && (arg & 0x80));
+      const isIn = op === 'I' || (op === 'C' && arg & 0x80);
       const payload = isIn && done ? Buffer.from(await this.take(done)) : Buffer.alloc(0);
       return { result: r[0], done, data: payload };
     };
@@ -103,13 +107,28 @@ class Bridge {
 }
 
 function descriptors() {
-  const ep = (endpointNumber, direction) => ({ endpointNumber, direction, type: 'bulk', packetSize: 512 });
+  const ep = (endpointNumber, direction) => ({
+    endpointNumber,
+    direction,
+    type: 'bulk',
+    packetSize: 512,
+  });
   const iface = (interfaceNumber, c, s, p, eps) => ({
     interfaceNumber,
     claimed: false,
-    alternates: [{ alternateSetting: 0, interfaceClass: c, interfaceSubclass: s, interfaceProtocol: p,
-      interfaceName: null, endpoints: eps }],
-    get alternate() { return this.alternates[0]; },
+    alternates: [
+      {
+        alternateSetting: 0,
+        interfaceClass: c,
+        interfaceSubclass: s,
+        interfaceProtocol: p,
+        interfaceName: null,
+        endpoints: eps,
+      },
+    ],
+    get alternate() {
+      return this.alternates[0];
+    },
   });
   return {
     configurationValue: 1,
@@ -135,15 +154,18 @@ export class FakeDevice {
     this.opened = false;
     this.gone = false;
     this.claimed = new Set();
-    this.outBytes = 0;       // data-stage bytes sent, for the tests
-    this.writeBuffers = 0;   // WRITE BUFFER CBWs seen
+    this.outBytes = 0; // data-stage bytes sent, for the tests
+    this.writeBuffers = 0; // WRITE BUFFER CBWs seen
   }
 
   check(iface) {
     if (this.gone) throw gone();
     if (!this.opened) throw domError('InvalidStateError', 'The device must be opened first.');
     if (iface !== undefined && !this.claimed.has(iface))
-      throw domError('InvalidStateError', 'The specified endpoint is not part of a claimed and selected alternate interface.');
+      throw domError(
+        'InvalidStateError',
+        'The specified endpoint is not part of a claimed and selected alternate interface.',
+      );
   }
 
   async open() {
@@ -162,7 +184,8 @@ export class FakeDevice {
 
   async claimInterface(n) {
     this.check();
-    if (n === 0) throw domError('SecurityError', 'The requested interface implements a protected class.');
+    if (n === 0)
+      throw domError('SecurityError', 'The requested interface implements a protected class.');
     if (this.usb.busy) throw domError('NetworkError', 'Unable to claim interface.');
     this.claimed.add(n);
   }
@@ -182,20 +205,30 @@ export class FakeDevice {
       throw gone();
     }
     switch (r.result) {
-    case 0: return { status: 'ok', r };
-    case 1: return { status: 'stall', r };
-    case 3:
-      this.usb.lost(this);
-      throw gone();
-    case 2: throw domError('NetworkError', 'A transfer error has occurred. (the device NAKed: nothing armed)');
-    default: return { status: 'babble', r };
+      case 0:
+        return { status: 'ok', r };
+      case 1:
+        return { status: 'stall', r };
+      case 3:
+        this.usb.lost(this);
+        throw gone();
+      case 2:
+        throw domError(
+          'NetworkError',
+          'A transfer error has occurred. (the device NAKed: nothing armed)',
+        );
+      default:
+        return { status: 'babble', r };
     }
   }
 
   async transferOut(ep, data) {
     this.check(1);
-    if (ep !== EP_OUT) throw domError('NotFoundError', `endpoint ${ep} OUT is not part of a claimed interface`);
-    const bytes = new Uint8Array(data.buffer ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data);
+    if (ep !== EP_OUT)
+      throw domError('NotFoundError', `endpoint ${ep} OUT is not part of a claimed interface`);
+    const bytes = new Uint8Array(
+      data.buffer ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data,
+    );
     if (bytes.length === 31 && bytes[0] === 0x55 && bytes[15] === 0x3b) this.writeBuffers++;
     else if (bytes.length !== 31) this.outBytes += bytes.length;
     this.usb.beforeOut(this, bytes);
@@ -205,7 +238,8 @@ export class FakeDevice {
 
   async transferIn(ep, length) {
     this.check(1);
-    if (ep !== EP_IN) throw domError('NotFoundError', `endpoint ${ep} IN is not part of a claimed interface`);
+    if (ep !== EP_IN)
+      throw domError('NotFoundError', `endpoint ${ep} IN is not part of a claimed interface`);
     const { status, r } = await this.xfer('I', { length });
     const b = r.data;
     return { status, data: new DataView(b.buffer, b.byteOffset, b.length) };
@@ -231,7 +265,10 @@ export class FakeDevice {
 
   async controlTransferOut(s, data) {
     this.check();
-    const { status, r } = await this.xfer('C', { ...this.setup(s, false), data: data ? new Uint8Array(data) : null });
+    const { status, r } = await this.xfer('C', {
+      ...this.setup(s, false),
+      data: data ? new Uint8Array(data) : null,
+    });
     return { status, bytesWritten: r.done };
   }
 
@@ -314,10 +351,17 @@ export class FakeUsb extends EventTarget {
   }
 
   async requestDevice({ filters }) {
-    const match = (d) => filters.some((f) => d.configuration.interfaces.some((i) => i.alternates.some((a) =>
-      (f.classCode === undefined || f.classCode === a.interfaceClass) &&
-      (f.subclassCode === undefined || f.subclassCode === a.interfaceSubclass) &&
-      (f.protocolCode === undefined || f.protocolCode === a.interfaceProtocol))));
+    const match = (d) =>
+      filters.some((f) =>
+        d.configuration.interfaces.some((i) =>
+          i.alternates.some(
+            (a) =>
+              (f.classCode === undefined || f.classCode === a.interfaceClass) &&
+              (f.subclassCode === undefined || f.subclassCode === a.interfaceSubclass) &&
+              (f.protocolCode === undefined || f.protocolCode === a.interfaceProtocol),
+          ),
+        ),
+      );
     const d = this.devices.find(match);
     if (!d) throw domError('NotFoundError', 'No device selected.');
     return d;

@@ -28,7 +28,11 @@ const crypto = globalThis.crypto || webcrypto;
 const noEd25519 = {
   subtle: {
     digest: (...a) => crypto.subtle.digest(...a),
-    importKey: async () => { const e = new Error('Ed25519 is not supported'); e.name = 'NotSupportedError'; throw e; },
+    importKey: async () => {
+      const e = new Error('Ed25519 is not supported');
+      e.name = 'NotSupportedError';
+      throw e;
+    },
   },
 };
 
@@ -43,20 +47,44 @@ function cli(...args) {
 }
 
 // A signed image: 20 KiB of payload (several chunks with a 8 KiB chunk).
-function pack(dir, version, number, { key = SECRET, vid = '1209', pid = '0001', size = 20 * 1024 } = {}) {
+function pack(
+  dir,
+  version,
+  number,
+  { key = SECRET, vid = '1209', pid = '0001', size = 20 * 1024 } = {},
+) {
   const payload = join(dir, `payload-${version}.bin`);
   const image = join(dir, `app-${version}.umfw`);
   const b = Buffer.alloc(size);
   for (let i = 0; i < size; i++) b[i] = (i * 7 + number) & 0xff;
   writeFileSync(payload, b);
-  cli('fw', 'pack', '--key', key, '--version', version, '--version-number', String(number),
-    '--vid', vid, '--pid', pid, '-o', image, payload);
+  cli(
+    'fw',
+    'pack',
+    '--key',
+    key,
+    '--version',
+    version,
+    '--version-number',
+    String(number),
+    '--vid',
+    vid,
+    '--pid',
+    pid,
+    '-o',
+    image,
+    payload,
+  );
   return new Uint8Array(readFileSync(image));
 }
 
 async function setup(t, options = '') {
   const dir = workdir(t);
-  const usb = new FakeUsb({ bridge: BRIDGE, path: join(dir, 'disk.img'), options: ['size=1M', options].filter(Boolean).join('&') });
+  const usb = new FakeUsb({
+    bridge: BRIDGE,
+    path: join(dir, 'disk.img'),
+    options: ['size=1M', options].filter(Boolean).join('&'),
+  });
   t.after(() => cleanEnds(usb));
   await usb.plug();
   const device = await usb.requestDevice({ filters: usbmsc.USB_FILTERS });
@@ -68,11 +96,16 @@ async function setup(t, options = '') {
 // under the sanitizers a leak or an error report makes it non-zero.
 async function cleanEnds(usb) {
   for (const e of await usb.shutdown())
-    if (e.signal !== 'SIGKILL') assert.deepEqual(e, { code: 0, signal: null }, 'sim_bridge ended cleanly');
+    if (e.signal !== 'SIGKILL')
+      assert.deepEqual(e, { code: 0, signal: null }, 'sim_bridge ended cleanly');
 }
 
-const reconnectFor = (usb, device) => (before, ms) => usbmsc.waitForReturn(usb, device, ms,
-  { vendorId: device.vendorId, productId: device.productId, serialNumber: device.serialNumber });
+const reconnectFor = (usb, device) => (before, ms) =>
+  usbmsc.waitForReturn(usb, device, ms, {
+    vendorId: device.vendorId,
+    productId: device.productId,
+    serialNumber: device.serialNumber,
+  });
 
 // What the device runs, seen through a fresh plug-in.
 async function runningOn(usb) {
@@ -107,7 +140,10 @@ test('a full update: download, activation, re-enumeration, confirmation', async 
   const image = pack(dir, '0200', 2);
   const events = [];
   const r = await usbmsc.update(link, image, {
-    chunk: 8192, crypto, onEvent: (e) => events.push(e), reconnect: reconnectFor(usb, device),
+    chunk: 8192,
+    crypto,
+    onEvent: (e) => events.push(e),
+    reconnect: reconnectFor(usb, device),
   });
   assert.equal(r.before.state.activeVersion, '0100');
   assert.equal(r.after.inquiry.revision, '0200');
@@ -152,14 +188,21 @@ test('a forged image is refused by the device, with its reason', async (t) => {
   });
   assert.equal(device.writeBuffers, 0);
   // Without Ed25519 in the page the device's check refuses it.
-  await assert.rejects(usbmsc.update(link, forged, { crypto: noEd25519, chunk: 8192, reconnect: reconnectFor(usb, device) }), (e) => {
-    assert.equal(e.kind, 'refused');
-    assert.deepEqual(e.sense, { key: 5, asc: 0x26, ascq: 0 });
-    assert.match(e.message, /the device refused the image/);
-    assert.match(e.message, /05\/26\/00 ILLEGAL REQUEST: invalid field in parameter list/);
-    assert.match(e.message, /keeps running version 0100/);
-    return true;
-  });
+  await assert.rejects(
+    usbmsc.update(link, forged, {
+      crypto: noEd25519,
+      chunk: 8192,
+      reconnect: reconnectFor(usb, device),
+    }),
+    (e) => {
+      assert.equal(e.kind, 'refused');
+      assert.deepEqual(e.sense, { key: 5, asc: 0x26, ascq: 0 });
+      assert.match(e.message, /the device refused the image/);
+      assert.match(e.message, /05\/26\/00 ILLEGAL REQUEST: invalid field in parameter list/);
+      assert.match(e.message, /keeps running version 0100/);
+      return true;
+    },
+  );
   assert.ok(device.writeBuffers > 0);
   const p = await usbmsc.probe(link);
   assert.equal(p.state.activeVersion, '0100');
@@ -188,13 +231,16 @@ test('a device that vanishes mid-download keeps its old version', async (t) => {
     }
   };
   const events = [];
-  await assert.rejects(usbmsc.update(link, image, { crypto, chunk: 8192, onEvent: (e) => events.push(e) }), (e) => {
-    assert.equal(e.kind, 'gone');
-    assert.match(e.message, /went away after \d+ of \d+ bytes/);
-    assert.match(e.message, /keeps running version 0100/);
-    assert.match(e.message, /plug it back in and run the update again/);
-    return true;
-  });
+  await assert.rejects(
+    usbmsc.update(link, image, { crypto, chunk: 8192, onEvent: (e) => events.push(e) }),
+    (e) => {
+      assert.equal(e.kind, 'gone');
+      assert.match(e.message, /went away after \d+ of \d+ bytes/);
+      assert.match(e.message, /keeps running version 0100/);
+      assert.match(e.message, /plug it back in and run the update again/);
+      return true;
+    },
+  );
   assert.ok(pulled);
   const sent = events.filter((x) => x.event === 'progress').at(-1).bytes;
   assert.ok(sent > 0 && sent < image.length);
@@ -207,19 +253,28 @@ test('a device that vanishes mid-download keeps its old version', async (t) => {
   assert.equal(p.state.flags & (usbmsc.FWST_PENDING | usbmsc.FWST_TRIAL), 0);
   // Running it again completes it.
   const [again] = await usb.getDevices();
-  const r = await usbmsc.update(await usbmsc.Link.open(again), image, { crypto, reconnect: reconnectFor(usb, again) });
+  const r = await usbmsc.update(await usbmsc.Link.open(again), image, {
+    crypto,
+    reconnect: reconnectFor(usb, again),
+  });
   assert.equal(r.after.state.activeVersion, '0200');
   await r.link.close();
 });
 
 test('anti-rollback: a downgrade is refused in the page, nothing sent', async (t) => {
   const { dir, usb, device, link } = await setup(t, 'fw-reboot=disconnect');
-  const r = await usbmsc.update(link, pack(dir, '0300', 3), { crypto, reconnect: reconnectFor(usb, device) });
+  const r = await usbmsc.update(link, pack(dir, '0300', 3), {
+    crypto,
+    reconnect: reconnectFor(usb, device),
+  });
   const dev2 = r.link.device;
   const old = pack(dir, '0200', 2);
   await assert.rejects(usbmsc.update(r.link, old, { crypto }), (e) => {
     assert.equal(e.kind, 'image');
-    assert.match(e.message, /downgrade: version 0200 \(number 2\) is below the device's anti-rollback floor 3 \(it runs 0300, number 3\)/);
+    assert.match(
+      e.message,
+      /downgrade: version 0200 \(number 2\) is below the device's anti-rollback floor 3 \(it runs 0300, number 3\)/,
+    );
     return true;
   });
   assert.equal(dev2.writeBuffers, 0);
@@ -228,8 +283,10 @@ test('anti-rollback: a downgrade is refused in the page, nothing sent', async (t
 test('an image for another device is refused in the page', async (t) => {
   const { dir, device, link } = await setup(t);
   const other = pack(dir, '0200', 2, { vid: '1234', pid: '5678' });
-  await assert.rejects(usbmsc.update(link, other, { crypto }),
-    /made for USB device 1234:5678; this device is 1209:0001/);
+  await assert.rejects(
+    usbmsc.update(link, other, { crypto }),
+    /made for USB device 1234:5678; this device is 1209:0001/,
+  );
   assert.equal(device.writeBuffers, 0);
 });
 
@@ -252,16 +309,70 @@ test('the header checks agree with the C parser (usbmsc fw inspect)', async (t) 
   const good = pack(dir, '0200', 2, { size: 64 });
   const cases = [
     ['SHORT', (b) => b.subarray(0, 100)],
-    ['MAGIC', (b) => { b[0] = 0x41; }],
-    ['FORMAT', (b) => { b[4] = 2; }],
-    ['HEADER_LEN', (b) => { b[7] = 2; }],
-    ['FLAGS', (b) => { b[8] = 1; }],
-    ['RESERVED', (b) => { b[100] = 1; }],
-    ['VERSION', (b) => { b[44] = 0x20; }],
-    ['VERSION', (b) => { b[46] = 0x20; b[47] = 0x41; }],
-    ['HW_RANGE', (b) => { b[40] = 5; b[42] = 4; b[43] = 0; }],
-    ['IDENTITY', (b) => { b.fill(0x20, 16, 24); }],
-    ['IDENTITY', (b) => { b[16] = 0x55; b[17] = 0x01; }],
+    [
+      'MAGIC',
+      (b) => {
+        b[0] = 0x41;
+      },
+    ],
+    [
+      'FORMAT',
+      (b) => {
+        b[4] = 2;
+      },
+    ],
+    [
+      'HEADER_LEN',
+      (b) => {
+        b[7] = 2;
+      },
+    ],
+    [
+      'FLAGS',
+      (b) => {
+        b[8] = 1;
+      },
+    ],
+    [
+      'RESERVED',
+      (b) => {
+        b[100] = 1;
+      },
+    ],
+    [
+      'VERSION',
+      (b) => {
+        b[44] = 0x20;
+      },
+    ],
+    [
+      'VERSION',
+      (b) => {
+        b[46] = 0x20;
+        b[47] = 0x41;
+      },
+    ],
+    [
+      'HW_RANGE',
+      (b) => {
+        b[40] = 5;
+        b[42] = 4;
+        b[43] = 0;
+      },
+    ],
+    [
+      'IDENTITY',
+      (b) => {
+        b.fill(0x20, 16, 24);
+      },
+    ],
+    [
+      'IDENTITY',
+      (b) => {
+        b[16] = 0x55;
+        b[17] = 0x01;
+      },
+    ],
   ];
   for (const [want, change] of cases) {
     let b = good.slice();

@@ -40,7 +40,8 @@ const WEB = join(HERE, '../../../web');
 
 function args(argv) {
   const o = { mode: argv[0], chromium: '/usr/bin/chromium', port: 0 };
-  for (let i = 1; i < argv.length; i += 2) o[argv[i].replace(/^--/, '').replace(/-(.)/g, (_, c) => c.toUpperCase())] = argv[i + 1];
+  for (let i = 1; i < argv.length; i += 2)
+    o[argv[i].replace(/^--/, '').replace(/-(.)/g, (_, c) => c.toUpperCase())] = argv[i + 1];
   return o;
 }
 
@@ -49,7 +50,9 @@ let failed = 0;
 function check(ok, what, detail = '') {
   if (ok) passed++;
   else failed++;
-  console.log(`${ok ? 'ok' : 'not ok'} ${passed + failed} - ${what}${!ok && detail ? ` # ${detail}` : ''}`);
+  console.log(
+    `${ok ? 'ok' : 'not ok'} ${passed + failed} - ${what}${!ok && detail ? ` # ${detail}` : ''}`,
+  );
   return ok;
 }
 
@@ -67,65 +70,118 @@ const text = (page, sel) => page.$eval(sel, (e) => e.textContent);
 const visible = (page, sel) => page.$eval(sel, (e) => !e.hidden);
 
 async function selftest(page, server) {
-  check(await page.evaluate(() => 'usb' in navigator), 'the page has navigator.usb (a secure context)');
-  check(!(await visible(page, '#nousb')) && (await visible(page, '#connect-box')), 'it offers to connect a device');
+  check(
+    await page.evaluate(() => 'usb' in navigator),
+    'the page has navigator.usb (a secure context)',
+  );
+  check(
+    !(await visible(page, '#nousb')) && (await visible(page, '#connect-box')),
+    'it offers to connect a device',
+  );
   const r = await page.evaluate(async (base) => {
     const m = await import('/usbmsc.js');
-    const get = async (n) => new Uint8Array(await (await fetch(`${base}/files/${n}`)).arrayBuffer());
+    const get = async (n) =>
+      new Uint8Array(await (await fetch(`${base}/files/${n}`)).arrayBuffer());
     const hex = new TextDecoder().decode(await get('key.hex')).trim();
     const key = Uint8Array.from(hex.match(/../g).map((h) => parseInt(h, 16)));
     const out = {};
     for (const n of ['good', 'forged', 'damaged']) {
       const e = await m.examine(await get(`${n}.umfw`), key);
-      out[n] = { problem: e.problem, signature: e.signature, version: e.header && e.header.version };
+      out[n] = {
+        problem: e.problem,
+        signature: e.signature,
+        version: e.header && e.header.version,
+      };
     }
     out.short = m.parseHeader(new Uint8Array(10)).check;
     return out;
   }, server.url);
-  check(r.good.problem === null && r.good.signature === true, 'a good image: header, hash and Ed25519 signature good in Chromium', JSON.stringify(r.good));
+  check(
+    r.good.problem === null && r.good.signature === true,
+    'a good image: header, hash and Ed25519 signature good in Chromium',
+    JSON.stringify(r.good),
+  );
   check(r.good.version === '0200', 'its version is read from the header', r.good.version);
-  check(r.forged.signature === false && /signature does not verify/.test(r.forged.problem), 'an image signed with another key: the signature does not verify', JSON.stringify(r.forged));
-  check(/SHA-256 does not match/.test(r.damaged.problem || ''), 'a changed payload byte: the hash does not match', JSON.stringify(r.damaged));
+  check(
+    r.forged.signature === false && /signature does not verify/.test(r.forged.problem),
+    'an image signed with another key: the signature does not verify',
+    JSON.stringify(r.forged),
+  );
+  check(
+    /SHA-256 does not match/.test(r.damaged.problem || ''),
+    'a changed payload byte: the hash does not match',
+    JSON.stringify(r.damaged),
+  );
   check(r.short === 'SHORT', 'ten bytes are not a header');
 }
 
 // Choose a file; the page's verdict on it (not the previous file's).
 async function choose(page, file) {
-  await page.$eval('#image-check', (e) => { e.textContent = ''; });
+  await page.$eval('#image-check', (e) => {
+    e.textContent = '';
+  });
   const input = await page.$('#file');
   await input.uploadFile(file);
-  await page.waitForFunction(() => {
-    const t = document.getElementById('image-check').textContent;
-    return /\S/.test(t) && t !== 'checking…';
-  }, { timeout: 20000 });
+  await page.waitForFunction(
+    () => {
+      const t = document.getElementById('image-check').textContent;
+      return /\S/.test(t) && t !== 'checking…';
+    },
+    { timeout: 20000 },
+  );
   return text(page, '#image-check');
 }
 
 async function waitEnd(page, ms) {
-  await page.waitForFunction(() => !document.getElementById('result').hidden || !document.getElementById('error').hidden,
-    { timeout: ms, polling: 200 });
-  return { result: await visible(page, '#result') ? await text(page, '#result') : null,
-    error: await visible(page, '#error') ? await text(page, '#error') : null };
+  await page.waitForFunction(
+    () => !document.getElementById('result').hidden || !document.getElementById('error').hidden,
+    { timeout: ms, polling: 200 },
+  );
+  return {
+    result: (await visible(page, '#result')) ? await text(page, '#result') : null,
+    error: (await visible(page, '#error')) ? await text(page, '#error') : null,
+  };
 }
 
-async function device(page, o, v = { before: '0100', next: '0300', kill: () => execSync(o.killCmd, { stdio: 'inherit' }) }) {
+async function device(
+  page,
+  o,
+  v = { before: '0100', next: '0300', kill: () => execSync(o.killCmd, { stdio: 'inherit' }) },
+) {
   const files = o.files;
-  const connected = await page.waitForFunction(() => /\(number/.test(document.getElementById('device-version').textContent),
-    { timeout: 30000 }).then(() => true, () => false);
+  const connected = await page
+    .waitForFunction(() => /\(number/.test(document.getElementById('device-version').textContent), {
+      timeout: 30000,
+    })
+    .then(
+      () => true,
+      () => false,
+    );
   if (!check(connected, 'the page found the device by itself, without a chooser')) return;
   const before = await text(page, '#device-version');
   console.log(`# the device runs ${before}`);
 
   const good = await choose(page, join(files, 'new.umfw'));
-  check(/^good/.test(good), 'the new image passes the page\'s checks', good);
+  check(/^good/.test(good), "the new image passes the page's checks", good);
   await page.click('#update');
   let end = await waitEnd(page, o.mode === 'page' ? 60000 : 180000);
-  check(end.result && new RegExp(`now runs version ${v.next} \\(it ran ${v.before}\\), confirmed`).test(end.result),
-    'the update completes: the page shows the new version, confirmed', JSON.stringify(end));
-  check(new RegExp(`^${v.next} \\(number`).test(await text(page, '#device-version')), `the device panel shows ${v.next} after the reboot`);
+  check(
+    end.result &&
+      new RegExp(`now runs version ${v.next} \\(it ran ${v.before}\\), confirmed`).test(end.result),
+    'the update completes: the page shows the new version, confirmed',
+    JSON.stringify(end),
+  );
+  check(
+    new RegExp(`^${v.next} \\(number`).test(await text(page, '#device-version')),
+    `the device panel shows ${v.next} after the reboot`,
+  );
 
   const forged = await choose(page, join(files, 'forged.umfw'));
-  check(/signature does not verify/.test(forged), 'a forged image is refused, the reason shown', forged);
+  check(
+    /signature does not verify/.test(forged),
+    'a forged image is refused, the reason shown',
+    forged,
+  );
   check(await page.$eval('#update', (b) => b.disabled), 'and the Update button stays disabled');
 
   const big = await choose(page, join(files, 'big.umfw'));
@@ -133,43 +189,92 @@ async function device(page, o, v = { before: '0100', next: '0300', kill: () => e
   if (v.armBeforeClick) await v.kill();
   await page.click('#update');
   if (!v.armBeforeClick) {
-    await page.waitForFunction(() => { const p = document.getElementById('progress'); return p.max > 1 && p.value / p.max > 0.25; },
-      { timeout: 120000, polling: 50 });
+    await page.waitForFunction(
+      () => {
+        const p = document.getElementById('progress');
+        return p.max > 1 && p.value / p.max > 0.25;
+      },
+      { timeout: 120000, polling: 50 },
+    );
     await v.kill();
   }
   end = await waitEnd(page, 60000);
-  check(end.error && /went away/.test(end.error), 'killed mid-download: the page says the device went away', JSON.stringify(end));
-  check(end.error && new RegExp(`keeps running version ${v.next}`).test(end.error), 'and that the device keeps running the old version', end.error);
+  check(
+    end.error && /went away/.test(end.error),
+    'killed mid-download: the page says the device went away',
+    JSON.stringify(end),
+  );
+  check(
+    end.error && new RegExp(`keeps running version ${v.next}`).test(end.error),
+    'and that the device keeps running the old version',
+    end.error,
+  );
   check(/plug it back in and run the update again/.test(end.error || ''), 'and what to do');
 }
 
 // The page against the virtual device through usb_shim.js (see the top).
 async function withFakeUsb(page, o) {
   const { FakeUsb } = await import('../fake_usb.mjs');
-  const usb = new FakeUsb({ bridge: o.bridge, path: join(o.files, 'disk.img'), options: 'size=1M&fw-reboot=disconnect' });
+  const usb = new FakeUsb({
+    bridge: o.bridge,
+    path: join(o.files, 'disk.img'),
+    options: 'size=1M&fw-reboot=disconnect',
+  });
   const ids = new Map();
-  const idOf = (d) => { if (!ids.has(d)) ids.set(d, ids.size + 1); return ids.get(d); };
+  const idOf = (d) => {
+    if (!ids.has(d)) ids.set(d, ids.size + 1);
+    return ids.get(d);
+  };
   const byId = (id) => [...ids.entries()].find(([, i]) => i === id)[0];
-  const info = (d) => JSON.parse(JSON.stringify({ id: idOf(d), vendorId: d.vendorId, productId: d.productId,
-    serialNumber: d.serialNumber, productName: d.productName, manufacturerName: d.manufacturerName,
-    configuration: d.configuration, configurations: [d.configuration] }));
-  const b64 = (view) => Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
+  const info = (d) =>
+    JSON.parse(
+      JSON.stringify({
+        id: idOf(d),
+        vendorId: d.vendorId,
+        productId: d.productId,
+        serialNumber: d.serialNumber,
+        productName: d.productName,
+        manufacturerName: d.manufacturerName,
+        configuration: d.configuration,
+        configurations: [d.configuration],
+      }),
+    );
+  const b64 = (view) =>
+    Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
   await page.exposeFunction('__usbCall', async (id, method, args) => {
     try {
       if (method === 'getDevices') return (await usb.getDevices()).map(info);
       const d = byId(id);
       switch (method) {
-      case 'transferOut': { const r = await d.transferOut(args[0], Buffer.from(args[1], 'base64')); return { status: r.status, bytesWritten: r.bytesWritten }; }
-      case 'transferIn': { const r = await d.transferIn(args[0], args[1]); return { status: r.status, data: b64(r.data) }; }
-      case 'controlTransferIn': { const r = await d.controlTransferIn(args[0], args[1]); return { status: r.status, data: b64(r.data) }; }
-      case 'controlTransferOut': { const r = await d.controlTransferOut(args[0], args[1] ? Buffer.from(args[1], 'base64') : null); return { status: r.status, bytesWritten: r.bytesWritten }; }
-      default: await d[method](...args); return {};
+        case 'transferOut': {
+          const r = await d.transferOut(args[0], Buffer.from(args[1], 'base64'));
+          return { status: r.status, bytesWritten: r.bytesWritten };
+        }
+        case 'transferIn': {
+          const r = await d.transferIn(args[0], args[1]);
+          return { status: r.status, data: b64(r.data) };
+        }
+        case 'controlTransferIn': {
+          const r = await d.controlTransferIn(args[0], args[1]);
+          return { status: r.status, data: b64(r.data) };
+        }
+        case 'controlTransferOut': {
+          const r = await d.controlTransferOut(
+            args[0],
+            args[1] ? Buffer.from(args[1], 'base64') : null,
+          );
+          return { status: r.status, bytesWritten: r.bytesWritten };
+        }
+        default:
+          await d[method](...args);
+          return {};
       }
     } catch (e) {
       return { error: { name: e.name, message: e.message } };
     }
   });
-  const forward = (e) => page.evaluate((t, i) => window.__usbEvent(t, i), e.type, info(e.device)).catch(() => {});
+  const forward = (e) =>
+    page.evaluate((t, i) => window.__usbEvent(t, i), e.type, info(e.device)).catch(() => {});
   usb.addEventListener('connect', forward);
   usb.addEventListener('disconnect', forward);
   await page.evaluateOnNewDocument(readFileSync(join(HERE, 'usb_shim.js'), 'utf8'));
@@ -188,18 +293,36 @@ async function pageMode(page, o, usb) {
       dev.bridge.proc.kill('SIGKILL'); // pulled before this chunk lands
     }
   };
-  await device(page, o, { before: '0100', next: '0200', armBeforeClick: true, kill: () => { armed = true; } });
+  await device(page, o, {
+    before: '0100',
+    next: '0200',
+    armBeforeClick: true,
+    kill: () => {
+      armed = true;
+    },
+  });
   await page.waitForFunction(() => !window.usbmscPage.busy, { timeout: 20000 });
   await usb.plug();
-  const back = await page.waitForFunction(() => /^0200 \(number 2\)/.test(document.getElementById('device-version').textContent) &&
-    document.getElementById('error').hidden, { timeout: 20000 }).then(() => true, () => false);
+  const back = await page
+    .waitForFunction(
+      () =>
+        /^0200 \(number 2\)/.test(document.getElementById('device-version').textContent) &&
+        document.getElementById('error').hidden,
+      { timeout: 20000 },
+    )
+    .then(
+      () => true,
+      () => false,
+    );
   check(back, 'plugged back in, the page connects again by itself: 0200 runs');
 }
 
 async function main() {
   const o = args(process.argv.slice(2));
   if (!o.modules || !o.files || !['selftest', 'page', 'device'].includes(o.mode)) {
-    console.error('usage: drive.mjs selftest|page|device --modules DIR --files DIR [--chromium PATH] [--port N] [--kill-cmd CMD] [--bridge PATH]');
+    console.error(
+      'usage: drive.mjs selftest|page|device --modules DIR --files DIR [--chromium PATH] [--port N] [--kill-cmd CMD] [--bridge PATH]',
+    );
     process.exit(2);
   }
   const server = await serve(o.web || WEB, { port: Number(o.port), files: o.files });
@@ -221,7 +344,10 @@ async function main() {
     }
     if (failed) {
       const log = await page.$eval('#log', (e) => e.innerText).catch(() => '');
-      log.split('\n').filter(Boolean).forEach((l) => console.log(`#   ${l}`));
+      log
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => console.log(`#   ${l}`));
     }
   } finally {
     await browser.close();

@@ -26,7 +26,10 @@ export function serve(root, { port = 0, files = null } = {}) {
     try {
       if (!file) throw new Error('outside');
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] || 'application/octet-stream',
+        'cache-control': 'no-store',
+      });
       res.end(body);
     } catch (e) {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -35,9 +38,11 @@ export function serve(root, { port = 0, files = null } = {}) {
   });
   return new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => ok({
-      url: `http://127.0.0.1:${server.address().port}`,
-      close: () => new Promise((r) => server.close(r)),
-    }));
+    server.listen(port, '127.0.0.1', () =>
+      ok({
+        url: `http://127.0.0.1:${server.address().port}`,
+        close: () => new Promise((r) => server.close(r)),
+      }),
+    );
   });
 }

@@ -5,11 +5,17 @@
 (() => {
   const b64 = (bytes) => {
     let s = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    for (let i = 0; i < bytes.length; i += 0x8000)
+      s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return btoa(s);
   };
   const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-  const bytesOf = (d) => (d instanceof Uint8Array ? d : d.buffer ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d));
+  const bytesOf = (d) =>
+    d instanceof Uint8Array
+      ? d
+      : d.buffer
+        ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
+        : new Uint8Array(d);
 
   async function call(id, method, args = []) {
     const r = await window.__usbCall(id, method, args);
@@ -28,12 +34,26 @@
       Object.assign(this, info);
       this.opened = false;
     }
-    async open() { await call(this.id, 'open'); this.opened = true; }
-    async close() { this.opened = false; await call(this.id, 'close'); }
-    async selectConfiguration(v) { await call(this.id, 'selectConfiguration', [v]); }
-    async claimInterface(n) { await call(this.id, 'claimInterface', [n]); }
-    async releaseInterface(n) { await call(this.id, 'releaseInterface', [n]); }
-    async clearHalt(dir, ep) { await call(this.id, 'clearHalt', [dir, ep]); }
+    async open() {
+      await call(this.id, 'open');
+      this.opened = true;
+    }
+    async close() {
+      this.opened = false;
+      await call(this.id, 'close');
+    }
+    async selectConfiguration(v) {
+      await call(this.id, 'selectConfiguration', [v]);
+    }
+    async claimInterface(n) {
+      await call(this.id, 'claimInterface', [n]);
+    }
+    async releaseInterface(n) {
+      await call(this.id, 'releaseInterface', [n]);
+    }
+    async clearHalt(dir, ep) {
+      await call(this.id, 'clearHalt', [dir, ep]);
+    }
     async transferOut(ep, data) {
       return call(this.id, 'transferOut', [ep, b64(bytesOf(data))]);
     }
@@ -64,7 +84,11 @@
     }
     async requestDevice() {
       const list = await this.getDevices();
-      if (!list.length) { const e = new Error('No device selected.'); e.name = 'NotFoundError'; throw e; }
+      if (!list.length) {
+        const e = new Error('No device selected.');
+        e.name = 'NotFoundError';
+        throw e;
+      }
       return list[0];
     }
   }
