@@ -25,15 +25,11 @@
 
 #include "../../src/common/fdio.h"
 #include "cabinet.h"
+#include "usbmsc/fwuf2.h"
 #include "fwupd_guid.h"
 
 #define SCSI_CHUNK 4096u            /* fwupd's scsi plugin: FU_FIRMWARE_ALIGNMENT_4K */
 #define SCSI_REACH 0xFFFFFFu        /* it sends BUFFER ID 0: 24-bit offsets */
-#define UF2_BLOCK 512u
-#define UF2_MAGIC0 0x0A324655u
-#define UF2_MAGIC1 0x9E5D5157u
-#define UF2_MAGIC_END 0x0AB16F30u
-#define UF2_DATA 32u
 #define METAINFO_MAX 8192u
 #define ID_MAX 160u
 
@@ -52,42 +48,25 @@ struct cab {
 
 /* ---- the firmware file ---- */
 
-static bool is_uf2(const uint8_t *b, size_t n)
-{
-	return n >= UF2_BLOCK && usbmsc_get_le32(b) == UF2_MAGIC0 &&
-	       usbmsc_get_le32(b + 4) == UF2_MAGIC1 && usbmsc_get_le32(b + 508) == UF2_MAGIC_END;
-}
-
-/* The image's header: in the file itself, or in the first block of a UF2
- * file (block 0 carries image bytes 0..255, docs/FILE-DOOR.md). The image
- * file is checked whole (length, hash, and with --key the signature). */
+/* The image's header, the image checked whole (length, hash, and with
+ * --key the signature): the file itself, or the image a UF2 file carries
+ * (docs/FILE-DOOR.md), read as `fw inspect` reads it. */
 static int read_header(struct cli *c, struct cab *k)
 {
-	uint8_t b[UF2_BLOCK];
 	struct usbmsc_fw_report rep;
+	struct usbmsc_fw_uf2_info info;
 	struct usbmsc_error err = { 0 };
 	uint8_t key[USBMSC_FW_PUBKEY_LEN];
-	int fd = open(k->a->image, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : usbmsc_read_full(fd, b, sizeof b);
-	enum usbmsc_fw_check chk;
+	int st;
 
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		return cli_fail(c, USBMSC_E_FILE, "cannot read %s: %s", k->a->image, strerror(errno));
-	if (is_uf2(b, (size_t)n)) {
-		k->route = ROUTE_UF2;
-		chk = usbmsc_fw_header_parse(b + UF2_DATA, USBMSC_FW_HEADER_LEN, &k->h);
-		if (usbmsc_get_le32(b + 20) != 0 || chk != USBMSC_FWCHK_OK)
-			return cli_fail(c, USBMSC_E_FILE, "%s: its first UF2 block does not hold a "
-					"usbmsc image header (%s)", k->a->image,
-					usbmsc_fw_check_text(chk));
-		return 0;
-	}
-	k->route = ROUTE_SCSI;
 	if (k->a->key && usbmsc_fw_load_public_key(k->a->key, key, &err) != 0)
 		return cli_fail(c, USBMSC_E_FILE, "%s", err.msg);
-	if (usbmsc_fw_examine_file(k->a->image, k->a->key ? key : NULL, &rep, &err) != 0)
+	k->route = usbmsc_fw_is_uf2(k->a->image) ? ROUTE_UF2 : ROUTE_SCSI;
+	if (k->route == ROUTE_UF2)
+		st = usbmsc_fw_uf2_examine(k->a->image, k->a->key ? key : NULL, &rep, &info, &err);
+	else
+		st = usbmsc_fw_examine_file(k->a->image, k->a->key ? key : NULL, &rep, &err);
+	if (st != 0)
 		return cli_fail(c, USBMSC_E_FILE, "%s", err.msg);
 	k->h = rep.header;
 	return 0;
