@@ -4,7 +4,7 @@
 # kernel mounted, against dd writing the same file to the gadget's disk
 # LUN with O_DIRECT (1 MiB requests):
 #   bench/lab_filedoor.sh [ROUNDS [MIB]]
-# ROUNDS defaults to 3, MIB (the image's payload) to 4. USBMSC_BUILD names
+# ROUNDS defaults to 5, MIB (the image's payload) to 4. USBMSC_BUILD names
 # the build as for the lab.
 #
 # Two ways onto the door, each its own update (an image of its own):
@@ -28,7 +28,7 @@
 # gadget's time went (its file-backed flash, per image).
 set -euo pipefail
 
-ROUNDS=${1:-3}
+ROUNDS=${1:-5}
 MIB=${2:-4}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$HERE/../tests/lab/run
@@ -72,14 +72,22 @@ door_mount() {
 dd_round() {
     blk=$(blk_of 0) || { echo "FAIL no disk LUN"; return; }
     t0=$(now)
-    dd if=/tmp/dd$1.uf2 of="$blk" bs=1M oflag=direct 2> /tmp/dd.err ||
+    dd if=/tmp/disk.uf2 of="$blk" bs=1M oflag=direct 2> /tmp/dd.err ||
         { echo "FAIL dd $1"; sed 's/^/# /' /tmp/dd.err; }
     t1=$(now)
     echo "$1 $bytes $t0 $t1" | awk '{ d = $4 - $3; if (d < 0.01) d = 0.01;
         printf "RESULT disk %s %.2f %.2f\n", $1, $2 / d / 1e6, d }'
 }
 
-door_round() {  # door_round ROUND KIND IMAGE
+# door_round ROUND KIND: an image of the next version number (each copy is
+# an update, and the device takes no downgrade), then its copy.
+seq=1
+door_round() {
+    seq=$((seq + 1))
+    set -- "$1" "$2" "/tmp/$2$1.uf2"
+    usbmsc fw pack --key "$LAB_FW_SECRET" --version "$2$1" --version-number $seq \
+        --vid 1209 --pid 0001 -o /tmp/img.img /tmp/payload.bin > /dev/null &&
+        usbmsc fw uf2 /tmp/img.img -o "$3" > /dev/null || echo "FAIL pack $2$1"
     wait_for door_mount || { echo "FAIL the door does not mount"; return; }
     old=$(devnum)
     seen=$(grep -c 'file door: last of' "$LAB_GADGET_LOG_1")
@@ -105,25 +113,18 @@ door_round() {  # door_round ROUND KIND IMAGE
 }
 
 head -c $((MIB * 1048576)) /dev/urandom > /tmp/payload.bin
-r=0
-while [ $r -lt $ROUNDS ]; do
-    r=$((r + 1))
-    for k in dd cp; do
-        n=$((2 * r)); [ $k = cp ] && n=$((n + 1))
-        usbmsc fw pack --key "$LAB_FW_SECRET" --version "$k$r" --version-number $n \
-            --vid 1209 --pid 0001 -o /tmp/$k$r.img /tmp/payload.bin > /dev/null &&
-            usbmsc fw uf2 /tmp/$k$r.img -o /tmp/$k$r.uf2 > /dev/null || echo "FAIL pack $k$r"
-    done
-done
-bytes=$(wc -c < /tmp/dd1.uf2)
+usbmsc fw pack --key "$LAB_FW_SECRET" --version disk --version-number 1 -o /tmp/disk.img \
+    /tmp/payload.bin > /dev/null && usbmsc fw uf2 /tmp/disk.img -o /tmp/disk.uf2 > /dev/null ||
+    echo "FAIL pack"
+bytes=$(wc -c < /tmp/disk.uf2)
 echo "UF2 $bytes"
 r=0
 while [ $r -lt $ROUNDS ]; do
     r=$((r + 1))
     case $((r % 3)) in
-    1) dd_round $r; door_round $r dd /tmp/dd$r.uf2; door_round $r cp /tmp/cp$r.uf2 ;;
-    2) door_round $r dd /tmp/dd$r.uf2; door_round $r cp /tmp/cp$r.uf2; dd_round $r ;;
-    *) door_round $r cp /tmp/cp$r.uf2; dd_round $r; door_round $r dd /tmp/dd$r.uf2 ;;
+    1) dd_round $r; door_round $r dd; door_round $r cp ;;
+    2) door_round $r dd; door_round $r cp; dd_round $r ;;
+    *) door_round $r cp; dd_round $r; door_round $r dd ;;
     esac
 done
 sed -n 's/.*firmware: device time: /DEVICE /p' "$LAB_GADGET_LOG_1" | tail -n 1

@@ -1,6 +1,7 @@
 /* The firmware engine on a file: open, boot, close, the trusted key and
  * libsodium's SHA-256 and Ed25519 for the engine's checks. */
 #include "fw_host_internal.h"
+#include "../os/usbmsc_os.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +47,10 @@ void usbmsc_fwhost_close(struct usbmsc_fwhost *h)
 {
 	if (!h)
 		return;
-	if (h->fd >= 0)
+	if (h->fd >= 0) {
+		usbmsc_os_unlock(h->fd);
 		close(h->fd);
+	}
 	free(h->path);
 	free(h);
 }

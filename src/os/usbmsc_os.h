@@ -115,6 +115,8 @@ int usbmsc_os_unmount(const char *target, struct usbmsc_error *err);
  * saying "WHAT is in use by pid N (COMMAND LINE)" where the system can tell.
  * A file system without locks counts as unlocked. */
 int usbmsc_os_lock(int fd, const char *what, struct usbmsc_error *err);
+/* Give up the lock usbmsc_os_lock took on fd, before fd is closed. */
+void usbmsc_os_unlock(int fd);
 /* Whether another open holds a lock on path's file; nothing is kept. 0
  * when not (or when path is missing or not a regular file), else
  * USBMSC_E_BUSY as above, *own telling whether this process holds it. */
