@@ -393,6 +393,8 @@ static int run(struct volu *w, const char *mount)
 	if (!rc && u->o->dry_run)
 		u->out->end = USBMSC_FWU_PLANNED;
 	else if (!rc)
+		rc = usbmsc_voli_watch_begin(w);
+	if (!rc && !u->o->dry_run)
 		rc = copy(w);
 	if (!rc && !u->o->dry_run) {
 		u->out->activated = true;
@@ -421,6 +423,7 @@ int usbmsc_fwi_vol_update(struct usbmsc_dev **dev, const char *path,
 	usbmsc_fwi_begin(&w->u, dev, opts, out, err);
 	w->u.path = path;
 	rc = run(w, usbmsc_dev_door_volume(*dev));
+	usbmsc_voli_watch_end(w);
 	free(w->u.buf);
 	free(w);
 	return rc;

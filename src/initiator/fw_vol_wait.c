@@ -32,7 +32,7 @@
 #define POLL_MS 250u
 #define OTHERS_MAX 16u
 
-struct watch {
+struct vol_watch {
 	struct volu *w;
 	/* Volumes of the same board elsewhere before the copy: other devices. */
 	char *others[OTHERS_MAX];
@@ -59,7 +59,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static bool is_other(const struct watch *x, const char *path)
+static bool is_other(const struct vol_watch *x, const char *path)
 {
 	for (size_t i = 0; i < x->other_count; i++)
 		if (strcmp(x->others[i], path) == 0)
@@ -76,7 +76,7 @@ static bool same_status(const struct usbmsc_door_volume *a, const struct usbmsc_
 
 /* The outcome's after: the volume again with CURRENT.UF2 (the running
  * image's number). */
-static void fill_after(struct watch *x, const char *path, const struct usbmsc_door_volume *v)
+static void fill_after(struct vol_watch *x, const char *path, const struct usbmsc_door_volume *v)
 {
 	struct fwu *u = &x->w->u;
 	struct usbmsc_door_volume *full = &x->last;
@@ -90,7 +90,7 @@ static void fill_after(struct watch *x, const char *path, const struct usbmsc_do
 }
 
 /* Done: the device is back, running the image. */
-static int came_back(struct watch *x, const char *path, const struct usbmsc_door_volume *v)
+static int came_back(struct vol_watch *x, const char *path, const struct usbmsc_door_volume *v)
 {
 	struct fwu *u = &x->w->u;
 
@@ -109,7 +109,7 @@ static int came_back(struct watch *x, const char *path, const struct usbmsc_door
 
 /* The category of a refusal: the image's fault (15), the flash's (3), or
  * the device's state (an update on trial: 5). */
-static int refusal(struct watch *x, const char *path, const struct usbmsc_door_volume *v)
+static int refusal(struct vol_watch *x, const char *path, const struct usbmsc_door_volume *v)
 {
 	struct fwu *u = &x->w->u;
 	uint8_t r = v->status.reason;
@@ -126,12 +126,12 @@ static int refusal(struct watch *x, const char *path, const struct usbmsc_door_v
 }
 
 /* Is this volume's status news (not what it said before the copy)? */
-static bool news(const struct watch *x, const char *path, const struct usbmsc_door_volume *v)
+static bool news(const struct vol_watch *x, const char *path, const struct usbmsc_door_volume *v)
 {
 	return !same_status(v, &x->w->before) || x->gone || strcmp(path, x->w->before.path) != 0;
 }
 
-static int judge(struct watch *x, const char *path, const struct usbmsc_door_volume *v)
+static int judge(struct vol_watch *x, const char *path, const struct usbmsc_door_volume *v)
 {
 	struct fwu *u = &x->w->u;
 	const struct usbmsc_door_status *s = &v->status;
@@ -160,7 +160,7 @@ static int judge(struct watch *x, const char *path, const struct usbmsc_door_vol
 /* One place: read it, and judge it when it is the same board. */
 static int look_at(void *ctx, const char *path)
 {
-	struct watch *x = ctx;
+	struct vol_watch *x = ctx;
 	struct usbmsc_error ignored = { 0 };
 	bool original = strcmp(path, x->w->before.path) == 0;
 
@@ -183,7 +183,7 @@ static int look_at(void *ctx, const char *path)
 	return judge(x, path, &x->now);
 }
 
-static int look_everywhere(struct watch *x)
+static int look_everywhere(struct vol_watch *x)
 {
 	int v = x->recording ? 0 : look_at(x, x->w->before.path);
 
@@ -192,7 +192,7 @@ static int look_everywhere(struct watch *x)
 
 /* ---- the wait ------------------------------------------------------------------------ */
 
-static int timed_out(struct watch *x, unsigned wait_ms)
+static int timed_out(struct vol_watch *x, unsigned wait_ms)
 {
 	struct fwu *u = &x->w->u;
 	const struct usbmsc_door_volume *l = &x->last;
@@ -212,21 +212,41 @@ static int timed_out(struct watch *x, unsigned wait_ms)
 	return USBMSC_E_NO_DEVICE;
 }
 
+int usbmsc_voli_watch_begin(struct volu *w)
+{
+	struct vol_watch *x = calloc(1, sizeof *x);
+
+	if (!x)
+		return usbmsc_fail(w->u.err, USBMSC_E_OTHER, "out of memory");
+	x->w = w;
+	x->recording = true;
+	look_everywhere(x);
+	x->recording = false;
+	w->watch = x;
+	return 0;
+}
+
+void usbmsc_voli_watch_end(struct volu *w)
+{
+	struct vol_watch *x = w->watch;
+
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->other_count; i++)
+		free(x->others[i]);
+	free(x);
+	w->watch = NULL;
+}
+
 int usbmsc_voli_wait(struct volu *w)
 {
 	struct fwu *u = &w->u;
 	unsigned wait = u->o->wait_ms ? u->o->wait_ms : USBMSC_FWU_DEFAULT_WAIT_MS;
 	uint64_t deadline = now_ms() + wait;
-	struct watch *x = calloc(1, sizeof *x);
+	struct vol_watch *x = w->watch;
 	char text[USBMSC_DOOR_PATH_MAX + 160];
 	int v;
 
-	if (!x)
-		return usbmsc_fail(u->err, USBMSC_E_OTHER, "out of memory");
-	x->w = w;
-	x->recording = true;
-	look_everywhere(x);
-	x->recording = false;
 	snprintf(text, sizeof text, "waiting up to %u s for the device to restart and its volume "
 		 "to be mounted again (at %s, or beside it)", (wait + 999u) / 1000u,
 		 w->before.path);
@@ -241,8 +261,5 @@ int usbmsc_voli_wait(struct volu *w)
 	}
 	if (v == 0)
 		v = timed_out(x, wait);
-	for (size_t i = 0; i < x->other_count; i++)
-		free(x->others[i]);
-	free(x);
 	return v == 1 ? 0 : v;
 }

@@ -33,19 +33,27 @@ int usbmsc_voli_each_place(const char *mount, int (*fn)(void *ctx, const char *p
 
 /* ---- the update (fw_vol.c, fw_vol_wait.c) ------------------------------------ */
 
+struct vol_watch;
+
 struct volu {
 	struct fwu u;
 	struct usbmsc_door_volume before;    /* the door's files before the copy */
 	uint32_t blocks;                     /* UF2 blocks written */
 	char version[17];                    /* the image's version, for the tags */
+	struct vol_watch *watch;             /* fw_vol_wait.c's */
 };
 
 /* What the door's files tell, in the shape a probe gives (fwupdate.h):
  * the running version, and with CURRENT.UF2 its number and identity. */
 void usbmsc_voli_as_device(const struct usbmsc_door_volume *v, struct usbmsc_fw_device *d);
 
+/* Before the copy: the volumes of the same board mounted elsewhere now
+ * are other devices of that board, which the wait must not take for this
+ * one. */
+int usbmsc_voli_watch_begin(struct volu *w);
 /* The image is on the volume: wait for the device to come back running
  * it (*u->dev follows its volume), or for its reason not to. */
 int usbmsc_voli_wait(struct volu *w);
+void usbmsc_voli_watch_end(struct volu *w);
 
 #endif
