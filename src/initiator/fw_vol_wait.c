@@ -7,9 +7,10 @@
  * another one (a desktop's automounter picks a free name beside the old
  * one: /media/$USER/NAME1, /Volumes/NAME 1). usbmsc does not mount. So
  * the mount point written to is read again and again, and so are the
- * other places it may come back at (vol_places.c), and a volume counts when its INFO_UF2.TXT names the same board (Model:,
- * Board-ID:) and it was not there already before the copy as another
- * device of that board. Then STATUS.TXT decides:
+ * other places it may come back at (vol_places.c), and a volume counts
+ * when its INFO_UF2.TXT names the same board (Model:, Board-ID:) and it
+ * was not there already before the copy (usbmsc_voli_watch_begin) as
+ * another device of that board. Then STATUS.TXT decides:
  *   Updated from X to Y, Y the image's version (and a status that is new:
  *     another line than before the copy, or seen after the volume went
  *     away, or at another place): done;
@@ -21,11 +22,11 @@
  *   anything else: not yet. */
 #include "vol_internal.h"
 
-#include <errno.h>
+#include "../common/clock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "usbmsc/filedoor.h"
 
@@ -42,22 +43,6 @@ struct vol_watch {
 	struct usbmsc_door_volume now;
 	struct usbmsc_door_volume last;  /* the mount point, last read whole */
 };
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static bool is_other(const struct vol_watch *x, const char *path)
 {
@@ -242,7 +227,7 @@ int usbmsc_voli_wait(struct volu *w)
 {
 	struct fwu *u = &w->u;
 	unsigned wait = u->o->wait_ms ? u->o->wait_ms : USBMSC_FWU_DEFAULT_WAIT_MS;
-	uint64_t deadline = now_ms() + wait;
+	uint64_t deadline = usbmsc_now_ms() + wait;
 	struct vol_watch *x = w->watch;
 	char text[USBMSC_DOOR_PATH_MAX + 160];
 	int v;
@@ -252,12 +237,12 @@ int usbmsc_voli_wait(struct volu *w)
 		 w->before.path);
 	usbmsc_fwi_report(u, USBMSC_FWU_EV_WAIT, 0, 0, text);
 	for (;;) {
-		bool last = now_ms() >= deadline;
+		bool last = usbmsc_now_ms() >= deadline;
 
 		v = look_everywhere(x);
 		if (v != 0 || last)
 			break;
-		sleep_ms(POLL_MS);
+		usbmsc_sleep_ms(POLL_MS);
 	}
 	if (v == 0)
 		v = timed_out(x, wait);
