@@ -48,6 +48,7 @@ void usbmsc_fwhost_close(struct usbmsc_fwhost *h)
 	if (!h)
 		return;
 	if (h->fd >= 0) {
+		fwhost_flash_flush(h);
 		usbmsc_os_unlock(h->fd);
 		close(h->fd);
 	}
