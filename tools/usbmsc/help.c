@@ -69,8 +69,8 @@ static void usage_text(FILE *f)
 	      "  auto:VID:PID[:SERIAL]    the best door into that device: its vendor interface,\n"
 	      "                           its control LUN, SG_IO on its disk, raw Bulk-Only\n"
 	      "                           Transport, its file door, in that order (-v explains)\n"
-	      "  vol:MOUNTPOINT           a device's file door, its volume mounted by the system:\n"
-	      "                           fw info and fw update only, by file copy, no privilege\n"
+	      "  vol:MOUNTPOINT           a device's file door, its volume as the system\n"
+	      "                           mounted it: fw info and fw update, by file copy\n"
 	      "  (usb:, usbv: and auto: on " LIBUSB_NOTE ")\n"
 	      "\n"
 	      "Exit status:\n",
