@@ -65,9 +65,9 @@ bool fwhost_flash_flush(struct usbmsc_fwhost *h)
 static bool flash_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
 {
 	struct usbmsc_fwhost *h = ctx;
+	bool flushed = fwhost_flash_flush(h);   /* counted as programming */
 	uint64_t t = fwhost_now_ns();
-	bool ok = fwhost_flash_flush(h) &&
-		  usbmsc_pread_full(h->fd, buf, len, (off_t)addr) == (ssize_t)len;
+	bool ok = flushed && usbmsc_pread_full(h->fd, buf, len, (off_t)addr) == (ssize_t)len;
 
 	if (ok)
 		invert(buf, buf, len);
@@ -133,10 +133,10 @@ static bool flash_erase(void *ctx, uint32_t addr)
 {
 	static const uint8_t zeros[FWHOST_SECTOR];
 	struct usbmsc_fwhost *h = ctx;
+	bool flushed = fwhost_flash_flush(h);   /* counted as programming */
 	uint64_t t = fwhost_now_ns();
-	bool ok = fwhost_flash_flush(h) &&
-		  (usbmsc_os_backend.punch_hole(h->fd, addr, FWHOST_SECTOR) ||
-		   usbmsc_pwrite_full(h->fd, zeros, FWHOST_SECTOR, (off_t)addr));
+	bool ok = flushed && (usbmsc_os_backend.punch_hole(h->fd, addr, FWHOST_SECTOR) ||
+			      usbmsc_pwrite_full(h->fd, zeros, FWHOST_SECTOR, (off_t)addr));
 
 	if (!ok)
 		h->io_errno = errno;
