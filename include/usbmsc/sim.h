@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/initiator.h"
 
 #ifdef __cplusplus
@@ -27,14 +28,17 @@ struct usbmsc_sim;
 
 /* Create the virtual device: path is the disk image (created when missing),
  * options the URI's query string ("" or NULL for none). */
+USBMSC_API
 int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim **out,
 		      struct usbmsc_error *err);
 
 /* The simulated bulk pipe, for raw BOT traffic (compliance checks, tests).
  * Closing the pipe destroys the virtual device. */
+USBMSC_API
 struct usbmsc_pipe *usbmsc_sim_pipe(struct usbmsc_sim *sim);
 
 /* The "sim:" transport: usbmsc_sim_create + the BOT engine over its pipe. */
+USBMSC_API
 int usbmsc_sim_transport_open(const char *path_and_options, struct usbmsc_transport **out,
 			      struct usbmsc_error *err);
 

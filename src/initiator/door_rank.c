@@ -66,10 +66,7 @@ void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door
 
 /* A message into a fixed field: cut short if it does not fit. */
 static void textf(char *buf, size_t len, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
+	USBMSC_PRINTF(3, 4);
 
 static void textf(char *buf, size_t len, const char *fmt, ...)
 {

@@ -81,9 +81,10 @@ int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim *
 	}
 	sim->buf = malloc(sim->opt.buf_size);
 	if (!sim->buf) {
+		r = usbmsc_fail(err, USBMSC_E_OTHER, "out of memory for a %u-byte buffer",
+				sim->opt.buf_size);
 		sim_destroy(sim);
-		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory for a %u-byte buffer",
-				   sim->opt.buf_size);
+		return r;
 	}
 	r = sim_images_open(sim, path, err);
 	if (r == USBMSC_OK)
