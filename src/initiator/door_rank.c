@@ -39,9 +39,29 @@ const char *usbmsc_door_label(enum usbmsc_door door)
 	return (unsigned)door < USBMSC_DOOR_COUNT ? door_labels[door] : "unknown";
 }
 
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Windows' service names, whatever their case. */
+static bool same_name(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (lower(*a) != lower(*b))
+			return false;
+	return *a == *b;
+}
+
 bool usbmsc_disc_kernel_bound(const struct usbmsc_device_info *info)
 {
-	return strcmp(info->driver, "usb-storage") == 0 || strcmp(info->driver, "uas") == 0;
+	return strcmp(info->driver, "usb-storage") == 0 || strcmp(info->driver, "uas") == 0 ||
+	       same_name(info->driver, "USBSTOR") || same_name(info->driver, "UASPStor");
+}
+
+bool usbmsc_disc_is_winusb(const char *driver)
+{
+	return same_name(driver, "WinUSB");
 }
 
 void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door_rank *rank)
