@@ -48,8 +48,11 @@ check "vendor_command: a vendor command out, another in, a refused one" 0 \
 	'^category 5 \(illegal-request\)$' \
 	-- "$EX/vendor_command" "sim:$T/vendor.img" 'hello, device'
 
-check "vendor_command: a URI that does not open" 20 \
+check "vendor_command: a malformed URI is a usage error" 1 \
 	-- "$EX/vendor_command" "nosuch:thing"
+
+check "vendor_command: a device that is not there" 20 \
+	-- "$EX/vendor_command" "usbv:1209:ffff:NOSUCHSERIAL"
 
 check "own_pipe: the BOT engine over the application's own pipe" 0 \
 	'^INQUIRY: USBMSC Virtual Disk ' \

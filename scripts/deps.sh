@@ -7,7 +7,7 @@ pkgs=""
 for profile in "$@"; do
 	case "$profile" in
 	build) pkgs="$pkgs gcc pkg-config meson ninja-build python3 libusb-1.0-0-dev libsodium-dev" ;;
-	test) pkgs="$pkgs gcc pkg-config meson ninja-build python3 libusb-1.0-0-dev libsodium-dev libcmocka-dev bash-completion" ;;
+	test) pkgs="$pkgs gcc pkg-config meson ninja-build python3 libusb-1.0-0-dev libsodium-dev libcmocka-dev bash-completion dosfstools mtools" ;;
 	fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
 	footprint) pkgs="$pkgs gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi" ;;
 	# The mingw-w64 cross build (scripts/windows-deps.sh builds its libraries

@@ -32,15 +32,26 @@
 # the core's vendor table, measures its objects and its state
 # (fp_fw_engine); the flash and crypto callbacks are the firmware's own.
 #
+# The file door (src/target/door_*.c) is optional as well: a fourth link,
+# with tests/footprint/door_instance.c serving a disk LUN and the door LUN
+# over the engine, measures the door's volume and reception and its state
+# (fp_door), and on a line of its own what it shares: the UF2 wire code
+# (src/wire/uf2.c) and its adapter to the engine's download path
+# (src/target/fw_door.c). The reception bitmap (one bit per 256-byte block
+# of a slot) is the caller's and is not counted.
+#
 # Limits: core text <= 6144 bytes, data + bss <= 128 bytes; usb-desc text
 # <= 1792 bytes and no data or bss; fw-engine text <= 6144 bytes, data + bss
-# <= 192 bytes; exits 1 when exceeded.
+# <= 192 bytes; file-door text <= 2048 bytes, data + bss <= 64 bytes, its
+# UF2 wire code and engine adapter <= 768 bytes; exits 1 when exceeded.
 # Output, one line each:
 #   target-core: text=N data=N bss=N
 #   libc: text=N
 #   per-extra-lun: bss=N
 #   usb-desc: text=N data=N bss=N
 #   fw-engine: text=N data=N bss=N
+#   file-door: text=N data=N bss=N
+#   file-door-uf2-adapter: text=N
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -50,6 +61,9 @@ RAM_LIMIT=128
 DESC_TEXT_LIMIT=1792
 FW_TEXT_LIMIT=6144
 FW_RAM_LIMIT=192
+DOOR_TEXT_LIMIT=2048
+DOOR_RAM_LIMIT=64
+DOOR_GLUE_LIMIT=768
 
 CC=arm-none-eabi-gcc
 CFLAGS="-std=c11 -Wall -Wextra -Werror -Os -mcpu=cortex-m0plus -mthumb -ffreestanding \
@@ -58,6 +72,8 @@ CORE_SRC="src/wire/bot.c src/wire/bot_cases.c src/target/bot_engine.c src/target
 src/target/block_lun.c src/target/sense_state.c"
 DESC_SRC="src/target/usb_desc.c"
 FW_SRC="src/target/fw_state.c src/target/fw_boot.c src/target/fw_engine.c src/wire/fwimage.c"
+DOOR_SRC="src/target/door_volume.c src/target/door_uf2.c"
+DOOR_GLUE_SRC="src/wire/uf2.c src/target/fw_door.c"
 
 # The cross compiler and newlib-nano (for memcpy/memset).
 have_toolchain() {
@@ -82,8 +98,9 @@ fi
 
 rm -rf "$out"
 mkdir -p "$out"
-for src in $CORE_SRC $DESC_SRC $FW_SRC tests/footprint/instance.c \
-	tests/footprint/usbdesc_instance.c tests/footprint/fw_instance.c tests/footprint/stubs.c; do
+for src in $CORE_SRC $DESC_SRC $FW_SRC $DOOR_SRC $DOOR_GLUE_SRC tests/footprint/instance.c \
+	tests/footprint/usbdesc_instance.c tests/footprint/fw_instance.c \
+	tests/footprint/door_instance.c tests/footprint/stubs.c; do
 	# shellcheck disable=SC2086
 	$CC $CFLAGS -c "$src" -o "$out/$(basename "$src" .c).o"
 done
@@ -98,6 +115,10 @@ core_objs=$(objs_of $CORE_SRC)
 desc_objs=$(objs_of $DESC_SRC)
 # shellcheck disable=SC2086
 fw_objs=$(objs_of $FW_SRC)
+# shellcheck disable=SC2086
+door_objs=$(objs_of $DOOR_SRC)
+# shellcheck disable=SC2086
+door_glue_objs=$(objs_of $DOOR_GLUE_SRC)
 
 # link ENTRY NAME OBJ...: a --gc-sections link with its map in $out/NAME.map.
 link() {
@@ -113,6 +134,9 @@ link footprint_main footprint $core_objs $desc_objs instance.o stubs.o
 link footprint_desc_main usbdesc $desc_objs usbdesc_instance.o
 # shellcheck disable=SC2086
 link footprint_fw_main fwengine $core_objs $fw_objs fw_instance.o stubs.o
+# shellcheck disable=SC2086
+link footprint_door_main filedoor $core_objs $fw_objs $door_objs $door_glue_objs \
+	door_instance.o stubs.o
 
 # measure MAP "OBJ..." "OBJ..." [STATE]: sum the kept input sections of the
 # map (see the method above) for the first objects; the second ones must
@@ -234,4 +258,21 @@ echo "fw-engine: text=$text data=$data bss=$bss"
 	fail "fw-engine text $text bytes exceeds the $FW_TEXT_LIMIT-byte limit"
 [ $((data + bss)) -le "$FW_RAM_LIMIT" ] ||
 	fail "fw-engine data+bss $((data + bss)) bytes exceeds the $FW_RAM_LIMIT-byte limit"
+# shellcheck disable=SC2046
+set -- $(measure "$out/filedoor.map" "$door_objs" "" fp_door)
+text=$1 data=$2 bss=$3
+echo "file-door: text=$text data=$data bss=$bss"
+[ "$text" -gt 0 ] || fail "could not attribute the map (no file door sections found)"
+[ "$bss" -gt 0 ] || fail "could not attribute the map (no fp_door)"
+[ "$text" -le "$DOOR_TEXT_LIMIT" ] ||
+	fail "file-door text $text bytes exceeds the $DOOR_TEXT_LIMIT-byte limit"
+[ $((data + bss)) -le "$DOOR_RAM_LIMIT" ] ||
+	fail "file-door data+bss $((data + bss)) bytes exceeds the $DOOR_RAM_LIMIT-byte limit"
+# shellcheck disable=SC2046
+set -- $(measure "$out/filedoor.map" "$door_glue_objs" "" no_state_counted)
+text=$1
+echo "file-door-uf2-adapter: text=$text"
+[ "$text" -gt 0 ] || fail "could not attribute the map (no UF2 or adapter sections found)"
+[ "$text" -le "$DOOR_GLUE_LIMIT" ] ||
+	fail "file-door-uf2-adapter text $text bytes exceeds the $DOOR_GLUE_LIMIT-byte limit"
 exit $status

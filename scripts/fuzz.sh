@@ -21,7 +21,7 @@ build=$1
 secs=${2:-30}
 case $secs in '' | *[!0-9]*) usage ;; esac
 src=$(cd "$(dirname "$0")/.." && pwd)
-harnesses="fuzz_csw fuzz_cbw fuzz_sense fuzz_vpd fuzz_target fuzz_fwimage fuzz_usbdesc"
+harnesses="fuzz_csw fuzz_cbw fuzz_sense fuzz_vpd fuzz_target fuzz_fwimage fuzz_usbdesc fuzz_hostile fuzz_uf2 fuzz_door fuzz_fwengine"
 
 configure() {
 	if [ ! -f "$build/build.ninja" ]; then
@@ -96,6 +96,20 @@ seed('fuzz_vpd', 'blocklimits', bytes([0, 0, 0xB0, 0, 0x3C, 1, 16, 0, 8, 0, 0, 8
 seed('fuzz_vpd', 'inquiry', bytes([0, 0x00, 0x80, 0x06, 0x02, 0x1F, 0, 0, 0])
      + b'Generic Flash Disk      8.07')
 seed('fuzz_vpd', 'capacity16', bytes([0]) + struct.pack('>QI', 0x123456, 512) + bytes(20))
+# fuzz_uf2: a usbmsc block with a version tag; a STATUS.TXT line
+def uf2(n, count, family=0xF474B2B7, version=b'0200'):
+    head = struct.pack('<8I', 0x0A324655, 0x9E5D5157, 0xA000, 256 * n, 256, n, count, family)
+    tag = bytes([4 + len(version), 0xBC, 0xC7, 0x9F]) + version
+    data = bytes(range(256)) + tag
+    return head + data + bytes(476 - len(data)) + struct.pack('<I', 0x0AB16F30)
+seed('fuzz_uf2', 'block', uf2(3, 7))
+seed('fuzz_uf2', 'rp2040', uf2(0, 1, 0xE48BFF56))
+seed('fuzz_uf2', 'status', b'Receiving: 12 of 40 blocks\n')
+seed('fuzz_uf2', 'updated', b'Updated from 1.0 to 1.10.\n')
+# fuzz_door: events (op, arguments): every block of image 0, time, read
+# back; a run of image 1 cut short, a power cycle, WRITE BUFFER, confirm
+seed('fuzz_door', 'update', bytes([2, 0, 0, 3, 0, 200, 4, 0, 0, 1, 0x20, 6]))
+seed('fuzz_door', 'mixed', bytes([2, 1, 4, 1, 1, 0, 1, 0, 5, 9, 5, 7, 0, 3, 1, 0, 6, 2, 2, 0]))
 EOF
 	for h in $harnesses; do
 		if [ -d "$src/tests/fuzz/seeds/$h" ]; then

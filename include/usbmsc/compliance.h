@@ -60,6 +60,10 @@ struct usbmsc_compliance_opts {
 	bool scratch_set;          /* scratch_lba was given; else the last 256 blocks */
 	uint64_t scratch_lba;
 	unsigned timeout_ms;       /* per transfer; 0: USBMSC_DEFAULT_TIMEOUT_MS */
+	/* The most the whole run waits for a LUN that answers "becoming ready"
+	 * (02/04/01); still so after that, the LUN is not ready and the run
+	 * ends with USBMSC_E_NOT_READY. 0: 10 s. */
+	unsigned ready_wait_ms;
 	struct usbmsc_trace trace; /* a NOTE per check; CBW, CSW and data dumps */
 	/* When *stop becomes non-zero (a signal handler may set it), the suite
 	 * stops after the current check, restores the scratch area and

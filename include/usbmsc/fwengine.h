@@ -38,6 +38,8 @@ extern "C" {
 /* usbmsc_fw_boot() results besides a slot number. */
 #define USBMSC_FW_BOOT_NONE (-1)    /* no valid image: stay in recovery, accept a download */
 #define USBMSC_FW_BOOT_CONFIG (-2)  /* the configuration is unusable */
+#define USBMSC_FW_BOOT_UNREADABLE (-3) /* a lasting flash read error: nothing runs, nothing
+					* was written, no download is taken; boot again */
 
 /* Bytes of one state record in flash (at the start of its state sector). */
 #define USBMSC_FW_RECORD_LEN 64u
@@ -148,6 +150,8 @@ enum usbmsc_fw_reason {
 struct usbmsc_fw_slot_state {
 	uint8_t valid;            /* holds a fully written, verified image */
 	char version[5];          /* INQUIRY revision, NUL-terminated */
+	uint8_t sig;              /* its signature was checked at download, and is at every
+				   * boot (0 when valid: the factory image) */
 	uint32_t number;          /* version number */
 	uint32_t length;          /* header + payload */
 };
@@ -167,6 +171,7 @@ struct usbmsc_fw_engine {
 	const struct usbmsc_fw_config *cfg;
 	struct usbmsc_fw_record rec;  /* the newest record */
 	uint8_t rec_index;            /* the state sector holding it (USBMSC_FW_NO_SLOT: none) */
+	uint8_t sync;                 /* internal: is rec known to be the newest on flash */
 	uint8_t running;              /* the slot that booted */
 	char running_version[5];
 	uint8_t reason;               /* enum usbmsc_fw_reason of the last refusal */
@@ -189,19 +194,24 @@ struct usbmsc_fw_engine {
 /* (Re)start the engine on cfg and decide the slot to run: a trial image
  * boots once, and reverts to the confirmed one if it boots again without
  * FW CONFIRM; a deferred image is activated (unless KEEP_DEFERRED); with no
- * state record at all (fresh flash) slot A runs if it holds a valid image.
- * May write the state. Returns the slot, USBMSC_FW_BOOT_NONE or
- * USBMSC_FW_BOOT_CONFIG. */
+ * state record at all (fresh flash) slot A runs if it holds an image that
+ * passes every check of a download. Whatever runs passes the header checks
+ * (device fit, signature, anti-rollback, the record's version and length)
+ * again, and with CHECK_AT_BOOT its payload's SHA-256. May write the
+ * state. Returns the slot, USBMSC_FW_BOOT_NONE, USBMSC_FW_BOOT_CONFIG or
+ * USBMSC_FW_BOOT_UNREADABLE. */
 USBMSC_API
 int usbmsc_fw_boot(struct usbmsc_fw_engine *e, const struct usbmsc_fw_config *cfg);
 
 /* For simulated devices: install a minimal factory image in slot A (a
  * header with an empty payload and no signature: a device's first image
- * is trusted by provenance) and a state record that runs it, confirmed,
+ * is trusted by provenance, and its record marks it valid but not signed,
+ * which nothing else does) and a state record that runs it, confirmed,
  * with the anti-rollback floor at version_number; slot B is forgotten.
- * Erases the start of slot A and writes a state record. The engine must
- * have booted (any result but BOOT_CONFIG). Returns false on a bad version
- * (1..4 printable characters, no spaces) or a flash failure. */
+ * Erases the start of slot A (after a record releasing it, if a record
+ * exists) and writes a state record. The engine must have booted (any
+ * result but BOOT_CONFIG or BOOT_UNREADABLE). Returns false on a bad
+ * version (1..4 printable characters, no spaces) or a flash failure. */
 USBMSC_API
 bool usbmsc_fw_factory_init(struct usbmsc_fw_engine *e, const char *version,
 			    uint32_t version_number);
@@ -224,7 +234,8 @@ void usbmsc_fw_state_encode(const struct usbmsc_fw_engine *e, uint8_t out[USBMSC
 /* FW CONFIRM: end the trial of the running image (no-op without one). */
 USBMSC_API
 usbmsc_sense_t usbmsc_fw_confirm(struct usbmsc_fw_engine *e);
-/* Why the last image was refused. */
+/* Why the last image was refused (USBMSC_FWR_FLASH also after a boot that
+ * returned USBMSC_FW_BOOT_UNREADABLE). */
 USBMSC_API
 enum usbmsc_fw_reason usbmsc_fw_last_reason(const struct usbmsc_fw_engine *e);
 

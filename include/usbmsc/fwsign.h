@@ -97,6 +97,12 @@ USBMSC_API
 int usbmsc_fw_examine_file(const char *path, const uint8_t *pubkey, struct usbmsc_fw_report *rep,
 			   struct usbmsc_error *err);
 
+/* The same on an open file, read from its current position to its end;
+ * name names it in the messages. */
+USBMSC_API
+int usbmsc_fw_examine_fd(int fd, const char *name, const uint8_t *pubkey,
+			 struct usbmsc_fw_report *rep, struct usbmsc_error *err);
+
 /* The same, keeping only the header (hdr may be NULL). */
 USBMSC_API
 int usbmsc_fw_verify_file(const char *path, const uint8_t *pubkey, struct usbmsc_fw_header *hdr,

@@ -10,6 +10,7 @@
 #ifndef USBMSC_INITIATOR_H
 #define USBMSC_INITIATOR_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -207,6 +208,20 @@ void usbmsc_close(struct usbmsc_dev *dev);
  * reattaches the kernel driver). No effect on transports without it. */
 USBMSC_API
 void usbmsc_dev_interrupt(struct usbmsc_dev *dev);
+
+/* A program that lets Ctrl-C stop a long run gives the library a flag its
+ * own signal handler sets (the library installs no handler). Once *flag is
+ * non-zero, every later command through every handle fails at once with
+ * USBMSC_E_INTERRUPTED, and SG_IO and libusb transfers in progress are
+ * cancelled (within 100 ms), so that the program can say how far it got and
+ * close its devices normally (usb: then gives the device back to its
+ * kernel driver). Process-wide, so that the handles a firmware update
+ * reopens follow it too; NULL removes it. */
+USBMSC_API
+void usbmsc_set_stop_flag(const volatile sig_atomic_t *flag);
+/* Whether that flag is set (async-signal-safe). */
+USBMSC_API
+bool usbmsc_stop_requested(void);
 
 /* Run one command. Returns the category (0 good): see usbmsc_result_status,
  * plus the transport's failures. On failure usbmsc_dev_errmsg() says why. */

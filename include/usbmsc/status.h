@@ -28,7 +28,8 @@ enum usbmsc_status {
 	USBMSC_E_ACCESS = 22,         /* permission denied */
 	USBMSC_E_TIMEOUT = 33,        /* time-out */
 	USBMSC_E_TRANSPORT = 35,      /* transport or phase error */
-	USBMSC_E_OTHER = 99
+	USBMSC_E_OTHER = 99,
+	USBMSC_E_INTERRUPTED = 130    /* stopped on request (a signal): 128 + SIGINT */
 };
 
 /* Room for one human-readable error message; the library fills it, the

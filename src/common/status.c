@@ -21,6 +21,7 @@ const char *usbmsc_status_name(int status)
 	case USBMSC_E_ACCESS: return "permission-denied";
 	case USBMSC_E_TIMEOUT: return "timeout";
 	case USBMSC_E_TRANSPORT: return "transport-error";
+	case USBMSC_E_INTERRUPTED: return "interrupted";
 	default: return "other";
 	}
 }

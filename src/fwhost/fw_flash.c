@@ -2,10 +2,13 @@
  * byte stored inverted so that erased flash (0xFF) is a hole or zeros. */
 #include "../common/fdio.h"
 #include "../os/os_backend.h"
+#include "../os/usbmsc_os.h"
 #include "fw_host_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -149,6 +152,8 @@ static int check_existing(struct usbmsc_fwhost *h, const struct usbmsc_fwhost_co
 int fwhost_flash_open(struct usbmsc_fwhost *h, const struct usbmsc_fwhost_config *c,
 		      struct usbmsc_error *err)
 {
+	char what[PATH_MAX + 32];
+
 	h->created = false;
 	h->fd = open(h->path, O_RDWR | O_CLOEXEC);
 	if (h->fd < 0 && errno == ENOENT) {
@@ -160,5 +165,11 @@ int fwhost_flash_open(struct usbmsc_fwhost *h, const struct usbmsc_fwhost_config
 	if (h->fd < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open the firmware flash %s: %s",
 				   h->path, strerror(errno));
+	/* One engine per flash: another one would boot it under this one. */
+	snprintf(what, sizeof what, "the firmware flash %s", h->path);
+	if (usbmsc_os_lock(h->fd, what, err) != USBMSC_OK) {
+		h->created = false;   /* the holder opened it meanwhile: it is theirs now */
+		return USBMSC_E_BUSY;
+	}
 	return h->created ? create(h, c, err) : check_existing(h, c, err);
 }

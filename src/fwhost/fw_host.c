@@ -27,6 +27,11 @@ uint32_t usbmsc_fwhost_slot_size(const struct usbmsc_fwhost *h)
 	return h->slot;
 }
 
+struct usbmsc_fw_engine *usbmsc_fwhost_engine(struct usbmsc_fwhost *h)
+{
+	return &h->engine;
+}
+
 bool usbmsc_fwhost_created(const struct usbmsc_fwhost *h)
 {
 	return h->created;

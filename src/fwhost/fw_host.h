@@ -87,6 +87,9 @@ int usbmsc_fwhost_boot(struct usbmsc_fwhost *h, uint8_t engine_flags);
 const char *usbmsc_fwhost_revision(const struct usbmsc_fwhost *h);
 
 uint32_t usbmsc_fwhost_slot_size(const struct usbmsc_fwhost *h);
+/* The engine itself, for the parts of the device built on it (the file
+ * door, filedoor.h). */
+struct usbmsc_fw_engine *usbmsc_fwhost_engine(struct usbmsc_fwhost *h);
 bool usbmsc_fwhost_created(const struct usbmsc_fwhost *h);  /* this open made the file */
 
 /* Where the device's own time went since the open (CLOCK_MONOTONIC), for

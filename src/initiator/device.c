@@ -11,8 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the device handle knows of the device's LUNs. */
+enum lun_limit { LUNS_UNASKED, LUNS_KNOWN, LUNS_UNKNOWN };
+
 struct usbmsc_dev {
 	struct usbmsc_transport *t;
+	uint8_t lun_limit;          /* enum lun_limit */
+	uint8_t max_lun;            /* with LUNS_KNOWN */
 	char errmsg[USBMSC_ERRMSG_MAX];
 };
 
@@ -106,10 +111,17 @@ int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usb
 		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_open needs a place for the handle");
 	*out = NULL;
 	accepted_uris(accepted, sizeof accepted);
-	if (!uri || !uri_well_formed(uri))
+	if (!uri || !uri[0])
+		return usbmsc_fail(err, USBMSC_E_USAGE, "an empty device URI; this build accepts %s",
+				   accepted);
+	/* A bare file name is the commonest slip ("-d disk.img"). */
+	if (!strchr(uri, ':') && uri[0] != '/')
 		return usbmsc_fail(err, USBMSC_E_USAGE,
-				   "malformed device URI '%s'; this build accepts %s",
-				   uri ? uri : "", accepted);
+				   "'%s' is not a device URI: it has no scheme (did you mean 'sim:%s'?)",
+				   uri, uri);
+	if (!uri_well_formed(uri))
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "malformed device URI '%s'; this build accepts %s", uri, accepted);
 	for (size_t i = 0; i < SCHEME_COUNT; i++) {
 		size_t n = strlen(schemes[i].prefix);
 		if (strncmp(uri, schemes[i].prefix, n) != 0)
@@ -119,8 +131,21 @@ int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usb
 			return r;
 		return adopt(t, opts, out, err);
 	}
-	return usbmsc_fail(err, USBMSC_E_NO_DEVICE,
-			   "no transport in this build for '%s'; it accepts %s", uri, accepted);
+	return usbmsc_fail(err, USBMSC_E_USAGE, "unknown scheme '%.*s' in '%s'; this build accepts %s",
+			   (int)(strchr(uri, ':') - uri + 1), uri, uri, accepted);
+}
+
+/* The program's stop flag (usbmsc_set_stop_flag); read, never written. */
+static const volatile sig_atomic_t *stop_flag;
+
+void usbmsc_set_stop_flag(const volatile sig_atomic_t *flag)
+{
+	stop_flag = flag;
+}
+
+bool usbmsc_stop_requested(void)
+{
+	return stop_flag && *stop_flag;
 }
 
 void usbmsc_dev_interrupt(struct usbmsc_dev *dev)
@@ -200,6 +225,26 @@ static int check_cmd(struct usbmsc_dev *dev, const struct usbmsc_cmd *cmd)
 	return USBMSC_OK;
 }
 
+/* A LUN the device does not have is refused before anything is sent: a
+ * Bulk-Only device fails a CBW for it, and REQUEST SENSE to it too, which
+ * says nothing. The highest LUN is asked once (BOT: Get Max LUN; SG_IO: the
+ * kernel's SCSI devices); when the transport cannot tell, the command goes. */
+static int check_lun(struct usbmsc_dev *dev, uint8_t lun)
+{
+	struct usbmsc_error err = {0};
+
+	if (lun == 0)
+		return USBMSC_OK;
+	if (dev->lun_limit == LUNS_UNASKED)
+		dev->lun_limit = dev->t->ops->max_lun &&
+				 dev->t->ops->max_lun(dev->t, &dev->max_lun, &err) == USBMSC_OK
+				 ? LUNS_KNOWN : LUNS_UNKNOWN;
+	if (dev->lun_limit != LUNS_KNOWN || lun <= dev->max_lun)
+		return USBMSC_OK;
+	return usbmsc_dev_fail(dev, USBMSC_E_USAGE, "the device has LUNs 0..%u, not %u",
+			       dev->max_lun, lun);
+}
+
 static int run_once(struct usbmsc_dev *dev, const struct usbmsc_cmd *cmd,
 		    struct usbmsc_result *res, struct usbmsc_error *err)
 {
@@ -275,6 +320,10 @@ int usbmsc_exec(struct usbmsc_dev *dev, const struct usbmsc_cmd *cmd, struct usb
 	if (!dev || !dev->t)
 		return USBMSC_E_USAGE;
 	r = check_cmd(dev, cmd);
+	if (r == USBMSC_OK)
+		r = check_lun(dev, cmd->lun);
+	if (r == USBMSC_OK && usbmsc_stop_requested())
+		r = usbmsc_dev_fail(dev, USBMSC_E_INTERRUPTED, "interrupted: stop requested");
 	if (r != USBMSC_OK) {
 		res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
 		return r;

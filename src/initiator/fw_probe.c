@@ -30,7 +30,9 @@ static uint8_t mode_bit(uint8_t mode)
 	}
 }
 
-static void copy_trimmed(char *out, size_t room, const uint8_t *p, size_t n)
+/* A version field: printable ASCII, padded with spaces or NULs. False for
+ * anything else, so that a device's control bytes never reach a terminal. */
+static bool copy_trimmed(char *out, size_t room, const uint8_t *p, size_t n)
 {
 	size_t len = n < room - 1 ? n : room - 1;
 
@@ -38,6 +40,10 @@ static void copy_trimmed(char *out, size_t room, const uint8_t *p, size_t n)
 	while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\0'))
 		len--;
 	out[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if ((uint8_t)out[i] < 0x20 || (uint8_t)out[i] > 0x7E)
+			return false;
+	return true;
 }
 
 bool usbmsc_fwi_sense_of(const struct usbmsc_result *res, struct usbmsc_sense *s)
@@ -67,9 +73,11 @@ bool usbmsc_fw_state_parse(const uint8_t *buf, size_t len, struct usbmsc_fw_stat
 	out->flags = buf[6] & (USBMSC_FWST_PENDING | USBMSC_FWST_TRIAL | USBMSC_FWST_REVERTED);
 	out->wide_offset = (buf[6] & USBMSC_FWST_WIDE_OFFSET) != 0;
 	out->pending_slot = buf[7];
-	copy_trimmed(out->active_version, sizeof out->active_version, buf + 8, 4);
+	if (!copy_trimmed(out->active_version, sizeof out->active_version, buf + 8, 4))
+		return false;
 	out->active_number = usbmsc_get_be32(buf + 12);
-	copy_trimmed(out->pending_version, sizeof out->pending_version, buf + 16, 4);
+	if (!copy_trimmed(out->pending_version, sizeof out->pending_version, buf + 16, 4))
+		return false;
 	out->pending_number = usbmsc_get_be32(buf + 20);
 	out->last_error = usbmsc_get_be32(buf + 24) & 0xFFFFFFu;
 	out->floor = usbmsc_get_be32(buf + 28);

@@ -2,6 +2,7 @@
  * is libsodium's (Ed25519, SHA-256); files are streamed through a fixed
  * buffer so that memory does not grow with the payload. */
 #include "../common/fdio.h"
+#include "../common/tmpfile.h"
 #include "usbmsc/fwsign.h"
 
 #include <string.h>
@@ -38,114 +39,6 @@ static int crypto_ready(struct usbmsc_error *err)
 	return 0;
 }
 
-/* ---- temporary files renamed into place ---- */
-
-struct tmpfile {
-	char path[PATH_MAX + 32];
-	int fd;
-};
-
-/* A new file beside final_path, named final_path.tmp-RANDOM so that it is
- * on the same file system (rename is atomic there). */
-static int tmp_create(struct tmpfile *t, const char *final_path, mode_t mode,
-		      struct usbmsc_error *err)
-{
-	for (int tries = 0; tries < 8; tries++) {
-		uint8_t rnd[6];
-		char hex[sizeof rnd * 2 + 1];
-		int n;
-
-		randombytes_buf(rnd, sizeof rnd);
-		sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-		n = snprintf(t->path, sizeof t->path, "%s.tmp-%s", final_path, hex);
-		if (n < 0 || (size_t)n >= sizeof t->path)
-			return usbmsc_fail(err, USBMSC_E_FILE, "%s: path too long", final_path);
-		t->fd = open(t->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-		if (t->fd >= 0)
-			return 0;
-		if (errno != EEXIST)
-			return usbmsc_fail(err, USBMSC_E_FILE, "cannot create %s: %s", t->path,
-					   strerror(errno));
-	}
-	return usbmsc_fail(err, USBMSC_E_FILE, "cannot create a temporary file beside %s", final_path);
-}
-
-static void tmp_discard(struct tmpfile *t)
-{
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-	unlink(t->path);
-}
-
-/* Flush and close; the data is on disk before the rename makes it visible. */
-static int tmp_close(struct tmpfile *t, struct usbmsc_error *err)
-{
-	int fd = t->fd;
-
-	t->fd = -1;
-	if (fsync(fd) != 0 && errno != EINVAL) {
-		int e = errno;
-		close(fd);
-		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", t->path, strerror(e));
-	}
-	if (close(fd) != 0)
-		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", t->path, strerror(errno));
-	return 0;
-}
-
-/* Best effort: the rename itself survives a power cut. */
-static void sync_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (!slash) {
-		strcpy(dir, ".");
-	} else {
-		size_t n = (size_t)(slash - path);
-		if (n >= sizeof dir)
-			return;
-		memcpy(dir, path, n ? n : 1);
-		dir[n ? n : 1] = '\0';
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Move the closed temporary file to final_path. Without replace, an
- * existing final_path is left alone: link() fails on it atomically; where
- * the file system has no hard links, a check before the rename does. */
-static int tmp_commit(struct tmpfile *t, const char *final_path, bool replace,
-		      struct usbmsc_error *err)
-{
-	struct stat st;
-
-	if (!replace) {
-		if (link(t->path, final_path) == 0) {
-			unlink(t->path);
-			sync_parent(final_path);
-			return 0;
-		}
-		if (errno == EEXIST || lstat(final_path, &st) == 0) {
-			unlink(t->path);
-			return usbmsc_fail(err, USBMSC_E_FILE, "%s already exists; not replacing it",
-					   final_path);
-		}
-	}
-	if (rename(t->path, final_path) != 0) {
-		int e = errno;
-		unlink(t->path);
-		return usbmsc_fail(err, USBMSC_E_FILE, "cannot create %s: %s", final_path, strerror(e));
-	}
-	sync_parent(final_path);
-	return 0;
-}
-
 /* ---- key files ---- */
 
 /* The text of a key file: header line, hex line. */
@@ -162,10 +55,10 @@ static size_t key_text(char *out, size_t room, const char *header, const uint8_t
 	return hl + 1 + len * 2 + 1;
 }
 
-static int write_key_tmp(struct tmpfile *t, const char *path, mode_t mode, const char *text,
-			 size_t len, struct usbmsc_error *err)
+static int write_key_tmp(struct usbmsc_tmpfile *t, const char *path, mode_t mode,
+			 const char *text, size_t len, struct usbmsc_error *err)
 {
-	int st = tmp_create(t, path, mode, err);
+	int st = usbmsc_tmp_create(t, path, mode, err);
 
 	if (st)
 		return st;
@@ -173,10 +66,10 @@ static int write_key_tmp(struct tmpfile *t, const char *path, mode_t mode, const
 	if ((mode == 0600 && fchmod(t->fd, 0600) != 0) ||
 	    !usbmsc_write_full(t->fd, (const uint8_t *)text, len)) {
 		int e = errno;
-		tmp_discard(t);
+		usbmsc_tmp_discard(t);
 		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", path, strerror(e));
 	}
-	st = tmp_close(t, err);
+	st = usbmsc_tmp_close(t, err);
 	if (st)
 		unlink(t->path);
 	return st;
@@ -195,7 +88,7 @@ int usbmsc_fw_keygen(const char *secret_path, const char *public_path, bool forc
 	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	char sk_text[256], pk_text[128];
 	size_t sk_len, pk_len;
-	struct tmpfile sk_tmp = { .fd = -1 }, pk_tmp = { .fd = -1 };
+	struct usbmsc_tmpfile sk_tmp = { .fd = -1 }, pk_tmp = { .fd = -1 };
 	int st = crypto_ready(err);
 
 	if (st)
@@ -220,12 +113,12 @@ int usbmsc_fw_keygen(const char *secret_path, const char *public_path, bool forc
 		unlink(sk_tmp.path);
 		return st;
 	}
-	st = tmp_commit(&sk_tmp, secret_path, force, err);
+	st = usbmsc_tmp_commit(&sk_tmp, secret_path, force, err);
 	if (st) {
 		unlink(pk_tmp.path);
 		return st;
 	}
-	st = tmp_commit(&pk_tmp, public_path, force, err);
+	st = usbmsc_tmp_commit(&pk_tmp, public_path, force, err);
 	if (st && !force)
 		unlink(secret_path); /* ours: created a moment ago */
 	return st;
@@ -424,7 +317,7 @@ static int header_usage_error(const struct usbmsc_fw_header *hdr, struct usbmsc_
 }
 
 /* Copy payload (fd in) after a 256-byte placeholder in out, hashing as it goes. */
-static int copy_payload(int in, const char *payload_path, struct tmpfile *out,
+static int copy_payload(int in, const char *payload_path, struct usbmsc_tmpfile *out,
 			uint8_t sha[USBMSC_FW_SHA256_LEN], uint64_t *len, struct usbmsc_error *err)
 {
 	crypto_hash_sha256_state h;
@@ -457,7 +350,7 @@ static int copy_payload(int in, const char *payload_path, struct tmpfile *out,
 }
 
 /* Fill in length and hash, sign, and write the header over the placeholder. */
-static int sign_header(struct tmpfile *out, const uint8_t *sk, struct usbmsc_fw_header *hdr,
+static int sign_header(struct usbmsc_tmpfile *out, const uint8_t *sk, struct usbmsc_fw_header *hdr,
 		       struct usbmsc_error *err)
 {
 	uint8_t raw[USBMSC_FW_HEADER_LEN];
@@ -477,7 +370,7 @@ int usbmsc_fw_pack(const char *payload_path, const char *image_path,
 		   struct usbmsc_error *err)
 {
 	uint8_t probe[USBMSC_FW_HEADER_LEN];
-	struct tmpfile out = { .fd = -1 };
+	struct usbmsc_tmpfile out = { .fd = -1 };
 	struct stat pst, ist;
 	uint64_t len = 0;
 	int st = crypto_ready(err), in;
@@ -501,7 +394,7 @@ int usbmsc_fw_pack(const char *payload_path, const char *image_path,
 		return usbmsc_fail(err, USBMSC_E_USAGE, "the image %s would overwrite its own payload",
 				   image_path);
 	}
-	st = tmp_create(&out, image_path, 0666, err);
+	st = usbmsc_tmp_create(&out, image_path, 0666, err);
 	if (st == 0)
 		st = copy_payload(in, payload_path, &out, hdr->sha256, &len, err);
 	close(in);
@@ -510,12 +403,12 @@ int usbmsc_fw_pack(const char *payload_path, const char *image_path,
 		st = sign_header(&out, secret_key, hdr, err);
 	}
 	if (st == 0)
-		st = tmp_close(&out, err);
+		st = usbmsc_tmp_close(&out, err);
 	if (st) {
-		tmp_discard(&out);
+		usbmsc_tmp_discard(&out);
 		return st;
 	}
-	return tmp_commit(&out, image_path, true, err);
+	return usbmsc_tmp_commit(&out, image_path, true, err);
 }
 
 /* ---- verify ---- */
@@ -569,14 +462,11 @@ int usbmsc_fw_examine_file(const char *path, const uint8_t *pubkey, struct usbms
 			   struct usbmsc_error *err)
 {
 	struct stat fst;
-	ssize_t n;
-	int st = crypto_ready(err), fd;
+	int st, fd;
 
 	memset(rep, 0, sizeof *rep);
 	rep->check = USBMSC_FWCHK_SHORT;
 	rep->signature = -1;
-	if (st)
-		return st;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open %s: %s", path, strerror(errno));
@@ -584,25 +474,33 @@ int usbmsc_fw_examine_file(const char *path, const uint8_t *pubkey, struct usbms
 		close(fd);
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s is not a file", path);
 	}
-	n = usbmsc_read_full(fd, rep->raw, sizeof rep->raw);
-	if (n < 0) {
-		int e = errno;
-		close(fd);
-		return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", path, strerror(e));
-	}
-	rep->file_size = (uint64_t)n;
-	if ((size_t)n < sizeof rep->raw) {
-		close(fd);
-		return short_file(path, rep, err);
-	}
-	rep->check = usbmsc_fw_header_parse(rep->raw, sizeof rep->raw, &rep->header);
-	if (rep->check != USBMSC_FWCHK_OK) {
-		close(fd);
-		return usbmsc_fail(err, USBMSC_E_FILE, "%s: malformed header: %s", path,
-				   usbmsc_fw_check_text(rep->check));
-	}
-	st = hash_fd(fd, path, rep->sha256, &rep->payload_found, err);
+	st = usbmsc_fw_examine_fd(fd, path, pubkey, rep, err);
 	close(fd);
+	return st;
+}
+
+int usbmsc_fw_examine_fd(int fd, const char *name, const uint8_t *pubkey,
+			 struct usbmsc_fw_report *rep, struct usbmsc_error *err)
+{
+	ssize_t n;
+	int st = crypto_ready(err);
+
+	memset(rep, 0, sizeof *rep);
+	rep->check = USBMSC_FWCHK_SHORT;
+	rep->signature = -1;
+	if (st)
+		return st;
+	n = usbmsc_read_full(fd, rep->raw, sizeof rep->raw);
+	if (n < 0)
+		return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", name, strerror(errno));
+	rep->file_size = (uint64_t)n;
+	if ((size_t)n < sizeof rep->raw)
+		return short_file(name, rep, err);
+	rep->check = usbmsc_fw_header_parse(rep->raw, sizeof rep->raw, &rep->header);
+	if (rep->check != USBMSC_FWCHK_OK)
+		return usbmsc_fail(err, USBMSC_E_FILE, "%s: malformed header: %s", name,
+				   usbmsc_fw_check_text(rep->check));
+	st = hash_fd(fd, name, rep->sha256, &rep->payload_found, err);
 	if (st)
 		return st;
 	rep->file_size += rep->payload_found;
@@ -611,7 +509,7 @@ int usbmsc_fw_examine_file(const char *path, const uint8_t *pubkey, struct usbms
 		       sodium_memcmp(rep->sha256, rep->header.sha256, USBMSC_FW_SHA256_LEN) == 0;
 	if (pubkey)
 		rep->signature = usbmsc_fw_verify_signature(rep->raw, pubkey) ? 1 : 0;
-	return verdict(path, rep, err);
+	return verdict(name, rep, err);
 }
 
 #else /* !USBMSC_HAVE_SODIUM */
@@ -667,7 +565,13 @@ bool usbmsc_fw_verify_signature(const uint8_t header[USBMSC_FW_HEADER_LEN],
 int usbmsc_fw_examine_file(const char *path, const uint8_t *pubkey, struct usbmsc_fw_report *rep,
 			   struct usbmsc_error *err)
 {
-	(void)path, (void)pubkey;
+	return usbmsc_fw_examine_fd(-1, path, pubkey, rep, err);
+}
+
+int usbmsc_fw_examine_fd(int fd, const char *name, const uint8_t *pubkey,
+			 struct usbmsc_fw_report *rep, struct usbmsc_error *err)
+{
+	(void)fd, (void)name, (void)pubkey;
 	memset(rep, 0, sizeof *rep);
 	rep->check = USBMSC_FWCHK_SHORT;
 	rep->signature = -1;

@@ -102,6 +102,13 @@ static struct lu_pipe *to_lu(struct usbmsc_pipe *p)
 	return (struct lu_pipe *)p;
 }
 
+/* A stop asked for this transport (usbmsc_dev_interrupt) or for every one
+ * (usbmsc_set_stop_flag). */
+static bool stop_asked(const struct lu_pipe *p)
+{
+	return p->stop || usbmsc_stop_requested();
+}
+
 /* ---- libusb results -------------------------------------------------------- */
 
 static int category_of(int r)
@@ -219,7 +226,7 @@ static int wait_for(struct lu_pipe *p, struct libusb_transfer *x, int *completed
 	while (!*completed) {
 		struct timeval tv = { 0, SLICE_MS * 1000 };
 
-		if (interruptible && p->stop && !cancelled) {
+		if (interruptible && stop_asked(p) && !cancelled) {
 			libusb_cancel_transfer(x);
 			cancelled = true;
 		}
@@ -327,7 +334,7 @@ static int lu_usable(struct lu_pipe *p, bool interruptible)
 {
 	if (p->gone)
 		return USBMSC_PIPE_NO_DEVICE;
-	if (p->broken || !p->xfer || (interruptible && p->stop))
+	if (p->broken || !p->xfer || (interruptible && stop_asked(p)))
 		return USBMSC_PIPE_ERROR;
 	return USBMSC_PIPE_OK;
 }
@@ -451,7 +458,7 @@ static void repair_after_stop(struct lu_pipe *p)
 {
 	size_t done;
 
-	if (!p->stop || p->gone || !p->claimed || p->broken || !p->xfer)
+	if (!stop_asked(p) || p->gone || !p->claimed || p->broken || !p->xfer)
 		return;
 	do_control(p, false,
 		   usbmsc_framing_request_type((enum usbmsc_framing)p->base.framing, false),
@@ -542,17 +549,17 @@ static int usb_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 	int rc;
 
 	t->recovered = false;
-	if (u->pipe->stop) {
+	if (stop_asked(u->pipe)) {
 		memset(res, 0, sizeof *res);
 		res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT, "interrupted: stop requested");
+		return usbmsc_fail(err, USBMSC_E_INTERRUPTED, "interrupted: stop requested");
 	}
 	sync_settings(u);
 	rc = u->bot->ops->exec(u->bot, cmd, res, err);
 	t->recovered = u->bot->recovered;
-	if (rc != 0 && u->pipe->stop) {
+	if (rc != 0 && stop_asked(u->pipe)) {
 		t->recovered = false;
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT, "interrupted: stop requested");
+		return usbmsc_fail(err, USBMSC_E_INTERRUPTED, "interrupted: stop requested");
 	}
 	return rc;
 }
@@ -849,6 +856,21 @@ static int refuse_bound(struct lu_pipe *p, const char *port, const struct usbmsc
 			   driver[0] ? "'" : "", p->kind->scheme);
 }
 
+/* Another program claimed the interface: name it where the system can
+ * tell (who else has the device's usbfs node open). */
+static int claimed_elsewhere(struct lu_pipe *p, struct usbmsc_error *err)
+{
+	libusb_device *dev = libusb_get_device(p->h);
+	char node[64], holder[160];
+
+	usbmsc_os_backend.usb_node_name(libusb_get_bus_number(dev), libusb_get_device_address(dev),
+					p->where, node, sizeof node);
+	if (usbmsc_os_backend.file_user(node, holder, sizeof holder))
+		return usbmsc_fail(err, USBMSC_E_BUSY, "%s is claimed by another program (%s has "
+				   "the device open)", p->where, holder);
+	return usbmsc_fail(err, USBMSC_E_BUSY, "%s is claimed by another program", p->where);
+}
+
 static int take_interface(struct lu_pipe *p, const char *port, const struct usbmsc_lu_iface *bi,
 			  struct usbmsc_error *err)
 {
@@ -872,8 +894,7 @@ static int take_interface(struct lu_pipe *p, const char *port, const struct usbm
 	}
 	r = libusb_claim_interface(p->h, bi->ifnum);
 	if (r == LIBUSB_ERROR_BUSY)
-		return usbmsc_fail(err, USBMSC_E_BUSY,
-				   "%s is claimed by another program", p->where);
+		return claimed_elsewhere(p, err);
 	if (r != 0)
 		return lu_fail(err, r, "claiming", p->where);
 	p->claimed = true;

@@ -35,11 +35,11 @@ static int pt_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 	memset(res, 0, sizeof *res);
 	t->recovered = false;       /* the kernel does its own recovery */
 	res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
-	if (s->stop)
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT, "interrupted: stop requested");
+	if (s->stop || usbmsc_stop_requested())
+		return usbmsc_fail(err, USBMSC_E_INTERRUPTED, "interrupted: stop requested");
 	rc = usbmsc_os_backend.pt_exec(s->pt, cmd, timeout_ms, &t->trace, res, err);
-	if (rc != 0 && s->stop)
-		return usbmsc_fail(err, USBMSC_E_TRANSPORT,
+	if (rc != 0 && (s->stop || usbmsc_stop_requested()))
+		return usbmsc_fail(err, USBMSC_E_INTERRUPTED,
 				   "interrupted: stop requested (the command may still "
 				   "complete in the kernel)");
 	if (res->sense_len)
@@ -50,8 +50,8 @@ static int pt_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 
 static int pt_max_lun(struct usbmsc_transport *t, uint8_t *max_lun, struct usbmsc_error *err)
 {
-	(void)err;
-	usbmsc_os_backend.pt_max_lun(to_pt(t)->pt, max_lun);
+	if (!usbmsc_os_backend.pt_max_lun(to_pt(t)->pt, max_lun))
+		return usbmsc_fail(err, USBMSC_E_OTHER, "the system does not tell this device's LUNs");
 	return 0;
 }
 

@@ -98,4 +98,6 @@ const struct usbmsc_os_backend usbmsc_os_backend = {
 	.pt_reset = usbmsc_linux_pt_reset,
 	.pt_close = usbmsc_linux_pt_close,
 	.punch_hole = punch_hole,
+	.lock_holder = usbmsc_os_lock_holder,
+	.file_user = usbmsc_os_file_user,
 };

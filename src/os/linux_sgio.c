@@ -235,13 +235,15 @@ int usbmsc_linux_pt_exec(struct usbmsc_os_pt *s, const struct usbmsc_cmd *cmd,
 	return rc;
 }
 
-void usbmsc_linux_pt_max_lun(struct usbmsc_os_pt *s, uint8_t *max_lun)
+bool usbmsc_linux_pt_max_lun(struct usbmsc_os_pt *s, uint8_t *max_lun)
 {
 	uint64_t lun = 0;
 
 	*max_lun = 0;
-	if (s->have_scsi_dir && usbmsc_os_scsi_max_lun(s->scsi_dir, &lun))
-		*max_lun = (uint8_t)(lun > USBMSC_MAX_LUN ? USBMSC_MAX_LUN : lun);
+	if (!s->have_scsi_dir || !usbmsc_os_scsi_max_lun(s->scsi_dir, &lun))
+		return false;
+	*max_lun = (uint8_t)(lun > USBMSC_MAX_LUN ? USBMSC_MAX_LUN : lun);
+	return true;
 }
 
 int usbmsc_linux_pt_reset(struct usbmsc_os_pt *s, const struct usbmsc_trace *trace,
@@ -330,6 +332,27 @@ static int identify(struct usbmsc_os_pt *s, const char *node, struct usbmsc_erro
 	return 0;
 }
 
+/* A path that names something other than a device node is a wrong URI
+ * (exit 1), found before anything is opened; a missing one may be a device
+ * that went away (open says so). */
+static int check_kind(const char *node, struct usbmsc_error *err)
+{
+	struct stat st;
+
+	if (stat(node, &st) != 0 || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "%s is not a device node but a directory (SG_IO needs /dev/sgN or "
+				   "/dev/sdX)", node);
+	if (S_ISREG(st.st_mode))
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "%s is not a device node but a file (SG_IO needs /dev/sgN or "
+				   "/dev/sdX; a disk image is 'sim:%s')", node, node);
+	return usbmsc_fail(err, USBMSC_E_USAGE,
+			   "%s is not a device node (SG_IO needs /dev/sgN or /dev/sdX)", node);
+}
+
 int usbmsc_linux_pt_open(const char *node, const struct usbmsc_trace *trace,
 			 struct usbmsc_os_pt **out, uint32_t *max_transfer, struct usbmsc_error *err)
 {
@@ -339,6 +362,9 @@ int usbmsc_linux_pt_open(const char *node, const struct usbmsc_trace *trace,
 	int rc;
 
 	*out = NULL;
+	rc = check_kind(node, err);
+	if (rc != 0)
+		return rc;
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");

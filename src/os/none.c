@@ -109,10 +109,11 @@ static int pt_exec(struct usbmsc_os_pt *pt, const struct usbmsc_cmd *cmd, unsign
 	return usbmsc_fail(err, USBMSC_E_USAGE, "SCSI pass-through is " WHY);
 }
 
-static void pt_max_lun(struct usbmsc_os_pt *pt, uint8_t *max_lun)
+static bool pt_max_lun(struct usbmsc_os_pt *pt, uint8_t *max_lun)
 {
 	(void)pt;
 	*max_lun = 0;
+	return false;
 }
 
 static int pt_reset(struct usbmsc_os_pt *pt, const struct usbmsc_trace *trace,
@@ -133,6 +134,23 @@ static bool punch_hole(int fd, uint64_t offset, uint64_t len)
 {
 	(void)fd;
 	(void)offset;
+	(void)len;
+	return false;
+}
+
+static bool lock_holder(int fd, char *buf, size_t len, bool *own)
+{
+	(void)fd;
+	(void)buf;
+	(void)len;
+	*own = false;
+	return false;
+}
+
+static bool file_user(const char *path, char *buf, size_t len)
+{
+	(void)path;
+	(void)buf;
 	(void)len;
 	return false;
 }
@@ -158,4 +176,6 @@ const struct usbmsc_os_backend usbmsc_os_backend = {
 	.pt_reset = pt_reset,
 	.pt_close = pt_close,
 	.punch_hole = punch_hole,
+	.lock_holder = lock_holder,
+	.file_user = file_user,
 };

@@ -101,8 +101,9 @@ struct usbmsc_os_backend {
 	int (*pt_exec)(struct usbmsc_os_pt *pt, const struct usbmsc_cmd *cmd, unsigned timeout_ms,
 		       const struct usbmsc_trace *trace, struct usbmsc_result *res,
 		       struct usbmsc_error *err);
-	/* The highest LUN of the node's target (0 when unknown). */
-	void (*pt_max_lun)(struct usbmsc_os_pt *pt, uint8_t *max_lun);
+	/* The highest LUN of the node's target; false when the system does
+	 * not tell (max_lun is then 0). */
+	bool (*pt_max_lun)(struct usbmsc_os_pt *pt, uint8_t *max_lun);
 	/* Have the kernel reset the device. */
 	int (*pt_reset)(struct usbmsc_os_pt *pt, const struct usbmsc_trace *trace,
 			struct usbmsc_error *err);
@@ -114,6 +115,12 @@ struct usbmsc_os_backend {
 	 * kept, so that they read as zeros; false when the system or the file
 	 * system cannot (the caller then writes zeros). */
 	bool (*punch_hole)(int fd, uint64_t offset, uint64_t len);
+	/* Who holds a lock on fd's file, into buf: "pid N (COMMAND LINE)", or
+	 * "this process" with *own set. False when the system cannot tell. */
+	bool (*lock_holder)(int fd, char *buf, size_t len, bool *own);
+	/* Another process that has path open (for a device node: that device),
+	 * in the same form; false when there is none or the system cannot tell. */
+	bool (*file_user)(const char *path, char *buf, size_t len);
 };
 
 /* The one backend of this build. */

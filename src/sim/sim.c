@@ -4,8 +4,11 @@
  * engine on top. It can also play a device's side doors: framing=vendor
  * makes it the vendor interface (its signatures and vendor-type requests,
  * on the pipe and in the target alike), control-lun=1 adds a
- * processor-type LUN after the disks. */
+ * processor-type LUN after the disks; file-door=1 adds the file door's LUN
+ * (filedoor.h) between them. */
 #include "sim_internal.h"
+
+#include "../initiator/devlock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@ void sim_destroy(struct usbmsc_sim *sim)
 	if (!sim)
 		return;
 	sim_images_close(sim, false);
+	sim_door_close(sim);
 	sim_fw_close(sim);
 	free(sim->echo_path);
 	free(sim->buf);
@@ -23,7 +27,7 @@ void sim_destroy(struct usbmsc_sim *sim)
 
 uint8_t sim_lun_count(const struct usbmsc_sim *sim)
 {
-	return (uint8_t)(sim->opt.luns + (sim->opt.control_lun ? 1 : 0));
+	return (uint8_t)(sim->opt.luns + sim->opt.file_door + sim->opt.control_lun);
 }
 
 /* The control LUN: no medium and no storage callbacks; the target core
@@ -42,8 +46,10 @@ static void configure_target(struct usbmsc_sim *sim)
 
 	for (uint8_t i = 0; i < sim->opt.luns; i++)
 		sim_lun_config(sim, i, &sim->luns[i]);
+	if (sim->door)
+		sim_door_lun(sim, &sim->luns[sim->opt.luns]);
 	if (sim->opt.control_lun)
-		control_lun_config(&sim->luns[sim->opt.luns]);
+		control_lun_config(&sim->luns[sim_lun_count(sim) - 1]);
 	sim_vendor_table(sim, &sim->vendor);
 	sim_fw_vendor_table(sim, &sim->vendor);
 	memset(cfg, 0, sizeof *cfg);
@@ -87,10 +93,17 @@ int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim *
 		return r;
 	}
 	r = sim_images_open(sim, path, err);
+	/* Opening is a power-on (the firmware engine boots): not while another
+	 * process holds the device for its firmware update, whose reboot
+	 * closes and reopens it. */
+	if (r == USBMSC_OK)
+		r = usbmsc_devlock_check(SIM_VENDOR, sim->serial, err);
 	if (r == USBMSC_OK)
 		r = sim_echo_load(sim, path, err);
 	if (r == USBMSC_OK)
 		r = sim_fw_open(sim, path, err);
+	if (r == USBMSC_OK)
+		r = sim_door_open(sim, err);
 	if (r != USBMSC_OK) {
 		sim_images_close(sim, true);
 		sim_destroy(sim);

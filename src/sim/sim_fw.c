@@ -43,6 +43,10 @@ static void on_activate(void *ctx, uint8_t slot)
 	struct usbmsc_sim *sim = ctx;
 
 	(void)slot;
+	/* The file door's activation as the device closes: the next open is
+	 * the power-on that boots the new image. */
+	if (sim->closing)
+		return;
 	if (sim->opt.fw_no_csw)
 		sim->fw->unplug_before_csw = true;
 	else if (sim->opt.fw_unplug)
@@ -75,6 +79,11 @@ void sim_fw_vendor_table(struct usbmsc_sim *sim, struct usbmsc_vendor_table *vt)
 	/* The sim's own four commands always fit, so this cannot fail. */
 	if (sim->fw)
 		usbmsc_fwhost_vendor_table(sim->fw->host, &own, vt, NULL);
+}
+
+struct usbmsc_fw_engine *sim_fw_engine(struct usbmsc_sim *sim)
+{
+	return sim->fw ? usbmsc_fwhost_engine(sim->fw->host) : NULL;
 }
 
 const char *sim_fw_revision(const struct usbmsc_sim *sim)

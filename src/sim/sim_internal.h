@@ -8,9 +8,11 @@
  * sim_fault.c    the fault layer between the pipe and the target core
  * sim_fw.c       the firmware engine on a flash file (PATH.fw), REPORT SUPPORTED
  *                OPERATION CODES
+ * sim_door.c     the file door (file-door=1): a LUN taking UF2 files, over that engine
  *
  * Time is simulated: a transfer the device does not answer (NAK) fails at
- * once with a time-out, nothing ever sleeps. */
+ * once with a time-out, nothing ever sleeps; the device's own time passes
+ * only through usbmsc_sim_idle() and when it is closed. */
 #ifndef USBMSC_SIM_INTERNAL_H
 #define USBMSC_SIM_INTERNAL_H
 
@@ -82,6 +84,7 @@ struct sim_options {
 	bool fw_no_csw;                   /* fw-reboot=before-csw */
 	uint8_t framing;                  /* framing=: enum usbmsc_framing (bot.h) */
 	bool control_lun;                 /* control-lun=1: a processor LUN after the disks */
+	bool file_door;                   /* file-door=1: the file door's LUN after the disks */
 };
 
 struct sim_counters {
@@ -95,6 +98,7 @@ struct sim_counters {
 
 struct usbmsc_sim;
 struct sim_fw;
+struct sim_door;
 
 struct sim_image {
 	char *path;
@@ -177,11 +181,13 @@ struct usbmsc_sim {
 	uint8_t echo[SIM_ECHO_MAX];
 	uint8_t stage[SIM_ECHO_MAX];
 	struct sim_fw *fw;           /* the firmware engine (NULL without libsodium) */
+	struct sim_door *door;       /* the file door (NULL without file-door=1) */
+	bool closing;                /* being destroyed: what activates boots at the next open */
 };
 
 /* sim.c */
 void sim_destroy(struct usbmsc_sim *sim);
-/* LUNs the target core serves: the disks, plus the control LUN if any. */
+/* LUNs the target core serves: the disks, the file door's, the control LUN. */
 uint8_t sim_lun_count(const struct usbmsc_sim *sim);
 
 /* sim_options.c */
@@ -233,5 +239,17 @@ void sim_fw_csw_sent(struct usbmsc_sim *sim);
 /* The target core sends a CSW: true when the device reboots before it goes
  * out (fw-reboot=before-csw, after an activation). It is then gone. */
 bool sim_fw_reboots_before_csw(struct usbmsc_sim *sim);
+
+/* The engine, for the file door (NULL without one). */
+struct usbmsc_fw_engine *sim_fw_engine(struct usbmsc_sim *sim);
+
+/* sim_door.c: the file door over the engine (after sim_fw_open). */
+int sim_door_open(struct usbmsc_sim *sim, struct usbmsc_error *err);
+void sim_door_lun(struct usbmsc_sim *sim, struct usbmsc_lun_config *lc);
+/* The host sent something: with the door, an image on trial is confirmed
+ * (the simulated firmware's self-test passes once USB works). */
+void sim_door_heard(struct usbmsc_sim *sim);
+/* The device is going away: the rest of the quiet time passes first. */
+void sim_door_close(struct usbmsc_sim *sim);
 
 #endif

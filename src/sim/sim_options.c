@@ -3,6 +3,7 @@
  * trust struct sim_options. */
 #include "sim_internal.h"
 #include "../fwhost/fw_host.h"
+#include "usbmsc/filedoor.h"
 
 #include <string.h>
 
@@ -250,6 +251,11 @@ static int opt_control_lun(struct sim_options *o, const char *v, struct usbmsc_e
 	return opt_flag(&o->control_lun, "control-lun", v, err);
 }
 
+static int opt_file_door(struct sim_options *o, const char *v, struct usbmsc_error *err)
+{
+	return opt_flag(&o->file_door, "file-door", v, err);
+}
+
 struct option_def {
 	const char *key;
 	int (*parse)(struct sim_options *o, const char *value, struct usbmsc_error *err);
@@ -260,7 +266,7 @@ static const struct option_def option_defs[] = {
 	{ "luns", opt_luns }, { "serial", opt_serial }, { "buf", opt_buf },
 	{ "fault", opt_fault }, { "fw-pubkey", opt_fw_pubkey }, { "fw-slot", opt_fw_slot },
 	{ "fw-reboot", opt_fw_reboot }, { "framing", opt_framing },
-	{ "control-lun", opt_control_lun },
+	{ "control-lun", opt_control_lun }, { "file-door", opt_file_door },
 };
 
 static int parse_item(struct sim_options *o, const char *item, size_t len,
@@ -285,13 +291,14 @@ static int parse_item(struct sim_options *o, const char *item, size_t len,
 	}
 	return usbmsc_fail(err, USBMSC_E_USAGE,
 			   "unknown sim option '%.*s' (known: size, bs, ro, pad, luns, serial, buf, "
-			   "fault, fw-pubkey, fw-slot, fw-reboot, framing, control-lun)",
+			   "fault, fw-pubkey, fw-slot, fw-reboot, framing, control-lun, file-door)",
 			   (int)key_len, item);
 }
 
 int sim_options_parse(const char *text, struct sim_options *o, struct usbmsc_error *err)
 {
 	const char *p = text ? text : "";
+	unsigned extra;
 
 	memset(o, 0, sizeof *o);
 	o->size = USBMSC_SIM_DEFAULT_SIZE;
@@ -311,10 +318,16 @@ int sim_options_parse(const char *text, struct sim_options *o, struct usbmsc_err
 			break;
 		p = amp + 1;
 	}
-	if (o->control_lun && o->luns == USBMSC_TARGET_MAX_LUNS)
+	extra = (unsigned)o->control_lun + (unsigned)o->file_door;
+	if (o->luns + extra > USBMSC_TARGET_MAX_LUNS)
 		return usbmsc_fail(err, USBMSC_E_USAGE,
-				   "sim option control-lun=1 needs a LUN number of its own: at most "
-				   "luns=%u with it", USBMSC_TARGET_MAX_LUNS - 1);
+				   "sim options control-lun=1 and file-door=1 need a LUN number each: "
+				   "at most luns=%u with them", USBMSC_TARGET_MAX_LUNS - extra);
+	/* Before any file is made: a flash this open would create too large. */
+	if (o->file_door && o->fw_slot_set && o->fw_slot > USBMSC_DOOR_SLOT_MAX)
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "sim option file-door=1 serves firmware slots of at most 16M, not "
+				   "fw-slot=%u", o->fw_slot);
 	if (o->size % o->block_size != 0)
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "sim option size=%llu is not a multiple of the %u-byte block",

@@ -183,6 +183,7 @@ static bool out_packet(struct usbmsc_sim *sim, const uint8_t *pkt, uint32_t n)
 		return true;
 	default:
 		x->armed = false;
+		sim_door_heard(sim);
 		usbmsc_target_received(&sim->target, x->got);
 		return true;
 	}

@@ -1,8 +1,10 @@
 /* Disk-image files behind the virtual device's LUNs: LUN 0 is PATH, LUN i
  * is PATH.lunI. A missing image is created sparse with the size option;
  * the storage callbacks use pread/pwrite and turn I/O errors into medium
- * errors, as a real device reports a failing flash. */
+ * errors, as a real device reports a failing flash. Each image is locked
+ * while the device is open: one host at a time, as on a real bus. */
 #include "../common/fdio.h"
+#include "../os/usbmsc_os.h"
 #include "sim_internal.h"
 
 #include <errno.h>
@@ -50,7 +52,17 @@ static int errno_status(int e)
 	return e == EACCES || e == EPERM || e == EROFS ? USBMSC_E_ACCESS : USBMSC_E_FILE;
 }
 
-/* Open (or create) one image; fills im. */
+/* Lock the open image before anything reads or sizes it. */
+static int image_lock(struct sim_image *im, struct usbmsc_error *err)
+{
+	char what[64 + 4096];
+
+	snprintf(what, sizeof what, "the sim: image %s", im->path);
+	return usbmsc_os_lock(im->fd, what, err);
+}
+
+/* Open (or create) one image; fills im. On failure the caller closes it
+ * (and removes it when this call created it). */
 static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image *im,
 		      struct usbmsc_error *err)
 {
@@ -71,15 +83,6 @@ static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image
 			return usbmsc_fail(err, errno_status(errno), "cannot create image %s: %s",
 					   path, strerror(errno));
 		im->created = true;
-		/* Sparse: only written blocks take room. */
-		if (ftruncate(fd, (off_t)o->size) != 0) {
-			int e = errno;
-			close(fd);
-			unlink(path);
-			im->created = false;
-			return usbmsc_fail(err, errno_status(e), "cannot size image %s: %s", path,
-					   strerror(e));
-		}
 	}
 	if (fd < 0) {
 		int e = errno;
@@ -95,6 +98,14 @@ static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image
 				   strerror(e));
 	}
 	im->fd = fd;
+	if (image_lock(im, err) != USBMSC_OK) {
+		im->created = false;   /* the holder opened it meanwhile: it is theirs now */
+		return USBMSC_E_BUSY;
+	}
+	/* Sparse: only written blocks take room. */
+	if (im->created && ftruncate(fd, (off_t)o->size) != 0)
+		return usbmsc_fail(err, errno_status(errno), "cannot size image %s: %s", path,
+				   strerror(errno));
 	if (fstat(fd, &st) != 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot stat image %s: %s", path,
 				   strerror(errno));

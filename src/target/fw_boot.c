@@ -2,11 +2,13 @@
  * and the checks of an image stored in a slot.
  *
  * The life of an image: downloaded into the slot that is not the confirmed
- * one (the state marks that slot invalid before its first erase), verified,
- * then either pending (deferred) or on trial. A trial image boots once; the
- * state records that before it runs, so a trial image that boots a second
- * time without FW CONFIRM (it crashed, hung or lost power) is rolled back
- * to the confirmed one, as MCUboot's test/revert does. */
+ * one (the newest record on flash calls that slot empty before its first
+ * erase), verified, then either pending (deferred) or on trial. A trial
+ * image boots once; the state records that before it runs, so a trial
+ * image that boots a second time without FW CONFIRM (it crashed, hung or
+ * lost power) is rolled back to the confirmed one, as MCUboot's
+ * test/revert does. The boot decision follows the table of
+ * docs/FIRMWARE.md ("Boot"), whose row names the comments use. */
 #include "fw_internal.h"
 
 #include <string.h>
@@ -86,10 +88,22 @@ enum usbmsc_fw_reason usbmsc_fwi_read_header(struct usbmsc_fw_engine *e, uint8_t
 {
 	const struct usbmsc_fw_config *cfg = e->cfg;
 
-	if (!cfg->flash.read(cfg->flash.ctx, cfg->slot_addr[slot], cfg->work,
-			     USBMSC_FW_HEADER_LEN))
+	if (!usbmsc_fwi_read(cfg, cfg->slot_addr[slot], cfg->work, USBMSC_FW_HEADER_LEN))
 		return USBMSC_FWR_FLASH;
 	return usbmsc_fwi_parse(e, cfg->work, h);
+}
+
+enum usbmsc_fw_reason usbmsc_fwi_authentic(const struct usbmsc_fw_engine *e,
+					   const struct usbmsc_fw_header *h, bool sig)
+{
+	const struct usbmsc_fw_config *cfg = e->cfg;
+
+	if (usbmsc_fw_fits(h, &cfg->identity) != USBMSC_FWFIT_OK)
+		return USBMSC_FWR_FIT;
+	if (sig && !cfg->crypto.verify(cfg->work + USBMSC_FW_SIG_OFFSET, cfg->work,
+				       USBMSC_FW_SIGNED_LEN, cfg->crypto.pubkey))
+		return USBMSC_FWR_SIGNATURE;
+	return USBMSC_FWR_NONE;
 }
 
 enum usbmsc_fw_reason usbmsc_fwi_hash_check(struct usbmsc_fw_engine *e, uint8_t slot,
@@ -106,7 +120,7 @@ enum usbmsc_fw_reason usbmsc_fwi_hash_check(struct usbmsc_fw_engine *e, uint8_t 
 	while (left > 0) {
 		uint32_t n = left < cfg->work_size ? left : cfg->work_size;
 
-		if (!cfg->flash.read(cfg->flash.ctx, addr, cfg->work, n))
+		if (!usbmsc_fwi_read(cfg, addr, cfg->work, n))
 			return USBMSC_FWR_FLASH;
 		c->hash_update(c->hash_state, cfg->work, n);
 		addr += n;
@@ -116,21 +130,34 @@ enum usbmsc_fw_reason usbmsc_fwi_hash_check(struct usbmsc_fw_engine *e, uint8_t 
 	return memcmp(digest, h->sha256, sizeof(digest)) == 0 ? USBMSC_FWR_NONE : USBMSC_FWR_HASH;
 }
 
-/* May slot be booted? The record must say it holds a verified image; with
- * USBMSC_FW_CHECK_AT_BOOT its header and payload are checked again. */
-static bool image_good(struct usbmsc_fw_engine *e, uint8_t slot)
+static enum fwi_check verdict(enum usbmsc_fw_reason why)
+{
+	if (why == USBMSC_FWR_FLASH)
+		return FWI_IMG_UNREAD;
+	return why == USBMSC_FWR_NONE ? FWI_IMG_GOOD : FWI_IMG_BAD;
+}
+
+/* May slot be booted? The record must say it holds a verified image, not
+ * below the floor; its header must still be that image's, made for this
+ * device and (unless it is the factory image) signed; with
+ * USBMSC_FW_CHECK_AT_BOOT its payload is hashed again. */
+static enum fwi_check image_check(struct usbmsc_fw_engine *e, uint8_t slot)
 {
 	const struct usbmsc_fw_slot_state *s = &e->rec.slot[slot];
 	struct usbmsc_fw_header h;
+	enum usbmsc_fw_reason why;
 
-	if (!s->valid)
-		return false;
-	if (!(e->cfg->flags & USBMSC_FW_CHECK_AT_BOOT))
-		return true;
-	return usbmsc_fwi_read_header(e, slot, &h) == USBMSC_FWR_NONE &&
-	       h.version_number == s->number &&
-	       h.payload_len + USBMSC_FW_HEADER_LEN == s->length &&
-	       usbmsc_fwi_hash_check(e, slot, &h) == USBMSC_FWR_NONE;
+	if (!s->valid || s->number < e->rec.floor)
+		return FWI_IMG_BAD;
+	why = usbmsc_fwi_read_header(e, slot, &h);
+	if (why == USBMSC_FWR_NONE && (h.version_number != s->number ||
+				       h.payload_len + USBMSC_FW_HEADER_LEN != s->length))
+		why = USBMSC_FWR_HEADER;
+	if (why == USBMSC_FWR_NONE)
+		why = usbmsc_fwi_authentic(e, &h, s->sig);
+	if (why == USBMSC_FWR_NONE && (e->cfg->flags & USBMSC_FW_CHECK_AT_BOOT))
+		why = usbmsc_fwi_hash_check(e, slot, &h);
+	return verdict(why);
 }
 
 /* ---- state changes ------------------------------------------------------- */
@@ -155,7 +182,7 @@ static void start_trial(struct usbmsc_fw_record *r, uint8_t slot)
 }
 
 /* A state change that must hold for this run even when flash refuses it:
- * the next boot then decides again from the older record. */
+ * the next boot then decides again from the record flash holds. */
 static void store_or_keep(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record *r)
 {
 	if (!usbmsc_fwi_store(e, r)) {
@@ -163,6 +190,8 @@ static void store_or_keep(struct usbmsc_fw_engine *e, const struct usbmsc_fw_rec
 
 		e->rec = *r;
 		e->rec.seq = seq;
+		if (e->sync == FWI_SYNCED)
+			e->sync = FWI_AHEAD;
 	}
 }
 
@@ -174,21 +203,36 @@ static int run(struct usbmsc_fw_engine *e, uint8_t slot)
 	return slot;
 }
 
-/* Run the confirmed image; if it is no longer good, the other one if it is
- * good and not below the anti-rollback floor; else nothing. */
+/* A read error is no verdict on an image: nothing runs, nothing more is
+ * written in this run (no download either); the next boot decides again. */
+static int unreadable(struct usbmsc_fw_engine *e)
+{
+	e->reason = USBMSC_FWR_FLASH;
+	e->sync = FWI_UNREAD;
+	return USBMSC_FW_BOOT_UNREADABLE;
+}
+
+/* Rows A1..A6 of the boot table (docs/FIRMWARE.md): run the confirmed
+ * image; if it is bad, the other one if it is good (it becomes the
+ * confirmed one); else nothing. */
 static int boot_active(struct usbmsc_fw_engine *e)
 {
 	struct usbmsc_fw_record r = e->rec;
 	uint8_t a = r.active, o;
+	enum fwi_check c;
 
 	if (a == USBMSC_FW_NO_SLOT)
 		return USBMSC_FW_BOOT_NONE;
-	if (image_good(e, a))
-		return run(e, a);
+	c = image_check(e, a);
+	if (c != FWI_IMG_BAD)
+		return c == FWI_IMG_GOOD ? run(e, a) : unreadable(e);
 	o = (uint8_t)(a ^ 1u);
+	c = image_check(e, o);
+	if (c == FWI_IMG_UNREAD)
+		return unreadable(e);
 	memset(&r.slot[a], 0, sizeof(r.slot[a]));
 	r.active = USBMSC_FW_NO_SLOT;
-	if (image_good(e, o) && r.slot[o].number >= r.floor) {
+	if (c == FWI_IMG_GOOD) {
 		r.active = o;
 		r.floor = r.slot[o].number;
 		r.trial = USBMSC_FW_NO_SLOT;
@@ -209,49 +253,65 @@ static int boot_trial(struct usbmsc_fw_engine *e, struct usbmsc_fw_record *r, ui
 	return run(e, slot);
 }
 
+/* Rows T1..T4 and P1..P4: an image on trial, or a deferred one, before the
+ * confirmed image. An image that cannot be read stays as it is. */
 static int decide(struct usbmsc_fw_engine *e)
 {
 	struct usbmsc_fw_record r = e->rec;
 	uint8_t s;
+	enum fwi_check c;
 
 	if (r.trial != USBMSC_FW_NO_SLOT) {
 		s = r.trial;
-		if (!(r.flags & FWI_TRIED) && image_good(e, s))
+		/* Booted once already and not confirmed: rolled back unchecked. */
+		c = (r.flags & FWI_TRIED) ? FWI_IMG_BAD : image_check(e, s);
+		if (c == FWI_IMG_GOOD)
 			return boot_trial(e, &r, s);
-		/* Booted once and not confirmed (or gone bad): roll back. */
-		r.trial = USBMSC_FW_NO_SLOT;
-		r.flags = FWI_REVERTED;
-		memset(&r.slot[s], 0, sizeof(r.slot[s]));
-		store_or_keep(e, &r);
+		if (c == FWI_IMG_BAD) {
+			r.trial = USBMSC_FW_NO_SLOT;
+			r.flags = FWI_REVERTED;
+			memset(&r.slot[s], 0, sizeof(r.slot[s]));
+			store_or_keep(e, &r);
+		}
 	} else if (r.pending != USBMSC_FW_NO_SLOT &&
 		   !(e->cfg->flags & USBMSC_FW_KEEP_DEFERRED)) {
 		/* SPC: deferred microcode is activated at power on. */
 		s = r.pending;
-		if (image_good(e, s)) {
+		c = image_check(e, s);
+		if (c == FWI_IMG_GOOD) {
 			start_trial(&r, s);
 			return boot_trial(e, &r, s);
 		}
-		r.pending = USBMSC_FW_NO_SLOT;
-		memset(&r.slot[s], 0, sizeof(r.slot[s]));
-		store_or_keep(e, &r);
+		if (c == FWI_IMG_BAD) {
+			r.pending = USBMSC_FW_NO_SLOT;
+			memset(&r.slot[s], 0, sizeof(r.slot[s]));
+			store_or_keep(e, &r);
+		}
 	}
 	return boot_active(e);
 }
 
-/* Fresh flash (no valid record): the factory image in slot A, if any. */
+/* Rows F1..F3: no record (fresh flash). Nothing vouches for slot A, so it
+ * runs only if it passes every check a download passes (anti-rollback
+ * aside: no floor was ever recorded). */
 static int boot_fresh(struct usbmsc_fw_engine *e)
 {
 	struct usbmsc_fw_header h;
 	struct usbmsc_fw_record r;
 	struct usbmsc_fw_slot_state *a = &r.slot[USBMSC_FW_SLOT_A];
+	enum usbmsc_fw_reason why = usbmsc_fwi_read_header(e, USBMSC_FW_SLOT_A, &h);
 
-	if (usbmsc_fwi_read_header(e, USBMSC_FW_SLOT_A, &h) != USBMSC_FWR_NONE ||
-	    usbmsc_fwi_hash_check(e, USBMSC_FW_SLOT_A, &h) != USBMSC_FWR_NONE)
-		return USBMSC_FW_BOOT_NONE;
+	if (why == USBMSC_FWR_NONE)
+		why = usbmsc_fwi_authentic(e, &h, true);
+	if (why == USBMSC_FWR_NONE)
+		why = usbmsc_fwi_hash_check(e, USBMSC_FW_SLOT_A, &h);
+	if (why != USBMSC_FWR_NONE)
+		return why == USBMSC_FWR_FLASH ? unreadable(e) : USBMSC_FW_BOOT_NONE;
 	usbmsc_fwi_record_empty(&r);
 	r.active = USBMSC_FW_SLOT_A;
 	r.floor = h.version_number;
 	a->valid = 1;
+	a->sig = 1;
 	memcpy(a->version, h.version, sizeof(a->version));
 	a->number = h.version_number;
 	a->length = h.payload_len + USBMSC_FW_HEADER_LEN;
@@ -264,13 +324,14 @@ int usbmsc_fw_boot(struct usbmsc_fw_engine *e, const struct usbmsc_fw_config *cf
 	memset(e, 0, sizeof(*e));
 	e->running = USBMSC_FW_NO_SLOT;
 	e->rec_index = USBMSC_FW_NO_SLOT;
+	e->sync = FWI_UNREAD;
 	usbmsc_fwi_record_empty(&e->rec);
 	if (cfg == NULL || !config_ok(cfg))
 		return USBMSC_FW_BOOT_CONFIG;
 	e->cfg = cfg;
-	if (!usbmsc_fwi_load(e))
-		return boot_fresh(e);
-	return decide(e);
+	if (usbmsc_fwi_load(e))
+		return decide(e);
+	return e->sync == FWI_UNREAD ? unreadable(e) : boot_fresh(e);
 }
 
 usbmsc_sense_t usbmsc_fwi_activate(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record *base,
@@ -333,6 +394,12 @@ bool usbmsc_fw_factory_init(struct usbmsc_fw_engine *e, const char *version,
 	/* The SHA-256 of the empty payload, from the firmware's own hash. */
 	c->hash_init(c->hash_state);
 	c->hash_final(c->hash_state, h.sha256);
+	/* No record on flash may claim slot A once it is erased (with no
+	 * record at all, none does: the fresh-flash boot never runs an
+	 * unsigned image). */
+	if ((e->sync != FWI_SYNCED || e->rec_index != USBMSC_FW_NO_SLOT) &&
+	    !usbmsc_fwi_release(e, USBMSC_FW_SLOT_A))
+		return false;
 	if (!usbmsc_fw_header_encode(&h, cfg->work))
 		return false;
 	for (uint32_t off = 0; off < USBMSC_FW_HEADER_LEN; off += cfg->flash.sector_size) {

@@ -82,8 +82,9 @@ static usbmsc_sense_t refuse(struct usbmsc_fw_engine *e, enum usbmsc_fw_reason r
 
 /* ---- streaming into the slot --------------------------------------------- */
 
-/* Program n bytes at slot offset off, erasing the sectors it reaches first. */
-static bool program_at(struct usbmsc_fw_engine *e, uint32_t off, const uint8_t *p, uint32_t n)
+/* Program n bytes at slot offset off, erasing the sectors it reaches first
+ * (fw_internal.h). */
+bool usbmsc_fwi_dl_program(struct usbmsc_fw_engine *e, uint32_t off, const uint8_t *p, uint32_t n)
 {
 	const struct usbmsc_fw_config *cfg = e->cfg;
 	uint32_t base = cfg->slot_addr[e->dl_slot];
@@ -110,13 +111,13 @@ static bool stream(struct usbmsc_fw_engine *e, const uint8_t *p, uint32_t n)
 			e->tail_len = (uint8_t)(e->tail_len + k);
 			e->dl_got += k;
 			if (e->tail_len == unit) {
-				if (!program_at(e, e->dl_got - unit, e->tail, unit))
+				if (!usbmsc_fwi_dl_program(e, e->dl_got - unit, e->tail, unit))
 					return false;
 				e->tail_len = 0;
 			}
 		} else {
 			k = n & ~(unit - 1u);
-			if (!program_at(e, e->dl_got, p, k))
+			if (!usbmsc_fwi_dl_program(e, e->dl_got, p, k))
 				return false;
 			e->dl_got += k;
 		}
@@ -160,27 +161,22 @@ static bool flush(struct usbmsc_fw_engine *e)
 	if (e->tail_len == 0)
 		return true;
 	memset(e->tail + e->tail_len, 0xFF, unit - e->tail_len);
-	if (!program_at(e, e->dl_got - e->tail_len, e->tail, unit))
+	if (!usbmsc_fwi_dl_program(e, e->dl_got - e->tail_len, e->tail, unit))
 		return false;
 	e->tail_len = 0;
 	return true;
 }
 
-/* Start over into the staging slot. If the state still calls that slot
- * valid (the previous image, or a deferred one), say otherwise before its
- * first erase: a torn download must never look bootable. */
-static usbmsc_sense_t start_download(struct usbmsc_fw_engine *e)
+/* Start over into the staging slot. Before its first erase the newest
+ * record on flash must call it empty (the previous image, a deferred one,
+ * or the bytes of a refused one): a torn or refused download must never
+ * look bootable, and a record that failed to write may have landed. */
+usbmsc_sense_t usbmsc_fwi_dl_start(struct usbmsc_fw_engine *e)
 {
 	uint8_t slot = usbmsc_fwi_stage_slot(e);
-	struct usbmsc_fw_record r = e->rec;
 
-	if (r.slot[slot].valid || r.pending == slot) {
-		memset(&r.slot[slot], 0, sizeof(r.slot[slot]));
-		if (r.pending == slot)
-			r.pending = USBMSC_FW_NO_SLOT;
-		if (!usbmsc_fwi_store(e, &r))
-			return USBMSC_SENSE_WRITE_ERROR;
-	}
+	if (!usbmsc_fwi_release(e, slot))
+		return e->sync == FWI_UNREAD ? USBMSC_SENSE_READ_ERROR : USBMSC_SENSE_WRITE_ERROR;
 	e->dl_on = 1;
 	e->dl_slot = slot;
 	e->dl_got = 0;
@@ -201,11 +197,22 @@ static bool chunk_fits(const struct usbmsc_fw_engine *e)
 	return e->dl_total == 0 || e->cmd_off + e->cmd_len <= e->dl_total;
 }
 
+/* The image is made for this device, and it is not below the
+ * anti-rollback floor (which is never below the confirmed image's number;
+ * the same number again, a reinstall, is allowed). fw_internal.h. */
+enum usbmsc_fw_reason usbmsc_fwi_image_checks(const struct usbmsc_fw_engine *e,
+					      const struct usbmsc_fw_header *h)
+{
+	if (usbmsc_fw_fits(h, &e->cfg->identity) != USBMSC_FWFIT_OK)
+		return USBMSC_FWR_FIT;
+	if (h->version_number < e->rec.floor)
+		return USBMSC_FWR_ROLLBACK;
+	return USBMSC_FWR_NONE;
+}
+
 /* What the header alone tells, once parsed: the current command's data
- * ends inside the image (mode 0x05: is exactly the image), the image is
- * made for this device, and it is not below the anti-rollback floor (which
- * is never below the confirmed image's number; the same number again, a
- * reinstall, is allowed). */
+ * ends inside the image (mode 0x05: is exactly the image), and the image
+ * checks above. */
 static enum usbmsc_fw_reason header_checks(const struct usbmsc_fw_engine *e,
 					   const struct usbmsc_fw_header *h)
 {
@@ -214,11 +221,7 @@ static enum usbmsc_fw_reason header_checks(const struct usbmsc_fw_engine *e,
 
 	if (e->cmd_mode == WB_MODE_ONE ? end != total : end > total)
 		return USBMSC_FWR_LENGTH;
-	if (usbmsc_fw_fits(h, &e->cfg->identity) != USBMSC_FWFIT_OK)
-		return USBMSC_FWR_FIT;
-	if (h->version_number < e->rec.floor)
-		return USBMSC_FWR_ROLLBACK;
-	return USBMSC_FWR_NONE;
+	return usbmsc_fwi_image_checks(e, h);
 }
 
 /* The first 256 bytes are in flash: check the header as stored. An image
@@ -237,31 +240,33 @@ static usbmsc_sense_t header_arrived(struct usbmsc_fw_engine *e)
 }
 
 /* Everything a complete image must pass before its slot may be pending or
- * on trial, cheapest first: the header as stored, its signature, and the
- * payload's hash (of the flash, or as it arrived). */
-static enum usbmsc_fw_reason verify(struct usbmsc_fw_engine *e, struct usbmsc_fw_header *h)
+ * on trial, cheapest first: the header as stored, its fit and
+ * anti-rollback, its length (exactly what arrived: dl_total, which every
+ * byte of the download reached), its signature, and the payload's hash (as
+ * it arrived when streamed, else of the flash). */
+static enum usbmsc_fw_reason verify(struct usbmsc_fw_engine *e, struct usbmsc_fw_header *h,
+				    bool streamed)
 {
-	const struct usbmsc_fw_config *cfg = e->cfg;
 	enum usbmsc_fw_reason why = usbmsc_fwi_read_header(e, e->dl_slot, h);
 
 	if (why == USBMSC_FWR_NONE)
-		why = header_checks(e, h);
+		why = usbmsc_fwi_image_checks(e, h);
 	if (why != USBMSC_FWR_NONE)
 		return why;
 	if (h->payload_len + USBMSC_FW_HEADER_LEN != e->dl_total)
 		return USBMSC_FWR_LENGTH;
 	/* The work buffer still holds the header as stored. */
-	if (!cfg->crypto.verify(cfg->work + USBMSC_FW_SIG_OFFSET, cfg->work, USBMSC_FW_SIGNED_LEN,
-				cfg->crypto.pubkey))
-		return USBMSC_FWR_SIGNATURE;
-	if (cfg->flags & USBMSC_FW_HASH_STREAMED)
+	why = usbmsc_fwi_authentic(e, h, true);
+	if (why != USBMSC_FWR_NONE)
+		return why;
+	if (streamed)
 		return streamed_hash_check(e, h);
 	return usbmsc_fwi_hash_check(e, e->dl_slot, h);
 }
 
 /* The image is complete: verify it, then make it pending (defer) or start
- * it on trial, each in one state write. */
-static usbmsc_sense_t finish(struct usbmsc_fw_engine *e, bool activate)
+ * it on trial, each in one state write (fw_internal.h). */
+usbmsc_sense_t usbmsc_fwi_dl_finish(struct usbmsc_fw_engine *e, bool activate, bool streamed)
 {
 	struct usbmsc_fw_header h;
 	struct usbmsc_fw_record r;
@@ -273,13 +278,14 @@ static usbmsc_sense_t finish(struct usbmsc_fw_engine *e, bool activate)
 		return fail(e, USBMSC_SENSE_WRITE_ERROR, USBMSC_FWR_FLASH);
 	if (e->dl_total == 0 || e->dl_got != e->dl_total)
 		return refuse(e, USBMSC_FWR_LENGTH);
-	why = verify(e, &h);
+	why = verify(e, &h, streamed);
 	if (why != USBMSC_FWR_NONE)
 		return refuse(e, why);
 	e->dl_on = 0;
 	r = e->rec;
 	s = &r.slot[slot];
 	s->valid = 1;
+	s->sig = 1;
 	memcpy(s->version, h.version, sizeof(s->version));
 	s->number = h.version_number;
 	s->length = e->dl_total;
@@ -296,6 +302,13 @@ static usbmsc_sense_t finish(struct usbmsc_fw_engine *e, bool activate)
 }
 
 /* ---- WRITE BUFFER --------------------------------------------------------- */
+
+/* WRITE BUFFER's chunks follow each other, so their payload may be hashed
+ * as it arrives. */
+static bool hash_streamed(const struct usbmsc_fw_engine *e)
+{
+	return (e->cfg->flags & USBMSC_FW_HASH_STREAMED) != 0;
+}
 
 static usbmsc_sense_t wb_begin(void *ctx, uint8_t lun, const uint8_t *cdb, uint32_t *len)
 {
@@ -370,7 +383,7 @@ static usbmsc_sense_t wb_data(void *ctx, uint8_t lun, const uint8_t *cdb, uint32
 			if (why != USBMSC_FWR_NONE)
 				return refuse(e, why);
 		}
-		s = start_download(e);
+		s = usbmsc_fwi_dl_start(e);
 		if (s)
 			return fail(e, s, USBMSC_FWR_FLASH);
 	} else if (offset == 0 && !chunk_fits(e)) {
@@ -401,11 +414,11 @@ static usbmsc_sense_t wb_end(void *ctx, uint8_t lun, const uint8_t *cdb)
 		/* An empty parameter list carries no image. */
 		if (e->cmd_len == 0)
 			return refuse(e, USBMSC_FWR_LENGTH);
-		return finish(e, true);
+		return usbmsc_fwi_dl_finish(e, true, hash_streamed(e));
 	default:
 		if (e->cmd_len == 0 || e->dl_total == 0 || e->dl_got != e->dl_total)
 			return USBMSC_SENSE_OK;
-		return finish(e, e->cmd_mode == WB_MODE_CHUNKS);
+		return usbmsc_fwi_dl_finish(e, e->cmd_mode == WB_MODE_CHUNKS, hash_streamed(e));
 	}
 }
 
@@ -455,8 +468,7 @@ static usbmsc_sense_t rb_data(void *ctx, uint8_t lun, const uint8_t *cdb, uint32
 	}
 	/* The staged image: what the staging slot's flash holds. */
 	addr = cfg->slot_addr[usbmsc_fwi_stage_slot(e)] + cdb_offset(cdb) + offset;
-	return cfg->flash.read(cfg->flash.ctx, addr, buf, len) ? USBMSC_SENSE_OK
-							       : USBMSC_SENSE_READ_ERROR;
+	return usbmsc_fwi_read(cfg, addr, buf, len) ? USBMSC_SENSE_OK : USBMSC_SENSE_READ_ERROR;
 }
 
 /* ---- FW STATE and FW CONFIRM ---------------------------------------------- */

@@ -4,6 +4,11 @@
  * always erases and programs the sector that does NOT hold the winner, so
  * a write torn by power loss leaves the previous state readable.
  *
+ * e->sync says how far e->rec is known to be the newest record on flash: a
+ * sector that cannot be read leaves the state unknown (nothing may be
+ * written: the unread record may be the newest); a write that fails may
+ * still have landed, so the records are read again after it.
+ *
  * Record layout (USBMSC_FW_RECORD_LEN bytes, little-endian):
  *   0   4  magic "UMFR"
  *   4   4  sequence number
@@ -13,7 +18,8 @@
  *  16   4  anti-rollback floor
  *  20  12  slot A: version (4, NUL-padded), version number, image length
  *  32  12  slot B
- *  44   1  slot A valid   45 1 slot B valid   46 14 zero
+ *  44   1  slot A valid   45 1 slot B valid
+ *  46   1  slot A flags   47 1 slot B flags (0x01: signed)   48 12 zero
  *  60   4  CRC-32 (IEEE) of bytes 0..59 */
 #include "fw_internal.h"
 
@@ -22,6 +28,10 @@
 #define REC_MAGIC "UMFR"
 #define REC_LAYOUT 1u
 #define REC_CRC_OFF (USBMSC_FW_RECORD_LEN - 4u)
+#define REC_SIGNED 0x01u
+/* Reads tried before a read error counts: flash that fails once in a
+ * while must not make the engine stop at every boot. */
+#define READ_TRIES 3u
 
 static uint32_t get_le32(const uint8_t *p)
 {
@@ -82,6 +92,7 @@ static void encode(const struct usbmsc_fw_record *r, uint8_t *p)
 		put_le32(q + 4, s->number);
 		put_le32(q + 8, s->length);
 		p[44 + i] = s->valid ? 1 : 0;
+		p[46 + i] = s->sig ? REC_SIGNED : 0;
 	}
 	put_le32(p + REC_CRC_OFF, crc32(p, REC_CRC_OFF));
 }
@@ -111,21 +122,39 @@ static bool decode(const uint8_t *p, struct usbmsc_fw_record *r)
 		s->number = get_le32(q + 4);
 		s->length = get_le32(q + 8);
 		s->valid = p[44 + i] == 1;
+		s->sig = p[46 + i] & REC_SIGNED;
 	}
 	return true;
+}
+
+bool usbmsc_fwi_read(const struct usbmsc_fw_config *cfg, uint32_t addr, uint8_t *buf,
+		     uint32_t len)
+{
+	for (uint32_t i = 0; i < READ_TRIES; i++) {
+		if (cfg->flash.read(cfg->flash.ctx, addr, buf, len))
+			return true;
+	}
+	return false;
 }
 
 bool usbmsc_fwi_load(struct usbmsc_fw_engine *e)
 {
 	const struct usbmsc_fw_config *cfg = e->cfg;
-	uint8_t raw[USBMSC_FW_RECORD_LEN];
+	uint8_t raw[2][USBMSC_FW_RECORD_LEN];
 	struct usbmsc_fw_record r;
 
+	for (uint8_t i = 0; i < 2; i++) {
+		/* Unread is not invalid: it may be the newest record. */
+		if (!usbmsc_fwi_read(cfg, cfg->state_addr[i], raw[i], USBMSC_FW_RECORD_LEN)) {
+			e->sync = FWI_UNREAD;
+			return false;
+		}
+	}
 	usbmsc_fwi_record_empty(&e->rec);
 	e->rec_index = USBMSC_FW_NO_SLOT;
+	e->sync = FWI_SYNCED;
 	for (uint8_t i = 0; i < 2; i++) {
-		if (!cfg->flash.read(cfg->flash.ctx, cfg->state_addr[i], raw, sizeof(raw)) ||
-		    !decode(raw, &r))
+		if (!decode(raw[i], &r))
 			continue;
 		/* Serial-number comparison: survives the (theoretical) wrap. */
 		if (e->rec_index == USBMSC_FW_NO_SLOT || (int32_t)(r.seq - e->rec.seq) > 0) {
@@ -136,7 +165,7 @@ bool usbmsc_fwi_load(struct usbmsc_fw_engine *e)
 	return e->rec_index != USBMSC_FW_NO_SLOT;
 }
 
-bool usbmsc_fwi_store(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record *r)
+static bool store(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record *r)
 {
 	const struct usbmsc_fw_config *cfg = e->cfg;
 	uint8_t raw[USBMSC_FW_RECORD_LEN];
@@ -150,10 +179,44 @@ bool usbmsc_fwi_store(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record 
 		return false;
 	/* Read it back: a record that does not decode would silently leave
 	 * the older state in charge at the next boot. */
-	if (!cfg->flash.read(cfg->flash.ctx, cfg->state_addr[target], raw, sizeof(raw)) ||
+	if (!usbmsc_fwi_read(cfg, cfg->state_addr[target], raw, sizeof(raw)) ||
 	    !decode(raw, &back) || back.seq != next.seq)
 		return false;
 	e->rec = next;
 	e->rec_index = target;
 	return true;
+}
+
+bool usbmsc_fwi_store(struct usbmsc_fw_engine *e, const struct usbmsc_fw_record *r)
+{
+	if (e->sync == FWI_UNREAD)
+		return false;
+	if (store(e, r)) {
+		e->sync = FWI_SYNCED;
+		return true;
+	}
+	/* It may have landed all the same: learn what flash holds now, so
+	 * that RAM trusts no slot flash claims and the next write never
+	 * erases the newest record. Unreadable: no more writes in this run. */
+	usbmsc_fwi_load(e);
+	return false;
+}
+
+bool usbmsc_fwi_release(struct usbmsc_fw_engine *e, uint8_t slot)
+{
+	struct usbmsc_fw_record r = e->rec;
+
+	if (e->sync == FWI_SYNCED && e->rec_index != USBMSC_FW_NO_SLOT && !r.slot[slot].valid &&
+	    r.pending != slot && r.active != slot && r.trial != slot)
+		return true;
+	memset(&r.slot[slot], 0, sizeof(r.slot[slot]));
+	if (r.pending == slot)
+		r.pending = USBMSC_FW_NO_SLOT;
+	if (r.active == slot)
+		r.active = USBMSC_FW_NO_SLOT;
+	if (r.trial == slot) {
+		r.trial = USBMSC_FW_NO_SLOT;
+		r.flags = 0;
+	}
+	return usbmsc_fwi_store(e, &r);
 }

@@ -10,6 +10,8 @@ set -u
 USBMSC=$1
 T=$(mktemp -d "${TMPDIR:-/tmp}/usbmsc-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# Device locks (fw update) in the test's directory, not the machine's.
+export USBMSC_LOCK_DIR=$T/locks
 tap_n=0
 rc=0
 
@@ -97,6 +99,81 @@ check() {
 	local desc=$1
 	shift
 	if "$@"; then ok "$desc"; else not_ok "$desc" "failed: $*"; fi
+}
+
+# hold_lock FILE: another process (python3) takes an exclusive flock on
+# FILE, as an open device does on its image; its pid in $holder, until
+# release_lock.
+hold_lock() {
+	rm -f "$T/hold.in" "$T/hold.out"
+	mkfifo "$T/hold.in" "$T/hold.out"
+	python3 -c 'import fcntl, sys
+f = open(sys.argv[1], "rb")
+fcntl.flock(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.read()' "$1" <"$T/hold.in" >"$T/hold.out" &
+	holder=$!
+	exec 4>"$T/hold.in"
+	read -r _ <"$T/hold.out"
+}
+
+release_lock() {
+	exec 4>&-
+	wait "$holder"
+}
+
+# The helper behind start_held (its stdin and stdout talk to the test).
+held_py=$(cat <<'PY'
+import fcntl, os, signal, subprocess, sys, time
+tdir, argv = sys.argv[1], sys.argv[2:]
+# A background job of a script inherits SIGINT ignored: not the command.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
+with open(os.path.join(tdir, "out"), "wb") as out:
+    p = subprocess.Popen(argv, stdout=out, stderr=w)
+os.close(w)
+err = os.fdopen(r, "rb")
+head = b"".join(err.readline() for _ in range(20))
+print(p.pid, flush=True)
+sig = sys.stdin.readline().strip()
+start = time.monotonic()
+if sig:
+    p.send_signal(getattr(signal, "SIG" + sig))
+rest = err.read()
+rc = p.wait()
+with open(os.path.join(tdir, "err"), "wb") as f:
+    f.write(head + rest)
+print(rc if rc >= 0 else 128 - rc, int((time.monotonic() - start) * 1000), flush=True)
+PY
+)
+
+# start_held ARGS...: usbmsc in the background (ARGS with -vv, for a
+# trace) with its stderr through a pipe of one page, until it has written
+# 20 lines of it: the command is under way, and once the pipe is full it
+# waits for us, so it cannot finish meanwhile. Its pid in $held; then
+# finish_held [SIGNAL] sends SIGNAL (if given) and collects the rest:
+# stdout in $T/out, stderr in $T/err, the exit status in $rc, the
+# milliseconds from the signal to the end in $ms. (A command that never
+# ends is stopped by the test's own time-out.)
+start_held() {
+	coproc HELD { python3 -c "$held_py" "$T" "$USBMSC" "$@"; }
+	read -r held <&"${HELD[0]}"
+}
+
+finish_held() {
+	echo "${1:-}" >&"${HELD[1]}"
+	read -r rc ms <&"${HELD[0]}"
+	wait "$HELD_PID"
+	no_sanitizer_report "(held)"
+}
+
+# run_signalled SIGNAL ARGS...: start_held ARGS, then finish_held SIGNAL.
+run_signalled() {
+	local sig=$1
+	shift
+	start_held "$@"
+	finish_held "$sig"
 }
 
 done_testing() {

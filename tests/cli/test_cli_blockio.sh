@@ -108,6 +108,75 @@ run -d "$DEV" read 0 1 -o "$T/no/such/dir/out.bin"
 expect_rc 15 "read into a file that cannot be created"
 check "the image is still unchanged after the refusals" test "$(sum "$IMG")" = "$before"
 
+# ---- -o FILE is replaced only by a read that succeeds
+printf 'the old contents\n' >"$T/keep.bin"
+chmod 640 "$T/keep.bin"
+run -d "$DEV?fault=stall-in@4" read 0 1 -o "$T/keep.bin"
+expect_rc 11 "a failing read into an existing file"
+expect_err "^usbmsc: read: $T/keep.bin is left as it was$" "says the file is left as it was"
+check "the old file keeps its contents" test "$(cat "$T/keep.bin")" = "the old contents"
+run -d "$DEV?fault=stall-in@4" read 0 1 -o "$T/new.bin"
+expect_rc 11 "a failing read into a new file"
+check "creates no file" test ! -e "$T/new.bin"
+check "no temporary file is left" test -z "$(ls -a "$T" | grep -e '\.tmp-')"
+run -d "$DEV" read 100 8 -o "$T/keep.bin"
+expect_rc 0 "a read that succeeds replaces the file"
+check "with the blocks read" cmp -s "$T/eight.bin" "$T/keep.bin"
+check "keeping its permissions" test "$(stat -c %a "$T/keep.bin")" = 640
+ln -s keep.bin "$T/link.bin"
+run -d "$DEV" read 16 2 -o "$T/link.bin"
+expect_rc 0 "a read into a symbolic link"
+check "the link stays a link" test -L "$T/link.bin"
+check "the file it names has the blocks" cmp -s "$T/two.bin" "$T/keep.bin"
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/from-fifo.bin" &
+run -d "$DEV" read 100 8 -o "$T/fifo"
+wait
+expect_rc 0 "a read into a named pipe"
+check "the pipe got the blocks as they came" cmp -s "$T/eight.bin" "$T/from-fifo.bin"
+
+# ---- the device's own image is never an output
+run -d "$DEV" read 0 8 -o "$IMG"
+expect_rc 1 "read -o the device's own image"
+expect_err "^usbmsc: read: -o $IMG is the device's own image" "says why"
+check "the image is untouched" test "$(sum "$IMG")" = "$before"
+ln -s disk.img "$T/alias.img"
+run -d "sim:$T/alias.img" read 0 8 -o "$IMG"
+expect_rc 1 "the same image by another name"
+check "the image is still untouched" test "$(sum "$IMG")" = "$before"
+cp "$IMG" "$T/other.img"
+hold_lock "$T/other.img"
+run -d "$DEV" read 0 8 -o "$T/other.img"
+expect_rc 21 "read -o an image another process holds"
+expect_err "^usbmsc: read: -o $T/other.img: $T/other.img is in use by pid $holder " \
+	"names the holder"
+release_lock
+check "that image is untouched" test "$(sum "$T/other.img")" = "$before"
+
+# ---- write from a pipe stops reading once more than the LUN holds came
+python3 -c 'import sys
+n = 0
+try:
+    while n < (256 << 20):
+        sys.stdout.buffer.write(bytes(65536))
+        n += 65536
+    sys.stdout.flush()
+except BrokenPipeError:
+    pass
+open(sys.argv[1], "w").write(str(n))
+sys.stderr.close()' "$T/produced" | timeout 20 "$USBMSC" -d "sim:$T/small.img?size=1M" write 0 - \
+	>"$T/out" 2>"$T/err"
+rc=${PIPESTATUS[1]}
+expect_rc 5 "write of 256 MiB from a pipe to a 1 MiB LUN"
+expect_err "standard input holds more than the 1048576 bytes from LBA 0 to the end of the LUN \(2048 blocks, last LBA 2047\); nothing written" \
+	"says how much fits"
+check "it stopped reading after about what fits ($(cat "$T/produced") bytes taken)" \
+	test "$(cat "$T/produced")" -le $((4 * 1024 * 1024))
+head -c 512 /dev/zero | timeout 20 "$USBMSC" -d "sim:$T/small.img" write 2048 - >"$T/out" 2>"$T/err"
+rc=${PIPESTATUS[1]}
+expect_rc 5 "write from a pipe at the end of the LUN"
+expect_err "holds more than the 0 bytes from LBA 2048" "nothing fits there"
+
 # Write-protected image: DATA PROTECT, nothing changed.
 run -d "sim:$IMG?ro=1" write 0 "$T/two.bin"
 expect_rc 7 "write to a read-only virtual device"

@@ -149,4 +149,37 @@ expect_rc 1 "raw -o without --in"
 run -d "$DEV" raw 2a 00 00 00 00 00 00 00 01 00 --out "$T/no-such-file"
 expect_rc 15 "raw --out of a missing file"
 
+# ---- -o -: standard output carries the data alone, the report goes to stderr
+run -d "$DEV" raw 12 00 00 00 24 00 --in 36 -o -
+expect_rc 0 "raw -o -"
+check "stdout is the 36 bytes of INQUIRY data and nothing else" \
+	test "$(od -An -tx1 -v "$T/out" | tr -d ' \n')" = "$inquiry_hex"
+expect_err '^status: +good$' "the report is on stderr"
+expect_err '^data-in: +36 bytes to standard output$' "it says where the data went"
+run -d "$DEV" --json raw 12 00 00 00 24 00 --in 36 -o -
+expect_rc 1 "--json with -o -: both would be on stdout"
+expect_err 'would both write to standard output' "says why"
+
+# ---- -o FILE is replaced only when the command succeeds
+printf 'the old contents\n' >"$T/keep.bin"
+run -d "$DEV" raw d7 00 00 00 00 00 00 00 24 00 --in 36 -o "$T/keep.bin"
+expect_rc 5 "a failing command with -o FILE"
+expect_out '^data-in: +0 bytes not stored in' "the report says nothing was stored"
+check "the old file keeps its contents" test "$(cat "$T/keep.bin")" = "the old contents"
+run -d "$DEV" raw 12 00 00 00 24 00 --in 36 -o "$T/keep.bin"
+expect_rc 0 "a command that succeeds replaces it"
+check "with the data-in" \
+	test "$(od -An -tx1 -v "$T/keep.bin" | tr -d ' \n')" = "$inquiry_hex"
+run -d "$DEV" raw 28 00 00 00 00 00 00 00 01 00 --in 512 -o "$T/disk.img"
+expect_rc 1 "raw -o the device's own image"
+expect_err "is the device's own image" "says why"
+check "the image is still 64 MiB" test "$(stat -c %s "$T/disk.img")" -eq 67108864
+
+# ---- --out is read no further than one command carries (sim: 1 MiB)
+head -c $((64 * 1024 * 1024)) /dev/zero | timeout 20 "$USBMSC" -d "$DEV" raw 2a 00 00 00 00 00 00 00 01 00 --out - \
+	>"$T/out" 2>"$T/err"
+rc=${PIPESTATUS[1]}
+expect_rc 1 "--out of more than one command carries"
+expect_err 'holds more than the 1048576 bytes this transport moves in one command' "says the limit"
+
 done_testing

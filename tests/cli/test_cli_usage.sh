@@ -31,6 +31,20 @@ run -d "$DEV" --timeout abc tur
 expect_rc 1 "--timeout abc"
 run -d "$DEV" --lun 16 tur
 expect_rc 1 "--lun 16 (Bulk-Only has 0..15)"
+# A LUN the device does not have: refused before it is sent, every command.
+for cmd in inquiry tur sense capacity "read 0 1" "raw 12 00 00 00 24 00 --in 36" "bench tur -n 2"; do
+	run -d "$DEV" --lun 1 $cmd
+	expect_rc 1 "--lun 1 on a one-LUN device: $cmd"
+	expect_err "^usbmsc: ${cmd%% *}: the device has LUNs 0..0, not 1$" "$cmd says which LUNs there are"
+done
+head -c 512 /dev/zero >"$T/block.bin"
+run -d "$DEV" --lun 1 write 0 "$T/block.bin"
+expect_rc 1 "--lun 1 on a one-LUN device: write"
+run -d "sim:$T/two.img?luns=2&size=1M" --lun 1 capacity
+expect_rc 0 "--lun 1 on a two-LUN device"
+run -d "sim:$T/two.img?luns=2&size=1M" --lun 2 tur
+expect_rc 1 "--lun 2 on a two-LUN device"
+expect_err "the device has LUNs 0..1, not 2" "says which LUNs there are"
 run tur -d
 expect_rc 1 "-d without a value"
 expect_err "option '-d' needs a value" "says -d needs a value"
@@ -49,15 +63,33 @@ rc=$?
 expect_rc 1 "no device given"
 expect_err 'no device: give -d URI or set USBMSC_DEVICE' "says how to give a device"
 
-run -d "$T/disk.img" inquiry
-expect_rc 20 "a device without a scheme"
-expect_err "^usbmsc: inquiry: '$T/disk.img' is not a device URI: it has no scheme \(did you mean 'sim:$T/disk.img'\?\)$" \
+# A malformed URI is a usage error (exit 1) that says what is wrong with
+# it; a well-formed one naming no device is exit 20.
+run -d disk.img inquiry
+expect_rc 1 "a device without a scheme"
+expect_err "^usbmsc: inquiry: 'disk.img' is not a device URI: it has no scheme \(did you mean 'sim:disk.img'\?\)$" \
 	"says the scheme is missing and suggests sim:"
-expect_err "^usbmsc: hint: check the URI; 'usbmsc list' shows devices$" "the second line says what to do"
-
+run -d "$T/disk.img" inquiry
+expect_rc 1 "a path to a file"
+expect_err "^usbmsc: inquiry: $T/disk.img is not a device node but a file .*'sim:$T/disk.img'\)$" \
+	"says it is a file and suggests sim:"
+run -d /etc/passwd inquiry
+expect_rc 1 "-d /etc/passwd"
+run -d "$T" inquiry
+expect_rc 1 "a path to a directory"
+expect_err "is not a device node but a directory" "says it is a directory"
+run -d / inquiry
+expect_rc 1 "-d /"
+run -d "" inquiry
+expect_rc 1 "an empty URI"
+expect_err "^usbmsc: inquiry: an empty device URI; this build accepts sim:PATH" "says it is empty"
 run -d "nosuch:thing" inquiry
-expect_rc 20 "an unknown scheme"
-expect_err "^usbmsc: hint: check the URI" "with the hint"
+expect_rc 1 "an unknown scheme"
+expect_err "^usbmsc: inquiry: unknown scheme 'nosuch:' in 'nosuch:thing'; this build accepts sim:PATH" \
+	"names the scheme and the accepted ones"
+run -d /dev/usbmsc-no-such-node inquiry
+expect_rc 20 "a device node that is not there"
+expect_err "^usbmsc: hint: check the URI; 'usbmsc list' shows devices$" "the second line says what to do"
 
 run -d "sim:$T/no/such/dir/disk.img" inquiry
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then ok "an image that cannot be created fails (exit $rc)"; else not_ok "an image that cannot be created fails" "$(what_ran)"; fi
@@ -111,11 +143,15 @@ else
 fi
 
 # ---- --json: one document on stdout, also for failures
-run -d "$T/disk.img" --json inquiry
-expect_rc 20 "--json with a bad device"
+run -d /dev/usbmsc-no-such-node --json inquiry
+expect_rc 20 "--json with a missing device"
 expect_json "the failure is a JSON error document" 'd["error"]["status"] == 20' \
 	'd["error"]["command"] == "inquiry"' 'd["error"]["category"] == "no-device"' \
-	'"no scheme" in d["error"]["message"]'
+	'"no such device node" in d["error"]["message"]'
+run -d disk.img --json inquiry
+expect_rc 1 "--json with a malformed URI"
+expect_json "the usage error is a JSON error document" 'd["error"]["status"] == 1' \
+	'd["error"]["category"] == "usage"' '"no scheme" in d["error"]["message"]'
 run frobnicate --json
 expect_rc 1 "--json with an unknown command"
 expect_json "a usage error is a JSON error document" 'd["error"]["status"] == 1' \

@@ -14,62 +14,6 @@
 
 #include "stubs.h"
 
-/* Flash and crypto come from the firmware; a volatile keeps the compiler
- * from deciding their answers. */
-volatile uint8_t fp_flash_byte;
-volatile bool fp_ok;
-
-static bool fp_flash_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
-{
-	(void)ctx;
-	(void)addr;
-	memset(buf, fp_flash_byte, len);
-	return fp_ok;
-}
-
-static bool fp_flash_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)
-{
-	(void)ctx;
-	(void)addr;
-	fp_flash_byte = len ? buf[0] : 0;
-	return fp_ok;
-}
-
-static bool fp_flash_erase(void *ctx, uint32_t addr)
-{
-	(void)ctx;
-	(void)addr;
-	return fp_ok;
-}
-
-static void fp_hash_init(void *state)
-{
-	(void)state;
-}
-
-static void fp_hash_update(void *state, const uint8_t *data, size_t len)
-{
-	(void)state;
-	fp_flash_byte = len ? data[0] : 0;
-}
-
-static void fp_hash_final(void *state, uint8_t out[USBMSC_FW_SHA256_LEN])
-{
-	(void)state;
-	memset(out, fp_flash_byte, USBMSC_FW_SHA256_LEN);
-}
-
-static bool fp_verify(const uint8_t sig[USBMSC_FW_SIG_LEN], const uint8_t *msg, size_t msg_len,
-		      const uint8_t pubkey[USBMSC_FW_PUBKEY_LEN])
-{
-	(void)sig;
-	(void)msg;
-	(void)msg_len;
-	(void)pubkey;
-	return fp_ok;
-}
-
-static const uint8_t fp_pubkey[USBMSC_FW_PUBKEY_LEN];
 static uint8_t fp_hash_state[128];
 static uint8_t fp_work[USBMSC_FW_WORK_MIN];
 

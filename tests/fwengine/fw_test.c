@@ -31,52 +31,83 @@ void nor_power_on(void)
 	g_nor.dead = false;
 	g_nor.cut_at = 0;
 	g_nor.fail_at = 0;
+	g_nor.fail_after_at = 0;
+	g_nor.torn_at = 0;
 	g_nor.silent_at = 0;
+	g_nor.read_fail_at = 0;
+	g_nor.read_fail_len = 0;
+	g_nor.bad_lo = 0;
+	g_nor.bad_hi = 0;
 	g_nor.fail_reads = false;
 }
 
-/* Count one program or erase. Returns 0 to do it, 1 to tear it (power is
- * lost during it), 2 to skip it (no power, or a silent fault), 3 to fail it. */
-static int nor_op(void)
+/* What happens to one program or erase. */
+enum nor_act {
+	ACT_DO,        /* done, true */
+	ACT_CUT,       /* half done, power lost (true: nobody is left to see it) */
+	ACT_SKIP,      /* nothing done, true: no power, or a silent fault */
+	ACT_FAIL,      /* nothing done, false */
+	ACT_DO_FAIL,   /* done, false */
+	ACT_TORN_FAIL  /* half done, false */
+};
+
+static enum nor_act nor_op(void)
 {
+	uint32_t n;
+
 	if (g_nor.dead)
-		return 2;
-	g_nor.ops++;
-	if (g_nor.cut_at != 0 && g_nor.ops == g_nor.cut_at) {
+		return ACT_SKIP;
+	n = ++g_nor.ops;
+	if (n == g_nor.cut_at) {
 		g_nor.dead = true;
-		return 1;
+		return ACT_CUT;
 	}
-	if (g_nor.fail_at != 0 && g_nor.ops == g_nor.fail_at)
-		return 3;
-	if (g_nor.silent_at != 0 && g_nor.ops == g_nor.silent_at)
-		return 2;
-	return 0;
+	if (n == g_nor.fail_at)
+		return ACT_FAIL;
+	if (n == g_nor.fail_after_at)
+		return ACT_DO_FAIL;
+	if (n == g_nor.torn_at)
+		return ACT_TORN_FAIL;
+	if (n == g_nor.silent_at)
+		return ACT_SKIP;
+	return ACT_DO;
 }
 
 static bool nor_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
 {
+	uint32_t n;
+
 	(void)ctx;
-	g_nor.reads++;
-	if (g_nor.fail_reads)
+	n = ++g_nor.reads;
+	if (g_nor.fail_reads || (n >= g_nor.read_fail_at && n - g_nor.read_fail_at <
+				 g_nor.read_fail_len))
 		return false;
 	if (addr > T_NOR_SIZE || len > T_NOR_SIZE - addr) {
 		g_nor.violations++;
 		return false;
 	}
+	if (addr < g_nor.bad_hi && g_nor.bad_lo < addr + len)
+		return false;
 	memcpy(buf, g_nor.mem + addr, len);
 	return true;
 }
 
+static void nor_touch(uint32_t addr, uint32_t len)
+{
+	if (g_nor.on_write)
+		g_nor.on_write(addr, len);
+}
+
 static bool nor_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)
 {
-	int op = nor_op();
+	enum nor_act act = nor_op();
 	uint32_t n = len;
 	bool bad = false;
 
 	(void)ctx;
-	if (op == 2)
+	if (act == ACT_SKIP)
 		return true;
-	if (op == 3)
+	if (act == ACT_FAIL)
 		return false;
 	g_nor.programs++;
 	if (addr > T_NOR_SIZE || len > T_NOR_SIZE - addr || len == 0 || addr % g_nor.unit != 0 ||
@@ -84,7 +115,8 @@ static bool nor_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t l
 		g_nor.violations++;
 		return false;
 	}
-	if (op == 1)
+	nor_touch(addr, len);
+	if (act == ACT_CUT || act == ACT_TORN_FAIL)
 		n = len / 2;
 	for (uint32_t i = 0; i < n; i++) {
 		/* Twice without an erase, or a bit that would have to rise. */
@@ -95,34 +127,104 @@ static bool nor_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t l
 	}
 	if (bad)
 		g_nor.violations++;
-	return true;
+	return act != ACT_DO_FAIL && act != ACT_TORN_FAIL;
 }
 
 static bool nor_erase(void *ctx, uint32_t addr)
 {
-	int op = nor_op();
+	enum nor_act act = nor_op();
 	uint32_t n = T_SECTOR;
 
 	(void)ctx;
-	if (op == 2)
+	if (act == ACT_SKIP)
 		return true;
-	if (op == 3)
+	if (act == ACT_FAIL)
 		return false;
 	g_nor.erases++;
 	if (addr % T_SECTOR != 0 || addr >= T_NOR_SIZE) {
 		g_nor.violations++;
 		return false;
 	}
-	if (op == 1)
+	nor_touch(addr, T_SECTOR);
+	if (act == ACT_CUT || act == ACT_TORN_FAIL)
 		n = T_SECTOR / 2;
 	memset(g_nor.mem + addr, 0xFF, n);
 	memset(g_nor.programmed + addr, 0, n);
-	return true;
+	return act != ACT_DO_FAIL && act != ACT_TORN_FAIL;
 }
 
 bool slot_holds(uint8_t slot, const uint8_t *img, uint32_t len)
 {
 	return memcmp(g_nor.mem + (slot ? T_SLOT_B : T_SLOT_A), img, len) == 0;
+}
+
+/* ---- state records ----------------------------------------------------------- */
+
+static uint32_t crc32_ieee(const uint8_t *p, uint32_t n)
+{
+	uint32_t c = 0xFFFFFFFFu;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = (c & 1u) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+	}
+	return ~c;
+}
+
+void t_rec_encode(const struct t_rec *r, uint8_t out[USBMSC_FW_RECORD_LEN])
+{
+	memset(out, 0, USBMSC_FW_RECORD_LEN);
+	memcpy(out, "UMFR", 4);
+	usbmsc_put_le32(out + 4, r->seq);
+	out[8] = 1;
+	out[9] = r->active;
+	out[10] = r->trial;
+	out[11] = r->pending;
+	out[12] = r->flags;
+	usbmsc_put_le32(out + 16, r->floor);
+	for (int i = 0; i < 2; i++) {
+		for (int k = 0; k < 4 && r->version[i][k]; k++)
+			out[20 + 12 * i + k] = (uint8_t)r->version[i][k];
+		usbmsc_put_le32(out + 24 + 12 * i, r->number[i]);
+		usbmsc_put_le32(out + 28 + 12 * i, r->length[i]);
+		out[44 + i] = r->valid[i];
+		out[46 + i] = r->sig[i];
+	}
+	usbmsc_put_le32(out + 60, crc32_ieee(out, 60));
+}
+
+bool t_rec_decode(const uint8_t *p, struct t_rec *r)
+{
+	if (memcmp(p, "UMFR", 4) != 0 || p[8] != 1 || usbmsc_get_le32(p + 60) != crc32_ieee(p, 60))
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->seq = usbmsc_get_le32(p + 4);
+	r->active = p[9];
+	r->trial = p[10];
+	r->pending = p[11];
+	r->flags = p[12];
+	r->floor = usbmsc_get_le32(p + 16);
+	for (int i = 0; i < 2; i++) {
+		memcpy(r->version[i], p + 20 + 12 * i, 4);
+		r->number[i] = usbmsc_get_le32(p + 24 + 12 * i);
+		r->length[i] = usbmsc_get_le32(p + 28 + 12 * i);
+		r->valid[i] = p[44 + i] == 1;
+		r->sig[i] = (p[46 + i] & 1) != 0;
+	}
+	return true;
+}
+
+bool t_rec_newest(struct t_rec *r)
+{
+	struct t_rec a, b;
+	bool ha = t_rec_decode(g_nor.mem + T_STATE0, &a), hb = t_rec_decode(g_nor.mem + T_STATE1, &b);
+
+	if (ha && hb)
+		*r = (int32_t)(a.seq - b.seq) > 0 ? a : b;
+	else if (ha || hb)
+		*r = ha ? a : b;
+	return ha || hb;
 }
 
 /* ---- crypto callbacks ------------------------------------------------------ */

@@ -33,21 +33,38 @@
 #define T_HW_REV 2u
 
 /* NOR flash: erase sets a sector to 0xFF; program may only clear bits of
- * bytes erased since they were last programmed. The operation numbered
- * cut_at (programs and erases count from 1) is torn (half its bytes, or
- * half the sector) and every later one is ignored until power returns. */
+ * bytes erased since they were last programmed. Faults, each at the
+ * operation numbered N (programs and erases count together, from 1):
+ *   cut_at        torn (half its bytes, or half the sector), and every later
+ *                 one is ignored until power returns;
+ *   fail_at       returns false having done nothing;
+ *   fail_after_at done in full, then returns false;
+ *   torn_at       half done, then returns false (power stays);
+ *   silent_at     does nothing and returns true.
+ * Reads count on their own, from 1: those numbered read_fail_at and the
+ * read_fail_len - 1 after it fail, and so does any read that touches
+ * [bad_lo, bad_hi) or any read at all with fail_reads. nor_power_on()
+ * clears every fault. */
 struct nor {
-	uint8_t mem[T_NOR_SIZE];
-	uint8_t programmed[T_NOR_SIZE];
 	uint32_t unit;          /* program alignment the engine must keep */
 	uint32_t ops;           /* program and erase operations so far */
 	uint32_t cut_at;        /* 0: power stays */
 	bool dead;
-	uint32_t fail_at;       /* this operation returns false (0: none) */
-	uint32_t silent_at;     /* this operation does nothing and returns true (0: none) */
+	uint32_t fail_at;
+	uint32_t fail_after_at;
+	uint32_t torn_at;
+	uint32_t silent_at;
+	uint32_t read_fail_at, read_fail_len;
+	uint32_t bad_lo, bad_hi;
 	bool fail_reads;
+	/* Called before every program or erase that reaches the cells (not
+	 * one that fails first or is lost to a cut): the tests' oracle. */
+	void (*on_write)(uint32_t addr, uint32_t len);
 	uint32_t violations;    /* program without erase, misalignment, out of range */
 	uint32_t erases, programs, reads;
+	/* Last, so that the fields above can be saved as one block. */
+	uint8_t mem[T_NOR_SIZE];
+	uint8_t programmed[T_NOR_SIZE];
 };
 
 struct dev {
@@ -104,6 +121,20 @@ uint32_t t_inquiry_rev(struct dev *d, char rev[5]);
  * first failing sense. */
 uint32_t t_download(struct dev *d, uint8_t mode, const uint8_t *img, uint32_t len,
 		    uint32_t chunk);
+
+/* A state record (docs/FIRMWARE.md, "State records"), encoded and decoded
+ * here independently of the engine. */
+struct t_rec {
+	uint32_t seq, floor;
+	uint8_t active, trial, pending, flags;
+	bool valid[2], sig[2];
+	char version[2][5];
+	uint32_t number[2], length[2];
+};
+void t_rec_encode(const struct t_rec *r, uint8_t out[USBMSC_FW_RECORD_LEN]);
+bool t_rec_decode(const uint8_t *p, struct t_rec *r);
+/* The newest valid record in g_nor's state sectors: what a boot reads. */
+bool t_rec_newest(struct t_rec *r);
 
 /* Does slot hold exactly img? */
 bool slot_holds(uint8_t slot, const uint8_t *img, uint32_t len);

@@ -65,6 +65,14 @@ static void test_state_parse(void **state)
 	b[0] = 'U';
 	b[4] = 2;
 	assert_false(usbmsc_fw_state_parse(b, sizeof b, &s));
+	/* a version with control bytes is garbled, not text to print */
+	b[4] = 1;
+	assert_true(usbmsc_fw_state_parse(b, sizeof b, &s));
+	b[9] = 0x1B;
+	assert_false(usbmsc_fw_state_parse(b, sizeof b, &s));
+	b[9] = '1';
+	b[17] = 0x80;
+	assert_false(usbmsc_fw_state_parse(b, sizeof b, &s));
 }
 
 static void test_chunk_size(void **state)

@@ -93,13 +93,21 @@ static void uri_dispatch(void **state)
 	struct usbmsc_error err = {0};
 
 	(void)state;
-	assert_int_equal(usbmsc_open("nosuch:1234:5678", NULL, &dev, &err), USBMSC_E_NO_DEVICE);
+	/* A scheme this build does not know is the caller's mistake. */
+	assert_int_equal(usbmsc_open("nosuch:1234:5678", NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_null(dev);
+	assert_non_null(strstr(err.msg, "unknown scheme 'nosuch:'"));
 	assert_non_null(strstr(err.msg, "sim:PATH"));
 	/* Device nodes and auto: answer as the OS backend does: tests/os/. */
 	assert_int_equal(usbmsc_open("", NULL, &dev, &err), USBMSC_E_USAGE);
-	assert_non_null(strstr(err.msg, "malformed"));
+	assert_non_null(strstr(err.msg, "empty"));
 	assert_int_equal(usbmsc_open("nonsense", NULL, &dev, &err), USBMSC_E_USAGE);
+	assert_non_null(strstr(err.msg, "did you mean 'sim:nonsense'"));
+	/* A path that names no device node: a file, a directory. */
+	assert_int_equal(usbmsc_open("/etc/passwd", NULL, &dev, &err), USBMSC_E_USAGE);
+	assert_non_null(strstr(err.msg, "not a device node but a file"));
+	assert_int_equal(usbmsc_open("/", NULL, &dev, &err), USBMSC_E_USAGE);
+	assert_int_equal(usbmsc_open("/tmp", NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_int_equal(usbmsc_open("1x:abc", NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_int_equal(usbmsc_open(NULL, NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_int_equal(usbmsc_open("sim:", NULL, &dev, &err), USBMSC_E_USAGE);
@@ -362,6 +370,80 @@ static void handle_accessors(void **state)
 	fake_assert_done(&fx->pipe);
 }
 
+/* A LUN past the device's highest is refused before a CBW goes out, after
+ * one Get Max LUN; the LUNs it has work. */
+static void lun_past_max_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct usbmsc_cmd cmd = { .cdb = tur_cdb, .cdb_len = 6, .lun = 1 };
+	uint8_t zero = 0;
+
+	fake_expect_control(&fx->pipe, 0xA1, 0xFE, 1, &zero, 1, USBMSC_PIPE_OK);
+	assert_int_equal(usbmsc_exec(fx->dev, &cmd, &fx->res), USBMSC_E_USAGE);
+	assert_string_equal(usbmsc_dev_errmsg(fx->dev), "the device has LUNs 0..0, not 1");
+	assert_int_equal(fx->pipe.cbw_count, 0);
+	/* Asked once: the answer is kept. */
+	cmd.lun = 3;
+	assert_int_equal(usbmsc_exec(fx->dev, &cmd, &fx->res), USBMSC_E_USAGE);
+	assert_string_equal(usbmsc_dev_errmsg(fx->dev), "the device has LUNs 0..0, not 3");
+	cmd.lun = 0;
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 0, 0);
+	assert_int_equal(usbmsc_exec(fx->dev, &cmd, &fx->res), 0);
+	fake_assert_done(&fx->pipe);
+}
+
+static void lun_within_max_sent(void **state)
+{
+	struct fixture *fx = *state;
+	struct usbmsc_cmd cmd = { .cdb = tur_cdb, .cdb_len = 6, .lun = 2 };
+	uint8_t two = 2;
+
+	fake_expect_control(&fx->pipe, 0xA1, 0xFE, 1, &two, 1, USBMSC_PIPE_OK);
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 0, 0);
+	assert_int_equal(usbmsc_exec(fx->dev, &cmd, &fx->res), 0);
+	assert_int_equal(fx->pipe.cbws[0][13], 2);   /* bCBWLUN */
+	fake_assert_done(&fx->pipe);
+}
+
+/* When the device cannot say (Get Max LUN times out), the command goes. */
+static void lun_unknown_sent(void **state)
+{
+	struct fixture *fx = *state;
+	struct usbmsc_cmd cmd = { .cdb = tur_cdb, .cdb_len = 6, .lun = 1 };
+
+	fake_expect_control(&fx->pipe, 0xA1, 0xFE, 1, NULL, 0, USBMSC_PIPE_TIMEOUT);
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 0, 0);
+	assert_int_equal(usbmsc_exec(fx->dev, &cmd, &fx->res), 0);
+	fake_assert_done(&fx->pipe);
+}
+
+/* The program's stop flag: once set, every command fails at once with
+ * USBMSC_E_INTERRUPTED, before anything is sent. */
+static void stop_flag_stops_commands(void **state)
+{
+	struct fixture *fx = *state;
+	static volatile sig_atomic_t stop;
+
+	stop = 0;
+	usbmsc_set_stop_flag(&stop);
+	fake_expect_cbw(&fx->pipe, USBMSC_PIPE_OK);
+	fake_expect_csw(&fx->pipe, 0, 0);
+	assert_int_equal(tur(fx), 0);
+	assert_false(usbmsc_stop_requested());
+	stop = 1;
+	assert_true(usbmsc_stop_requested());
+	assert_int_equal(tur(fx), USBMSC_E_INTERRUPTED);
+	assert_int_equal(read1(fx), USBMSC_E_INTERRUPTED);
+	assert_string_equal(usbmsc_dev_errmsg(fx->dev), "interrupted: stop requested");
+	assert_int_equal(fx->pipe.cbw_count, 1);
+	usbmsc_set_stop_flag(NULL);
+	assert_false(usbmsc_stop_requested());
+	fake_assert_done(&fx->pipe);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -373,6 +455,8 @@ int main(void)
 		T(reset_unit_attention_retried), T(unit_attention_without_reset_reported),
 		T(check_condition_message), T(recovered_error_is_success),
 		cmocka_unit_test(result_categories), T(handle_accessors),
+		T(lun_past_max_refused), T(lun_within_max_sent), T(lun_unknown_sent),
+		T(stop_flag_stops_commands),
 	};
 
 	return cmocka_run_group_tests_name("device", tests, NULL, NULL);

@@ -23,6 +23,7 @@
 #include "ep0.h"
 #include "ffs_aio.h"
 #include "ffs_desc.h"
+#include "filedoor.h"
 #include "log.h"
 #include "lun_file.h"
 #include "options.h"
@@ -52,6 +53,7 @@ struct gadget_run {
 	struct usbmsc_lun_config luns[USBMSC_TARGET_MAX_LUNS];
 	struct usbmsc_target_config cfg;
 	struct gadget_vendor vendor;
+	struct gadget_filedoor filedoor;   /* --file-door */
 	struct gadget_reboot reboot;
 	struct gadget g;
 	int ep0_fd, sig_fd;
@@ -140,7 +142,8 @@ static int start_target(struct gadget_run *r)
 	struct bulk *bulks[FFS_DOORS];
 
 	r->cfg.luns = r->luns;
-	r->cfg.lun_count = (uint8_t)gadget_control_lun(&r->opts, r->luns);
+	r->cfg.lun_count = (uint8_t)gadget_control_lun(&r->opts, r->luns,
+						       r->opts.lun_count + r->opts.file_door);
 	r->cfg.flags = r->opts.pad ? USBMSC_TARGET_PAD_IN : 0;
 	r->cfg.vendor = r->opts.vendor;
 	r->cfg.product = r->opts.product;
@@ -235,9 +238,13 @@ static int run(struct gadget_run *r)
 			p[2 + i] = (struct pollfd){ r->door[i].aio.efd, POLLIN, 0 };
 		if (gadget_reboot_step(&r->reboot, r->err, sizeof(r->err)) != 0)
 			return EXIT_OTHER;  /* after a firmware activation */
-		int n = poll(p, nfds, gadget_reboot_timeout(&r->reboot, doors_timeout(r),
+		int n = poll(p, nfds, gadget_reboot_timeout(&r->reboot,
+							    gadget_filedoor_timeout(&r->filedoor,
+										    doors_timeout(r)),
 							    gadget_now_ms()));
 
+		/* The door's clock, before the host's writes restart its quiet time. */
+		gadget_filedoor_time(&r->filedoor, gadget_now_ms());
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -259,6 +266,8 @@ static int run(struct gadget_run *r)
 		for (unsigned i = 0; i < r->doors; i++) {
 			int rc = p[2 + i].revents ? door_events(&r->door[i]) : 0;
 
+			if (p[2 + i].revents)
+				gadget_filedoor_heard(&r->filedoor);
 			if (rc != 0) {
 				snprintf(r->err, sizeof(r->err), "%sbulk transfers: %s",
 					 i == FFS_DOOR_VENDOR ? "vendor interface: " : "",
@@ -340,6 +349,7 @@ static void teardown(struct gadget_run *r)
 		door_close(&r->door[i]);  /* endpoint files closed: functionfs can go */
 	close_fd(&r->ep0_fd);
 	gadget_destroy(&r->g);
+	gadget_filedoor_close(&r->filedoor);
 	gadget_vendor_close(&r->vendor);
 	report(r);
 	for (unsigned i = 0; i < r->files_open; i++)
@@ -374,6 +384,9 @@ static int prepare(struct gadget_run *r, int argc, char **argv)
 	/* The firmware flash too, before anything is made in configfs. */
 	st = gadget_vendor_setup(&r->vendor, &r->opts, &r->door[FFS_DOOR_MSC].target, r->err,
 				 sizeof(r->err));
+	if (st == 0)
+		st = gadget_filedoor_setup(&r->filedoor, &r->opts, &r->vendor,
+					   &r->luns[r->opts.lun_count], r->err, sizeof(r->err));
 	if (st != 0)
 		return st;
 	/* Each door's core has its own buffer of --buffer bytes: all the

@@ -49,6 +49,9 @@ const char gadget_usage[] =
 	"                         attention 06/3F/01, staying connected\n"
 	"  --control-lun          an extra last LUN of type processor, no medium: firmware\n"
 	"                         and vendor commands while the disks are mounted\n"
+	"  --file-door            a LUN after the disks: a FAT volume that updates the\n"
+	"                         firmware when a UF2 file (usbmsc fw uf2) is copied to it\n"
+	"                         (docs/FILE-DOOR.md); needs --fw-state, slots up to 16m\n"
 	"Other:\n"
 	"  -v, --verbose          log USB events and, at exit, counts and peak memory;\n"
 	"                         -vv: control requests and halts; -vvv: every transfer\n"
@@ -59,6 +62,7 @@ enum {
 	O_UDC = 256, O_NAME, O_VID, O_PID, O_MANUFACTURER, O_PRODUCT_STRING, O_SERIAL,
 	O_VENDOR, O_PRODUCT, O_REVISION, O_LUN, O_PAD, O_BUFFER, O_VERSION,
 	O_FW_STATE, O_FW_PUBKEY, O_FW_SLOT, O_FW_REBOOT, O_CONTROL_LUN, O_VENDOR_INTERFACE,
+	O_FILE_DOOR,
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "fw-reboot", required_argument, NULL, O_FW_REBOOT },
 	{ "control-lun", no_argument, NULL, O_CONTROL_LUN },
 	{ "vendor-interface", no_argument, NULL, O_VENDOR_INTERFACE },
+	{ "file-door", no_argument, NULL, O_FILE_DOOR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -283,9 +288,14 @@ static bool check_combinations(const struct gadget_opts *o, char *err, size_t er
 		return fail(err, err_len, "--%s needs --fw-state",
 			    o->fw_pubkey != NULL ? "fw-pubkey" : o->fw_slot_set ? "fw-slot"
 			    : "fw-reboot");
-	if (o->control_lun && o->lun_count == USBMSC_TARGET_MAX_LUNS)
-		return fail(err, err_len, "--control-lun: at most %u --lun beside it",
-			    USBMSC_TARGET_MAX_LUNS - 1);
+	if (o->file_door && o->fw_state == NULL)
+		return fail(err, err_len, "--file-door needs --fw-state (the firmware it updates)");
+	if (o->lun_count + o->control_lun + o->file_door > USBMSC_TARGET_MAX_LUNS)
+		return fail(err, err_len, "%s: at most %u --lun beside %s",
+			    !o->file_door ? "--control-lun" : !o->control_lun ? "--file-door"
+			    : "--control-lun and --file-door",
+			    USBMSC_TARGET_MAX_LUNS - o->control_lun - o->file_door,
+			    o->control_lun && o->file_door ? "them" : "it");
 	return true;
 }
 
@@ -325,6 +335,7 @@ static bool apply(struct gadget_opts *o, int c, char *arg, char *err, size_t err
 	case O_FW_REBOOT: return set_fw_reboot(o, arg, err, err_len);
 	case O_CONTROL_LUN: o->control_lun = true; return true;
 	case O_VENDOR_INTERFACE: o->vendor_interface = true; return true;
+	case O_FILE_DOOR: o->file_door = true; return true;
 	case 'v': o->verbose++; return true;
 	default: return fail(err, err_len, "unknown option (see --help)");
 	}

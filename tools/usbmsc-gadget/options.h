@@ -56,6 +56,7 @@ struct gadget_opts {
 	bool fw_reboot_no_csw;           /* --fw-reboot before-csw: disconnect before the CSW */
 	bool fw_reboot_set;
 	bool control_lun;                /* --control-lun: an extra last LUN of type 0x03 */
+	bool file_door;                  /* --file-door: the file door's LUN after the disks */
 	/* --vendor-interface: a second interface (class 0xFF, doors.h) in the
 	 * same configuration, served by a second target core over the same
 	 * LUNs in the vendor framing, with Microsoft OS descriptors. */

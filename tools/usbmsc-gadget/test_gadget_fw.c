@@ -1,7 +1,9 @@
 /* The gadget's firmware plumbing without USB: --fw-state's flash file, the
  * vendor table through which the host updates, INQUIRY's revision across
  * the reboot, the revert of an unconfirmed image at the next start, the
- * control LUN, and when the reboot steps are due. */
+ * control LUN, when the reboot steps are due, and --file-door: a UF2 file
+ * written to its LUN, the quiet time on the gadget's clock, the reboot,
+ * the confirmation once the host talks to the new image. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,10 +17,13 @@
 #include <unistd.h>
 
 #include "../../src/fwhost/fw_host.h"
+#include "filedoor.h"
 #include "reboot.h"
 #include "usbmsc/bot.h"
 #include "usbmsc/byteorder.h"
+#include "usbmsc/doorstatus.h"
 #include "usbmsc/fwsign.h"
+#include "usbmsc/fwuf2.h"
 #include "usbmsc/scsi.h"
 #include "vendor.h"
 
@@ -385,10 +390,10 @@ static void test_control_lun(void **state)
 	default_opts(&o);
 	o.lun_count = 2;
 	memset(luns, 0xA5, sizeof(luns));
-	assert_int_equal(gadget_control_lun(&o, luns), 2);
+	assert_int_equal(gadget_control_lun(&o, luns, o.lun_count), 2);
 	assert_int_equal(luns[2].flags, 0xA5);          /* untouched */
 	o.control_lun = true;
-	assert_int_equal(gadget_control_lun(&o, luns), 3);
+	assert_int_equal(gadget_control_lun(&o, luns, o.lun_count), 3);
 	assert_int_equal(luns[2].flags, USBMSC_LUN_PROCESSOR);
 	assert_int_equal(luns[2].block_count, 0);
 	assert_null(luns[2].read);
@@ -530,6 +535,80 @@ static void test_before_csw_option(void **state)
 	assert_string_equal(gadget_vendor_revision(&f->v, &f->o), "0220");
 }
 
+/* STATUS.TXT of the door LUN, parsed. */
+static struct usbmsc_door_status door_status(const struct usbmsc_lun_config *lun)
+{
+	/* cluster 4: the MBR, the boot sector, 2 FATs of 128, 32 root sectors */
+	const uint32_t lba = 1u + 1u + 256u + 32u + 16u;
+	struct usbmsc_door_status st;
+	uint8_t s[512];
+
+	assert_int_equal(lun->read(lun->ctx, lba, 0, s, sizeof(s)), USBMSC_SENSE_OK);
+	assert_true(usbmsc_door_status_parse((const char *)s, strnlen((char *)s, sizeof(s)), &st));
+	return st;
+}
+
+static void test_file_door(void **state)
+{
+	struct fx *f = *state;
+	struct gadget_filedoor d;
+	struct usbmsc_lun_config lun;
+	struct usbmsc_fw_report rep;
+	struct usbmsc_fw_uf2_info info;
+	struct usbmsc_error err = { 0 };
+	char img[128], uf2[128];
+	uint8_t blk[512];
+	FILE *p;
+	uint64_t now;
+
+	f->o.fw_slot = 1024u * 1024u;
+	f->o.fw_slot_set = true;
+	f->o.file_door = true;
+	start(f);
+	assert_int_equal(gadget_filedoor_setup(&d, &f->o, &f->v, &lun, f->err, sizeof(f->err)), 0);
+	assert_int_equal(lun.block_count, USBMSC_DOOR_SECTORS);
+	assert_true(lun.flags & USBMSC_LUN_REMOVABLE);
+	assert_int_equal(gadget_filedoor_timeout(&d, -1), GADGET_DOOR_WAKE_MS);
+	assert_int_equal(gadget_filedoor_timeout(&d, 5), 5);
+	assert_int_equal(door_status(&lun).state, USBMSC_DOOR_ST_WAITING);
+	pack(f, demo_secret, "2.0", 20, f->o.pid, "new.umfw", img, sizeof(img));
+	path_in(uf2, sizeof(uf2), "new.uf2");
+	assert_int_equal(usbmsc_fw_uf2_pack(img, uf2, NULL, &rep, &info, &err), 0);
+	/* The event loop tells the time before it hands the host's writes on. */
+	now = gadget_now_ms();
+	gadget_filedoor_time(&d, now);
+	p = fopen(uf2, "rb");
+	assert_non_null(p);
+	for (uint32_t lba = 100; fread(blk, 1, sizeof(blk), p) == sizeof(blk); lba++)
+		assert_int_equal(lun.write(lun.ctx, lba, 0, blk, sizeof(blk)), USBMSC_SENSE_OK);
+	fclose(p);
+	assert_int_equal(door_status(&lun).state, USBMSC_DOOR_ST_CHECKED);
+	/* The clock: not a second yet, then a second. */
+	gadget_filedoor_time(&d, now + 999);
+	assert_false(f->v.reboot_due);
+	gadget_filedoor_time(&d, now + 1000);
+	assert_true(f->v.reboot_due);
+	/* The reboot (reboot.h) boots the image on trial; the host's first
+	 * transfer confirms it. */
+	assert_int_equal(gadget_vendor_reboot(&f->v, f->err, sizeof(f->err)), 0);
+	assert_string_equal(usbmsc_fwhost_revision(f->v.fw), "2.0");
+	assert_true(fw_flags(f) & USBMSC_FWST_TRIAL);
+	gadget_filedoor_heard(&d);
+	assert_false(fw_flags(f) & USBMSC_FWST_TRIAL);
+	assert_int_equal(door_status(&lun).state, USBMSC_DOOR_ST_UPDATED);
+	gadget_filedoor_close(&d);
+	/* It stays across a power cycle. */
+	restart(f);
+	assert_string_equal(usbmsc_fwhost_revision(f->v.fw), "2.0");
+	/* A slot over 16 MiB has no door. */
+	gadget_vendor_close(&f->v);
+	unlink(f->flash);
+	f->o.fw_slot = 32u * 1024u * 1024u;
+	start(f);
+	assert_int_equal(gadget_filedoor_setup(&d, &f->o, &f->v, &lun, f->err, sizeof(f->err)), 1);
+	assert_non_null(strstr(f->err, "16m"));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +618,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_and_fit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rsoc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_door, setup, teardown),
 		cmocka_unit_test(test_control_lun),
 		cmocka_unit_test(test_reboot_steps),
 		cmocka_unit_test(test_reboot_gate),

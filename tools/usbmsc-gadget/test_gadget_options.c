@@ -102,6 +102,50 @@ static void test_firmware(void **state)
 	assert_non_null(strstr(gadget_usage, "--control-lun"));
 }
 
+static void test_file_door(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, "--lun", "d", NULL);
+	assert_false(p.o.file_door);
+	parse(&p, "--lun", "d", "--fw-state", "f", "--file-door", "--control-lun", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_RUN);
+	assert_true(p.o.file_door);
+	assert_int_equal(p.o.lun_count, 1);
+	parse(&p, "--lun", "d", "--file-door", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_ERROR);
+	assert_non_null(strstr(p.err, "--file-door needs --fw-state"));
+	assert_non_null(strstr(gadget_usage, "--file-door"));
+	/* it takes a LUN number: 15 --lun and a control LUN leave none */
+	{
+		char *argv[40], storage[40][16], err[256];
+		struct gadget_opts o;
+		int argc = 0;
+
+		static const char *const tail[] = { "--control-lun", "--fw-state", "f",
+						    "--file-door" };
+
+		argv[argc] = strcpy(storage[argc], "usbmsc-gadget");
+		argc++;
+		for (int i = 0; i < 15; i++) {
+			argv[argc] = strcpy(storage[argc], "--lun");
+			argc++;
+			snprintf(storage[argc], sizeof(storage[argc]), "l%d", i);
+			argv[argc] = storage[argc];
+			argc++;
+		}
+		for (int i = 0; i < 4; i++) {
+			argv[argc] = strcpy(storage[argc], tail[i]);
+			argc++;
+		}
+		argv[argc] = NULL;
+		assert_int_equal(gadget_parse_args(argc, argv, &o, err, sizeof(err)),
+				 GADGET_PARSE_ERROR);
+		assert_non_null(strstr(err, "--control-lun and --file-door: at most 14"));
+	}
+}
+
 static void test_everything(void **state)
 {
 	struct parsed p;
@@ -283,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_firmware),
+		cmocka_unit_test(test_file_door),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_seventeen_luns),
 		cmocka_unit_test(test_help_version),

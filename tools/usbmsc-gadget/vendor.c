@@ -110,18 +110,19 @@ const char *gadget_vendor_revision(const struct gadget_vendor *v, const struct g
 	return v->fw != NULL ? usbmsc_fwhost_revision(v->fw) : o->revision;
 }
 
-unsigned gadget_control_lun(const struct gadget_opts *o, struct usbmsc_lun_config *luns)
+unsigned gadget_control_lun(const struct gadget_opts *o, struct usbmsc_lun_config *luns,
+			    unsigned at)
 {
 	if (!o->control_lun)
-		return o->lun_count;
+		return at;
 	/* No medium, no storage callbacks: the target core answers INQUIRY
 	 * (processor type), REQUEST SENSE, TEST UNIT READY, REPORT LUNS and
 	 * the vendor table, and fails block commands. */
-	memset(&luns[o->lun_count], 0, sizeof(luns[0]));
-	luns[o->lun_count].block_size = 512;
-	luns[o->lun_count].flags = USBMSC_LUN_PROCESSOR;
-	gadget_debug(1, "LUN %u: control LUN (processor type, no medium)", o->lun_count);
-	return o->lun_count + 1;
+	memset(&luns[at], 0, sizeof(luns[0]));
+	luns[at].block_size = 512;
+	luns[at].flags = USBMSC_LUN_PROCESSOR;
+	gadget_debug(1, "LUN %u: control LUN (processor type, no medium)", at);
+	return at + 1;
 }
 
 int gadget_vendor_reboot(struct gadget_vendor *v, char *err, size_t err_len)

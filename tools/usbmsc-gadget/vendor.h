@@ -48,8 +48,10 @@ const struct usbmsc_vendor_table *gadget_vendor_table(const struct gadget_vendor
 const char *gadget_vendor_revision(const struct gadget_vendor *v, const struct gadget_opts *o);
 
 /* With --control-lun, append the control LUN (processor type, no medium)
- * after the o->lun_count disk LUNs in luns. Returns the number of LUNs. */
-unsigned gadget_control_lun(const struct gadget_opts *o, struct usbmsc_lun_config *luns);
+ * at luns[at], after the disk LUNs (and the file door's). Returns the
+ * number of LUNs. */
+unsigned gadget_control_lun(const struct gadget_opts *o, struct usbmsc_lun_config *luns,
+			    unsigned at);
 
 /* The reboot's power-on: the engine boots again (an activated image starts
  * on trial). Clears reboot_due. Returns 0, or -1 with err set when no

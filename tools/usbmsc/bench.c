@@ -174,6 +174,24 @@ static int alloc_samples(struct cli *c, struct bench_run *r, uint64_t n)
 	return 0;
 }
 
+/* A run cut short at command i (from 0) of n: why, and how far it got;
+ * what names the command when it says more than its number. */
+static int cut_short(struct cli *c, int st, const struct usbmsc_result *res, const char *what,
+		     uint64_t i, uint64_t n)
+{
+	if (cli_stopped())
+		return cli_fail(c, USBMSC_E_INTERRUPTED, "interrupted after %" PRIu64 " of %" PRIu64
+				" commands; nothing measured", i, n);
+	cli_fail_result(c, st, res);
+	if (what)
+		fprintf(stderr, "usbmsc: bench: %s (command %" PRIu64 " of %" PRIu64 ") failed\n",
+			what, i + 1, n);
+	else
+		fprintf(stderr, "usbmsc: bench: command %" PRIu64 " of %" PRIu64 " failed\n", i + 1,
+			n);
+	return st;
+}
+
 /* ---- bench tur ---- */
 
 static int run_turs(struct cli *c, struct bench_run *r)
@@ -194,12 +212,8 @@ static int run_turs(struct cli *c, struct bench_run *r)
 		uint64_t t;
 		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
 		t = now_ns();
-		if (st) {
-			cli_fail_result(c, st, &res);
-			fprintf(stderr, "usbmsc: bench: command %" PRIu64 " of %" PRIu64 " failed\n",
-				i + 1, r->commands);
-			return st;
-		}
+		if (st)
+			return cut_short(c, st, &res, NULL, i, r->commands);
 		r->ns[i] = t - prev;
 		prev = t;
 	}
@@ -306,11 +320,11 @@ static int run_reads(struct cli *c, struct bench_run *r, uint8_t *buf)
 					len / r->block_size, r->block_size, buf, &res);
 		t = now_ns();
 		if (st) {
-			cli_fail_result(c, st, &res);
-			fprintf(stderr, "usbmsc: bench: READ at LBA %" PRIu64 " (command %" PRIu64
-				" of %" PRIu64 ") failed\n", r->lba + done / r->block_size, i + 1,
-				r->commands);
-			return st;
+			char what[64];
+
+			snprintf(what, sizeof what, "READ at LBA %" PRIu64,
+				 r->lba + done / r->block_size);
+			return cut_short(c, st, &res, what, i, r->commands);
 		}
 		r->ns[i] = t - prev;
 		prev = t;

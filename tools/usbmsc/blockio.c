@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hexdump.h"
+#include "outfile.h"
 #include "parse.h"
 #include "progress.h"
 
@@ -68,6 +69,23 @@ static bool parse_lba(struct cli *c, const char *s, uint64_t *lba, int *st)
 	return false;
 }
 
+/* A transfer that stopped early, after done blocks from lba: why, and how
+ * far it got. Returns the status to exit with. */
+static int cut_short(struct cli *c, int st, const struct usbmsc_result *res, const char *moved,
+		     uint64_t lba, uint64_t done)
+{
+	if (cli_stopped())
+		return cli_fail(c, USBMSC_E_INTERRUPTED,
+				"interrupted at LBA %" PRIu64 ", after %" PRIu64 " block%s %s", lba,
+				done, done == 1 ? " was" : "s were", moved);
+	if (res)
+		cli_fail_result(c, st, res);
+	if (done)
+		fprintf(stderr, "usbmsc: %s: failed at LBA %" PRIu64 ", after %" PRIu64 " block%s %s\n",
+			c->cmd->name, lba, done, done == 1 ? " was" : "s were", moved);
+	return st;
+}
+
 /* ---- read ------------------------------------------------------------------- */
 
 /* Where read's data goes. */
@@ -75,8 +93,7 @@ enum sink_kind { SINK_FILE, SINK_HEXDUMP, SINK_JSON };
 
 struct sink {
 	enum sink_kind kind;
-	FILE *f;                 /* SINK_FILE */
-	const char *name;
+	struct outfile out;      /* SINK_FILE: -o FILE, or standard output */
 	struct hexdump dump;     /* SINK_HEXDUMP */
 	uint8_t *json;           /* SINK_JSON: the whole (bounded) read */
 	size_t json_len;
@@ -85,14 +102,10 @@ struct sink {
 static int sink_open(struct cli *c, struct sink *s, uint64_t addr, uint64_t bytes)
 {
 	memset(s, 0, sizeof *s);
-	if (c->output && strcmp(c->output, "-") != 0) {
+	if (c->output) {
 		s->kind = SINK_FILE;
-		s->name = c->output;
-		s->f = fopen(c->output, "wb");
-		if (!s->f)
-			return cli_fail(c, USBMSC_E_FILE, "cannot create %s: %s", c->output,
-					strerror(errno));
-	} else if (c->json && !c->output) {
+		return outfile_open(c, &s->out, c->output);
+	} else if (c->json) {
 		s->kind = SINK_JSON;
 		s->json = malloc(bytes ? (size_t)bytes : 1);
 		if (!s->json)
@@ -102,8 +115,7 @@ static int sink_open(struct cli *c, struct sink *s, uint64_t addr, uint64_t byte
 		hexdump_begin(&s->dump, stdout, "", addr);
 	} else {
 		s->kind = SINK_FILE;
-		s->name = "standard output";
-		s->f = stdout;
+		return outfile_open(c, &s->out, "-");
 	}
 	return 0;
 }
@@ -112,9 +124,7 @@ static int sink_write(struct cli *c, struct sink *s, const uint8_t *buf, size_t 
 {
 	switch (s->kind) {
 	case SINK_FILE:
-		if (fwrite(buf, 1, len, s->f) != len)
-			return cli_fail(c, USBMSC_E_FILE, "writing %s: %s", s->name, strerror(errno));
-		break;
+		return outfile_write(c, &s->out, buf, len);
 	case SINK_HEXDUMP:
 		hexdump_feed(&s->dump, buf, len);
 		break;
@@ -132,8 +142,8 @@ static int sink_close(struct cli *c, struct sink *s, int st)
 {
 	if (s->kind == SINK_HEXDUMP && st == 0)
 		hexdump_end(&s->dump);
-	if (s->kind == SINK_FILE && s->f != stdout && fclose(s->f) != 0 && st == 0)
-		st = cli_fail(c, USBMSC_E_FILE, "writing %s: %s", s->name, strerror(errno));
+	if (s->kind == SINK_FILE)
+		st = outfile_close(c, &s->out, st);
 	return st;
 }
 
@@ -158,13 +168,15 @@ static int read_stream(struct cli *c, const struct geometry *g, uint64_t lba, ui
 		while (cli_again(c, st, &res));
 		if (st) {
 			progress_end(&prog, done * g->block_size);
-			cli_fail_result(c, st, &res);
-			if (done)
-				fprintf(stderr, "usbmsc: read: failed at LBA %" PRIu64 ", after %" PRIu64
-					" blocks were read\n", lba + done, done);
+			st = cut_short(c, st, &res, "read", lba + done, done);
 			break;
 		}
 		st = sink_write(c, s, buf, (size_t)n * g->block_size);
+		if (st) {   /* the output's failure has said why */
+			progress_end(&prog, done * g->block_size);
+			st = cut_short(c, st, NULL, "read", lba + done, done);
+			break;
+		}
 		done += n;
 		progress_update(&prog, done * g->block_size);
 	}
@@ -230,6 +242,11 @@ const struct cli_command cli_cmd_read = {
 		"standard output: raw bytes into a pipe or file, a hex dump on a terminal.\n"
 		"Progress is shown on a terminal for transfers over 4 MiB.\n"
 		"\n"
+		"A FILE is written beside itself and takes its place only when the whole read\n"
+		"succeeded: a failed or interrupted read leaves the old FILE as it was. A pipe\n"
+		"or a device gets the data as it comes. The device's own image (sim:) is\n"
+		"refused (exit 1), and so is an image another usbmsc holds (exit 21).\n"
+		"\n"
 		"Options:\n"
 		"  -o, --output FILE   write the data to FILE ('-': standard output, raw)\n"
 		"\n"
@@ -249,15 +266,20 @@ const struct cli_command cli_cmd_read = {
 /* ---- write ------------------------------------------------------------------ */
 
 /* The input and its size. Input that cannot tell its size up front (a pipe)
- * is spooled to a temporary file first: the size checks come before the
- * first block is written, never halfway through. */
+ * is spooled to a temporary file once the device's size is known, and no
+ * further than what fits there: the size checks come before the first
+ * block is written, never halfway through. */
 struct source {
 	FILE *f;
 	const char *name;
 	uint64_t size;
+	bool sized;              /* size is known (a regular file, or spooled) */
 };
 
-static int spool(struct cli *c, struct source *src)
+/* Copy src to a temporary file, failing as soon as it holds more than room
+ * bytes. */
+static int spool(struct cli *c, struct source *src, uint64_t room, uint64_t lba,
+		 const struct geometry *g)
 {
 	FILE *tmp = tmpfile();
 	uint8_t buf[65536];
@@ -267,20 +289,31 @@ static int spool(struct cli *c, struct source *src)
 		return cli_fail(c, USBMSC_E_FILE, "cannot create a temporary file for %s: %s",
 				src->name, strerror(errno));
 	src->size = 0;
-	while ((n = fread(buf, 1, sizeof buf, src->f)) > 0) {
+	while (src->size <= room && (n = fread(buf, 1, sizeof buf, src->f)) > 0) {
 		if (fwrite(buf, 1, n, tmp) != n) {
 			fclose(tmp);
 			return cli_fail(c, USBMSC_E_FILE, "spooling %s: %s", src->name, strerror(errno));
 		}
 		src->size += n;
 	}
+	if (src->size > room) {
+		fclose(tmp);
+		return cli_fail(c, USBMSC_E_ILLEGAL_REQUEST,
+				"%s holds more than the %" PRIu64 " bytes from LBA %" PRIu64 " to the "
+				"end of the LUN (%" PRIu64 " blocks, last LBA %" PRIu64 "); nothing "
+				"written", src->name, room, lba, g->blocks, g->blocks ? g->blocks - 1 : 0);
+	}
 	if (ferror(src->f) || fflush(tmp) != 0 || fseeko(tmp, 0, SEEK_SET) != 0) {
 		fclose(tmp);
+		if (cli_stopped())
+			return cli_fail(c, USBMSC_E_INTERRUPTED, "interrupted while reading %s; "
+					"nothing written", src->name);
 		return cli_fail(c, USBMSC_E_FILE, "reading %s: %s", src->name, strerror(errno));
 	}
 	if (src->f != stdin)
 		fclose(src->f);
 	src->f = tmp;
+	src->sized = true;
 	return 0;
 }
 
@@ -294,9 +327,9 @@ static int source_open(struct cli *c, const char *path, struct source *src)
 		return cli_fail(c, USBMSC_E_FILE, "cannot open %s: %s", path, strerror(errno));
 	if (fstat(fileno(src->f), &sb) == 0 && S_ISREG(sb.st_mode)) {
 		src->size = (uint64_t)sb.st_size;
-		return 0;
+		src->sized = true;
 	}
-	return spool(c, src);
+	return 0;
 }
 
 static void source_close(struct source *src)
@@ -324,8 +357,9 @@ static int write_stream(struct cli *c, const struct geometry *g, uint64_t lba, u
 		size_t want = (size_t)n * g->block_size;
 		if (fread(buf, 1, want, src->f) != want) {
 			progress_end(&prog, done * g->block_size);
-			st = cli_fail(c, USBMSC_E_FILE, "%s ended early or could not be read; "
-				      "%" PRIu64 " blocks were written", src->name, done);
+			st = cli_stopped() ? cut_short(c, 0, NULL, "written", lba + done, done)
+			     : cli_fail(c, USBMSC_E_FILE, "%s ended early or could not be read; "
+					"%" PRIu64 " blocks were written", src->name, done);
 			break;
 		}
 		do
@@ -334,10 +368,7 @@ static int write_stream(struct cli *c, const struct geometry *g, uint64_t lba, u
 		while (cli_again(c, st, &res));
 		if (st) {
 			progress_end(&prog, done * g->block_size);
-			cli_fail_result(c, st, &res);
-			if (done)
-				fprintf(stderr, "usbmsc: write: failed at LBA %" PRIu64 ", after %" PRIu64
-					" blocks were written\n", lba + done, done);
+			st = cut_short(c, st, &res, "written", lba + done, done);
 			break;
 		}
 		done += n;
@@ -355,7 +386,7 @@ static int write_checked(struct cli *c, uint64_t lba, struct source *src)
 	uint64_t blocks;
 	int st;
 
-	if (src->size == 0)
+	if (src->sized && src->size == 0)
 		return cli_fail(c, USBMSC_E_FILE, "%s is empty; nothing written", src->name);
 	st = cli_open(c);
 	if (st)
@@ -363,6 +394,13 @@ static int write_checked(struct cli *c, uint64_t lba, struct source *src)
 	st = read_geometry(c, &g);
 	if (st)
 		return st;
+	if (!src->sized) {
+		st = spool(c, src, lba < g.blocks ? (g.blocks - lba) * g.block_size : 0, lba, &g);
+		if (st)
+			return st;
+		if (src->size == 0)
+			return cli_fail(c, USBMSC_E_FILE, "%s is empty; nothing written", src->name);
+	}
 	if (src->size % g.block_size != 0)
 		return cli_fail(c, USBMSC_E_FILE,
 				"%s is %" PRIu64 " bytes, not a whole number of %" PRIu32 "-byte blocks "
@@ -412,6 +450,8 @@ const struct cli_command cli_cmd_write = {
 		"commands of the transport's maximum transfer size. Before anything is written\n"
 		"the size is checked: it must be a whole number of blocks (else exit 15; no\n"
 		"padding, no truncation) and fit before the end of the unit (else exit 5).\n"
+		"Standard input from a pipe is first spooled to a temporary file for these\n"
+		"checks, and no further than what fits from LBA to the end of the unit.\n"
 		"Progress is shown on a terminal for transfers over 4 MiB.\n"
 		"\n"
 		"JSON: {\"lba\", \"blocks\", \"bytes\"}.\n"

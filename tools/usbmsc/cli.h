@@ -62,6 +62,7 @@ struct cli {
 	const void *json_error_ctx;
 	/* state */
 	struct usbmsc_dev *dev;
+	struct usbmsc_lock *lock; /* the device lock (cli_open_locked), held until exit */
 	bool reset_seen;          /* the power-on unit attention was met */
 	struct json out;
 };
@@ -91,6 +92,10 @@ const struct cli_command *cli_find_command(const char *name);
 /* device.c: open c->device with the global options (trace, timeout).
  * Prints the error and returns its category on failure. */
 int cli_open(struct cli *c);
+/* device.c: cli_open, then the device lock (usbmsc/lock.h), for work that
+ * must not interleave with another process's (fw update): a second one
+ * fails with exit 21, naming the holder. */
+int cli_open_locked(struct cli *c);
 /* device.c: whether to send a command again after it returned st and res.
  * A freshly attached or reset device reports unit attention 06/29/xx
  * (power on, reset) to the first command; an operating system consumes it
@@ -98,6 +103,21 @@ int cli_open(struct cli *c);
  * under -v. Other unit attentions (a medium change, new microcode) are
  * reported. Use as: do st = usbmsc_...(..., &res); while (cli_again(c, st, &res)); */
 bool cli_again(struct cli *c, int st, const struct usbmsc_result *res);
+
+/* stop.c: SIGINT, SIGTERM and SIGHUP once a device is open (cli_open
+ * installs the handler). The first one sets the library's stop flag
+ * (usbmsc_set_stop_flag): the command in progress fails promptly with
+ * USBMSC_E_INTERRUPTED and says how far it got, and main() closes the
+ * device normally (usb: gives it back to its kernel driver) and exits 130. */
+void cli_catch_stop_signals(void);
+/* A command whose first stop is gentler (compliance finishes its current
+ * check) installs its own handler, which records the signal here. */
+void cli_note_stop_signal(int sig);
+/* Whether a stop signal came. */
+bool cli_stopped(void);
+/* The exit status of a command that returned st: a failure after a stop
+ * signal is USBMSC_E_INTERRUPTED, whatever failed first. */
+int cli_stop_status(int st);
 
 /* help.c: on stdout; with --json as one JSON document. */
 void cli_print_usage(struct cli *c);
@@ -126,6 +146,9 @@ void cli_json_sense(struct json *j, const char *key, const struct usbmsc_result 
 /* One aligned "key: value" line on stdout. */
 void cli_kv(const char *key, const char *fmt, ...)
 	USBMSC_PRINTF(2, 3);
+/* The same on f. */
+void cli_kv_to(FILE *f, const char *key, const char *fmt, ...)
+	USBMSC_PRINTF(3, 4);
 /* The struct usbmsc_trace callback; ctx is the struct cli. */
 void cli_trace(void *ctx, enum usbmsc_trace_kind kind, const char *text, const uint8_t *bytes,
 	       size_t len);

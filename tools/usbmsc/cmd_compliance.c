@@ -88,7 +88,7 @@ static struct usbmsc_dev *volatile stop_dev;
 
 static void on_stop(int sig)
 {
-	(void)sig;
+	cli_note_stop_signal(sig);
 	if (stop_flag && stop_dev)
 		usbmsc_dev_interrupt(stop_dev);
 	stop_flag = 1;
@@ -282,8 +282,8 @@ const struct cli_command cli_cmd_compliance = {
 		"each passes and 'seen' says which the device chose); CBWs with a bad\n"
 		"signature, 30 and 32 bytes (Bulk-In stalled, still after CLEAR_FEATURE\n"
 		"alone, clean after Reset Recovery); CDB bytes past the CB length; Get Max\n"
-		"LUN; malformed class requests; READ(12)/WRITE(12) of 64 KiB; READ\n"
-		"CAPACITY(16).\n"
+		"LUN; malformed class requests; READ(12)/WRITE(12) of the whole blocks in\n"
+		"64 KiB; READ CAPACITY(16).\n"
 		"\n"
 		"Needs raw Bulk-Only Transport: usb: (the kernel driver is detached for the\n"
 		"run and reattached after) or sim:. SG_IO nodes are refused (exit 1).\n"
@@ -298,7 +298,8 @@ const struct cli_command cli_cmd_compliance = {
 		"                       256 blocks of the LUN)\n"
 		"\n"
 		"Exit status: 0 every check passed; 99 at least one failed; otherwise why the\n"
-		"checks could not run (1 usage, 20 no device or it went away, ...).\n"
+		"checks could not run (1 usage, 2 the LUN not ready, 20 no device or it went\n"
+		"away, ...).\n"
 		"\n"
 		"Examples:\n"
 		"  usbmsc -d usb:1d6b:0104 compliance\n"

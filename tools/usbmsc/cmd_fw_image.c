@@ -1,5 +1,6 @@
-/* fw keygen | pack | inspect: signing keys and signed firmware image files.
- * No device is involved; the image format is docs/FIRMWARE-IMAGE.md's.
+/* fw keygen | pack | inspect | uf2: signing keys, signed firmware image
+ * files, and their UF2 form for the file door. No device is involved; the
+ * image format is docs/FIRMWARE-IMAGE.md's, UF2 docs/FILE-DOOR.md's.
  *
  * "fw" has subcommands with options of their own (pack's --version is not
  * the global --version), so main.c hands it every argument after its name
@@ -14,13 +15,15 @@
 #include <sys/stat.h>
 
 #include "usbmsc/fwsign.h"
+#include "usbmsc/fwuf2.h"
+#include "usbmsc/uf2.h"
 
 #include "cmd_fw_update.h"
 #include "parse.h"
 
 enum fw_sub { FW_KEYGEN = 1u << 0, FW_PACK = 1u << 1, FW_INSPECT = 1u << 2, FW_INFO = 1u << 3,
-	      FW_UPDATE = 1u << 4, FW_ACTIVATE = 1u << 5, FW_CONFIRM = 1u << 6 };
-#define FW_ALL (FW_KEYGEN | FW_PACK | FW_INSPECT | FW_INFO | FW_UPDATE | FW_ACTIVATE | FW_CONFIRM)
+	      FW_UPDATE = 1u << 4, FW_ACTIVATE = 1u << 5, FW_CONFIRM = 1u << 6, FW_UF2 = 1u << 7 };
+#define FW_ALL (FW_KEYGEN | FW_PACK | FW_INSPECT | FW_INFO | FW_UPDATE | FW_ACTIVATE | FW_CONFIRM | FW_UF2)
 
 enum fw_opt_id {
 	FO_FORCE = OWN_OPT_FIRST, FO_KEY, FO_VERSION, FO_VERSION_NUMBER, FO_VID, FO_PID, FO_VENDOR, FO_PRODUCT,
@@ -36,7 +39,7 @@ static const struct own_opt fw_opts[] = {
 	{ "timeout", 0, true, CLI_O_TIMEOUT, FW_ALL },
 	{ "lun", 0, true, CLI_O_LUN, FW_ALL },
 	{ "force", 'f', false, FO_FORCE, FW_KEYGEN },
-	{ "key", 'k', true, FO_KEY, FW_PACK | FW_INSPECT | FW_UPDATE },
+	{ "key", 'k', true, FO_KEY, FW_PACK | FW_INSPECT | FW_UPDATE | FW_UF2 },
 	{ "version", 0, true, FO_VERSION, FW_PACK },
 	{ "version-number", 0, true, FO_VERSION_NUMBER, FW_PACK },
 	{ "vid", 0, true, FO_VID, FW_PACK },
@@ -44,7 +47,7 @@ static const struct own_opt fw_opts[] = {
 	{ "vendor", 0, true, FO_VENDOR, FW_PACK },
 	{ "product", 0, true, FO_PRODUCT, FW_PACK },
 	{ "hw-rev", 0, true, FO_HW_REV, FW_PACK },
-	{ "output", 'o', true, FO_OUTPUT, FW_PACK },
+	{ "output", 'o', true, FO_OUTPUT, FW_PACK | FW_UF2 },
 	{ "mode", 0, true, FO_MODE, FW_UPDATE },
 	{ "chunk", 0, true, FO_CHUNK, FW_UPDATE },
 	{ "wait", 0, true, FO_WAIT, FW_UPDATE | FW_ACTIVATE },
@@ -94,7 +97,7 @@ static int parse_one(struct cli *c, struct fw_args *a, int *i)
 {
 	static const struct own_opts rules = {
 		fw_opts, sizeof fw_opts / sizeof fw_opts[0], FW_ALL,
-		"the fw command (keygen, pack, inspect, info, update, activate or confirm)"
+		"the fw command (keygen, pack, inspect, uf2, info, update, activate or confirm)"
 	};
 	const struct own_opt *o;
 	const char *value;
@@ -136,9 +139,11 @@ static int parse_fw_args(struct cli *c, struct fw_args *a)
 				a->sub = FW_ACTIVATE;
 			else if (strcmp(arg, "confirm") == 0)
 				a->sub = FW_CONFIRM;
+			else if (strcmp(arg, "uf2") == 0)
+				a->sub = FW_UF2;
 			else
-				return cli_usage(c, "unknown fw command '%s': keygen, pack, inspect, info, "
-						 "update, activate or confirm", arg);
+				return cli_usage(c, "unknown fw command '%s': keygen, pack, inspect, uf2, "
+						 "info, update, activate or confirm", arg);
 			/* fw update, activate and confirm answer --json in events,
 			 * their failures too */
 			if (a->sub & (FW_UPDATE | FW_ACTIVATE | FW_CONFIRM)) {
@@ -390,8 +395,11 @@ static bool hw_any(const struct usbmsc_fw_header *h)
 	return h->hw_rev_min == 0 && h->hw_rev_max == 0xFFFF;
 }
 
+static void uf2_json(struct cli *c, const struct usbmsc_fw_uf2_info *u);
+
+/* uf2: the UF2 file's container, or NULL for an image file. */
 static void inspect_json(struct cli *c, const char *path, const struct usbmsc_fw_report *r,
-			 const char *problem)
+			 const char *problem, const struct usbmsc_fw_uf2_info *uf2)
 {
 	const struct usbmsc_fw_header *h = &r->header;
 	struct json *j = &c->out;
@@ -425,6 +433,8 @@ static void inspect_json(struct cli *c, const char *path, const struct usbmsc_fw
 		json_bool(j, "signature_ok", r->signature == 1);
 	json_bool(j, "ok", problem == NULL);
 	json_string(j, "problem", problem);
+	if (uf2)
+		uf2_json(c, uf2);
 	json_object_end(j);
 }
 
@@ -461,6 +471,95 @@ static void inspect_text(const struct usbmsc_fw_report *r)
 					: r->signature ? "good" : "BAD");
 }
 
+/* ---- UF2 files (the file door) ---- */
+
+/* What a UF2 file holds, before the image's own fields. */
+static void uf2_text(const struct usbmsc_fw_uf2_info *u)
+{
+	cli_kv("container", "UF2, %u blocks of family 0x%08x%s", u->blocks, USBMSC_UF2_FAMILY,
+	       u->other_blocks ? " (and blocks of others, skipped)" : "");
+	cli_kv("version tag", "%s", u->version[0] ? u->version : "none");
+}
+
+static void uf2_json(struct cli *c, const struct usbmsc_fw_uf2_info *u)
+{
+	json_object_begin(&c->out, "uf2");
+	json_uint(&c->out, "blocks", u->blocks);
+	json_uint(&c->out, "other_blocks", u->other_blocks);
+	json_uint(&c->out, "family", USBMSC_UF2_FAMILY);
+	json_string(&c->out, "version_tag", u->version[0] ? u->version : NULL);
+	json_object_end(&c->out);
+}
+
+/* fw inspect of a UF2 file: the image it carries, the same checks; in JSON
+ * the image's object with one more member, "uf2". */
+static int run_inspect_uf2(struct cli *c, const char *path, const uint8_t *pubkey)
+{
+	struct usbmsc_error err = { 0 };
+	struct usbmsc_fw_report rep;
+	struct usbmsc_fw_uf2_info u;
+	int st = usbmsc_fw_uf2_examine(path, pubkey, &rep, &u, &err);
+
+	if (rep.check != USBMSC_FWCHK_OK)
+		return cli_fail(c, st ? st : USBMSC_E_FILE, "%s", err.msg);
+	if (c->json) {
+		inspect_json(c, path, &rep, st ? err.msg : NULL, &u);
+	} else {
+		uf2_text(&u);
+		inspect_text(&rep);
+	}
+	if (st)
+		return cli_fail(c, st, "%s", err.msg);
+	return 0;
+}
+
+/* fw uf2 IMAGE -o FILE.uf2 [--key PUBLIC]: the image checked as fw inspect
+ * does, then wrapped for the file door. */
+static int run_uf2(struct cli *c, const struct fw_args *a)
+{
+	struct usbmsc_error err = { 0 };
+	struct usbmsc_fw_report rep;
+	struct usbmsc_fw_uf2_info u;
+	uint8_t pub[USBMSC_FW_PUBKEY_LEN];
+	int st = want_args(c, a, 1, "the IMAGE file");
+
+	if (st)
+		return st;
+	if (!a->output)
+		return cli_usage(c, "fw uf2 needs -o FILE.uf2");
+	if (same_file(a->output, a->argv[0]))
+		return cli_usage(c, "-o %s is the image itself", a->output);
+	if (a->key) {
+		st = usbmsc_fw_load_public_key(a->key, pub, &err);
+		if (st)
+			return cli_fail(c, st, "%s", err.msg);
+	}
+	st = usbmsc_fw_uf2_pack(a->argv[0], a->output, a->key ? pub : NULL, &rep, &u, &err);
+	if (st)
+		return cli_fail(c, st, "%s", err.msg);
+	if (c->json) {
+		json_object_begin(&c->out, NULL);
+		json_string(&c->out, "image", a->argv[0]);
+		json_string(&c->out, "uf2", a->output);
+		json_uint(&c->out, "image_len", u.image_len);
+		json_uint(&c->out, "blocks", u.blocks);
+		json_uint(&c->out, "uf2_len", (uint64_t)u.blocks * USBMSC_UF2_BLOCK_LEN);
+		json_uint(&c->out, "family", USBMSC_UF2_FAMILY);
+		json_string(&c->out, "version", u.version);
+		json_uint(&c->out, "version_number", rep.header.version_number);
+		json_bool(&c->out, "signature_checked", rep.signature == 1);
+		json_object_end(&c->out);
+		return 0;
+	}
+	cli_kv("uf2", "%s", a->output);
+	cli_kv("image", "%s, version %s (number %" PRIu32 "), %" PRIu64 " bytes", a->argv[0],
+	       u.version, rep.header.version_number, u.image_len);
+	cli_kv("blocks", "%u of 512 bytes (%" PRIu64 " bytes), family 0x%08x", u.blocks,
+	       (uint64_t)u.blocks * USBMSC_UF2_BLOCK_LEN, USBMSC_UF2_FAMILY);
+	cli_kv("signature check", "%s", rep.signature < 0 ? "not checked (no --key)" : "good");
+	return 0;
+}
+
 static int run_inspect(struct cli *c, const struct fw_args *a)
 {
 	struct usbmsc_error err = { 0 };
@@ -475,12 +574,14 @@ static int run_inspect(struct cli *c, const struct fw_args *a)
 		if (st)
 			return cli_fail(c, st, "%s", err.msg);
 	}
+	if (usbmsc_fw_is_uf2(a->argv[0]))
+		return run_inspect_uf2(c, a->argv[0], a->key ? pub : NULL);
 	st = usbmsc_fw_examine_file(a->argv[0], a->key ? pub : NULL, &rep, &err);
 	/* no header: nothing to show but the reason */
 	if (rep.check != USBMSC_FWCHK_OK)
 		return cli_fail(c, st ? st : USBMSC_E_FILE, "%s", err.msg);
 	if (c->json)
-		inspect_json(c, a->argv[0], &rep, st ? err.msg : NULL);
+		inspect_json(c, a->argv[0], &rep, st ? err.msg : NULL, NULL);
 	else
 		inspect_text(&rep);
 	if (st)
@@ -499,14 +600,15 @@ static int run_fw(struct cli *c)
 		return st;
 	if (c->help || !a.sub) {
 		if (!c->help)
-			return cli_usage(c, "needs a command: keygen, pack, inspect, info, update, "
-					 "activate or confirm");
+			return cli_usage(c, "needs a command: keygen, pack, inspect, uf2, info, "
+					 "update, activate or confirm");
 		cli_print_command_help(c, c->cmd);
 		return 0;
 	}
 	switch (a.sub) {
 	case FW_KEYGEN: return run_keygen(c, &a);
 	case FW_PACK: return run_pack(c, &a);
+	case FW_UF2: return run_uf2(c, &a);
 	case FW_INFO:
 		st = want_args(c, &a, 0, "no arguments");
 		return st ? st : cli_fw_info(c);
@@ -531,8 +633,8 @@ static int run_fw(struct cli *c)
 
 const struct cli_command cli_cmd_fw = {
 	.name = "fw",
-	.args = "keygen|pack|inspect|info|update|activate|confirm ARGS",
-	.summary = "signed firmware images; a device's firmware state; firmware update",
+	.args = "keygen|pack|inspect|uf2|info|update|activate|confirm ARGS",
+	.summary = "signed firmware images (also as UF2); a device's firmware state; update",
 	.help = "Commands:\n"
 		"  fw keygen SECRET PUBLIC [--force]\n"
 		"      A new Ed25519 key pair. SECRET is written with mode 0600; neither file\n"
@@ -543,7 +645,11 @@ const struct cli_command cli_cmd_fw = {
 		"      fits any device.\n"
 		"  fw inspect IMAGE [--key PUBLIC]\n"
 		"      Print every header field; check the payload's length and SHA-256, and\n"
-		"      with --key the signature. Exit 15 when any check fails.\n"
+		"      with --key the signature. Exit 15 when any check fails. IMAGE may be a\n"
+		"      UF2 file (fw uf2): the image it carries, the same checks.\n"
+		"  fw uf2 IMAGE -o FILE.uf2 [--key PUBLIC]\n"
+		"      Check IMAGE as fw inspect does, then wrap it in UF2 blocks (family\n"
+		"      0xf474b2b7) to copy to a device's file door (docs/FILE-DOOR.md).\n"
 		"  fw info -d DEV\n"
 		"      The device's firmware: active and pending versions and slots, flags\n"
 		"      (pending, trial, reverted), anti-rollback floor, WRITE BUFFER modes,\n"
@@ -569,7 +675,7 @@ const struct cli_command cli_cmd_fw = {
 		"\n"
 		"Options:\n"
 		"  -f, --force          keygen: replace existing key files\n"
-		"  -k, --key FILE       pack: the secret key; inspect, update: the public key\n"
+		"  -k, --key FILE       pack: the secret key; inspect, uf2, update: the public key\n"
 		"  --version STRING     pack: INQUIRY revision, 1 to 4 printable characters\n"
 		"  --version-number N   pack: monotonic number for anti-rollback (0..2^32-1)\n"
 		"  --vid HEX            pack: the USB vendor ID it fits\n"
@@ -577,7 +683,7 @@ const struct cli_command cli_cmd_fw = {
 		"  --vendor STR         pack: the INQUIRY vendor it fits (up to 8 characters)\n"
 		"  --product STR        pack: the INQUIRY product it fits (up to 16 characters)\n"
 		"  --hw-rev MIN:MAX     pack: the hardware revisions it fits (N: only N)\n"
-		"  -o, --output IMAGE   pack: the image file to write\n"
+		"  -o, --output FILE    pack: the image file to write; uf2: the UF2 file\n"
 		"  --mode MODE          update: WRITE BUFFER mode auto (default), 5, 7 or e\n"
 		"                       (also 14, 0x0e, dmc_save, dmc_offs_save, dmc_offs_defer\n"
 		"                       and the other spellings of sg_write_buffer --mode)\n"
@@ -598,7 +704,10 @@ const struct cli_command cli_cmd_fw = {
 		"\n"
 		"JSON (inspect): every header field (vid, pid, vendor, product null for any),\n"
 		"payload_found, payload_sha256, length_ok, hash_ok, signature_ok (null\n"
-		"without --key), ok and problem.\n"
+		"without --key), ok and problem; of a UF2 file also uf2 {blocks,\n"
+		"other_blocks, family, version_tag}.\n"
+		"JSON (uf2): image, uf2, image_len, blocks, uf2_len, family, version,\n"
+		"version_number, signature_checked.\n"
 		"JSON (info): active {version, version_number, slot}, pending (null or the\n"
 		"same), trial, reverted, modes, buffer {offset_boundary, capacity},\n"
 		"public_key, last_error (null or {key, asc, ascq, text}), ...\n"
@@ -615,6 +724,7 @@ const struct cli_command cli_cmd_fw = {
 		"      --vid 1209 --pid 0001 -o app-1.10.umfw app.bin\n"
 		"  usbmsc fw inspect app-1.10.umfw --key fw-public.key\n"
 		"  usbmsc --json fw inspect app-1.10.umfw\n"
+		"  usbmsc fw uf2 app-1.10.umfw -o app-1.10.uf2 --key fw-public.key\n"
 		"  usbmsc -d sim:disk.img fw info\n"
 		"  usbmsc -d sim:disk.img fw update app-1.10.umfw\n"
 		"  usbmsc -d /dev/sg1 fw update --dry-run --key fw-public.key app-1.10.umfw\n"

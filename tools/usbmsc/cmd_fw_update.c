@@ -688,8 +688,8 @@ static volatile sig_atomic_t stop_flag;
 
 static void on_sigint(int sig)
 {
-	(void)sig;
 	stop_flag = 1;
+	cli_note_stop_signal(sig);   /* the exit status says interrupted (130) */
 }
 
 static void catch_sigint(struct sigaction *old)
@@ -748,7 +748,7 @@ int cli_fw_update(struct cli *c, enum fw_verb verb, const struct fw_update_args 
 
 	if (st)
 		return st;
-	st = cli_open(c);
+	st = cli_open_locked(c);
 	if (st)
 		return st;
 	s.bar = isatty(STDERR_FILENO) && !a->dry_run;

@@ -2,37 +2,9 @@
  * power-on unit attention that a freshly attached device reports. */
 #include "cli.h"
 
-#include <signal.h>
 #include <string.h>
 
-/* SIGINT, SIGTERM, SIGHUP while a device is open: ask the library to stop
- * (async-signal-safe), so that the command fails promptly and main()
- * closes the device normally; a usb: session then gets its kernel driver
- * back instead of leaving the device without one. */
-static struct usbmsc_dev *volatile open_dev;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	if (open_dev)
-		usbmsc_dev_interrupt(open_dev);
-}
-
-static void catch_stop_signals(struct usbmsc_dev *dev)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old;
-
-	open_dev = dev;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;   /* no SA_RESTART: a blocked SG_IO returns */
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		/* A signal the shell told us to ignore stays ignored. */
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
-	}
-}
+#include "usbmsc/lock.h"
 
 int cli_open(struct cli *c)
 {
@@ -48,20 +20,24 @@ int cli_open(struct cli *c)
 		return 0;
 	if (!c->device)
 		return cli_usage(c, "no device: give -d URI or set USBMSC_DEVICE");
-	/* A bare file name is the commonest slip ("-d disk.img"): no such
-	 * device, and say which URI was probably meant. Device nodes are the
-	 * only URIs without a scheme. */
-	if (!strchr(c->device, ':') && strncmp(c->device, "/dev/", 5) != 0)
-		return cli_fail(c, USBMSC_E_NO_DEVICE,
-				"'%s' is not a device URI: it has no scheme (did you mean 'sim:%s'?)",
-				c->device, c->device);
 	st = usbmsc_open(c->device, &opts, &c->dev, &err);
 	if (st == 0) {
-		catch_stop_signals(c->dev);
+		cli_catch_stop_signals();
 		return 0;
 	}
 	c->dev = NULL;
 	return cli_fail(c, st, "%s", err.msg[0] ? err.msg : usbmsc_status_name(st));
+}
+
+int cli_open_locked(struct cli *c)
+{
+	struct usbmsc_error err = { 0 };
+	int st = cli_open(c);
+
+	if (st || c->lock)
+		return st;
+	st = usbmsc_lock_device(c->dev, c->lun, &c->lock, &err);
+	return st ? cli_fail(c, st, "%s", err.msg) : 0;
 }
 
 bool cli_again(struct cli *c, int st, const struct usbmsc_result *res)

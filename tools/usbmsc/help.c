@@ -19,11 +19,12 @@ static const struct {
 	{ USBMSC_E_ABORTED, "ABORTED COMMAND" },
 	{ USBMSC_E_FILE, "file or image error (unreadable, wrong size, bad signature)" },
 	{ USBMSC_E_NO_DEVICE, "no such device, or it went away" },
-	{ USBMSC_E_BUSY, "device busy (owned by another driver, mounted)" },
+	{ USBMSC_E_BUSY, "device busy (owned by another driver or program, mounted)" },
 	{ USBMSC_E_ACCESS, "permission denied" },
 	{ USBMSC_E_TIMEOUT, "time-out" },
 	{ USBMSC_E_TRANSPORT, "transport or phase error" },
 	{ USBMSC_E_OTHER, "other error" },
+	{ USBMSC_E_INTERRUPTED, "interrupted by a signal (SIGINT, SIGTERM, SIGHUP)" },
 };
 
 #if USBMSC_HAVE_LIBUSB

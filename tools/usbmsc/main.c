@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "usbmsc/lock.h"
 
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_inquiry, &cli_cmd_tur,   &cli_cmd_sense, &cli_cmd_capacity, &cli_cmd_luns,
@@ -245,9 +246,10 @@ int main(int argc, char **argv)
 	json_init(&c.out, stdout);
 	st = parse_args(&c, argc, argv);
 	if (st == 0)
-		st = run(&c);
+		st = cli_stop_status(run(&c));
 	if (c.dev)
 		usbmsc_close(c.dev);
+	usbmsc_lock_release(c.lock);
 	st = finish_output(&c, st);
 	free(c.argv);
 	return st;

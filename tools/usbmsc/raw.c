@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "hexdump.h"
+#include "outfile.h"
 #include "parse.h"
 #include "phase_hint.h"
 
-/* A data-out file bigger than this cannot be one command on any transport. */
+/* A data-out file bigger than this cannot be one command on any transport;
+ * an open device's own limit is usually far lower. */
 #define RAW_OUT_MAX (256u * 1024u * 1024u)
 
 struct raw_cmd {
@@ -42,7 +44,10 @@ static int parse_cdb(struct cli *c, struct raw_cmd *r)
 	return 0;
 }
 
-static int load_file(struct cli *c, const char *path, uint8_t **data, uint32_t *len)
+/* The data-out file, read no further than limit bytes: more is refused
+ * before memory grows with it. */
+static int load_file(struct cli *c, const char *path, uint32_t limit, uint8_t **data,
+		     uint32_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	size_t used = 0, room = 0;
@@ -52,14 +57,18 @@ static int load_file(struct cli *c, const char *path, uint8_t **data, uint32_t *
 	if (!f)
 		return cli_fail(c, USBMSC_E_FILE, "cannot open %s: %s", path, strerror(errno));
 	for (;;) {
+		if (used > limit) {
+			st = c->dev ? cli_usage(c, "%s holds more than the %" PRIu32 " bytes this "
+						"transport moves in one command", path, limit)
+				    : cli_fail(c, USBMSC_E_FILE, "%s is larger than %u MiB, more than "
+					       "one command carries", path, RAW_OUT_MAX >> 20);
+			break;
+		}
 		if (used == room) {
 			uint8_t *grown;
-			if (room >= RAW_OUT_MAX) {
-				st = cli_fail(c, USBMSC_E_FILE, "%s is larger than %u MiB, more than one "
-					      "command carries", path, RAW_OUT_MAX >> 20);
-				break;
-			}
 			room = room ? room * 2 : 65536;
+			if (room > (size_t)limit + 1)
+				room = (size_t)limit + 1;
 			grown = realloc(buf, room);
 			if (!grown) {
 				st = cli_fail(c, USBMSC_E_OTHER, "out of memory");
@@ -73,7 +82,9 @@ static int load_file(struct cli *c, const char *path, uint8_t **data, uint32_t *
 			break;
 	}
 	if (st == 0 && ferror(f))
-		st = cli_fail(c, USBMSC_E_FILE, "reading %s: %s", path, strerror(errno));
+		st = cli_stopped() ? cli_fail(c, USBMSC_E_INTERRUPTED, "interrupted while reading %s",
+					      path)
+				   : cli_fail(c, USBMSC_E_FILE, "reading %s: %s", path, strerror(errno));
 	if (f != stdin)
 		fclose(f);
 	if (st) {
@@ -85,7 +96,7 @@ static int load_file(struct cli *c, const char *path, uint8_t **data, uint32_t *
 	return 0;
 }
 
-/* The data stage: --in LEN, --out FILE, or none. */
+/* The data stage: --in LEN, --out FILE (loaded later), or none. */
 static int parse_data_stage(struct cli *c, struct raw_cmd *r)
 {
 	uint64_t n;
@@ -95,21 +106,31 @@ static int parse_data_stage(struct cli *c, struct raw_cmd *r)
 				    "one direction");
 	if (c->output && !c->in_len)
 		return cli_usage(c, "-o FILE stores data-in: it needs --in LEN");
+	if (c->json && c->output && strcmp(c->output, "-") == 0)
+		return cli_usage(c, "--json and -o - would both write to standard output");
 	if (c->in_len) {
 		if (!parse_size(c->in_len, &n) || n > UINT32_MAX)
 			return cli_usage(c, "--in takes a byte count (512, 0x200, 4k), not '%s'",
 					 c->in_len);
 		r->len = (uint32_t)n;
 		r->dir = n ? USBMSC_DIR_IN : USBMSC_DIR_NONE;
-		return 0;
-	}
-	if (c->out_file) {
-		int st = load_file(c, c->out_file, &r->data, &r->len);
-		if (st)
-			return st;
-		r->dir = r->len ? USBMSC_DIR_OUT : USBMSC_DIR_NONE;
 	}
 	return 0;
+}
+
+/* --out FILE's bytes, up to what one command of the open device carries
+ * (without a device, --dry-run: what any can). */
+static int load_data_out(struct cli *c, struct raw_cmd *r)
+{
+	uint32_t max = c->dev ? usbmsc_dev_max_transfer(c->dev) : 0;
+	int st;
+
+	if (!c->out_file)
+		return 0;
+	st = load_file(c, c->out_file, max ? max : RAW_OUT_MAX, &r->data, &r->len);
+	if (st == 0)
+		r->dir = r->len ? USBMSC_DIR_OUT : USBMSC_DIR_NONE;
+	return st;
 }
 
 static const char *dir_name(enum usbmsc_dir dir)
@@ -159,21 +180,6 @@ static int dry_run(struct cli *c, const struct raw_cmd *r)
 	return 0;
 }
 
-static int store_data_in(struct cli *c, const uint8_t *data, size_t len)
-{
-	FILE *f = strcmp(c->output, "-") == 0 ? stdout : fopen(c->output, "wb");
-	bool ok;
-
-	if (!f)
-		return cli_fail(c, USBMSC_E_FILE, "cannot create %s: %s", c->output, strerror(errno));
-	ok = fwrite(data, 1, len, f) == len;
-	if (f != stdout)
-		ok = fclose(f) == 0 && ok;
-	if (!ok)
-		return cli_fail(c, USBMSC_E_FILE, "writing %s: %s", c->output, strerror(errno));
-	return 0;
-}
-
 static void report_json(struct cli *c, const struct raw_cmd *r, const struct usbmsc_result *res,
 			int st)
 {
@@ -196,23 +202,40 @@ static void report_json(struct cli *c, const struct raw_cmd *r, const struct usb
 	json_object_end(&c->out);
 }
 
-static void report_text(struct cli *c, const struct raw_cmd *r, const struct usbmsc_result *res)
+/* The report goes to f: standard error when -o - makes standard output
+ * the data's alone. stored: the data-in went to -o's file. */
+static void report_text(FILE *f, struct cli *c, const struct raw_cmd *r,
+			const struct usbmsc_result *res, bool stored)
 {
 	char sense[160];
 
-	cli_kv("status", "%s", usbmsc_outcome_name(res->outcome));
-	cli_kv("scsi status", "0x%02x", res->scsi_status);
-	cli_kv("residue", "%" PRIu32, res->residue);
-	cli_kv("transferred", "%" PRIu32, res->transferred);
-	cli_kv("sense", "%s", cli_sense_text(res, sense, sizeof sense) ? sense : "none");
+	cli_kv_to(f, "status", "%s", usbmsc_outcome_name(res->outcome));
+	cli_kv_to(f, "scsi status", "0x%02x", res->scsi_status);
+	cli_kv_to(f, "residue", "%" PRIu32, res->residue);
+	cli_kv_to(f, "transferred", "%" PRIu32, res->transferred);
+	cli_kv_to(f, "sense", "%s", cli_sense_text(res, sense, sizeof sense) ? sense : "none");
 	if (r->dir != USBMSC_DIR_IN)
 		return;
 	if (c->output) {
-		cli_kv("data-in", "%" PRIu32 " bytes to %s", res->transferred, c->output);
+		cli_kv_to(f, "data-in", "%" PRIu32 " bytes %s %s", res->transferred,
+			  stored ? "to" : "not stored in",
+			  strcmp(c->output, "-") == 0 ? "standard output" : c->output);
 	} else if (res->transferred > 0) {
-		printf("data-in:\n");
-		hexdump(stdout, "", r->data, res->transferred, 0);
+		fprintf(f, "data-in:\n");
+		hexdump(f, "", r->data, res->transferred, 0);
 	}
+}
+
+/* -o's data-in: a file is replaced only when the command succeeded (a pipe
+ * gets what came). Returns the command's status, or the output's failure. */
+static int store_data_in(struct cli *c, struct outfile *out, const struct raw_cmd *r,
+			 const struct usbmsc_result *res, int st, bool *stored)
+{
+	int wst = res->transferred ? outfile_write(c, out, r->data, res->transferred) : 0;
+
+	*stored = wst == 0 && (st == 0 || out->f != NULL);
+	wst = outfile_close(c, out, st ? st : wst);
+	return st ? st : wst;
 }
 
 static int execute(struct cli *c, struct raw_cmd *r)
@@ -222,11 +245,17 @@ static int execute(struct cli *c, struct raw_cmd *r)
 		.len = r->len, .timeout_ms = c->timeout_ms,
 	};
 	struct usbmsc_result res;
+	struct outfile out;
+	bool to_file = c->output && r->dir == USBMSC_DIR_IN, stored = false;
 	uint32_t max;
 	int st = cli_open(c);
 
+	if (st == 0)
+		st = load_data_out(c, r);
 	if (st)
 		return st;
+	cmd.dir = r->dir;
+	cmd.len = r->len;
 	max = usbmsc_dev_max_transfer(c->dev);
 	if (max && r->len > max)
 		return cli_usage(c, "%" PRIu32 " bytes is more than this transport moves in one "
@@ -236,21 +265,22 @@ static int execute(struct cli *c, struct raw_cmd *r)
 		if (!r->data)
 			return cli_fail(c, USBMSC_E_OTHER, "out of memory");
 	}
+	/* Before anything is sent: -o must not be the device's own image. */
+	if (to_file && (st = outfile_open(c, &out, c->output)) != 0)
+		return st;
 	cmd.data = r->data;
 	do
 		st = usbmsc_exec(c->dev, &cmd, &res);
 	while (cli_again(c, st, &res));
 	if (res.transferred > r->len)
 		res.transferred = r->len;
+	if (to_file)
+		st = store_data_in(c, &out, r, &res, st, &stored);
 	if (c->json)
 		report_json(c, r, &res, st);
 	else
-		report_text(c, r, &res);
-	if (c->output && r->dir == USBMSC_DIR_IN) {
-		int fst = store_data_in(c, r->data, res.transferred);
-		if (st == 0)
-			st = fst;
-	}
+		report_text(c->output && strcmp(c->output, "-") == 0 ? stderr : stdout, c, r, &res,
+			    stored);
 	/* The report above is the answer to a device verdict; a transport that
 	 * failed also gets the error line and its hint. */
 	if (res.outcome == USBMSC_OUTCOME_TRANSPORT_ERROR || res.outcome == USBMSC_OUTCOME_TIMEOUT)
@@ -267,6 +297,8 @@ static int run_raw(struct cli *c)
 
 	if (st == 0)
 		st = parse_data_stage(c, &r);
+	if (st == 0 && c->dry_run)
+		st = load_data_out(c, &r);
 	if (st == 0) {
 		size_t expect = usbmsc_cdb_len_for_opcode(r.cdb[0]);
 		if (expect && expect != r.cdb_len && c->verbose)
@@ -291,13 +323,17 @@ const struct cli_command cli_cmd_raw = {
 		"\n"
 		"Options:\n"
 		"  --in LEN            expect LEN bytes of data-in (512, 0x200, 4k)\n"
-		"  --out FILE          send FILE's bytes as data-out ('-': standard input)\n"
-		"  -o, --output FILE   store the data-in in FILE instead of dumping it\n"
+		"  --out FILE          send FILE's bytes as data-out ('-': standard input), at\n"
+		"                      most what the transport moves in one command\n"
+		"  -o, --output FILE   store the data-in in FILE instead of dumping it ('-':\n"
+		"                      standard output, raw, and the report goes to stderr);\n"
+		"                      a FILE is replaced only when the command succeeds\n"
 		"  --dry-run           print the CDB (and the CBW on Bulk-Only paths); send nothing\n"
 		"\n"
 		"JSON: {\"cdb\", \"status\" (good, check-condition, phase-error, transport-error,\n"
 		"timeout), \"scsi_status\", \"category\", \"residue\", \"transferred\",\n"
-		"\"sense\" ({key, asc, ascq, text} or null), \"data\" (hex, \"\" when none)}.\n"
+		"\"sense\" ({key, asc, ascq, text} or null), \"data\" (hex, \"\" when none)};\n"
+		"with -o FILE, \"file\" too. --json with -o - is refused (exit 1).\n"
 		"\n"
 		"Examples:\n"
 		"  usbmsc -d /dev/sg1 raw 12 00 00 00 24 00 --in 36\n"

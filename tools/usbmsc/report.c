@@ -30,8 +30,8 @@ static const char *hint_for(const struct cli *c, int status)
 	case USBMSC_E_NO_DEVICE:
 		return "check the URI; 'usbmsc list' shows devices";
 	case USBMSC_E_BUSY:
-		return "another driver owns the device or it is mounted: unmount it, "
-		       "or use its /dev/sgN path";
+		return "another program or driver has the device, or it is mounted: wait for "
+		       "the program, unmount it, or use its /dev/sgN path";
 	case USBMSC_E_ACCESS:
 		if (is_sim(c))
 			return "sim: writes its image and files beside it (PATH.fw, PATH.echo): "
@@ -165,17 +165,32 @@ void cli_json_sense(struct json *j, const char *key, const struct usbmsc_result 
 	json_object_end(j);
 }
 
-void cli_kv(const char *key, const char *fmt, ...)
+static void kv(FILE *f, const char *key, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char label[64];
 
 	snprintf(label, sizeof label, "%s:", key);
-	printf("%-23s ", label);
+	fprintf(f, "%-23s ", label);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+}
+
+void cli_kv(const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	kv(stdout, key, fmt, ap);
 	va_end(ap);
-	putchar('\n');
+}
+
+void cli_kv_to(FILE *f, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kv(f, key, fmt, ap);
+	va_end(ap);
 }
 
 const char *cli_human_size(uint64_t bytes, char *buf, size_t len)

@@ -36,7 +36,7 @@ devnum() { d=$(usb_dev) && cat "$d/devnum"; }
 # reenumerated OLD: the device came back with a new number and LUN 0's
 # nodes; sets SG BLK.
 reenumerated() {
-    n=$(devnum 2>/dev/null) && [ -n "$n" ] && [ "$n" != "$1" ] && lun_nodes 0 &&
+    num=$(devnum 2>/dev/null) && [ -n "$num" ] && [ "$num" != "$1" ] && lun_nodes 0 &&
         SG=$NODE_SG BLK=$NODE_BLK
 }
 

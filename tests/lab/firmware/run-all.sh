@@ -8,5 +8,5 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../scenarios.sh"
 
-[ $# -gt 0 ] || set -- mounted mounted-stay usb-uri sg3 forged control-lun vendorif before-csw
+[ $# -gt 0 ] || set -- mounted mounted-stay usb-uri sg3 forged control-lun vendorif before-csw file-door
 run_scenarios "$HERE" "$HERE/../gadget/lib.sh" "$HERE/fwlib.sh" -- "$@"

@@ -73,8 +73,8 @@ check_rc "sgio: LUN 1's own node" 0 usbmsc -d "$sg1" capacity
 said "sgio: ... is the 8 MiB LUN" "16384 blocks x 512 bytes"
 check_rc "sgio: LUN 1's block node" 0 usbmsc -d "$blk1" --lun 1 capacity
 said "sgio: ... is the 8 MiB LUN" "16384 blocks x 512 bytes"
-check_rc "sgio: a LUN the kernel does not have" 20 usbmsc -d "$sg0" --lun 2 inquiry
-said "sgio: ... is named" "LUN 2"
+check_rc "sgio: a LUN the device does not have" 1 usbmsc -d "$sg0" --lun 2 inquiry
+said "sgio: ... says which it has" "the device has LUNs 0..1, not 2"
 
 # ---- discovery
 check_rc "list" 0 usbmsc list
@@ -87,6 +87,8 @@ check_rc "usb: --lun 1 read 0 1" 0 usbmsc -d "usb:$LAB_USB" --lun 1 read 0 1 -o 
 if [ "$(head -c 8 /tmp/u1.bin)" = "LUN1MARK" ]; then pass "usb: ... is LUN 1's block 0"; else fail "usb: ... is LUN 1's block 0"; fi
 check_rc "usb: --lun 1 capacity" 0 usbmsc -d "usb:$LAB_USB" --lun 1 capacity
 said "usb: ... is the 8 MiB LUN" "16384 blocks x 512 bytes"
+check_rc "usb: a LUN the device does not have" 1 usbmsc -d "usb:$LAB_USB" --lun 2 capacity
+said "usb: ... says which it has" "the device has LUNs 0..1, not 2"
 
 echo "1..$n"
 [ $failed = 0 ]

@@ -189,11 +189,17 @@ pid=$!
 i=0   # until the session has taken the interface: the read is under way
 while [ -e "$iface/driver" ] && [ $i -lt 200 ]; do usleep 20000; i=$((i + 1)); done
 usleep 300000
+# A second process meanwhile: the interface is claimed, and by whom.
+read_out=$OUT
+OUT=/tmp/sgio_usb.second
+check_rc "usb: a second process while the read runs: busy" 21 usbmsc -d "usb:$LAB_USB" tur
+said "usb: ... naming the first one" "claimed by another program (pid $pid ("
+OUT=$read_out
 kill -TERM $pid
 wait $pid
 got=$?
-if [ $got != 0 ] && [ $got != 143 ]; then pass "usb: SIGTERM stops a long read (exit $got)"; else fail "usb: SIGTERM stops a long read (exit $got)"; fi
-said "usb: ... saying it was interrupted" "interrupted"
+check_eq "usb: SIGTERM stops a long read (exit 130)" 130 $got
+said "usb: ... saying how far it got" "interrupted at LBA"
 check "usb: ... and usb-storage is bound again, its disk node is back" wait_rebound
 
 # ---- usb: the device leaves in the middle of a long read (kernel-msc only) ------

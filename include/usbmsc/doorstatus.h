@@ -1,0 +1,51 @@
+/* STATUS.TXT of a usbmsc file door, read on the host: a pure parser of the
+ * lines the device writes (filedoor.h's USBMSC_DOOR_TXT_*), for a host
+ * that updates a device through its mounted door volume, and for tests. */
+#ifndef USBMSC_DOORSTATUS_H
+#define USBMSC_DOORSTATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "usbmsc/api.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum usbmsc_door_state {
+	USBMSC_DOOR_ST_UNKNOWN = 0,  /* not a line the door writes */
+	USBMSC_DOOR_ST_WAITING,      /* nothing received since the last boot */
+	USBMSC_DOOR_ST_RECEIVING,    /* got of blocks blocks are in */
+	USBMSC_DOOR_ST_INCOMPLETE,   /* the same, and the host went quiet */
+	USBMSC_DOOR_ST_CHECKED,      /* complete and verified: version to starts */
+	USBMSC_DOOR_ST_REFUSED,      /* refused: reason */
+	USBMSC_DOOR_ST_UPDATED,      /* from runs no more, to runs */
+	USBMSC_DOOR_ST_REVERTED      /* the new firmware did not start: rolled back */
+};
+
+struct usbmsc_door_status {
+	enum usbmsc_door_state state;
+	uint32_t got, blocks;        /* RECEIVING, INCOMPLETE */
+	char from[17], to[17];       /* UPDATED: both; CHECKED: to */
+	/* REFUSED: enum usbmsc_fw_reason (fwengine.h), USBMSC_DOOR_BUSY or
+	 * USBMSC_DOOR_FOREIGN (filedoor.h); 0 for a reason this version does
+	 * not know (the text is in reason_text either way). */
+	uint8_t reason;
+	char reason_text[48];
+};
+
+/* Parse the first line of text (len bytes, no NUL needed). Returns false,
+ * with state USBMSC_DOOR_ST_UNKNOWN, for anything else. */
+USBMSC_API
+bool usbmsc_door_status_parse(const char *text, size_t len, struct usbmsc_door_status *out);
+
+/* "waiting", "receiving", ... "reverted", "unknown". */
+USBMSC_API
+const char *usbmsc_door_state_name(enum usbmsc_door_state state);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
