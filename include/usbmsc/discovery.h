@@ -91,8 +91,9 @@ struct usbmsc_path_info {
 
 /* The doors into a device, in the order auto: prefers them: the ones
  * beside the mass-storage driver first (the disk stays mounted), raw
- * Bulk-Only Transport (which takes the disk away) last. */
-enum usbmsc_door {
+ * Bulk-Only Transport (which takes the disk away) last. (A kind of door:
+ * struct usbmsc_door is the file door's state, filedoor.h.) */
+enum usbmsc_door_kind {
 	USBMSC_DOOR_VENDOR = 0,     /* the vendor interface through libusb: usbv: */
 	USBMSC_DOOR_CONTROL_LUN,    /* the control LUN's sg node, SG_IO */
 	USBMSC_DOOR_SG,             /* the disk LUN's sg node, SG_IO */
@@ -103,10 +104,10 @@ enum usbmsc_door {
 
 /* "vendor", "control-lun", "sg", "block", "usb" (list's names). */
 USBMSC_API
-const char *usbmsc_door_name(enum usbmsc_door door);
+const char *usbmsc_door_name(enum usbmsc_door_kind door);
 /* "vendor interface", "control LUN", "sg", "block", "usb" (for sentences). */
 USBMSC_API
-const char *usbmsc_door_label(enum usbmsc_door door);
+const char *usbmsc_door_label(enum usbmsc_door_kind door);
 
 struct usbmsc_device_info {
 	uint16_t vid, pid;
@@ -140,12 +141,12 @@ struct usbmsc_device_info {
 
 /* auto:'s choice for a discovered device (pure: only info is read). */
 struct usbmsc_door_rank {
-	enum usbmsc_door order[USBMSC_DOOR_COUNT];  /* the usable doors, best first */
+	enum usbmsc_door_kind order[USBMSC_DOOR_COUNT];  /* the usable doors, best first */
 	size_t count;
 	/* With none usable: the door whose failure explains the device best
 	 * (the vendor interface when there is one, else SG_IO when a kernel
 	 * driver holds the device, else raw BOT). */
-	enum usbmsc_door fallback;
+	enum usbmsc_door_kind fallback;
 };
 USBMSC_API
 void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door_rank *rank);

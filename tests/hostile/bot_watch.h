@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 /* Pipe calls between two CBWs beyond which the host is in a loop. The
  * compliance suite's invalid-CBW sequence takes about 12, Reset Recovery
  * 3, a CSW read with its retries 4. */

@@ -32,7 +32,7 @@ static void device(struct usbmsc_device_info *d, unsigned usable, const char *dr
 		snprintf(d->doors[i].uri, sizeof d->doors[i].uri, "%s", uris[i]);
 		if (!d->doors[i].usable)
 			snprintf(d->doors[i].reason, sizeof d->doors[i].reason, "%s: not now",
-				 usbmsc_door_label((enum usbmsc_door)i));
+				 usbmsc_door_label((enum usbmsc_door_kind)i));
 	}
 }
 
