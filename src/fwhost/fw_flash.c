@@ -2,7 +2,7 @@
  * byte stored inverted so that erased flash (0xFF) is a hole or zeros. */
 #include "../common/fdio.h"
 #include "../os/os_backend.h"
-#include "../os/usbmsc_os.h"
+#include "../os/os_lock.h"
 #include "fw_host_internal.h"
 
 #include <errno.h>

@@ -3,7 +3,7 @@
  * in this process so that its own reopen passes. */
 #include "devlock.h"
 
-#include "../os/usbmsc_os.h"
+#include "../os/os_lock.h"
 
 #include <stdio.h>
 #include <stdlib.h>

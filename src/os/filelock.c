@@ -1,8 +1,8 @@
-/* Advisory locks between processes (usbmsc_os.h): flock(2) on the files a
- * device works on, and on lock files named after a device in the lock
- * directory. */
+/* Advisory locks between processes on POSIX systems (os_lock.h): flock(2)
+ * on the files a device works on, and on lock files named after a device
+ * in the lock directory. */
 #include "os_backend.h"
-#include "usbmsc_os.h"
+#include "os_lock.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  * errors, as a real device reports a failing flash. Each image is locked
  * while the device is open: one host at a time, as on a real bus. */
 #include "../common/fdio.h"
-#include "../os/usbmsc_os.h"
+#include "../os/os_lock.h"
 #include "sim_internal.h"
 
 #include <errno.h>
