@@ -268,7 +268,8 @@ const char *usbmsc_fwu_key_fingerprint(const uint8_t key[USBMSC_FW_PUBKEY_LEN], 
 				       size_t len);
 
 /* A second URI that finds the same device after it re-enumerated: for a
- * device node ("/dev/sg1", whose name may change), "auto:VID:PID:SERIAL".
+ * device node ("/dev/sg1", "\\.\PhysicalDrive2", whose name may change),
+ * "auto:VID:PID:SERIAL".
  * False when the URI names the device by something that survives a reboot
  * already (sim:, usb:VID:PID..., auto:) or a part is unknown. */
 USBMSC_API

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,6 +60,7 @@ enum usbmsc_file_kind {
 struct usbmsc_file_info {
 	enum usbmsc_file_kind kind;
 	uint64_t size;
+	unsigned perm;              /* POSIX permission bits (Windows: 0444 or 0666) */
 	/* The same pair is the same file (hard links included). */
 	uint64_t volume, index;
 };
@@ -69,6 +71,9 @@ bool usbmsc_file_stat_fd(int fd, struct usbmsc_file_info *out);
 bool usbmsc_file_stat(const char *path, bool follow, struct usbmsc_file_info *out);
 /* Whether this process may read path (write: and write it). */
 bool usbmsc_file_access(const char *path, bool write);
+/* The absolute path of what path names, symbolic links resolved (Windows:
+ * the full path); false with errno when it does not exist. */
+bool usbmsc_file_real_path(const char *path, char *out, size_t len);
 
 /* Set the size: cut, or extended with zeros. */
 bool usbmsc_file_truncate(int fd, uint64_t size);
@@ -79,13 +84,16 @@ bool usbmsc_file_datasync(int fd);
 /* Make the names in the directory of path durable (a rename or a new
  * file); best effort, nothing on systems whose directories need nothing. */
 void usbmsc_file_sync_dir(const char *path);
-/* Only the owner may read it from now on (a secret key); true where the
- * system's own rules already keep it private (Windows: the folder's). */
-bool usbmsc_file_make_private(int fd);
+/* Set the permissions: POSIX bits (0600: only the owner reads a secret
+ * key). On Windows only the owner's write bit counts (read-only or not):
+ * who may read a file is the folder's affair, and the user's own folders
+ * admit the user alone. */
+bool usbmsc_file_set_perm(int fd, unsigned perm);
 
 bool usbmsc_file_remove(const char *path);
 /* Give from the name to, in one step: an existing to is replaced
- * (replace), or the call fails with EEXIST and changes nothing. */
+ * (replace), or the call fails with EEXIST and changes nothing. from may
+ * be open; Windows refuses to replace a to that is open (EACCES). */
 bool usbmsc_file_rename(const char *from, const char *to, bool replace);
 
 /* A new folder (perm as for files; the umask applies); EEXIST when the
@@ -93,9 +101,18 @@ bool usbmsc_file_rename(const char *from, const char *to, bool replace);
 bool usbmsc_file_make_dir(const char *path, unsigned perm);
 bool usbmsc_file_remove_dir(const char *path);
 
+/* The system's folder for temporary files ($TMPDIR or /tmp; Windows: the
+ * user's), without a final separator. */
+bool usbmsc_file_temp_dir(char *out, size_t len);
+
 /* A new, empty temporary file, open for reading and writing, which no
  * name reaches and which goes away when it is closed. */
 int usbmsc_file_temp(void);
+
+/* The same as a stdio stream ("w+b"); NULL with errno. */
+FILE *usbmsc_file_temp_stream(void);
+/* The descriptor under a stream (fileno). */
+int usbmsc_file_stream_fd(FILE *f);
 
 /* Whether fd is a terminal (a console on Windows). */
 bool usbmsc_file_is_terminal(int fd);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,6 +77,7 @@ static void info_of(const struct stat *st, struct usbmsc_file_info *out)
 		    : S_ISDIR(st->st_mode) ? USBMSC_FILE_DIRECTORY
 		    : S_ISLNK(st->st_mode) ? USBMSC_FILE_LINK : USBMSC_FILE_OTHER;
 	out->size = st->st_size > 0 ? (uint64_t)st->st_size : 0;
+	out->perm = (unsigned)(st->st_mode & 07777);
 	out->volume = (uint64_t)st->st_dev;
 	out->index = (uint64_t)st->st_ino;
 }
@@ -103,6 +105,20 @@ bool usbmsc_file_stat(const char *path, bool follow, struct usbmsc_file_info *ou
 bool usbmsc_file_access(const char *path, bool write)
 {
 	return access(path, write ? R_OK | W_OK : R_OK) == 0;
+}
+
+bool usbmsc_file_real_path(const char *path, char *out, size_t len)
+{
+	char buf[PATH_MAX];
+
+	if (!realpath(path, buf))
+		return false;
+	if (strlen(buf) >= len) {
+		errno = ENAMETOOLONG;
+		return false;
+	}
+	strcpy(out, buf);
+	return true;
 }
 
 bool usbmsc_file_truncate(int fd, uint64_t size)
@@ -152,9 +168,9 @@ void usbmsc_file_sync_dir(const char *path)
 	}
 }
 
-bool usbmsc_file_make_private(int fd)
+bool usbmsc_file_set_perm(int fd, unsigned perm)
 {
-	return fchmod(fd, 0600) == 0;
+	return fchmod(fd, (mode_t)(perm & 07777)) == 0;
 }
 
 bool usbmsc_file_remove(const char *path)
@@ -191,6 +207,20 @@ bool usbmsc_file_remove_dir(const char *path)
 	return rmdir(path) == 0;
 }
 
+bool usbmsc_file_temp_dir(char *out, size_t len)
+{
+	const char *t = getenv("TMPDIR");
+	int n = snprintf(out, len, "%s", t && t[0] ? t : "/tmp");
+
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return false;
+	}
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = '\0';
+	return true;
+}
+
 /* tmpfile() unlinks the file it makes; a descriptor of our own outlives
  * the stream. */
 int usbmsc_file_temp(void)
@@ -203,6 +233,16 @@ int usbmsc_file_temp(void)
 	fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 0);
 	fclose(f);
 	return fd;
+}
+
+FILE *usbmsc_file_temp_stream(void)
+{
+	return tmpfile();
+}
+
+int usbmsc_file_stream_fd(FILE *f)
+{
+	return fileno(f);
 }
 
 bool usbmsc_file_is_terminal(int fd)

@@ -178,6 +178,25 @@ static bool punch_hole(int fd, uint64_t offset, uint64_t len)
 	return DeviceIoControl(h, FSCTL_SET_ZERO_DATA, &z, sizeof z, NULL, 0, &n, NULL) != 0;
 }
 
+/* Windows names no holder of a lock here (the Restart Manager could,
+ * for a path; not done): messages say "another program". */
+static bool lock_holder(int fd, char *buf, size_t len, bool *own)
+{
+	(void)fd;
+	if (len)
+		buf[0] = '\0';
+	*own = false;
+	return false;
+}
+
+static bool file_user(const char *path, char *buf, size_t len)
+{
+	(void)path;
+	if (len)
+		buf[0] = '\0';
+	return false;
+}
+
 static bool pt_claims(const char *uri)
 {
 	return usbmsc_winpath_claims(uri);
@@ -204,4 +223,6 @@ const struct usbmsc_os_backend usbmsc_os_backend = {
 	.pt_reset = usbmsc_win_pt_reset,
 	.pt_close = usbmsc_win_pt_close,
 	.punch_hole = punch_hole,
+	.lock_holder = lock_holder,
+	.file_user = file_user,
 };

@@ -225,6 +225,7 @@ static bool info_of_handle(HANDLE h, struct usbmsc_file_info *out)
 		    : (fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? USBMSC_FILE_DIRECTORY
 		    : USBMSC_FILE_REGULAR;
 	out->size = (uint64_t)fi.nFileSizeHigh << 32 | fi.nFileSizeLow;
+	out->perm = (fi.dwFileAttributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0666;
 	out->volume = fi.dwVolumeSerialNumber;
 	out->index = (uint64_t)fi.nFileIndexHigh << 32 | fi.nFileIndexLow;
 	return true;
@@ -268,6 +269,22 @@ bool usbmsc_file_access(const char *path, bool write)
 		return false;
 	}
 	CloseHandle(h);
+	return true;
+}
+
+bool usbmsc_file_real_path(const char *path, char *out, size_t len)
+{
+	DWORD n;
+
+	if (GetFileAttributesA(path) == INVALID_FILE_ATTRIBUTES) {
+		set_errno();
+		return false;
+	}
+	n = GetFullPathNameA(path, (DWORD)len, out, NULL);
+	if (n == 0 || n >= len) {
+		errno = n ? ENAMETOOLONG : errno_of(GetLastError());
+		return false;
+	}
 	return true;
 }
 
@@ -316,11 +333,27 @@ void usbmsc_file_sync_dir(const char *path)
 	(void)path;
 }
 
-/* A new file takes the permissions of its folder, which for the user's own
- * folders admit the user alone: nothing to narrow here. */
-bool usbmsc_file_make_private(int fd)
+/* Read-only or not; who may read is the folder's permissions' affair. */
+bool usbmsc_file_set_perm(int fd, unsigned perm)
 {
-	return handle_of(fd) != INVALID_HANDLE_VALUE;
+	HANDLE h = handle_of(fd);
+	FILE_BASIC_INFO b;
+
+	if (h == INVALID_HANDLE_VALUE)
+		return false;
+	if (!GetFileInformationByHandleEx(h, FileBasicInfo, &b, sizeof b)) {
+		set_errno();
+		return false;
+	}
+	b.FileAttributes = (perm & 0200) ? b.FileAttributes & ~(DWORD)FILE_ATTRIBUTE_READONLY
+			   : b.FileAttributes | FILE_ATTRIBUTE_READONLY;
+	if (b.FileAttributes == 0)
+		b.FileAttributes = FILE_ATTRIBUTE_NORMAL;
+	if (!SetFileInformationByHandle(h, FileBasicInfo, &b, sizeof b)) {
+		set_errno();
+		return false;
+	}
+	return true;
 }
 
 /* ---- names ------------------------------------------------------------------------------ */
@@ -353,7 +386,7 @@ bool usbmsc_file_rename(const char *from, const char *to, bool replace)
 	return false;
 }
 
-/* The folder's permissions are its parent's (see make_private). */
+/* The folder takes its parent's permissions (see set_perm). */
 bool usbmsc_file_make_dir(const char *path, unsigned perm)
 {
 	(void)perm;
@@ -369,6 +402,25 @@ bool usbmsc_file_remove_dir(const char *path)
 		return true;
 	set_errno();
 	return false;
+}
+
+bool usbmsc_file_temp_dir(char *out, size_t len)
+{
+	char dir[MAX_PATH + 1];
+	DWORD n = GetTempPathA(sizeof dir, dir);
+
+	if (n == 0 || n > MAX_PATH) {
+		set_errno();
+		return false;
+	}
+	while (n > 3 && (dir[n - 1] == '\\' || dir[n - 1] == '/'))
+		dir[--n] = '\0';   /* "C:\" keeps its root separator */
+	if (n >= len) {
+		errno = ENAMETOOLONG;
+		return false;
+	}
+	memcpy(out, dir, n + 1);
+	return true;
 }
 
 /* In the user's temporary folder, deleted by the system when closed. */
@@ -396,6 +448,26 @@ int usbmsc_file_temp(void)
 		errno = EMFILE;
 	}
 	return fd;
+}
+
+/* Not tmpfile(): the C runtime makes its file in the root of the system
+ * drive, which a standard user may not write. */
+FILE *usbmsc_file_temp_stream(void)
+{
+	int fd = usbmsc_file_temp();
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = _fdopen(fd, "w+b");
+	if (!f)
+		_close(fd);
+	return f;
+}
+
+int usbmsc_file_stream_fd(FILE *f)
+{
+	return _fileno(f);
 }
 
 bool usbmsc_file_is_terminal(int fd)

@@ -27,7 +27,7 @@ int usbmsc_win_pt_open(const char *node, const struct usbmsc_trace *trace,
 int usbmsc_win_pt_exec(struct usbmsc_os_pt *pt, const struct usbmsc_cmd *cmd,
 		       unsigned timeout_ms, const struct usbmsc_trace *trace,
 		       struct usbmsc_result *res, struct usbmsc_error *err);
-void usbmsc_win_pt_max_lun(struct usbmsc_os_pt *pt, uint8_t *max_lun);
+bool usbmsc_win_pt_max_lun(struct usbmsc_os_pt *pt, uint8_t *max_lun);
 int usbmsc_win_pt_reset(struct usbmsc_os_pt *pt, const struct usbmsc_trace *trace,
 			struct usbmsc_error *err);
 void usbmsc_win_pt_close(struct usbmsc_os_pt *pt);

@@ -152,11 +152,13 @@ int usbmsc_win_pt_exec(struct usbmsc_os_pt *s, const struct usbmsc_cmd *cmd,
 	return rc;
 }
 
-/* Each LUN is a disk of its own: the path reaches one. */
-void usbmsc_win_pt_max_lun(struct usbmsc_os_pt *s, uint8_t *max_lun)
+/* Each LUN is a disk of its own: the path reaches one, and says nothing
+ * of the others. */
+bool usbmsc_win_pt_max_lun(struct usbmsc_os_pt *s, uint8_t *max_lun)
 {
 	(void)s;
 	*max_lun = 0;
+	return false;
 }
 
 int usbmsc_win_pt_reset(struct usbmsc_os_pt *s, const struct usbmsc_trace *trace,

@@ -24,7 +24,8 @@ static char dir[64], a[96], b[96];
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "test_os_file.%lu", usbmsc_process_id());
+	snprintf(dir, sizeof dir, "test_os_file.%lu.%llx", usbmsc_process_id(),
+		 (unsigned long long)(usbmsc_clock_ns() & 0xFFFFFFFFu));
 	snprintf(a, sizeof a, "%s/a", dir);
 	snprintf(b, sizeof b, "%s/b", dir);
 	return usbmsc_file_make_dir(dir, 0700) ? 0 : -1;
@@ -170,24 +171,52 @@ static void test_identity(void **state)
 }
 
 /* Without replace, an existing name stays as it was; with it, the new
- * file takes the name, also while the old one is open. */
+ * file takes the name (the one replaced is open nowhere: Windows refuses
+ * to replace an open file, os_file.h). A file being renamed may be open. */
 static void test_rename(void **state)
 {
 	int fa = make(a, "new"), fb = make(b, "old");
 
 	(void)state;
-	usbmsc_file_close(fa);
+	usbmsc_file_close(fb);
 	errno = 0;
 	assert_false(usbmsc_file_rename(a, b, false));
 	assert_int_equal(errno, EEXIST);
 	holds(a, "new");
 	holds(b, "old");
 	assert_true(usbmsc_file_rename(a, b, true));
-	usbmsc_file_close(fb);
+	usbmsc_file_close(fa);
 	holds(b, "new");
 	assert_false(usbmsc_file_access(a, false));
 	assert_true(usbmsc_file_rename(b, a, false));
 	holds(a, "new");
+	assert_true(usbmsc_file_remove(a));
+}
+
+/* Read-only, then writable again; the owner's write bit is what every
+ * system keeps. The real path of a file is absolute and names it. */
+static void test_perm_and_path(void **state)
+{
+	struct usbmsc_file_info fi, real;
+	char full[1024];
+	int fd = make(a, "p");
+
+	(void)state;
+	assert_true(usbmsc_file_set_perm(fd, 0444));
+	assert_true(usbmsc_file_stat_fd(fd, &fi));
+	assert_int_equal(fi.perm & 0200, 0);
+	assert_true(usbmsc_file_set_perm(fd, 0644));
+	assert_true(usbmsc_file_stat_fd(fd, &fi));
+	assert_int_equal(fi.perm & 0200, 0200);
+	usbmsc_file_close(fd);
+	assert_true(usbmsc_file_real_path(a, full, sizeof full));
+	assert_true(strlen(full) > strlen(a));
+	assert_true(usbmsc_file_stat(full, true, &real));
+	assert_true(usbmsc_file_stat(a, true, &fi));
+	assert_true(real.volume == fi.volume && real.index == fi.index);
+	errno = 0;
+	assert_false(usbmsc_file_real_path(b, full, sizeof full));
+	assert_int_equal(errno, ENOENT);
 	assert_true(usbmsc_file_remove(a));
 }
 
@@ -201,9 +230,25 @@ static void test_temp(void **state)
 	assert_int_equal(usbmsc_file_write(fd, "tmp\n\x1a", 5), 5);
 	assert_int_equal(usbmsc_file_pread(fd, buf, sizeof buf, 0), 5);
 	assert_memory_equal(buf, "tmp\n\x1a", 5);
-	assert_true(usbmsc_file_make_private(fd));
+	assert_true(usbmsc_file_set_perm(fd, 0600));
 	assert_false(usbmsc_file_is_terminal(fd));
 	usbmsc_file_close(fd);
+}
+
+static void test_temp_stream(void **state)
+{
+	char buf[8] = "";
+	FILE *f = usbmsc_file_temp_stream();
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(fwrite("a\nb\r\n", 1, 5, f), 5);
+	assert_int_equal(fflush(f), 0);
+	assert_int_equal(usbmsc_file_pread(usbmsc_file_stream_fd(f), buf, sizeof buf, 0), 5);
+	assert_memory_equal(buf, "a\nb\r\n", 5);    /* binary: no CR added or taken */
+	rewind(f);
+	assert_int_equal(fread(buf, 1, sizeof buf, f), 5);
+	fclose(f);
 }
 
 static void test_clock(void **state)
@@ -225,7 +270,9 @@ int main(void)
 		cmocka_unit_test(test_positions_and_size),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_rename),
+		cmocka_unit_test(test_perm_and_path),
 		cmocka_unit_test(test_temp),
+		cmocka_unit_test(test_temp_stream),
 		cmocka_unit_test(test_clock),
 	};
 
