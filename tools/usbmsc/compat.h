@@ -23,8 +23,8 @@ void cli_compat_catch_stops(enum cli_stops which, void (*on_stop)(int sig), bool
 /* Put back what the last cli_compat_catch_stops replaced. */
 void cli_compat_restore_stops(void);
 
-/* stdin and stdout carry bytes as they are (Windows translates line ends
- * in text mode, its default); nothing to do elsewhere. */
+/* The standard streams carry bytes as they are (Windows translates line
+ * ends in text mode, its default); nothing to do elsewhere. */
 void cli_compat_binary_stdio(void);
 
 #endif

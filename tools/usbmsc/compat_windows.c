@@ -62,8 +62,11 @@ void cli_compat_restore_stops(void)
 	memset(&before, 0, sizeof before);
 }
 
+/* stderr too: every line the command writes ends in LF, as elsewhere
+ * (the console shows that as a new line). */
 void cli_compat_binary_stdio(void)
 {
 	_setmode(_fileno(stdin), _O_BINARY);
 	_setmode(_fileno(stdout), _O_BINARY);
+	_setmode(_fileno(stderr), _O_BINARY);
 }
