@@ -7,7 +7,7 @@
 # every public entry point, and links them with --gc-sections so that only
 # code a real firmware would keep is counted.
 #
-# The vendor interface's descriptor builders (src/target/usb_desc.c) are a
+# The vendor interface's descriptor builders (src/device/usb_desc.c) are a
 # separate object: the core link includes it, and since the instance does
 # not call it, it must keep no byte there (a firmware that does not use it
 # does not pay). A second link, with tests/footprint/usbdesc_instance.c
@@ -26,18 +26,18 @@
 #           core's code pulls in (switch tables), reported on their own line.
 # The cost of each further LUN is one more struct usbmsc_lun_state.
 #
-# The firmware engine (src/target/fw_*.c and the image header code,
+# The firmware engine (src/device/fw_*.c and the image header code,
 # src/wire/fwimage.c) is optional too: a third link, with
 # tests/footprint/fw_instance.c booting it and serving its commands through
 # the core's vendor table, measures its objects and its state
 # (fp_fw_engine); the flash and crypto callbacks are the firmware's own.
 #
-# The file door (src/target/door_*.c) is optional as well: a fourth link,
+# The file door (src/device/door_*.c) is optional as well: a fourth link,
 # with tests/footprint/door_instance.c serving a disk LUN and the door LUN
 # over the engine, measures the door's volume and reception and its state
 # (fp_door), and on a line of its own what it shares: the UF2 wire code
 # (src/wire/uf2.c) and its adapter to the engine's download path
-# (src/target/fw_door.c). The reception bitmap (one bit per 256-byte block
+# (src/device/fw_door.c). The reception bitmap (one bit per 256-byte block
 # of a slot) is the caller's and is not counted.
 #
 # Limits: core text <= 6144 bytes, data + bss <= 128 bytes; usb-desc text
@@ -68,12 +68,12 @@ DOOR_GLUE_LIMIT=768
 CC=arm-none-eabi-gcc
 CFLAGS="-std=c11 -Wall -Wextra -Werror -Os -mcpu=cortex-m0plus -mthumb -ffreestanding \
 -ffunction-sections -fdata-sections -Iinclude"
-CORE_SRC="src/wire/bot.c src/wire/bot_cases.c src/target/bot_engine.c src/target/command.c \
-src/target/block_lun.c src/target/sense_state.c"
-DESC_SRC="src/target/usb_desc.c"
-FW_SRC="src/target/fw_state.c src/target/fw_boot.c src/target/fw_engine.c src/wire/fwimage.c"
-DOOR_SRC="src/target/door_volume.c src/target/door_uf2.c"
-DOOR_GLUE_SRC="src/wire/uf2.c src/target/fw_door.c"
+CORE_SRC="src/wire/bot.c src/wire/bot_cases.c src/device/bot_engine.c src/device/command.c \
+src/device/block_lun.c src/device/sense_state.c"
+DESC_SRC="src/device/usb_desc.c"
+FW_SRC="src/device/fw_state.c src/device/fw_boot.c src/device/fw_engine.c src/wire/fwimage.c"
+DOOR_SRC="src/device/door_volume.c src/device/door_uf2.c"
+DOOR_GLUE_SRC="src/wire/uf2.c src/device/fw_door.c"
 
 # The cross compiler and newlib-nano (for memcpy/memset).
 have_toolchain() {

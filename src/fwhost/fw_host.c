@@ -3,6 +3,7 @@
 #include "fw_host_internal.h"
 #include "../os/os_clock.h"
 #include "../os/os_file.h"
+#include "../os/os_lock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +48,10 @@ void usbmsc_fwhost_close(struct usbmsc_fwhost *h)
 {
 	if (!h)
 		return;
-	if (h->fd >= 0)
+	if (h->fd >= 0) {
+		usbmsc_os_unlock(h->fd);
 		usbmsc_file_close(h->fd);
+	}
 	free(h->path);
 	free(h);
 }

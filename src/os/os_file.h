@@ -61,6 +61,7 @@ struct usbmsc_file_info {
 	enum usbmsc_file_kind kind;
 	uint64_t size;
 	unsigned perm;              /* POSIX permission bits (Windows: 0444 or 0666) */
+	int64_t mtime;              /* last written: seconds since 1970, UTC */
 	/* The same pair is the same file (hard links included). */
 	uint64_t volume, index;
 };

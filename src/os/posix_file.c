@@ -78,6 +78,7 @@ static void info_of(const struct stat *st, struct usbmsc_file_info *out)
 		    : S_ISLNK(st->st_mode) ? USBMSC_FILE_LINK : USBMSC_FILE_OTHER;
 	out->size = st->st_size > 0 ? (uint64_t)st->st_size : 0;
 	out->perm = (unsigned)(st->st_mode & 07777);
+	out->mtime = (int64_t)st->st_mtime;
 	out->volume = (uint64_t)st->st_dev;
 	out->index = (uint64_t)st->st_ino;
 }

@@ -226,6 +226,9 @@ static bool info_of_handle(HANDLE h, struct usbmsc_file_info *out)
 		    : USBMSC_FILE_REGULAR;
 	out->size = (uint64_t)fi.nFileSizeHigh << 32 | fi.nFileSizeLow;
 	out->perm = (fi.dwFileAttributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0666;
+	/* FILETIME: 100 ns units since 1601. */
+	out->mtime = (int64_t)(((uint64_t)fi.ftLastWriteTime.dwHighDateTime << 32 |
+				fi.ftLastWriteTime.dwLowDateTime) / 10000000u) - 11644473600;
 	out->volume = fi.dwVolumeSerialNumber;
 	out->index = (uint64_t)fi.nFileIndexHigh << 32 | fi.nFileIndexLow;
 	return true;

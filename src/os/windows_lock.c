@@ -19,18 +19,6 @@
 /* The locked byte: 2^62, beyond any file a device works on. */
 #define LOCK_OFFSET_HIGH 0x40000000u
 
-static int busy(int fd, const char *what, bool *own, struct usbmsc_error *err)
-{
-	char holder[160];
-	bool mine = false;
-
-	if (!usbmsc_os_backend.lock_holder(fd, holder, sizeof holder, &mine))
-		snprintf(holder, sizeof holder, "another program");
-	if (own)
-		*own = mine;
-	return usbmsc_fail(err, USBMSC_E_BUSY, "%s is in use by %s", what, holder);
-}
-
 /* Never waits. A file system without locks counts as unlocked. */
 static int try_lock(int fd, bool exclusive, const char *what, bool *own,
 		    struct usbmsc_error *err)
@@ -48,7 +36,7 @@ static int try_lock(int fd, bool exclusive, const char *what, bool *own,
 	e = GetLastError();
 	if (e != ERROR_LOCK_VIOLATION && e != ERROR_IO_PENDING)
 		return 0;
-	return busy(fd, what, own, err);
+	return usbmsc_os_lock_busy(fd, what, own, err);
 }
 
 static void unlock(int fd)
@@ -62,7 +50,17 @@ static void unlock(int fd)
 
 int usbmsc_os_lock(int fd, const char *what, struct usbmsc_error *err)
 {
-	return try_lock(fd, true, what, NULL, err);
+	int r = try_lock(fd, true, what, NULL, err);
+
+	if (r == 0)
+		usbmsc_os_held_add(fd);
+	return r;
+}
+
+void usbmsc_os_unlock(int fd)
+{
+	usbmsc_os_held_remove(fd);
+	unlock(fd);
 }
 
 /* A shared lock for a moment fails against an exclusive one. */

@@ -173,8 +173,10 @@ void sim_images_close(struct usbmsc_sim *sim, bool remove_created)
 {
 	for (uint8_t i = 0; i < sim->image_count; i++) {
 		struct sim_image *im = &sim->images[i];
-		if (im->fd >= 0)
+		if (im->fd >= 0) {
+			usbmsc_os_unlock(im->fd);
 			usbmsc_file_close(im->fd);
+		}
 		/* A failed creation leaves no half-made images behind. */
 		if (remove_created && im->created && im->path)
 			usbmsc_file_remove(im->path);

@@ -1,4 +1,4 @@
-/* libFuzzer harness: the file door's sector handler (src/target/door_*.c)
+/* libFuzzer harness: the file door's sector handler (src/device/door_*.c)
  * over the real firmware engine, on a NOR flash model that refuses a
  * second program without an erase.
  *

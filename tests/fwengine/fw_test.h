@@ -1,6 +1,6 @@
 /* A simulated device for the firmware engine tests: NOR flash in RAM that
  * enforces erase-before-program and can lose power at any operation, the
- * engine over it, and the real target core (tests/target's harness) in
+ * engine over it, and the real target core (tests/device's harness) in
  * front, so every command travels as CBW, data and CSW.
  *
  * Flash map (1 KiB sectors): slot A at 0, slot B at 16 KiB, state sectors

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../src/os/os_clock.h"
 #include "../../src/os/os_file.h"
@@ -130,6 +131,8 @@ static void test_positions_and_size(void **state)
 	assert_true(usbmsc_file_stat_fd(fd, &fi));
 	assert_int_equal(fi.kind, USBMSC_FILE_REGULAR);
 	assert_true(fi.size == far + 3);
+	/* Written a moment ago: after 2020, and not in the future by a day. */
+	assert_true(fi.mtime > 1577836800 && fi.mtime < (int64_t)time(NULL) + 86400);
 	assert_int_equal(usbmsc_file_pread(fd, buf, 8, far - 2), 5);
 	assert_memory_equal(buf, "\0\0far", 5);
 	/* Cut back, then extended with zeros. */

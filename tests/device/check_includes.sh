@@ -1,6 +1,6 @@
 #!/bin/sh
 # The target core and the BOT wire code are freestanding: every file of
-# src/target/, src/wire/bot.c, src/wire/bot_cases.c and src/wire/uf2.c, and
+# src/device/, src/wire/bot.c, src/wire/bot_cases.c and src/wire/uf2.c, and
 # every project header they include (followed transitively), may include no
 # system header but <stdint.h>, <stddef.h>, <stdbool.h> and <string.h>, and calls no heap
 # or formatted-output function.
@@ -10,7 +10,7 @@ root=${1:?source root}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 : >"$work/seen"
-for f in "$root"/src/target/*.c "$root"/src/target/*.h "$root"/src/wire/bot.c \
+for f in "$root"/src/device/*.c "$root"/src/device/*.h "$root"/src/wire/bot.c \
 	"$root"/src/wire/bot_cases.c "$root"/src/wire/uf2.c; do
 	[ -f "$f" ] && echo "$f" >>"$work/todo"
 done
