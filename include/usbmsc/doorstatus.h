@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -40,9 +42,11 @@ struct usbmsc_door_status {
  * the line's end are not part of it: the device pads the line to a fixed
  * length). Returns false, with state USBMSC_DOOR_ST_UNKNOWN, for anything
  * else. */
+USBMSC_API
 bool usbmsc_door_status_parse(const char *text, size_t len, struct usbmsc_door_status *out);
 
 /* "waiting", "receiving", ... "reverted", "unknown". */
+USBMSC_API
 const char *usbmsc_door_state_name(enum usbmsc_door_state state);
 
 /* ---- INFO_UF2.TXT ---------------------------------------------------------- */
@@ -63,10 +67,12 @@ struct usbmsc_door_info {
 /* Parse len bytes of INFO_UF2.TXT (no NUL needed; "\r\n" taken too). True
  * when the first line names a UF2 bootloader or a Model: or Board-ID: line
  * is there; a usbmsc file door's also has firmware set. */
+USBMSC_API
 bool usbmsc_door_info_parse(const char *text, size_t len, struct usbmsc_door_info *out);
 
 /* The same board: equal Model: and Board-ID: (a device after its restart,
  * whatever firmware it runs now). False when neither line is there. */
+USBMSC_API
 bool usbmsc_door_info_same_board(const struct usbmsc_door_info *a,
 				 const struct usbmsc_door_info *b);
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/doorstatus.h"
 #include "usbmsc/fwimage.h"
 #include "usbmsc/initiator.h"
@@ -54,10 +55,12 @@ struct usbmsc_door_volume {
  * a usbmsc door's (a Firmware: line; otherwise USBMSC_E_NO_DEVICE, as for
  * a directory without it), STATUS.TXT, and with with_current the first
  * block of CURRENT.UF2. USBMSC_E_ACCESS when they may not be read. */
+USBMSC_API
 int usbmsc_door_volume_read(const char *path, bool with_current, struct usbmsc_door_volume *out,
 			    struct usbmsc_error *err);
 
 /* The mount point of a vol: device handle; NULL for any other handle. */
+USBMSC_API
 const char *usbmsc_dev_door_volume(const struct usbmsc_dev *dev);
 
 #ifdef __cplusplus

@@ -44,9 +44,6 @@ struct usbmsc_fwhost {
 	uint32_t pend_addr, pend_len;
 };
 
-/* CLOCK_MONOTONIC in nanoseconds, for the stats. */
-uint64_t fwhost_now_ns(void);
-
 /* fw_flash.c */
 /* Open cfg's flash file, or create it sparse (h->created); fills h->fd,
  * h->slot. An optional flash the process may not write leaves fd at -1. */

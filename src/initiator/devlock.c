@@ -5,12 +5,13 @@
 
 #include "usbmsc/doorvol.h"
 
-#include "../os/usbmsc_os.h"
+#include "../os/os_clock.h"
+#include "../os/os_file.h"
+#include "../os/os_lock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define NAME_MAX_LEN 128u
 #define SERIAL_KEY_MAX 64u
@@ -19,7 +20,7 @@
 
 struct usbmsc_lock {
 	int fd;
-	pid_t owner;             /* a forked child inherits the list, not the lock's use */
+	unsigned long owner;     /* a forked child inherits the list, not the lock's use */
 	char name[NAME_MAX_LEN];
 	char what[NAME_MAX_LEN + 32];
 };
@@ -78,7 +79,7 @@ static void lock_name(const char *vendor, const char *product, const char *seria
 static bool held_here(const char *name)
 {
 	for (size_t i = 0; i < HELD_MAX; i++)
-		if (held[i] && held[i]->owner == getpid() && strcmp(held[i]->name, name) == 0)
+		if (held[i] && held[i]->owner == usbmsc_process_id() && strcmp(held[i]->name, name) == 0)
 			return true;
 	return false;
 }
@@ -122,7 +123,7 @@ static int take(struct usbmsc_lock *l, struct usbmsc_lock **out, struct usbmsc_e
 	}
 	if (st != USBMSC_OK) {
 		if (l->fd >= 0)
-			close(l->fd);
+			usbmsc_file_close(l->fd);
 		free(l);
 		return st;
 	}
@@ -139,7 +140,7 @@ static struct usbmsc_lock *new_lock(struct usbmsc_error *err)
 		return NULL;
 	}
 	l->fd = -1;
-	l->owner = getpid();
+	l->owner = usbmsc_process_id();
 	return l;
 }
 
@@ -198,7 +199,7 @@ void usbmsc_lock_release(struct usbmsc_lock *lock)
 	for (size_t i = 0; i < HELD_MAX; i++)
 		if (held[i] == lock)
 			held[i] = NULL;
-	close(lock->fd);   /* the lock file stays, for the next one */
+	usbmsc_file_close(lock->fd);   /* the lock file stays, for the next one */
 	free(lock);
 }
 

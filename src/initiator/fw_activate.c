@@ -3,10 +3,11 @@
  * image runs, and its confirmation; the activate and confirm verbs. */
 #include "fw_internal.h"
 
-#include "../common/clock.h"
-
 #include <stdio.h>
 #include <string.h>
+
+#include "../os/os_backend.h"
+#include "../os/os_clock.h"
 
 #define POLL_MS 100u
 #define REOPEN_PAUSE_MS 250u
@@ -16,7 +17,7 @@ bool usbmsc_fwu_reopen_uri(const char *uri, uint16_t vid, uint16_t pid, const ch
 {
 	int n;
 
-	if (!uri || uri[0] != '/' || vid == 0 || !serial || !serial[0] || !buf)
+	if (!uri || !usbmsc_os_backend.pt_claims(uri) || vid == 0 || !serial || !serial[0] || !buf)
 		return false;
 	for (const char *p = serial; *p; p++)
 		if (*p == ':' || *p <= ' ' || *p > '~')
@@ -205,14 +206,14 @@ static int look_once(struct fwu *u, bool *ua_seen, bool last, bool *told)
 static int wait_for_device(struct fwu *u)
 {
 	unsigned wait = u->o->wait_ms ? u->o->wait_ms : USBMSC_FWU_DEFAULT_WAIT_MS;
-	uint64_t deadline = usbmsc_now_ms() + wait;
+	uint64_t deadline = usbmsc_clock_ms() + wait;
 	bool ua_seen = false, told = false;
 
 	usbmsc_fwi_report(u, USBMSC_FWU_EV_WAIT, 0, 0,
 			  "waiting for the device to run the new firmware");
 	u->out->has_after = false;
 	for (;;) {
-		bool last = usbmsc_now_ms() >= deadline;
+		bool last = usbmsc_clock_ms() >= deadline;
 		int st;
 
 		if (*u->dev) {

@@ -18,14 +18,12 @@
 #include "vol_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../common/fdio.h"
+#include "../os/os_file.h"
 #include "usbmsc/filedoor.h"
 #include "usbmsc/fwsign.h"
 #include "usbmsc/fwuf2.h"
@@ -63,30 +61,30 @@ static int open_image(struct volu *w, FILE **tmp)
 {
 	struct fwu *u = &w->u;
 	struct usbmsc_fw_uf2_info info;
-	struct stat st;
+	struct usbmsc_file_info st;
 	int rc;
 
 	if (usbmsc_fw_is_uf2(u->path)) {
-		*tmp = tmpfile();
+		*tmp = usbmsc_file_temp_stream();
 		if (!*tmp)
 			return usbmsc_fail(u->err, USBMSC_E_FILE, "cannot make a temporary file: %s",
 					   strerror(errno));
-		rc = usbmsc_fw_uf2_unpack(u->path, fileno(*tmp), &info, u->err);
+		rc = usbmsc_fw_uf2_unpack(u->path, usbmsc_file_stream_fd(*tmp), &info, u->err);
 		if (rc)
 			return rc;
-		u->fd = fileno(*tmp);
+		u->fd = usbmsc_file_stream_fd(*tmp);
 		usbmsc_fwi_note(u, "%s is a UF2 file: the image it carries (%llu bytes) is checked "
 				"and written again as UF2 blocks in order", u->path,
 				(unsigned long long)info.image_len);
 	} else {
-		u->fd = open(u->path, O_RDONLY | O_CLOEXEC);
+		u->fd = usbmsc_file_open(u->path, USBMSC_FILE_READ, 0);
 		if (u->fd < 0)
 			return usbmsc_fail(u->err, USBMSC_E_FILE, "cannot open %s: %s", u->path,
 					   strerror(errno));
 	}
-	if (fstat(u->fd, &st) != 0 || !S_ISREG(st.st_mode))
+	if (!usbmsc_file_stat_fd(u->fd, &st) || st.kind != USBMSC_FILE_REGULAR)
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "%s is not a file", u->path);
-	u->file_size = (uint64_t)st.st_size;
+	u->file_size = st.size;
 	return 0;
 }
 
@@ -94,7 +92,7 @@ static int open_image(struct volu *w, FILE **tmp)
 static void peek_header(struct fwu *u)
 {
 	if (u->file_size < USBMSC_FW_HEADER_LEN ||
-	    usbmsc_pread_full(u->fd, u->raw, sizeof u->raw, 0) != (ssize_t)sizeof u->raw)
+	    usbmsc_pread_full(u->fd, u->raw, sizeof u->raw, 0) != (int64_t)sizeof u->raw)
 		return;
 	u->out->header_ok = usbmsc_fw_header_parse(u->raw, sizeof u->raw, &u->out->header) ==
 			    USBMSC_FWCHK_OK;
@@ -111,7 +109,7 @@ static int check_signature(struct fwu *u)
 				   "a file door does not tell which key the device trusts: give "
 				   "--key PUBLIC-KEY-FILE to check %s against (--no-host-checks "
 				   "writes it unchecked)", u->path);
-	if (lseek(u->fd, 0, SEEK_SET) != 0)
+	if (!usbmsc_file_seek(u->fd, 0))
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "reading %s: %s", u->path,
 				   strerror(errno));
 	rc = usbmsc_fw_examine_fd(u->fd, u->path, u->o->pubkey, &rep, u->err);
@@ -256,7 +254,7 @@ static int block_at(struct volu *w, uint32_t i, uint8_t *blk)
 
 	usbmsc_uf2_encode(blk, i, w->blocks, w->version);
 	errno = 0;
-	if (usbmsc_pread_full(u->fd, p, n, (off_t)off) != (ssize_t)n)
+	if (usbmsc_pread_full(u->fd, p, n, off) != (int64_t)n)
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "reading %s: %s", u->path,
 				   errno ? strerror(errno) : "it became shorter");
 	if (u->have_raw && off < USBMSC_FW_HEADER_LEN)
@@ -296,7 +294,7 @@ static int put_chunk(struct volu *w, int fd, const char *path, uint8_t *buf, uin
 	}
 	if (!usbmsc_write_full(fd, buf, (size_t)n * BLK))
 		return write_failed(w, path, "writing", errno);
-	if (fsync(fd) != 0)
+	if (!usbmsc_file_sync(fd))
 		return write_failed(w, path, "flushing", errno);
 	return 0;
 }
@@ -346,14 +344,14 @@ static int copy(struct volu *w)
 	int fd, rc;
 
 	usbmsc_voli_join(path, sizeof path, w->before.path, USBMSC_DOOR_UPDATE_FILE);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	fd = usbmsc_file_open(path, USBMSC_FILE_WRITE | USBMSC_FILE_CREATE | USBMSC_FILE_TRUNC, 0666);
 	if (fd < 0)
 		return write_failed(w, path, "cannot create", errno);
 	rc = copy_blocks(w, fd, path);
-	close(fd);
+	usbmsc_file_close(fd);
 	/* What was not copied whole goes (best effort: the device may be gone). */
 	if (rc)
-		unlink(path);
+		usbmsc_file_remove(path);
 	return rc;
 }
 
@@ -406,7 +404,7 @@ static int run(struct volu *w, const char *mount)
 	if (tmp)
 		fclose(tmp);
 	else if (u->fd >= 0)
-		close(u->fd);
+		usbmsc_file_close(u->fd);
 	u->fd = -1;
 	return rc;
 }

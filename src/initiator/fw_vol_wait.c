@@ -22,7 +22,7 @@
  *   anything else: not yet. */
 #include "vol_internal.h"
 
-#include "../common/clock.h"
+#include "../os/os_clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +227,7 @@ int usbmsc_voli_wait(struct volu *w)
 {
 	struct fwu *u = &w->u;
 	unsigned wait = u->o->wait_ms ? u->o->wait_ms : USBMSC_FWU_DEFAULT_WAIT_MS;
-	uint64_t deadline = usbmsc_now_ms() + wait;
+	uint64_t deadline = usbmsc_clock_ms() + wait;
 	struct vol_watch *x = w->watch;
 	char text[USBMSC_DOOR_PATH_MAX + 160];
 	int v;
@@ -237,7 +237,7 @@ int usbmsc_voli_wait(struct volu *w)
 		 w->before.path);
 	usbmsc_fwi_report(u, USBMSC_FWU_EV_WAIT, 0, 0, text);
 	for (;;) {
-		bool last = usbmsc_now_ms() >= deadline;
+		bool last = usbmsc_clock_ms() >= deadline;
 
 		v = look_everywhere(x);
 		if (v != 0 || last)

@@ -6,14 +6,12 @@
 #include "vol_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../common/fdio.h"
 #include "../os/os_backend.h"
+#include "../os/os_file.h"
 #include "usbmsc/uf2.h"
 
 #define TEXT_MAX 1024u
@@ -53,12 +51,12 @@ static int read_file(const char *dir, const char *name, uint8_t *buf, size_t max
 		     bool *fresh, bool *missing, struct usbmsc_error *err)
 {
 	char path[USBMSC_DOOR_PATH_MAX + 16];
-	ssize_t n;
+	int64_t n;
 	int fd, e;
 
 	if (!usbmsc_voli_join(path, sizeof path, dir, name))
 		return usbmsc_fail(err, USBMSC_E_USAGE, "the path %s is too long", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = usbmsc_file_open(path, USBMSC_FILE_READ, 0);
 	if (fd < 0) {
 		e = errno;
 		*missing = e == ENOENT;
@@ -68,7 +66,7 @@ static int read_file(const char *dir, const char *name, uint8_t *buf, size_t max
 		*fresh = false;
 	n = usbmsc_read_full(fd, buf, max);
 	e = errno;
-	close(fd);
+	usbmsc_file_close(fd);
 	if (n < 0)
 		return usbmsc_fail(err, usbmsc_voli_errno_status(e), "reading %s: %s", path,
 				   strerror(e));
@@ -80,15 +78,15 @@ static int read_file(const char *dir, const char *name, uint8_t *buf, size_t max
 static int read_info(const char *dir, struct usbmsc_door_volume *v, struct usbmsc_error *err)
 {
 	uint8_t text[TEXT_MAX];
-	struct stat st;
+	struct usbmsc_file_info st;
 	size_t n = 0;
 	bool missing = false;
 	int rc;
 
-	if (stat(dir, &st) != 0)
+	if (!usbmsc_file_stat(dir, true, &st))
 		return usbmsc_fail(err, usbmsc_voli_errno_status(errno), "vol:%s: %s", dir,
 				   strerror(errno));
-	if (!S_ISDIR(st.st_mode))
+	if (st.kind != USBMSC_FILE_DIRECTORY)
 		return usbmsc_fail(err, USBMSC_E_NO_DEVICE, "vol:%s is not a directory (a file "
 				   "door's mount point)", dir);
 	rc = read_file(dir, "INFO_UF2.TXT", text, sizeof text, &n, &v->fresh, &missing, err);

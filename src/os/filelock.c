@@ -1,8 +1,8 @@
-/* Advisory locks between processes (usbmsc_os.h): flock(2) on the files a
- * device works on, and on lock files named after a device in the lock
- * directory. */
+/* Advisory locks between processes on POSIX systems (os_lock.h): flock(2)
+ * on the files a device works on, and on lock files named after a device
+ * in the lock directory. */
 #include "os_backend.h"
-#include "usbmsc_os.h"
+#include "os_lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,63 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The files this process holds locks on (device and inode), so that a
- * probe tells its own locks from another program's on every system, where
- * the backend cannot name holders. */
-#define HELD_MAX 32
-static struct held {
-	int fd;
-	dev_t dev;
-	ino_t ino;
-	pid_t pid;        /* a child after fork() holds none of these */
-} held[HELD_MAX];
-static size_t held_count;
-
-static void remember(int fd)
-{
-	struct stat st;
-
-	if (held_count < HELD_MAX && fstat(fd, &st) == 0)
-		held[held_count++] = (struct held){ fd, st.st_dev, st.st_ino, getpid() };
-}
-
 void usbmsc_os_unlock(int fd)
 {
-	for (size_t i = 0; i < held_count; i++)
-		if (held[i].fd == fd) {
-			held[i] = held[--held_count];
-			break;
-		}
+	usbmsc_os_held_remove(fd);
 	flock(fd, LOCK_UN);
-}
-
-static bool held_here(int fd)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) != 0)
-		return false;
-	for (size_t i = 0; i < held_count; i++)
-		if (held[i].dev == st.st_dev && held[i].ino == st.st_ino && held[i].pid == getpid())
-			return true;
-	return false;
-}
-
-/* "WHAT is in use by HOLDER" into err; *own says whether the holder is this
- * process (another handle of it). */
-static int busy(int fd, const char *what, bool *own, struct usbmsc_error *err)
-{
-	char holder[160];
-	bool mine = held_here(fd);
-
-	if (!mine && !usbmsc_os_backend.lock_holder(fd, holder, sizeof holder, &mine))
-		snprintf(holder, sizeof holder, "another program");
-	if (own)
-		*own = mine;
-	if (mine)
-		return usbmsc_fail(err, USBMSC_E_BUSY, "%s is in use by this process (another "
-				   "open device handle)", what);
-	return usbmsc_fail(err, USBMSC_E_BUSY, "%s is in use by %s", what, holder);
 }
 
 /* Never waits. A file system without flock counts as unlocked. */
@@ -83,7 +30,7 @@ static int try_lock(int fd, int how, const char *what, bool *own, struct usbmsc_
 	while (r != 0 && errno == EINTR);
 	if (r == 0 || (errno != EWOULDBLOCK && errno != EAGAIN))
 		return 0;
-	return busy(fd, what, own, err);
+	return usbmsc_os_lock_busy(fd, what, own, err);
 }
 
 int usbmsc_os_lock(int fd, const char *what, struct usbmsc_error *err)
@@ -91,7 +38,7 @@ int usbmsc_os_lock(int fd, const char *what, struct usbmsc_error *err)
 	int r = try_lock(fd, LOCK_EX, what, NULL, err);
 
 	if (r == 0)
-		remember(fd);
+		usbmsc_os_held_add(fd);
 	return r;
 }
 

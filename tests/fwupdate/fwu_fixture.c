@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fwu_fixture.h"
+#include "../common/testfs.h"
 
 #include "usbmsc/byteorder.h"
 
@@ -269,8 +269,7 @@ int fwu_setup_with(void **state, const char *options)
 	size_t n;
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/usbmsc-fwupdate.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testfs_mkdtemp(f->dir, sizeof f->dir, "usbmsc-fwupdate");
 	fwu_path_in(f, f->disk, sizeof f->disk, "disk.img");
 	n = strlen(f->disk);
 	assert_true(snprintf(f->disk + n, sizeof f->disk - n, "%s", options) <
@@ -297,11 +296,9 @@ int fwu_setup_big(void **state)
 int fwu_teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	usbmsc_close(f->dev);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testfs_rmtree(f->dir);
 	free(f);
 	return 0;
 }

@@ -124,7 +124,7 @@ static int fill(struct writer *w, uint8_t *buf, size_t room, size_t *got)
 		if (f->data) {
 			memcpy(buf + *got, f->data + w->at, k);
 		} else if (k) {
-			ssize_t r = usbmsc_pread_full(f->fd, buf + *got, k, (off_t)w->at);
+			int64_t r = usbmsc_pread_full(f->fd, buf + *got, k, w->at);
 			if (r < 0 || (size_t)r != k)
 				return usbmsc_fail(w->err, USBMSC_E_FILE, "reading %s: %s", f->name,
 						   r < 0 ? strerror(errno) : "it shrank");

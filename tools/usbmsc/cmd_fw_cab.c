@@ -11,19 +11,18 @@
 #include "cmd_fw_cab.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "usbmsc/byteorder.h"
 #include "usbmsc/fwimage.h"
 #include "usbmsc/fwsign.h"
 
 #include "../../src/common/fdio.h"
+#include "../../src/common/tmpfile.h"
+#include "../../src/os/os_file.h"
 #include "cabinet.h"
 #include "usbmsc/fwuf2.h"
 #include "fwupd_guid.h"
@@ -211,7 +210,8 @@ static int metainfo(struct cli *c, struct cab *k)
 
 static int release_date(struct cli *c, struct cab *k)
 {
-	struct stat st;
+	struct usbmsc_file_info fi;
+	struct tm *tm;
 	time_t t;
 
 	if (k->a->date) {
@@ -228,10 +228,13 @@ static int release_date(struct cli *c, struct cab *k)
 		k->when.tm_mday = d;
 		return 0;
 	}
-	if (stat(k->a->image, &st) != 0)
+	if (!usbmsc_file_stat(k->a->image, true, &fi))
 		return cli_fail(c, USBMSC_E_FILE, "%s: %s", k->a->image, strerror(errno));
-	t = st.st_mtime;
-	if (!gmtime_r(&t, &k->when) || k->when.tm_year < 80)
+	t = (time_t)fi.mtime;
+	tm = gmtime(&t);
+	if (tm)
+		k->when = *tm;
+	if (!tm || k->when.tm_year < 80)
 		return cli_usage(c, "%s is dated before 1980: give --date", k->a->image);
 	return 0;
 }
@@ -242,8 +245,8 @@ static int write_cab(struct cli *c, struct cab *k)
 				k->when.tm_mday);
 	uint16_t t = (uint16_t)((k->when.tm_hour << 11) | (k->when.tm_min << 5) | (k->when.tm_sec / 2));
 	struct usbmsc_error err = { 0 };
-	char tmp[4096];
-	int in = open(k->a->image, O_RDONLY | O_CLOEXEC), out, st;
+	struct usbmsc_tmpfile out = { .fd = -1 };
+	int in = usbmsc_file_open(k->a->image, USBMSC_FILE_READ, 0), st;
 
 	if (in < 0)
 		return cli_fail(c, USBMSC_E_FILE, "cannot read %s: %s", k->a->image, strerror(errno));
@@ -251,26 +254,20 @@ static int write_cab(struct cli *c, struct cab *k)
 		{ k->payload_name, NULL, in, k->size, d, t },
 		{ "firmware.metainfo.xml", (const uint8_t *)k->metainfo, -1, strlen(k->metainfo), d, t },
 	};
-	snprintf(tmp, sizeof tmp, "%s.XXXXXX", k->a->output);
-	out = mkstemp(tmp);
-	if (out < 0) {
-		close(in);
-		return cli_fail(c, USBMSC_E_FILE, "cannot write beside %s: %s", k->a->output,
-				strerror(errno));
-	}
-	st = cab_write(out, files, 2, &err);
-	close(in);
-	if (!st && (fchmod(out, 0644) != 0 || fsync(out) != 0))
-		st = usbmsc_fail(&err, USBMSC_E_FILE, "writing %s: %s", tmp, strerror(errno));
-	if (close(out) != 0 && !st)
-		st = usbmsc_fail(&err, USBMSC_E_FILE, "writing %s: %s", tmp, strerror(errno));
-	if (!st && rename(tmp, k->a->output) != 0)
-		st = usbmsc_fail(&err, USBMSC_E_FILE, "%s: %s", k->a->output, strerror(errno));
+	st = usbmsc_tmp_create(&out, k->a->output, 0644, &err);
 	if (st) {
-		unlink(tmp);
+		usbmsc_file_close(in);
 		return cli_fail(c, st, "%s", err.msg);
 	}
-	return 0;
+	st = cab_write(out.fd, files, 2, &err);
+	usbmsc_file_close(in);
+	if (!st)
+		st = usbmsc_tmp_close(&out, &err);
+	if (st)
+		usbmsc_tmp_discard(&out);
+	else
+		st = usbmsc_tmp_commit(&out, k->a->output, true, &err);
+	return st ? cli_fail(c, st, "%s", err.msg) : 0;
 }
 
 static void report(struct cli *c, const struct cab *k)

@@ -12,7 +12,8 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "../../src/os/os_file.h"
 
 #include "usbmsc/fwsign.h"
 #include "usbmsc/fwuf2.h"
@@ -187,9 +188,9 @@ static int want_args(struct cli *c, const struct fw_args *a, int n, const char *
 
 static bool path_exists(const char *path)
 {
-	struct stat st;
+	struct usbmsc_file_info fi;
 
-	return lstat(path, &st) == 0;
+	return usbmsc_file_stat(path, false, &fi);
 }
 
 static int run_keygen(struct cli *c, const struct fw_args *a)
@@ -339,17 +340,28 @@ static int pack_header(struct cli *c, const struct fw_args *a, struct usbmsc_fw_
 
 static bool same_file(const char *p, const char *q)
 {
-	struct stat a, b;
+	struct usbmsc_file_info a, b;
 
-	return stat(p, &a) == 0 && stat(q, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return usbmsc_file_stat(p, true, &a) && usbmsc_file_stat(q, true, &b) &&
+	       a.volume == b.volume && a.index == b.index;
 }
 
 /* An empty file is no firmware: most likely a build step that failed. */
 static bool empty_file(const char *path)
 {
-	struct stat st;
+	struct usbmsc_file_info fi;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+	return usbmsc_file_stat(path, true, &fi) && fi.kind == USBMSC_FILE_REGULAR &&
+	       fi.size == 0;
+}
+
+/* Forget a secret: stores the compiler may not drop as unused. */
+static void wipe(void *p, size_t n)
+{
+	volatile uint8_t *v = p;
+
+	while (n--)
+		*v++ = 0;
 }
 
 static int run_pack(struct cli *c, const struct fw_args *a)
@@ -373,7 +385,7 @@ static int run_pack(struct cli *c, const struct fw_args *a)
 	if (st)
 		return cli_fail(c, st, "%s", err.msg);
 	st = usbmsc_fw_pack(a->argv[0], a->output, sk, &h, &err);
-	explicit_bzero(sk, sizeof sk);
+	wipe(sk, sizeof sk);
 	if (st == USBMSC_E_USAGE)
 		return cli_usage(c, "%s", err.msg);
 	if (st)
