@@ -367,6 +367,24 @@ void fwu_device_state(struct fx *f, struct usbmsc_fw_state *s)
 }
 
 
+void fwu_alter(const char *path, uint64_t at, bool cut)
+{
+	FILE *fp = fopen(path, "r+b");
+	int c;
+
+	assert_non_null(fp);
+	if (cut) {
+		assert_int_equal(ftruncate(fileno(fp), (off_t)at), 0);
+	} else {
+		assert_int_equal(fseek(fp, (long)at, SEEK_SET), 0);
+		c = fgetc(fp);
+		assert_true(c != EOF);
+		assert_int_equal(fseek(fp, (long)at, SEEK_SET), 0);
+		assert_int_equal(fputc(c ^ 0x01, fp), c ^ 0x01);
+	}
+	assert_int_equal(fclose(fp), 0);
+}
+
 static void on_report(void *ctx, const struct usbmsc_fwu_report *r)
 {
 	struct seen *s = ctx;
@@ -380,6 +398,8 @@ static void on_report(void *ctx, const struct usbmsc_fwu_report *r)
 		s->progress++;
 		if (s->stop)
 			*s->stop = 1;
+		if (s->alter_path && s->progress == s->alter_after)
+			fwu_alter(s->alter_path, s->alter_at, s->alter_cut);
 		break;
 	case USBMSC_FWU_EV_PLAN: s->plans++; break;
 	case USBMSC_FWU_EV_ACTIVATE: s->activates++; break;
