@@ -103,25 +103,28 @@ static int adopt(struct usbmsc_transport *t, const struct usbmsc_open_opts *opts
 int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usbmsc_dev **out,
 		struct usbmsc_error *err)
 {
-	char accepted[192];
+	char accepted[192];       /* for the messages only */
 	struct usbmsc_transport *t = NULL;
 	int r;
 
 	if (!out)
 		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_open needs a place for the handle");
 	*out = NULL;
-	accepted_uris(accepted, sizeof accepted);
-	if (!uri || !uri[0])
+	if (!uri || !uri[0]) {
+		accepted_uris(accepted, sizeof accepted);
 		return usbmsc_fail(err, USBMSC_E_USAGE, "an empty device URI; this build accepts %s",
 				   accepted);
+	}
 	/* A bare file name is the commonest slip ("-d disk.img"). */
 	if (!strchr(uri, ':') && uri[0] != '/')
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "'%s' is not a device URI: it has no scheme (did you mean 'sim:%s'?)",
 				   uri, uri);
-	if (!uri_well_formed(uri))
+	if (!uri_well_formed(uri)) {
+		accepted_uris(accepted, sizeof accepted);
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "malformed device URI '%s'; this build accepts %s", uri, accepted);
+	}
 	for (size_t i = 0; i < SCHEME_COUNT; i++) {
 		size_t n = strlen(schemes[i].prefix);
 		if (strncmp(uri, schemes[i].prefix, n) != 0)
@@ -131,6 +134,7 @@ int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usb
 			return r;
 		return adopt(t, opts, out, err);
 	}
+	accepted_uris(accepted, sizeof accepted);
 	return usbmsc_fail(err, USBMSC_E_USAGE, "unknown scheme '%.*s' in '%s'; this build accepts %s",
 			   (int)(strchr(uri, ':') - uri + 1), uri, uri, accepted);
 }

@@ -200,15 +200,19 @@ static int run_turs(struct cli *c, struct bench_run *r)
 	uint64_t start, prev;
 	int st;
 
-	/* Before the clock starts: the power-on unit attention a fresh device
-	 * reports to its first command. */
-	do
+	/* The first of the N commands may meet the power-on unit attention a
+	 * fresh device reports once: it is sent again and the clock starts
+	 * over, so that N commands are timed and, without the attention, N
+	 * are sent, as sg_turs -n N sends. */
+	do {
+		start = now_ns();
 		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
-	while (cli_again(c, st, &res));
+	} while (cli_again(c, st, &res));
+	prev = now_ns();
 	if (st)
-		return cli_fail_result(c, st, &res);
-	start = prev = now_ns();
-	for (uint64_t i = 0; i < r->commands; i++) {
+		return cut_short(c, st, &res, NULL, 0, r->commands);
+	r->ns[0] = prev - start;
+	for (uint64_t i = 1; i < r->commands; i++) {
 		uint64_t t;
 		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
 		t = now_ns();
@@ -479,9 +483,10 @@ const struct cli_command cli_cmd_bench = {
 		"Each prints the commands per second, for read the throughput (MB/s,\n"
 		"10^6 bytes per second), and the latency of each command: median, 99th\n"
 		"percentile, minimum, maximum and mean. Every sample is kept, so a run\n"
-		"is at most 10000000 commands. Before the clock starts, one command\n"
-		"(TEST UNIT READY; for read, READ CAPACITY) meets the unit attention of\n"
-		"a freshly attached device. The data read is discarded.\n"
+		"is at most 10000000 commands. The unit attention of a freshly attached\n"
+		"device is met untimed: by the first TEST UNIT READY, sent again (so tur\n"
+		"sends N commands, N + 1 after a power-on), or for read by READ CAPACITY\n"
+		"before the clock starts. The data read is discarded.\n"
 		"\n"
 		"Options:\n"
 		"  -n, --count N        tur: the number of commands (default 1000)\n"
