@@ -235,14 +235,15 @@ static int check_cmd(struct usbmsc_dev *dev, const struct usbmsc_cmd *cmd)
  * kernel's SCSI devices); when the transport cannot tell, the command goes. */
 static int check_lun(struct usbmsc_dev *dev, uint8_t lun)
 {
-	struct usbmsc_error err = {0};
-
 	if (lun == 0)
 		return USBMSC_OK;
-	if (dev->lun_limit == LUNS_UNASKED)
+	if (dev->lun_limit == LUNS_UNASKED) {
+		struct usbmsc_error err = {0};
+
 		dev->lun_limit = dev->t->ops->max_lun &&
 				 dev->t->ops->max_lun(dev->t, &dev->max_lun, &err) == USBMSC_OK
 				 ? LUNS_KNOWN : LUNS_UNKNOWN;
+	}
 	if (dev->lun_limit != LUNS_KNOWN || lun <= dev->max_lun)
 		return USBMSC_OK;
 	return usbmsc_dev_fail(dev, USBMSC_E_USAGE, "the device has LUNs 0..%u, not %u",

@@ -149,25 +149,18 @@ static void close_node(struct sgio_node *n)
 	n->fd = -1;
 }
 
-/* The node of LUN lun: the opened one for LUN 0 (and for its own LUN),
- * else its sibling, opened now if need be. */
-static int node_for_lun(struct usbmsc_os_pt *s, uint8_t lun, const struct usbmsc_trace *trace,
-			struct sgio_node **out, struct usbmsc_error *err)
+/* The node of LUN lun > 0 not opened yet: the opened one when it is that
+ * LUN's, else its sibling, opened now. Apart from node_for_lun, so that
+ * the path of every command keeps a small stack frame. */
+static int __attribute__((noinline)) open_lun_node(struct usbmsc_os_pt *s, uint8_t lun,
+						   const struct usbmsc_trace *trace,
+						   struct sgio_node **out, struct usbmsc_error *err)
 {
 	char dir[PATH_MAX], sg[NAME_MAX + 1], blk[NAME_MAX + 1], path[PATH_MAX];
+	struct sgio_node *n = &s->luns[lun];
 	const char *name;
-	struct sgio_node *n;
 	int rc;
 
-	if (lun == 0) {
-		*out = &s->main;
-		return 0;
-	}
-	n = &s->luns[lun];
-	if (n->fd >= 0) {
-		*out = n;
-		return 0;
-	}
 	if (find_scsi_dir(s, NULL) && lun == s->own_lun) {
 		*out = &s->main;
 		return 0;
@@ -188,6 +181,22 @@ static int node_for_lun(struct usbmsc_os_pt *s, uint8_t lun, const struct usbmsc
 			  "sgio: LUN %u is %s%s", lun, path, n->writable ? "" : " (read-only)");
 	*out = n;
 	return 0;
+}
+
+/* The node of LUN lun: the opened one for LUN 0 (and for its own LUN),
+ * else its sibling, opened on first use. */
+static int node_for_lun(struct usbmsc_os_pt *s, uint8_t lun, const struct usbmsc_trace *trace,
+			struct sgio_node **out, struct usbmsc_error *err)
+{
+	if (lun == 0) {
+		*out = &s->main;
+		return 0;
+	}
+	if (s->luns[lun].fd >= 0) {
+		*out = &s->luns[lun];
+		return 0;
+	}
+	return open_lun_node(s, lun, trace, out, err);
 }
 
 /* EPERM from SG_IO: the kernel's opcode filter refused the command. Say

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "latency.h"
 #include "parse.h"
 
 /* Every latency sample is kept (8 bytes each), so the count is bounded. */
@@ -59,11 +60,6 @@ struct bench_run {
 	/* read only */
 	uint64_t lba, bytes;
 	uint32_t chunk, block_size;
-};
-
-struct bench_stats {
-	uint64_t min, median, p99, max;
-	double mean;
 };
 
 /* ---- the command line ---- */
@@ -130,37 +126,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The nearest-rank percentile of n sorted values (pct 1..100): the
- * smallest value that at least pct % of the values do not exceed. */
-static uint64_t percentile(const uint64_t *sorted, uint64_t n, unsigned pct)
-{
-	uint64_t rank = (n * pct + 99) / 100;
-
-	return sorted[rank ? rank - 1 : 0];
-}
-
-/* Sorts the samples (n >= 1). */
-static void stats_of(uint64_t *ns, uint64_t n, struct bench_stats *s)
-{
-	double sum = 0;
-
-	qsort(ns, (size_t)n, sizeof *ns, cmp_u64);
-	for (uint64_t i = 0; i < n; i++)
-		sum += (double)ns[i];
-	s->min = ns[0];
-	s->max = ns[n - 1];
-	s->median = percentile(ns, n, 50);
-	s->p99 = percentile(ns, n, 99);
-	s->mean = sum / (double)n;
 }
 
 static int alloc_samples(struct cli *c, struct bench_run *r, uint64_t n)
@@ -385,7 +350,7 @@ static double per_second(uint64_t count, uint64_t ns)
 }
 
 static void report_json(struct cli *c, const struct bench_args *a, const struct bench_run *r,
-			const struct bench_stats *s)
+			const struct latency_stats *s)
 {
 	struct json *j = &c->out;
 
@@ -416,7 +381,7 @@ static void report_json(struct cli *c, const struct bench_args *a, const struct 
 }
 
 static void report_text(struct cli *c, const struct bench_args *a, const struct bench_run *r,
-			const struct bench_stats *s)
+			const struct latency_stats *s)
 {
 	char human[32], chunk[32];
 
@@ -447,7 +412,7 @@ static int run_bench(struct cli *c)
 {
 	struct bench_args a = { 0 };
 	struct bench_run r = { 0 };
-	struct bench_stats s;
+	struct latency_stats s;
 	int st = parse_bench_args(c, &a);
 
 	if (st)
@@ -460,7 +425,7 @@ static int run_bench(struct cli *c)
 		return cli_usage(c, "needs a command: tur or read");
 	st = a.sub == B_TUR ? bench_tur(c, &a, &r) : bench_read(c, &a, &r);
 	if (st == 0) {
-		stats_of(r.ns, r.commands, &s);
+		latency_stats(r.ns, (size_t)r.commands, &s);
 		if (c->json)
 			report_json(c, &a, &r, &s);
 		else
