@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,9 +38,11 @@ struct usbmsc_door_status {
 
 /* Parse the first line of text (len bytes, no NUL needed). Returns false,
  * with state USBMSC_DOOR_ST_UNKNOWN, for anything else. */
+USBMSC_API
 bool usbmsc_door_status_parse(const char *text, size_t len, struct usbmsc_door_status *out);
 
 /* "waiting", "receiving", ... "reverted", "unknown". */
+USBMSC_API
 const char *usbmsc_door_state_name(enum usbmsc_door_state state);
 
 #ifdef __cplusplus

@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/fwengine.h"
 #include "usbmsc/target.h"
 
@@ -94,12 +95,14 @@ struct usbmsc_door {
  * callbacks). False on a bad configuration: an engine without a
  * configuration, a slot over USBMSC_DOOR_SLOT_MAX, quiet_ms under
  * USBMSC_DOOR_QUIET_MIN_MS, no bitmap. */
+USBMSC_API
 bool usbmsc_door_init(struct usbmsc_door *d, const struct usbmsc_door_config *cfg,
 		      struct usbmsc_lun_config *lun);
 
 /* ms milliseconds have passed (less than 2^31 at a time). A checked image
  * is activated here once the host has been quiet long enough; the
  * engine's activate callback runs from this call. */
+USBMSC_API
 void usbmsc_door_tick(struct usbmsc_door *d, uint32_t ms);
 
 /* STATUS.TXT: one line made of one of these (\1, \2 and \3 stand for

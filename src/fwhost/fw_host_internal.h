@@ -40,9 +40,6 @@ struct usbmsc_fwhost {
 	int io_errno;                    /* the last failed flash write's errno, for messages */
 };
 
-/* CLOCK_MONOTONIC in nanoseconds, for the stats. */
-uint64_t fwhost_now_ns(void);
-
 /* fw_flash.c */
 /* Open cfg's flash file, or create it sparse (h->created); fills h->fd,
  * h->slot. An optional flash the process may not write leaves fd at -1. */

@@ -5,6 +5,7 @@
 
 #include "usbmsc/sim.h"
 #include "schemes.h"
+#include "../os/os_backend.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,7 +24,8 @@ struct usbmsc_dev {
 
 /* ---- URI schemes --------------------------------------------------------
  * One line per transport. open() gets the whole URI and the part after the
- * prefix. */
+ * prefix. The system's own device paths ("/dev/sg1", "\\.\PhysicalDrive1")
+ * are the OS backend's to recognise (pt_claims) and go to pass-through. */
 struct uri_scheme {
 	const char *prefix;
 	const char *syntax;  /* shown in messages */
@@ -41,7 +43,6 @@ static int open_sim(const char *uri, const char *rest, const struct usbmsc_open_
 
 static const struct uri_scheme schemes[] = {
 	{ "sim:", "sim:PATH[?OPTIONS]", open_sim },
-	{ "/", "/dev/sgN, /dev/sdX", usbmsc_pt_open },
 	{ "usb:", "usb:VID:PID[:SERIAL], usb:BUS-PORT", usbmsc_usb_open },
 	{ "usbv:", "usbv:VID:PID[:SERIAL]", usbmsc_usbv_open },
 	{ "auto:", "auto:VID:PID[:SERIAL]", usbmsc_auto_open },
@@ -49,28 +50,27 @@ static const struct uri_scheme schemes[] = {
 
 #define SCHEME_COUNT (sizeof schemes / sizeof schemes[0])
 
-/* "sim:PATH[?OPTIONS], ..." for messages. */
+/* "sim:PATH[?OPTIONS], /dev/sgN, /dev/sdX, ..." for messages: the device
+ * paths after sim:. */
 static void accepted_uris(char *buf, size_t len)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < SCHEME_COUNT && used < len; i++) {
-		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", schemes[i].syntax);
+		int n = snprintf(buf + used, len - used, "%s%s%s%s", i ? ", " : "", schemes[i].syntax,
+				 i ? "" : ", ", i ? "" : usbmsc_os_backend.pt_syntax);
 		if (n < 0)
 			break;
 		used += (size_t)n;
 	}
 }
 
-/* A URI is "scheme:rest" (scheme = a letter, then letters, digits, + - .)
- * or a device path starting with '/'. */
+/* A URI is "scheme:rest" (scheme = a letter, then letters, digits, + - .). */
 static bool uri_well_formed(const char *uri)
 {
 	const char *p = uri;
 
-	if (*uri == '/')
-		return uri[1] != '\0';
 	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
 		return false;
 	while (*p && *p != ':') {
@@ -115,8 +115,12 @@ int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usb
 		return usbmsc_fail(err, USBMSC_E_USAGE, "an empty device URI; this build accepts %s",
 				   accepted);
 	}
+	if (usbmsc_os_backend.pt_claims(uri)) {
+		r = usbmsc_pt_open(uri, "", opts, &t, err);
+		return r != USBMSC_OK ? r : adopt(t, opts, out, err);
+	}
 	/* A bare file name is the commonest slip ("-d disk.img"). */
-	if (!strchr(uri, ':') && uri[0] != '/')
+	if (!strchr(uri, ':'))
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "'%s' is not a device URI: it has no scheme (did you mean 'sim:%s'?)",
 				   uri, uri);

@@ -7,10 +7,7 @@
 
 /* Record status and a message as the device's last error; returns status. */
 int usbmsc_dev_fail(struct usbmsc_dev *dev, int status, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
+	USBMSC_PRINTF(3, 4);
 
 /* A GOOD command that moved less data than asked (len bytes) is a
  * failure: a buffer would silently hold stale bytes, or data would be

@@ -3,12 +3,13 @@
  * in this process so that its own reopen passes. */
 #include "devlock.h"
 
-#include "../os/usbmsc_os.h"
+#include "../os/os_clock.h"
+#include "../os/os_file.h"
+#include "../os/os_lock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define NAME_MAX_LEN 128u
 #define SERIAL_KEY_MAX 64u
@@ -17,7 +18,7 @@
 
 struct usbmsc_lock {
 	int fd;
-	pid_t owner;             /* a forked child inherits the list, not the lock's use */
+	unsigned long owner;     /* a forked child inherits the list, not the lock's use */
 	char name[NAME_MAX_LEN];
 	char what[NAME_MAX_LEN + 32];
 };
@@ -76,7 +77,7 @@ static void lock_name(const char *vendor, const char *product, const char *seria
 static bool held_here(const char *name)
 {
 	for (size_t i = 0; i < HELD_MAX; i++)
-		if (held[i] && held[i]->owner == getpid() && strcmp(held[i]->name, name) == 0)
+		if (held[i] && held[i]->owner == usbmsc_process_id() && strcmp(held[i]->name, name) == 0)
 			return true;
 	return false;
 }
@@ -126,7 +127,7 @@ int usbmsc_lock_device(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_lock *
 	if (!l)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
 	l->fd = -1;
-	l->owner = getpid();
+	l->owner = usbmsc_process_id();
 	lock_name(inq.vendor, inq.product, serial, l->name, sizeof l->name);
 	if (serial[0])
 		snprintf(l->what, sizeof l->what, "the device %s serial %.64s", inq.vendor, serial);
@@ -142,7 +143,7 @@ int usbmsc_lock_device(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_lock *
 	}
 	if (st != USBMSC_OK) {
 		if (l->fd >= 0)
-			close(l->fd);
+			usbmsc_file_close(l->fd);
 		free(l);
 		return st;
 	}
@@ -157,7 +158,7 @@ void usbmsc_lock_release(struct usbmsc_lock *lock)
 	for (size_t i = 0; i < HELD_MAX; i++)
 		if (held[i] == lock)
 			held[i] = NULL;
-	close(lock->fd);   /* the lock file stays, for the next one */
+	usbmsc_file_close(lock->fd);   /* the lock file stays, for the next one */
 	free(lock);
 }
 

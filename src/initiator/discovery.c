@@ -53,6 +53,7 @@ int usbmsc_discover_ex(const struct usbmsc_discover_opts *opts,
 	env.node_access = os->node_access;
 	env.raw_scsi_privilege = *count && os->raw_scsi_privilege();
 	env.libusb = USBMSC_HAVE_LIBUSB;
+	env.winusb = (os->caps & USBMSC_OS_CAP_WINUSB) != 0;
 	for (i = 0; i < *count; i++)
 		usbmsc_disc_decide(*list, *count, i, &env);
 	return 0;

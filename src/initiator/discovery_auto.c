@@ -1,6 +1,6 @@
 /* "auto:SELECTOR": the best door the system allows into one device, and why.
  *
- * The doors are tried in the order of enum usbmsc_door: the vendor
+ * The doors are tried in the order of enum usbmsc_door_kind: the vendor
  * interface (usbv:), the control LUN through SG_IO, SG_IO on the disk LUN
  * (its sg node, then its block node), and last raw Bulk-Only Transport
  * (usb:, which takes the disk from the kernel and so refuses a mounted
@@ -61,7 +61,7 @@ static const struct usbmsc_lun_info *lun_of_node(const struct usbmsc_device_info
 }
 
 /* Say which door is taken and why, then open it. */
-static int open_door(const struct usbmsc_device_info *info, enum usbmsc_door door,
+static int open_door(const struct usbmsc_device_info *info, enum usbmsc_door_kind door,
 		     const struct usbmsc_open_opts *opts, struct usbmsc_transport **out,
 		     struct usbmsc_error *err)
 {
@@ -106,7 +106,7 @@ static int open_door(const struct usbmsc_device_info *info, enum usbmsc_door doo
 
 /* Nothing usable: the fallback door's own error (opening it tells exactly
  * what stands in the way: permission, mounts), or its reason. */
-static int open_fallback(const struct usbmsc_device_info *info, enum usbmsc_door door,
+static int open_fallback(const struct usbmsc_device_info *info, enum usbmsc_door_kind door,
 			 const struct usbmsc_open_opts *opts, struct usbmsc_transport **out,
 			 struct usbmsc_error *err)
 {
@@ -132,11 +132,11 @@ static int open_best(const struct usbmsc_device_info *info, const struct usbmsc_
 			usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0, "auto: %s", d->reason);
 			continue;
 		}
-		rc = open_door(info, (enum usbmsc_door)i, opts, out, err);
+		rc = open_door(info, (enum usbmsc_door_kind)i, opts, out, err);
 		if (rc == 0)
 			return 0;
 		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0, "auto: %s: %s; trying the next door",
-				  usbmsc_door_label((enum usbmsc_door)i), err->msg);
+				  usbmsc_door_label((enum usbmsc_door_kind)i), err->msg);
 		if (!first_rc) {
 			first_rc = rc;
 			first = *err;

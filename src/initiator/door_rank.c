@@ -1,7 +1,7 @@
 /* auto:'s order among a device's doors, and the words for them. Pure: only
  * the discovered device is read.
  *
- * The order is that of enum usbmsc_door: the vendor interface (usbv:), the
+ * The order is that of enum usbmsc_door_kind: the vendor interface (usbv:), the
  * control LUN through SCSI pass-through, pass-through on the disk LUN (its
  * sg node, then its block node), and last raw Bulk-Only Transport (usb:,
  * which takes the disk from the kernel and so refuses a mounted device
@@ -29,19 +29,39 @@ static const char *const door_labels[USBMSC_DOOR_COUNT] = {
 	[USBMSC_DOOR_USB] = "usb",
 };
 
-const char *usbmsc_door_name(enum usbmsc_door door)
+const char *usbmsc_door_name(enum usbmsc_door_kind door)
 {
 	return (unsigned)door < USBMSC_DOOR_COUNT ? door_names[door] : "unknown";
 }
 
-const char *usbmsc_door_label(enum usbmsc_door door)
+const char *usbmsc_door_label(enum usbmsc_door_kind door)
 {
 	return (unsigned)door < USBMSC_DOOR_COUNT ? door_labels[door] : "unknown";
 }
 
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Windows' service names, whatever their case. */
+static bool same_name(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (lower(*a) != lower(*b))
+			return false;
+	return *a == *b;
+}
+
 bool usbmsc_disc_kernel_bound(const struct usbmsc_device_info *info)
 {
-	return strcmp(info->driver, "usb-storage") == 0 || strcmp(info->driver, "uas") == 0;
+	return strcmp(info->driver, "usb-storage") == 0 || strcmp(info->driver, "uas") == 0 ||
+	       same_name(info->driver, "USBSTOR") || same_name(info->driver, "UASPStor");
+}
+
+bool usbmsc_disc_is_winusb(const char *driver)
+{
+	return same_name(driver, "WinUSB");
 }
 
 void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door_rank *rank)
@@ -51,7 +71,7 @@ void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door
 	memset(rank, 0, sizeof *rank);
 	for (unsigned i = 0; i < USBMSC_DOOR_COUNT; i++)
 		if (d[i].usable)
-			rank->order[rank->count++] = (enum usbmsc_door)i;
+			rank->order[rank->count++] = (enum usbmsc_door_kind)i;
 	/* Nothing usable: the error worth showing. A vendor interface's says
 	 * how to get access (the udev rule); with the kernel driver bound,
 	 * SG_IO's (the sg node, else the block node); else raw BOT's. */
@@ -66,10 +86,7 @@ void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door
 
 /* A message into a fixed field: cut short if it does not fit. */
 static void textf(char *buf, size_t len, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
+	USBMSC_PRINTF(3, 4);
 
 static void textf(char *buf, size_t len, const char *fmt, ...)
 {
@@ -117,7 +134,7 @@ void usbmsc_disc_decide_auto(const struct usbmsc_device_info *info, const char *
 }
 
 /* The reason without its "label: " prefix. */
-static const char *bare_reason(enum usbmsc_door door, const char *reason)
+static const char *bare_reason(enum usbmsc_door_kind door, const char *reason)
 {
 	size_t n = strlen(door_labels[door]);
 
@@ -145,7 +162,7 @@ void usbmsc_disc_doors_text(const struct usbmsc_device_info *info, char *buf, si
 				     door_labels[i], d->uri);
 		else
 			n = snprintf(buf + at, len - at, "%s%s %s (not now: %s)", listed ? ", " : "",
-				     door_labels[i], d->uri, bare_reason((enum usbmsc_door)i, d->reason));
+				     door_labels[i], d->uri, bare_reason((enum usbmsc_door_kind)i, d->reason));
 		if (n < 0)
 			break;
 		at += (size_t)n;

@@ -19,6 +19,11 @@ struct usbmsc_door_env {
 	bool raw_scsi_privilege;
 	/* Built with libusb: usb: and usbv: exist. */
 	bool libusb;
+	/* libusb reaches an interface only through WinUSB bound to it and
+	 * cannot take one from another driver; pass-through goes to the disk
+	 * itself, there are no SCSI generic nodes (Windows:
+	 * USBMSC_OS_CAP_WINUSB). false: Linux's ways. */
+	bool winusb;
 };
 
 /* ---- door_usable.c ------------------------------------------------------------ */
@@ -34,8 +39,12 @@ size_t usbmsc_disc_mounts_text(const struct usbmsc_device_info *info, char *buf,
 
 /* ---- door_rank.c --------------------------------------------------------------- */
 
-/* usb-storage or uas owns the interface. */
+/* A mass-storage driver owns the interface: usb-storage or uas (Linux),
+ * USBSTOR or UASPStor (Windows). */
 bool usbmsc_disc_kernel_bound(const struct usbmsc_device_info *info);
+/* The driver is WinUSB, through which libusb reaches an interface on
+ * Windows. */
+bool usbmsc_disc_is_winusb(const char *driver);
 
 /* auto:'s path from the decided doors: the URI "auto:SELECTOR", usable
  * when any door is, and a reason that says which door and why ("auto:

@@ -14,10 +14,7 @@
 
 /* A message into a fixed field: cut short if it does not fit. */
 static void textf(char *buf, size_t len, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
+	USBMSC_PRINTF(3, 4);
 
 static void textf(char *buf, size_t len, const char *fmt, ...)
 {
@@ -164,6 +161,13 @@ static void decide_usb(const struct usbmsc_device_info *info, const struct usbms
 			 info->interface_number, info->port_path);
 		return;
 	}
+	if (env->winusb && !usbmsc_disc_is_winusb(info->driver)) {
+		textf(p->reason, sizeof p->reason,
+			 "usb: %s holds the interface and libusb reaches it only through WinUSB "
+			 "(which would take the disk away): use the disk's pass-through or the "
+			 "vendor interface", info->driver[0] ? info->driver : "no driver");
+		return;
+	}
 	if (!usb_node_door(env, "usb", info, "", p))
 		return;
 	if (usbmsc_disc_mounts_text(info, mounts, sizeof mounts)) {
@@ -213,7 +217,15 @@ static void decide_vendor(const struct usbmsc_device_info *info, const struct us
 			 info->vendor_if_number, info->port_path);
 		return;
 	}
-	if (info->vendor_if_driver[0]) {
+	if (env->winusb && !usbmsc_disc_is_winusb(info->vendor_if_driver)) {
+		textf(p->reason, sizeof p->reason, info->vendor_if_driver[0]
+			 ? "%s: bound to %s; libusb reaches it only through WinUSB"
+			 : "%s: no driver bound%s; libusb reaches it only through WinUSB, which the "
+			   "device's Microsoft OS 2.0 descriptors bind (docs/WINDOWS.md)", l,
+			 info->vendor_if_driver);
+		return;
+	}
+	if (info->vendor_if_driver[0] && !env->winusb) {
 		textf(p->reason, sizeof p->reason,
 			 "%s: bound to the kernel driver %s, which usbmsc does not detach", l,
 			 info->vendor_if_driver);
@@ -249,6 +261,11 @@ static bool lun_node_door(const struct usbmsc_door_env *env, const char *l,
 {
 	const char *node = sg ? lun->sg_node : lun->block_node;
 
+	if (!node[0] && sg && env->winusb) {
+		textf(p->reason, sizeof p->reason,
+			 "%s: none on this system (pass-through goes to the disk: block)", l);
+		return false;
+	}
 	if (!node[0]) {
 		textf(p->reason, sizeof p->reason, sg
 			 ? "%s: no sg node for %s (load the sg module: modprobe sg)"

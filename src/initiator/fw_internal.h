@@ -65,17 +65,11 @@ void usbmsc_fwi_report(struct fwu *u, enum usbmsc_fwu_event ev, uint64_t bytes, 
 		       const char *text);
 /* A NOTE event, and a trace note. */
 void usbmsc_fwi_note(struct fwu *u, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
+	USBMSC_PRINTF(2, 3);
 /* A command of the operation failed: keep its result for the caller, and
  * say what failed. Returns st. */
 int usbmsc_fwi_failed(struct fwu *u, int st, const struct usbmsc_result *res, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 4, 5)))
-#endif
-	;
+	USBMSC_PRINTF(4, 5);
 /* More words after the message already in err. */
 void usbmsc_fwi_add_to_msg(struct usbmsc_error *err, const char *more);
 /* Best effort after a failure: how the device stands now (its last error,

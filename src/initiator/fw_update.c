@@ -30,14 +30,12 @@
 #include "fw_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../common/fdio.h"
+#include "../os/os_file.h"
 #include "device_internal.h"
 #include "usbmsc/fwsign.h"
 
@@ -45,21 +43,21 @@
 
 static int open_image(struct fwu *u)
 {
-	struct stat st;
+	struct usbmsc_file_info fi;
 
-	u->fd = open(u->path, O_RDONLY | O_CLOEXEC);
+	u->fd = usbmsc_file_open(u->path, USBMSC_FILE_READ, 0);
 	if (u->fd < 0)
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "cannot open %s: %s", u->path,
 				   strerror(errno));
-	if (fstat(u->fd, &st) != 0 || !S_ISREG(st.st_mode))
+	if (!usbmsc_file_stat_fd(u->fd, &fi) || fi.kind != USBMSC_FILE_REGULAR)
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "%s is not a file", u->path);
-	u->file_size = (uint64_t)st.st_size;
+	u->file_size = fi.size;
 	return 0;
 }
 
 static int read_at(struct fwu *u, uint64_t off, uint8_t *p, size_t n)
 {
-	ssize_t got = usbmsc_pread_full(u->fd, p, n, (off_t)off);
+	int64_t got = usbmsc_pread_full(u->fd, p, n, off);
 
 	if (got < 0)
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "reading %s: %s", u->path,
@@ -92,7 +90,7 @@ static void peek_header(struct fwu *u)
 	uint8_t raw[USBMSC_FW_HEADER_LEN];
 
 	if (u->file_size < USBMSC_FW_HEADER_LEN ||
-	    pread(u->fd, raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+	    usbmsc_pread_full(u->fd, raw, sizeof raw, 0) != (int64_t)sizeof raw)
 		return;
 	u->out->header_ok = usbmsc_fw_header_parse(raw, sizeof raw, &u->out->header) ==
 			    USBMSC_FWCHK_OK;
@@ -148,7 +146,7 @@ static int check_header(struct fwu *u)
 	uint8_t raw[USBMSC_FW_HEADER_LEN];
 	size_t n = u->file_size < sizeof raw ? (size_t)u->file_size : sizeof raw;
 	struct usbmsc_fw_report rep;
-	ssize_t got;
+	int64_t got;
 	int st;
 
 	if (!key && d->has_state && key_present(d->state.pubkey))
@@ -752,6 +750,6 @@ int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usb
 	free(u.buf);
 	usbmsc_fwi_digest_free(u.digest);
 	if (u.fd >= 0)
-		close(u.fd);
+		usbmsc_file_close(u.fd);
 	return st;
 }

@@ -6,8 +6,9 @@
 #include "usbmsc/initiator.h"
 #include "usbmsc/status.h"
 
-/* "/dev/sgN", "/dev/sdX" (a device node; rest is unused): the kernel's SCSI
- * pass-through, through the OS backend (pt_transport.c). */
+/* A device path the OS backend claims ("/dev/sgN", "/dev/sdX",
+ * "\\.\PhysicalDriveN"; rest is unused): the kernel's SCSI pass-through,
+ * through the backend (pt_transport.c). */
 int usbmsc_pt_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
 		   struct usbmsc_transport **out, struct usbmsc_error *err);
 /* "usb:SELECTOR": raw Bulk-Only Transport through libusb (libusb_pipe.c). */

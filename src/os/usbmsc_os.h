@@ -106,27 +106,7 @@ void usbmsc_os_mounts_free(struct usbmsc_os_mount *mounts, size_t count);
 /* umount2(target, 0); 0 or a category with err set. */
 int usbmsc_os_unmount(const char *target, struct usbmsc_error *err);
 
-/* ---- advisory locks between processes (filelock.c, holders.c) ---------------------
- * Exclusive flock(2) locks: a lock belongs to one open of a file and goes
- * with its close (also when the process dies), so two opens conflict even
- * within one process. Nothing ever waits for a lock. */
-
-/* Lock fd's file. 0; or USBMSC_E_BUSY when another open holds it, err
- * saying "WHAT is in use by pid N (COMMAND LINE)" where the system can tell.
- * A file system without locks counts as unlocked. */
-int usbmsc_os_lock(int fd, const char *what, struct usbmsc_error *err);
-/* Whether another open holds a lock on path's file; nothing is kept. 0
- * when not (or when path is missing or not a regular file), else
- * USBMSC_E_BUSY as above, *own telling whether this process holds it. */
-int usbmsc_os_lock_probe(const char *path, const char *what, bool *own,
-			 struct usbmsc_error *err);
-/* The same for the lock file NAME in the lock directory, the first usable
- * of $USBMSC_LOCK_DIR, /run/lock/usbmsc, $XDG_RUNTIME_DIR/usbmsc and
- * /tmp/usbmsc-locks (created, the shared ones world-writable and sticky).
- * On success *fd_out holds the lock until it is closed. */
-int usbmsc_os_lock_named(const char *name, const char *what, int *fd_out,
-			 struct usbmsc_error *err);
-int usbmsc_os_lock_named_probe(const char *name, const char *what, struct usbmsc_error *err);
+/* ---- who holds a file (holders.c); the locks themselves: os_lock.h ----------------- */
 
 /* Who holds a lock on fd's file, into buf: "pid N (COMMAND LINE)", or
  * "this process" with *own set. False when the system cannot tell. */

@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fwu_fixture.h"
+#include "../common/testfs.h"
+#include "../../src/os/os_file.h"
 
 #include "usbmsc/byteorder.h"
 
@@ -269,8 +270,7 @@ int fwu_setup_with(void **state, const char *options)
 	size_t n;
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/usbmsc-fwupdate.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testfs_mkdtemp(f->dir, sizeof f->dir, "usbmsc-fwupdate");
 	fwu_path_in(f, f->disk, sizeof f->disk, "disk.img");
 	n = strlen(f->disk);
 	assert_true(snprintf(f->disk + n, sizeof f->disk - n, "%s", options) <
@@ -297,11 +297,9 @@ int fwu_setup_big(void **state)
 int fwu_teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	usbmsc_close(f->dev);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testfs_rmtree(f->dir);
 	free(f);
 	return 0;
 }
@@ -369,20 +367,18 @@ void fwu_device_state(struct fx *f, struct usbmsc_fw_state *s)
 
 void fwu_alter(const char *path, uint64_t at, bool cut)
 {
-	FILE *fp = fopen(path, "r+b");
-	int c;
+	int fd = usbmsc_file_open(path, USBMSC_FILE_RDWR, 0);
+	uint8_t byte;
 
-	assert_non_null(fp);
+	assert_true(fd >= 0);
 	if (cut) {
-		assert_int_equal(ftruncate(fileno(fp), (off_t)at), 0);
+		assert_true(usbmsc_file_truncate(fd, at));
 	} else {
-		assert_int_equal(fseek(fp, (long)at, SEEK_SET), 0);
-		c = fgetc(fp);
-		assert_true(c != EOF);
-		assert_int_equal(fseek(fp, (long)at, SEEK_SET), 0);
-		assert_int_equal(fputc(c ^ 0x01, fp), c ^ 0x01);
+		assert_int_equal(usbmsc_file_pread(fd, &byte, 1, at), 1);
+		byte ^= 0x01;
+		assert_int_equal(usbmsc_file_pwrite(fd, &byte, 1, at), 1);
 	}
-	assert_int_equal(fclose(fp), 0);
+	usbmsc_file_close(fd);
 }
 
 static void on_report(void *ctx, const struct usbmsc_fwu_report *r)

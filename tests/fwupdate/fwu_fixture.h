@@ -81,7 +81,7 @@ struct wrap {
 /* ---- fixture: a fresh virtual device and images for it ------------------ */
 
 struct fx {
-	char dir[64];
+	char dir[256];
 	char uri[176];                 /* "sim:" + disk */
 	char disk[160];                /* the sim's PATH[?OPTIONS] */
 	uint8_t secret[USBMSC_FW_SECRET_KEY_LEN];

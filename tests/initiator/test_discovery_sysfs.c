@@ -52,7 +52,7 @@ static char sys[PATH_MAX], dev[PATH_MAX], mountinfo[PATH_MAX];
 
 /* snprintf for paths that always fit in the test's buffers. */
 static void pathf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	USBMSC_PRINTF(3, 4);
 
 static void pathf(char *buf, size_t len, const char *fmt, ...)
 {

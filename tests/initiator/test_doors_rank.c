@@ -32,7 +32,7 @@ static void device(struct usbmsc_device_info *d, unsigned usable, const char *dr
 		snprintf(d->doors[i].uri, sizeof d->doors[i].uri, "%s", uris[i]);
 		if (!d->doors[i].usable)
 			snprintf(d->doors[i].reason, sizeof d->doors[i].reason, "%s: not now",
-				 usbmsc_door_label((enum usbmsc_door)i));
+				 usbmsc_door_label((enum usbmsc_door_kind)i));
 	}
 }
 
@@ -227,7 +227,7 @@ static void doors_device(struct usbmsc_device_info *d, struct usbmsc_lun_info lu
 
 static void decide_all_open(void **state)
 {
-	struct usbmsc_door_env env = { fake_access, false, true };
+	struct usbmsc_door_env env = { fake_access, false, true, false };
 	struct usbmsc_lun_info luns[2];
 	struct usbmsc_device_info d;
 
@@ -253,7 +253,7 @@ static void decide_all_open(void **state)
 
 static void decide_read_only_nodes(void **state)
 {
-	struct usbmsc_door_env env = { fake_access, false, true };
+	struct usbmsc_door_env env = { fake_access, false, true, false };
 	struct usbmsc_lun_info luns[2];
 	struct usbmsc_device_info d;
 
@@ -286,7 +286,7 @@ static void decide_read_only_nodes(void **state)
 
 static void decide_missing_and_denied_nodes(void **state)
 {
-	struct usbmsc_door_env env = { fake_access, false, true };
+	struct usbmsc_door_env env = { fake_access, false, true, false };
 	struct usbmsc_lun_info luns[2];
 	struct usbmsc_device_info d;
 
@@ -325,7 +325,7 @@ static void decide_missing_and_denied_nodes(void **state)
 
 static void decide_without_libusb_and_mounted(void **state)
 {
-	struct usbmsc_door_env env = { fake_access, false, false };
+	struct usbmsc_door_env env = { fake_access, false, false, false };
 	struct usbmsc_mount_info mount = { "/dev/sda1", "/media/stick", "vfat", "sda1" };
 	struct usbmsc_lun_info luns[2];
 	struct usbmsc_device_info d;
@@ -351,7 +351,7 @@ static void decide_without_libusb_and_mounted(void **state)
 
 static void decide_selector(void **state)
 {
-	struct usbmsc_door_env env = { fake_access, false, true };
+	struct usbmsc_door_env env = { fake_access, false, true, false };
 	struct usbmsc_lun_info luns[2][2];
 	struct usbmsc_device_info d[2];
 
@@ -370,6 +370,68 @@ static void decide_selector(void **state)
 	assert_string_equal(d[0].usb.uri, "usb:1-2");
 }
 
+/* Windows: USBSTOR holds the mass-storage interface (libusb cannot take
+ * it), libusb reaches the vendor interface through WinUSB only, and
+ * pass-through goes to the disk itself; a LUN of another type than a disk
+ * gets no disk of its own (only the disk LUN is seen). */
+static void decide_windows(void **state)
+{
+	struct usbmsc_door_env env = { fake_access, true, true, true };
+	struct usbmsc_lun_info luns[2];
+	struct usbmsc_device_info d;
+
+	(void)state;
+	doors_device(&d, luns);
+	d.lun_count = 1;
+	snprintf(d.driver, sizeof d.driver, "USBSTOR");
+	snprintf(d.vendor_if_driver, sizeof d.vendor_if_driver, "WinUSB");
+	snprintf(d.usbfs_node, sizeof d.usbfs_node, "USB\\VID_1209&PID_0001\\S1");
+	luns[0].sg_node[0] = '\0';
+	snprintf(luns[0].block_node, sizeof luns[0].block_node, "\\\\.\\PhysicalDrive2");
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	assert_true(usbmsc_disc_kernel_bound(&d));
+	assert_true(d.doors[USBMSC_DOOR_VENDOR].usable);
+	assert_false(d.doors[USBMSC_DOOR_CONTROL_LUN].usable);
+	assert_false(d.doors[USBMSC_DOOR_SG].usable);
+	assert_string_equal(d.doors[USBMSC_DOOR_SG].reason,
+			    "sg: none on this system (pass-through goes to the disk: block)");
+	assert_true(d.doors[USBMSC_DOOR_BLOCK].usable);
+	assert_string_equal(d.doors[USBMSC_DOOR_BLOCK].uri, "\\\\.\\PhysicalDrive2");
+	assert_string_equal(d.doors[USBMSC_DOOR_BLOCK].reason, "");
+	assert_false(d.usb.usable);
+	assert_string_equal(d.usb.reason,
+			    "usb: USBSTOR holds the interface and libusb reaches it only through "
+			    "WinUSB (which would take the disk away): use the disk's pass-through "
+			    "or the vendor interface");
+	assert_string_equal(d.auto_path.reason, "auto: the vendor interface, usbv:1209:0001:S1: "
+				   "beside the mass-storage driver");
+
+	/* No driver on the vendor interface: the descriptors did not bind WinUSB. */
+	d.vendor_if_driver[0] = '\0';
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	assert_false(d.doors[USBMSC_DOOR_VENDOR].usable);
+	assert_string_equal(d.doors[USBMSC_DOOR_VENDOR].reason,
+			    "vendor interface: no driver bound; libusb reaches it only through "
+			    "WinUSB, which the device's Microsoft OS 2.0 descriptors bind "
+			    "(docs/WINDOWS.md)");
+	assert_string_equal(d.auto_path.reason,
+			    "auto: SG_IO on \\\\.\\PhysicalDrive2: the kernel driver is bound");
+	snprintf(d.vendor_if_driver, sizeof d.vendor_if_driver, "HidUsb");
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	assert_string_equal(d.doors[USBMSC_DOOR_VENDOR].reason,
+			    "vendor interface: bound to HidUsb; libusb reaches it only through WinUSB");
+
+	/* WinUSB put on the mass-storage interface (Zadig): raw BOT, no disk. */
+	snprintf(d.driver, sizeof d.driver, "winusb");
+	d.lun_count = 0;
+	usbmsc_disc_decide(&d, 1, 0, &env);
+	assert_false(usbmsc_disc_kernel_bound(&d));
+	assert_true(d.usb.usable);
+	assert_string_equal(d.usb.reason, "");
+	snprintf(d.driver, sizeof d.driver, "uaspstor");
+	assert_true(usbmsc_disc_kernel_bound(&d));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +445,7 @@ int main(void)
 		cmocka_unit_test(decide_missing_and_denied_nodes),
 		cmocka_unit_test(decide_without_libusb_and_mounted),
 		cmocka_unit_test(decide_selector),
+		cmocka_unit_test(decide_windows),
 	};
 
 	return cmocka_run_group_tests_name("doors_rank", tests, NULL, NULL);

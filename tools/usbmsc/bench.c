@@ -12,7 +12,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "../../src/os/os_clock.h"
 
 #include "latency.h"
 #include "parse.h"
@@ -120,14 +121,6 @@ static int parse_bench_args(struct cli *c, struct bench_args *a)
 
 /* ---- measuring ---- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int alloc_samples(struct cli *c, struct bench_run *r, uint64_t n)
 {
 	r->commands = n;
@@ -170,17 +163,17 @@ static int run_turs(struct cli *c, struct bench_run *r)
 	 * over, so that N commands are timed and, without the attention, N
 	 * are sent, as sg_turs -n N sends. */
 	do {
-		start = now_ns();
+		start = usbmsc_clock_ns();
 		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
 	} while (cli_again(c, st, &res));
-	prev = now_ns();
+	prev = usbmsc_clock_ns();
 	if (st)
 		return cut_short(c, st, &res, NULL, 0, r->commands);
 	r->ns[0] = prev - start;
 	for (uint64_t i = 1; i < r->commands; i++) {
 		uint64_t t;
 		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
-		t = now_ns();
+		t = usbmsc_clock_ns();
 		if (st)
 			return cut_short(c, st, &res, NULL, i, r->commands);
 		r->ns[i] = t - prev;
@@ -281,13 +274,13 @@ static int run_reads(struct cli *c, struct bench_run *r, uint8_t *buf)
 	uint64_t start, prev, done = 0;
 	int st;
 
-	start = prev = now_ns();
+	start = prev = usbmsc_clock_ns();
 	for (uint64_t i = 0; i < r->commands; i++) {
 		uint64_t left = r->bytes - done, t;
 		uint32_t len = left < r->chunk ? (uint32_t)left : r->chunk;
 		st = usbmsc_read_blocks(c->dev, c->lun, r->lba + done / r->block_size,
 					len / r->block_size, r->block_size, buf, &res);
-		t = now_ns();
+		t = usbmsc_clock_ns();
 		if (st) {
 			char what[64];
 
@@ -306,7 +299,8 @@ static int run_reads(struct cli *c, struct bench_run *r, uint8_t *buf)
 static int bench_read(struct cli *c, const struct bench_args *a, struct bench_run *r)
 {
 	uint64_t blocks, commands;
-	void *buf = NULL;
+	void *block;
+	uint8_t *buf;
 	int st;
 
 	r->lba = 0;
@@ -331,14 +325,17 @@ static int bench_read(struct cli *c, const struct bench_args *a, struct bench_ru
 		return cli_usage(c, "--size %" PRIu64 " in chunks of %" PRIu32 " is %" PRIu64
 				 " commands; at most %u (take a larger --chunk or a smaller --size)",
 				 r->bytes, r->chunk, commands, BENCH_MAX_COMMANDS);
-	if (posix_memalign(&buf, BENCH_BUF_ALIGN, r->chunk) != 0)
+	block = malloc((size_t)r->chunk + BENCH_BUF_ALIGN - 1u);
+	if (!block)
 		return cli_fail(c, USBMSC_E_OTHER, "out of memory for a %" PRIu32 "-byte buffer",
 				r->chunk);
+	buf = (uint8_t *)(((uintptr_t)block + BENCH_BUF_ALIGN - 1u) &
+			  ~(uintptr_t)(BENCH_BUF_ALIGN - 1u));
 	memset(buf, 0, r->chunk);
 	st = alloc_samples(c, r, commands);
 	if (st == 0)
 		st = run_reads(c, r, buf);
-	free(buf);
+	free(block);
 	return st;
 }
 
@@ -366,7 +363,7 @@ static void report_json(struct cli *c, const struct bench_args *a, const struct 
 		json_uint(j, "bytes", r->bytes);
 	}
 	json_uint(j, "commands", r->commands);
-	json_double(j, "seconds", (double)r->elapsed_ns / 1e9, 6);
+	json_double(j, "seconds", (double)r->elapsed_ns / 1e9, 9);   /* to the ns: sim: runs a TUR in 0.2 us */
 	json_double(j, "commands_per_s", per_second(r->commands, r->elapsed_ns), 1);
 	if (a->sub == B_READ)
 		json_double(j, "mb_per_s", per_second(r->bytes, r->elapsed_ns) / 1e6, 3);

@@ -13,16 +13,17 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "usbmsc/fwsign.h"
 #include "usbmsc/fwupdate.h"
 
+#include "../../src/os/os_clock.h"
+#include "../../src/os/os_file.h"
+#include "compat.h"
 #include "parse.h"
 
 #define BAR_WIDTH 30
-#define BAR_REDRAW_NS 100000000L
+#define BAR_REDRAW_NS 100000000u
 
 /* ---- JSON lines --------------------------------------------------------------- */
 
@@ -401,23 +402,20 @@ struct show {
 	const char *verb;             /* "update", "activate", "confirm" */
 	bool bar;                     /* stderr is a terminal */
 	bool bar_drawn;
-	struct timespec start, last;
+	uint64_t start_ns, last_ns;   /* usbmsc_clock_ns() */
 	bool started;
 	uint64_t bytes, total;
 	uint64_t last_percent;
 };
 
-static double since(const struct timespec *a)
+static double since(uint64_t ns)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - a->tv_sec) + (double)(now.tv_nsec - a->tv_nsec) / 1e9;
+	return (double)(usbmsc_clock_ns() - ns) / 1e9;
 }
 
 static double rate_mb(const struct show *s)
 {
-	double secs = s->started ? since(&s->start) : 0.0;
+	double secs = s->started ? since(s->start_ns) : 0.0;
 
 	return secs > 0 ? (double)s->bytes / secs / 1e6 : 0.0;
 }
@@ -460,8 +458,8 @@ static void on_progress(struct show *s, const struct usbmsc_fwu_report *r)
 	s->total = r->total;
 	if (s->bar) {
 		bool final = r->bytes == r->total;
-		if (final || !s->bar_drawn || since(&s->last) * 1e9 >= BAR_REDRAW_NS) {
-			clock_gettime(CLOCK_MONOTONIC, &s->last);
+		if (final || !s->bar_drawn || usbmsc_clock_ns() - s->last_ns >= BAR_REDRAW_NS) {
+			s->last_ns = usbmsc_clock_ns();
 			draw_bar(s, final);
 		}
 	}
@@ -499,8 +497,8 @@ static void on_report(void *ctx, const struct usbmsc_fwu_report *r)
 		return;
 	}
 	if (r->event == USBMSC_FWU_EV_PLAN) {
-		clock_gettime(CLOCK_MONOTONIC, &s->start);
-		s->last = s->start;
+		s->start_ns = usbmsc_clock_ns();
+		s->last_ns = s->start_ns;
 		s->started = true;
 		s->last_percent = UINT64_MAX;
 	}
@@ -565,7 +563,7 @@ static void done_json(struct show *s, const char *image, const struct usbmsc_fwu
 	struct usbmsc_sense sense;
 	struct jline j;
 	char text[160];
-	double secs = s->started ? since(&s->start) : 0.0;
+	double secs = s->started ? since(s->start_ns) : 0.0;
 
 	jl_event(&j, "done");
 	jl_bool(&j, "ok", st == 0);
@@ -682,24 +680,13 @@ void cli_fw_update_json_error(struct cli *c, int status, const char *msg)
 }
 
 /* Ctrl-C stops the download before its next chunk; a second one ends the
- * program at once (SA_RESETHAND). */
+ * program at once. */
 static volatile sig_atomic_t stop_flag;
 
 static void on_sigint(int sig)
 {
 	stop_flag = 1;
 	cli_note_stop_signal(sig);   /* the exit status says interrupted (130) */
-}
-
-static void catch_sigint(struct sigaction *old)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, old);
 }
 
 static void failure_text(const char *verb, const struct usbmsc_fwu_outcome *o)
@@ -739,7 +726,6 @@ int cli_fw_update(struct cli *c, enum fw_verb verb, const struct fw_update_args 
 	struct usbmsc_fwu_opts o = { 0 };
 	struct usbmsc_fwu_outcome out;
 	struct usbmsc_error err = { 0 };
-	struct sigaction old;
 	static const char *const names[] = { "update", "activate", "confirm" };
 	struct show s = { .c = c, .verb = names[verb] };
 	uint8_t key[USBMSC_FW_PUBKEY_LEN];
@@ -750,14 +736,14 @@ int cli_fw_update(struct cli *c, enum fw_verb verb, const struct fw_update_args 
 	st = cli_open_locked(c);
 	if (st)
 		return st;
-	s.bar = isatty(STDERR_FILENO) && !a->dry_run;
+	s.bar = usbmsc_file_is_terminal(2) && !a->dry_run;
 	o.report = on_report;
 	o.report_ctx = &s;
 	o.stop = &stop_flag;
 	stop_flag = 0;
-	catch_sigint(&old);
+	cli_compat_catch_stops(CLI_STOP_INTERRUPT, on_sigint, true);
 	st = run_verb(c, verb, a, &o, &out, &err);
-	sigaction(SIGINT, &old, NULL);
+	cli_compat_restore_stops();
 	end_bar(&s);
 	if (c->json) {
 		done_json(&s, a->image, &out, st, err.msg);

@@ -61,6 +61,7 @@ static void usage_text(FILE *f)
 	      "                           size=, bs=, ro=1, fault=KIND@N, framing=vendor,\n"
 	      "                           control-lun=1 (see usbmsc(1))\n"
 	      "  /dev/sgN, /dev/sdX       Linux SG_IO pass-through (the file system stays mounted)\n"
+	      "  \\\\.\\PhysicalDriveN, X:   Windows SCSI pass-through (Windows builds)\n"
 	      "  usb:VID:PID[:SERIAL]     raw Bulk-Only Transport through libusb\n"
 	      "  usb:BUS-PORT[.PORT...]   the same, by USB port\n"
 	      "  usbv:VID:PID[:SERIAL]    the device's vendor interface through libusb, beside\n"

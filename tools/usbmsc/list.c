@@ -29,7 +29,7 @@ static void print_path(const char *name, const struct usbmsc_path_info *p)
 }
 
 /* One door: usable or not, its URI, and why not (or what limits it). */
-static void print_door(enum usbmsc_door door, const struct usbmsc_path_info *p)
+static void print_door(enum usbmsc_door_kind door, const struct usbmsc_path_info *p)
 {
 	const char *label = usbmsc_door_label(door);
 	const char *why = p->reason;
@@ -87,7 +87,7 @@ static void print_device(const struct usbmsc_device_info *d)
 	}
 	printf("  doors, in the order auto: tries them:\n");
 	for (i = 0; i < USBMSC_DOOR_COUNT; i++)
-		print_door((enum usbmsc_door)i, &d->doors[i]);
+		print_door((enum usbmsc_door_kind)i, &d->doors[i]);
 	print_path("sgio", &d->sgio);
 	print_path("usb", &d->usb);
 	print_path("auto", &d->auto_path);
@@ -174,7 +174,7 @@ static void json_device(struct json *j, const struct usbmsc_device_info *d)
 		const struct usbmsc_path_info *p = &d->doors[i];
 
 		json_object_begin(j, NULL);
-		json_string(j, "door", usbmsc_door_name((enum usbmsc_door)i));
+		json_string(j, "door", usbmsc_door_name((enum usbmsc_door_kind)i));
 		json_bool(j, "usable", p->usable);
 		json_string(j, "uri", p->uri[0] ? p->uri : NULL);
 		json_string(j, "reason", p->reason[0] ? p->reason : NULL);
