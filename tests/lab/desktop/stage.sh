@@ -6,7 +6,8 @@
 #   /lab/desktop/        wait-seat, seat-agent, seat-run; guest/ (configuration)
 #   /lab/install/        the build's "meson install" tree (the udev rule
 #                        in udev's directory, the man pages, ...)
-# Uses LAB_DIR BUILD stage tmp from run; sets initrd_parts and LAB_MEM.
+# Uses LAB_DIR BUILD stage tmp from run; sets initrd_parts, LAB_MEM and
+# LAB_SMP (unless given).
 
 install -m 755 "$LAB_DIR/desktop/stage1" "$stage/init"
 install -m 755 "$LAB_DIR/init" "$stage/lab/init"
@@ -20,5 +21,7 @@ if [ -f "$BUILD/meson-info/intro-installed.json" ]; then
         die "meson install -C $BUILD failed: $(tail -n 5 "$tmp/install.log")"
 fi
 initrd_parts+=("$LAB_DESKTOP_STAGE1")
-# Chromium and the system services want more than the busybox guest.
-: "${LAB_MEM:=2048}"
+# Chromium and the system services want more than the busybox guest, and
+# a second CPU (QEMU's TCG runs one host thread per guest CPU) shortens
+# systemd's start and Chromium's many processes.
+: "${LAB_MEM:=2048}" "${LAB_SMP:=2}"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The desktop suite inside the guest (tests/lab/desktop/run-all.sh boots it
 # once): runs each case /add/*.case.sh in name order, each in its own
-# shell; prints "ok N - CASE (K checks, S s)" or "not ok N - CASE" with the
-# case's output, then "N passed, M failed"; exits non-zero on a failure.
+# shell; prints "ok N - CASE (K checks, S s)" (and the case's "# note:"
+# lines) or "not ok N - CASE" with the case's output, then "N passed, M
+# failed"; exits non-zero on a failure.
 cd /tmp || exit 1
 n=0 passed=0 failed=0
 for c in /add/*.case.sh; do
@@ -16,6 +17,7 @@ for c in /add/*.case.sh; do
     checks=$(grep -c '^ok ' /tmp/case.out)
     if [ $rc = 0 ]; then
         echo "ok $n - $name ($checks checks, $secs s)"
+        grep -A3 '^# note:' /tmp/case.out | sed 's/^/#   /'   # what a passing case remarked
         passed=$((passed + 1))
     else
         echo "not ok $n - $name (exit $rc, $secs s)"
