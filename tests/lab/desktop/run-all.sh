@@ -51,15 +51,16 @@ for c in "${cases[@]}"; do
     done
 done
 
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
 start=$SECONDS
 LAB_TIMEOUT=${LAB_TIMEOUT:-1200} "$LAB_RUN" --desktop --device gadget --gadget-args "$GARGS" \
-    "${adds[@]}" --script "$HERE/suite.sh" > "$out" 2>&1
+    "${adds[@]}" --script "$HERE/suite.sh" > "$out" 2> "$err"
 rc=$?
+cat "$err" >&2   # the image build's progress, LAB_VERBOSE's marks
 if [ $rc = 125 ]; then
     echo "not ok 1 - the desktop guest did not run the suite (exit 125, $((SECONDS - start)) s)"
-    sed 's/^/#   /' "$out"
+    sed 's/^/#   /' "$out" "$err"
     echo "0 passed, 1 failed"
     exit 1
 fi
