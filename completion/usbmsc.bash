@@ -49,11 +49,15 @@ _usbmsc_device()
 {
 	local devs
 	devs="sim: $(compgen -G '/dev/sg[0-9]*' 2>/dev/null) $(compgen -G '/dev/sd[a-z]' 2>/dev/null)"
-	devs="$devs usb: usbv: auto: $(_usbmsc_usb_uris 2>/dev/null)"
+	devs="$devs usb: usbv: auto: vol: $(_usbmsc_usb_uris 2>/dev/null)"
 	if [[ $cur == sim:* ]]; then
 		# Complete the image path after the scheme.
 		COMPREPLY=($(compgen -f -- "${cur#sim:}"))
 		COMPREPLY=("${COMPREPLY[@]/#/sim:}")
+	elif [[ $cur == vol:* ]]; then
+		# A file door's mount point: a folder.
+		COMPREPLY=($(compgen -d -- "${cur#vol:}"))
+		COMPREPLY=("${COMPREPLY[@]/#/vol:}")
 	else
 		COMPREPLY=($(compgen -W "$devs" -- "$cur"))
 	fi

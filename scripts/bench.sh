@@ -17,3 +17,5 @@ echo "== firmware update through SG_IO to the gadget vs dd writing as many bytes
 USBMSC_BUILD=$(cd "$BUILD" && pwd) "$(dirname "$0")/../bench/lab_fw_throughput.sh" 3 32
 echo "== the vendor interface (usbv:) vs SG_IO on the same gadget (lab)"
 "$(dirname "$0")/../bench/lab_doors.sh" "$BUILD" --rounds 4
+echo "== the file door: a UF2 file copied onto its volume vs dd to the disk LUN (lab)"
+USBMSC_BUILD=$(cd "$BUILD" && pwd) "$(dirname "$0")/../bench/lab_filedoor.sh" 7

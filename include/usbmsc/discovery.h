@@ -91,21 +91,25 @@ struct usbmsc_path_info {
 
 /* The doors into a device, in the order auto: prefers them: the ones
  * beside the mass-storage driver first (the disk stays mounted), raw
- * Bulk-Only Transport (which takes the disk away) last. (A kind of door:
- * struct usbmsc_door is the file door's state, filedoor.h.) */
+ * Bulk-Only Transport (which takes the disk away), and last the file door
+ * (firmware updates only, by a file copy onto its mounted volume: it needs
+ * no privilege at all). (A kind of door: struct usbmsc_door is the file
+ * door's state, filedoor.h.) */
 enum usbmsc_door_kind {
 	USBMSC_DOOR_VENDOR = 0,     /* the vendor interface through libusb: usbv: */
 	USBMSC_DOOR_CONTROL_LUN,    /* the control LUN's sg node, SG_IO */
 	USBMSC_DOOR_SG,             /* the disk LUN's sg node, SG_IO */
 	USBMSC_DOOR_BLOCK,          /* the disk LUN's block node, SG_IO */
 	USBMSC_DOOR_USB,            /* the mass-storage interface through libusb: usb: */
+	USBMSC_DOOR_FILE,           /* the file door's mounted volume: vol: (doorvol.h) */
 	USBMSC_DOOR_COUNT
 };
 
-/* "vendor", "control-lun", "sg", "block", "usb" (list's names). */
+/* "vendor", "control-lun", "sg", "block", "usb", "file" (list's names). */
 USBMSC_API
 const char *usbmsc_door_name(enum usbmsc_door_kind door);
-/* "vendor interface", "control LUN", "sg", "block", "usb" (for sentences). */
+/* "vendor interface", "control LUN", "sg", "block", "usb", "file door" (for
+ * sentences). */
 USBMSC_API
 const char *usbmsc_door_label(enum usbmsc_door_kind door);
 

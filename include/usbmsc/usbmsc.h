@@ -18,6 +18,7 @@
 #include "usbmsc/compliance.h"
 #include "usbmsc/discovery.h"
 #include "usbmsc/doorstatus.h"
+#include "usbmsc/doorvol.h"
 #include "usbmsc/fwsign.h"
 #include "usbmsc/fwuf2.h"
 #include "usbmsc/fwupdate.h"

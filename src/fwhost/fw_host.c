@@ -49,6 +49,7 @@ void usbmsc_fwhost_close(struct usbmsc_fwhost *h)
 	if (!h)
 		return;
 	if (h->fd >= 0) {
+		fwhost_flash_flush(h);
 		usbmsc_os_unlock(h->fd);
 		usbmsc_file_close(h->fd);
 	}

@@ -46,6 +46,7 @@ static const struct uri_scheme schemes[] = {
 	{ "usb:", "usb:VID:PID[:SERIAL], usb:BUS-PORT", usbmsc_usb_open },
 	{ "usbv:", "usbv:VID:PID[:SERIAL]", usbmsc_usbv_open },
 	{ "auto:", "auto:VID:PID[:SERIAL]", usbmsc_auto_open },
+	{ "vol:", "vol:MOUNTPOINT", usbmsc_vol_open },
 };
 
 #define SCHEME_COUNT (sizeof schemes / sizeof schemes[0])
@@ -357,6 +358,11 @@ int usbmsc_exec(struct usbmsc_dev *dev, const struct usbmsc_cmd *cmd, struct usb
 const char *usbmsc_dev_errmsg(const struct usbmsc_dev *dev)
 {
 	return dev ? dev->errmsg : "no device";
+}
+
+struct usbmsc_transport *usbmsc_dev_transport(const struct usbmsc_dev *dev)
+{
+	return dev ? dev->t : NULL;
 }
 
 const char *usbmsc_dev_transport_name(const struct usbmsc_dev *dev)

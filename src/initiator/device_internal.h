@@ -16,4 +16,7 @@ int usbmsc_dev_fail(struct usbmsc_dev *dev, int status, const char *fmt, ...)
 int usbmsc_dev_check_complete(struct usbmsc_dev *dev, const char *what, bool write,
 			      const struct usbmsc_result *res, uint32_t len);
 
+/* The transport under a device handle (NULL for none). */
+struct usbmsc_transport *usbmsc_dev_transport(const struct usbmsc_dev *dev);
+
 #endif

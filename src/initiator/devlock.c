@@ -3,6 +3,8 @@
  * in this process so that its own reopen passes. */
 #include "devlock.h"
 
+#include "usbmsc/doorvol.h"
+
 #include "../os/os_clock.h"
 #include "../os/os_file.h"
 #include "../os/os_lock.h"
@@ -106,33 +108,11 @@ static void read_serial(struct usbmsc_dev *dev, uint8_t lun, char *out, size_t r
 		out[0] = '\0';
 }
 
-int usbmsc_lock_device(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_lock **out,
-		       struct usbmsc_error *err)
+/* Take the lock l names; on success *out holds it, else it is freed. */
+static int take(struct usbmsc_lock *l, struct usbmsc_lock **out, struct usbmsc_error *err)
 {
-	struct usbmsc_inquiry inq;
-	struct usbmsc_result res;
-	struct usbmsc_lock *l;
-	char serial[SERIAL_VPD_ALLOC];
 	int st;
 
-	if (!out)
-		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_lock_device needs a result");
-	*out = NULL;
-	st = usbmsc_inquiry(dev, lun, &inq, &res);
-	if (st != USBMSC_OK)
-		return usbmsc_fail(err, st, "INQUIRY (to lock the device): %s",
-				   usbmsc_dev_errmsg(dev));
-	read_serial(dev, lun, serial, sizeof serial);
-	l = calloc(1, sizeof *l);
-	if (!l)
-		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
-	l->fd = -1;
-	l->owner = usbmsc_process_id();
-	lock_name(inq.vendor, inq.product, serial, l->name, sizeof l->name);
-	if (serial[0])
-		snprintf(l->what, sizeof l->what, "the device %s serial %.64s", inq.vendor, serial);
-	else
-		snprintf(l->what, sizeof l->what, "the device %s %s", inq.vendor, inq.product);
 	if (held_here(l->name)) {
 		st = usbmsc_fail(err, USBMSC_E_BUSY, "%s is in use by this process (its lock is "
 				 "taken)", l->what);
@@ -149,6 +129,67 @@ int usbmsc_lock_device(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_lock *
 	}
 	*out = l;
 	return USBMSC_OK;
+}
+
+static struct usbmsc_lock *new_lock(struct usbmsc_error *err)
+{
+	struct usbmsc_lock *l = calloc(1, sizeof *l);
+
+	if (!l) {
+		usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
+		return NULL;
+	}
+	l->fd = -1;
+	l->owner = usbmsc_process_id();
+	return l;
+}
+
+/* A file door's volume runs no INQUIRY: "vol-PATH-HASH.lock", by its
+ * mount point. */
+static int lock_volume(const char *path, struct usbmsc_lock **out, struct usbmsc_error *err)
+{
+	struct usbmsc_lock *l = new_lock(err);
+	size_t n = strlen(path);
+	char tail[32];
+
+	if (!l)
+		return USBMSC_E_OTHER;
+	snprintf(l->name, sizeof l->name, "vol-");
+	append_safe(l->name, sizeof l->name, n > 32 ? path + n - 32 : path, 32);
+	snprintf(tail, sizeof tail, "-%016llx.lock", (unsigned long long)fnv1a(path));
+	strncat(l->name, tail, sizeof l->name - strlen(l->name) - 1);
+	snprintf(l->what, sizeof l->what, "the file door at %.*s", NAME_MAX_LEN, path);
+	return take(l, out, err);
+}
+
+int usbmsc_lock_device(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_lock **out,
+		       struct usbmsc_error *err)
+{
+	struct usbmsc_inquiry inq;
+	struct usbmsc_result res;
+	struct usbmsc_lock *l;
+	char serial[SERIAL_VPD_ALLOC];
+	int st;
+
+	if (!out)
+		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_lock_device needs a result");
+	*out = NULL;
+	if (usbmsc_dev_door_volume(dev))
+		return lock_volume(usbmsc_dev_door_volume(dev), out, err);
+	st = usbmsc_inquiry(dev, lun, &inq, &res);
+	if (st != USBMSC_OK)
+		return usbmsc_fail(err, st, "INQUIRY (to lock the device): %s",
+				   usbmsc_dev_errmsg(dev));
+	read_serial(dev, lun, serial, sizeof serial);
+	l = new_lock(err);
+	if (!l)
+		return USBMSC_E_OTHER;
+	lock_name(inq.vendor, inq.product, serial, l->name, sizeof l->name);
+	if (serial[0])
+		snprintf(l->what, sizeof l->what, "the device %s serial %.64s", inq.vendor, serial);
+	else
+		snprintf(l->what, sizeof l->what, "the device %s %s", inq.vendor, inq.product);
+	return take(l, out, err);
 }
 
 void usbmsc_lock_release(struct usbmsc_lock *lock)

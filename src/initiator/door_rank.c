@@ -5,8 +5,10 @@
  * control LUN through SCSI pass-through, pass-through on the disk LUN (its
  * sg node, then its block node), and last raw Bulk-Only Transport (usb:,
  * which takes the disk from the kernel and so refuses a mounted device
- * unless --unmount). Only usable doors are ranked; with none, the fallback
- * door is the one whose reason explains the device best. */
+ * unless --unmount), and after every other the file door (vol:, a copy onto
+ * the mounted door volume: firmware updates only, but no privilege
+ * needed). Only usable doors are ranked; with none, the fallback door is
+ * the one whose reason explains the device best. */
 #include "door_rank.h"
 
 #include <stdarg.h>
@@ -19,6 +21,7 @@ static const char *const door_names[USBMSC_DOOR_COUNT] = {
 	[USBMSC_DOOR_SG] = "sg",
 	[USBMSC_DOOR_BLOCK] = "block",
 	[USBMSC_DOOR_USB] = "usb",
+	[USBMSC_DOOR_FILE] = "file",
 };
 
 static const char *const door_labels[USBMSC_DOOR_COUNT] = {
@@ -27,6 +30,7 @@ static const char *const door_labels[USBMSC_DOOR_COUNT] = {
 	[USBMSC_DOOR_SG] = "sg",
 	[USBMSC_DOOR_BLOCK] = "block",
 	[USBMSC_DOOR_USB] = "usb",
+	[USBMSC_DOOR_FILE] = "file door",
 };
 
 const char *usbmsc_door_name(enum usbmsc_door_kind door)
@@ -124,6 +128,10 @@ void usbmsc_disc_decide_auto(const struct usbmsc_device_info *info, const char *
 	case USBMSC_DOOR_BLOCK:
 		textf(p->reason, sizeof p->reason, "auto: SG_IO on %s: the kernel driver is bound",
 			 via->uri);
+		break;
+	case USBMSC_DOOR_FILE:
+		textf(p->reason, sizeof p->reason, "auto: the file door, %s: no other door is "
+			 "usable (firmware updates only)", via->uri);
 		break;
 	default:
 		textf(p->reason, sizeof p->reason, "auto: raw BOT, %s: %s", via->uri,

@@ -24,6 +24,9 @@ struct usbmsc_door_env {
 	 * itself, there are no SCSI generic nodes (Windows:
 	 * USBMSC_OS_CAP_WINUSB). false: Linux's ways. */
 	bool winusb;
+	/* Whether the file system mounted at mount_point is a usbmsc file
+	 * door's volume this process may read (NULL: none is). */
+	bool (*door_volume)(const char *mount_point);
 };
 
 /* ---- door_usable.c ------------------------------------------------------------ */

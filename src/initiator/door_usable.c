@@ -5,7 +5,8 @@
  *   vendor interface   usbv:SELECTOR   free of drivers, its USB node open to us
  *   control LUN        its sg node     the kernel driver bound, the node writable
  *   sg, block          the disk LUN's  the kernel driver bound, the node readable
- *   usb                usb:SELECTOR    Bulk-Only, unclaimed, nothing mounted */
+ *   usb                usb:SELECTOR    Bulk-Only, unclaimed, nothing mounted
+ *   file door          vol:MOUNTPOINT  a file door's volume mounted, readable */
 #include "door_rank.h"
 
 #include <stdarg.h>
@@ -331,6 +332,28 @@ static void decide_disk_node(const struct usbmsc_device_info *info,
 			 "%s: on a block node, WRITE BUFFER and vendor opcodes need CAP_SYS_RAWIO", l);
 }
 
+/* The first mounted file system of a disk LUN that is a file door's. */
+static void decide_file_door(const struct usbmsc_device_info *info,
+			     const struct usbmsc_door_env *env, struct usbmsc_path_info *p)
+{
+	const char *l = usbmsc_door_label(USBMSC_DOOR_FILE);
+
+	for (size_t i = 0; env->door_volume && i < info->lun_count; i++) {
+		const struct usbmsc_lun_info *lun = &info->luns[i];
+
+		for (size_t j = 0; j < lun->mount_count; j++) {
+			if (lun->type == USBMSC_SCSI_TYPE_PROCESSOR ||
+			    !env->door_volume(lun->mounts[j].mount_point))
+				continue;
+			textf(p->uri, sizeof p->uri, "vol:%s", lun->mounts[j].mount_point);
+			textf(p->reason, sizeof p->reason, "%s: firmware updates only", l);
+			p->usable = true;
+			return;
+		}
+	}
+	textf(p->reason, sizeof p->reason, "%s: no file door volume is mounted", l);
+}
+
 static void decide_doors(struct usbmsc_device_info *info, const struct usbmsc_door_env *env,
 			 const char *selector)
 {
@@ -342,6 +365,7 @@ static void decide_doors(struct usbmsc_device_info *info, const struct usbmsc_do
 	decide_disk_node(info, env, true, &d[USBMSC_DOOR_SG]);
 	decide_disk_node(info, env, false, &d[USBMSC_DOOR_BLOCK]);
 	d[USBMSC_DOOR_USB] = info->usb;
+	decide_file_door(info, env, &d[USBMSC_DOOR_FILE]);
 }
 
 static bool plain_serial(const char *s)

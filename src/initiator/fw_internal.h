@@ -9,7 +9,9 @@
  *                  the download
  *   fw_digest.c    the payload's SHA-256, computed as the download reads it
  *   fw_activate.c  activation, the wait for the reboot, verification,
- *                  confirmation; the activate and confirm verbs */
+ *                  confirmation; the activate and confirm verbs
+ *   fw_vol.c       the update through a file door's mounted volume (with
+ *                  fw_vol_wait.c; vol_internal.h) */
 #ifndef USBMSC_FW_INTERNAL_H
 #define USBMSC_FW_INTERNAL_H
 
@@ -116,5 +118,12 @@ int usbmsc_fwi_activate_deferred(struct fwu *u);
 int usbmsc_fwi_finish_activation(struct fwu *u);
 /* After --no-activate: the image must now wait on the device. */
 int usbmsc_fwi_check_staged(struct fwu *u);
+
+/* ---- through a file door's volume (fw_vol.c) ---------------------------------- */
+
+/* usbmsc_fw_update on a vol: handle. */
+int usbmsc_fwi_vol_update(struct usbmsc_dev **dev, const char *path,
+			  const struct usbmsc_fwu_opts *opts, struct usbmsc_fwu_outcome *out,
+			  struct usbmsc_error *err);
 
 #endif

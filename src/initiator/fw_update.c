@@ -37,6 +37,7 @@
 #include "../common/fdio.h"
 #include "../os/os_file.h"
 #include "device_internal.h"
+#include "usbmsc/doorvol.h"
 #include "usbmsc/fwsign.h"
 
 /* ---- the image ----------------------------------------------------------------------- */
@@ -726,6 +727,8 @@ int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usb
 	if (!dev || !*dev || !path || !opts || !out)
 		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_fw_update needs a device, an image, "
 				   "options and a result");
+	if (usbmsc_dev_door_volume(*dev))
+		return usbmsc_fwi_vol_update(dev, path, opts, out, err);
 	usbmsc_fwi_begin(&u, dev, opts, out, err);
 	u.path = path;
 	st = open_image(&u);

@@ -22,5 +22,9 @@ int usbmsc_usbv_open(const char *uri, const char *rest, const struct usbmsc_open
  * the control LUN, pass-through on the disk, raw BOT. */
 int usbmsc_auto_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
 		     struct usbmsc_transport **out, struct usbmsc_error *err);
+/* "vol:MOUNTPOINT": a file door's volume, mounted by the system; firmware
+ * updates only, no SCSI commands (vol_transport.c). */
+int usbmsc_vol_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
+		    struct usbmsc_transport **out, struct usbmsc_error *err);
 
 #endif

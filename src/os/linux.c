@@ -77,6 +77,12 @@ static bool punch_hole(int fd, uint64_t offset, uint64_t len)
 			 (off_t)len) == 0;
 }
 
+/* Clean pages only: a file the door changes is never written here. */
+static bool file_uncache(int fd)
+{
+	return posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+}
+
 const struct usbmsc_os_backend usbmsc_os_backend = {
 	.name = "linux",
 	.caps = USBMSC_OS_CAP_DISCOVERY,
@@ -98,6 +104,7 @@ const struct usbmsc_os_backend usbmsc_os_backend = {
 	.pt_reset = usbmsc_linux_pt_reset,
 	.pt_close = usbmsc_linux_pt_close,
 	.punch_hole = punch_hole,
+	.file_uncache = file_uncache,
 	.lock_holder = usbmsc_os_lock_holder,
 	.file_user = usbmsc_os_file_user,
 };

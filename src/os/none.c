@@ -138,6 +138,13 @@ static bool punch_hole(int fd, uint64_t offset, uint64_t len)
 	return false;
 }
 
+/* Reads may be stale until the volume is mounted again. */
+static bool file_uncache(int fd)
+{
+	(void)fd;
+	return false;
+}
+
 static bool lock_holder(int fd, char *buf, size_t len, bool *own)
 {
 	(void)fd;
@@ -176,6 +183,7 @@ const struct usbmsc_os_backend usbmsc_os_backend = {
 	.pt_reset = pt_reset,
 	.pt_close = pt_close,
 	.punch_hole = punch_hole,
+	.file_uncache = file_uncache,
 	.lock_holder = lock_holder,
 	.file_user = file_user,
 };

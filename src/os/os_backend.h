@@ -115,6 +115,11 @@ struct usbmsc_os_backend {
 	 * kept, so that they read as zeros; false when the system or the file
 	 * system cannot (the caller then writes zeros). */
 	bool (*punch_hole)(int fd, uint64_t offset, uint64_t len);
+	/* Drop what the system caches of fd's data, so that the next read
+	 * comes from the device: a file door's STATUS.TXT changes under a
+	 * mounted volume (doorvol.h). False when the system cannot (reads may
+	 * then be stale until the volume is mounted again). */
+	bool (*file_uncache)(int fd);
 	/* Who holds a lock on fd's file, into buf: "pid N (COMMAND LINE)", or
 	 * "this process" with *own set. False when the system cannot tell. */
 	bool (*lock_holder)(int fd, char *buf, size_t len, bool *own);

@@ -102,6 +102,11 @@ bool usbmsc_file_rename(const char *from, const char *to, bool replace);
 bool usbmsc_file_make_dir(const char *path, unsigned perm);
 bool usbmsc_file_remove_dir(const char *path);
 
+/* The names in the folder path, but "." and "..", each given to fn (in no
+ * particular order) until it returns other than 0, which is returned;
+ * 0 when it never does, -1 with errno when the folder cannot be read. */
+int usbmsc_file_list_dir(const char *path, int (*fn)(void *ctx, const char *name), void *ctx);
+
 /* The system's folder for temporary files ($TMPDIR or /tmp; Windows: the
  * user's), without a final separator. */
 bool usbmsc_file_temp_dir(char *out, size_t len);

@@ -1,6 +1,7 @@
 /* Plain files on POSIX systems (os_file.h): the system calls themselves. */
 #include "os_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -206,6 +207,21 @@ bool usbmsc_file_make_dir(const char *path, unsigned perm)
 bool usbmsc_file_remove_dir(const char *path)
 {
 	return rmdir(path) == 0;
+}
+
+int usbmsc_file_list_dir(const char *path, int (*fn)(void *ctx, const char *name), void *ctx)
+{
+	struct dirent *e;
+	DIR *d = opendir(path);
+	int v = 0;
+
+	if (!d)
+		return -1;
+	while (v == 0 && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			v = fn(ctx, e->d_name);
+	closedir(d);
+	return v;
 }
 
 bool usbmsc_file_temp_dir(char *out, size_t len)

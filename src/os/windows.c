@@ -180,6 +180,14 @@ static bool punch_hole(int fd, uint64_t offset, uint64_t len)
 
 /* Windows names no holder of a lock here (the Restart Manager could,
  * for a path; not done): messages say "another program". */
+/* A volume's cache cannot be dropped for one file here (a handle opened
+ * with FILE_FLAG_NO_BUFFERING reads past it; not done yet). */
+static bool file_uncache(int fd)
+{
+	(void)fd;
+	return false;
+}
+
 static bool lock_holder(int fd, char *buf, size_t len, bool *own)
 {
 	(void)fd;
@@ -223,6 +231,7 @@ const struct usbmsc_os_backend usbmsc_os_backend = {
 	.pt_reset = usbmsc_win_pt_reset,
 	.pt_close = usbmsc_win_pt_close,
 	.punch_hole = punch_hole,
+	.file_uncache = file_uncache,
 	.lock_holder = lock_holder,
 	.file_user = file_user,
 };

@@ -407,6 +407,36 @@ bool usbmsc_file_remove_dir(const char *path)
 	return false;
 }
 
+int usbmsc_file_list_dir(const char *path, int (*fn)(void *ctx, const char *name), void *ctx)
+{
+	char pattern[MAX_PATH + 3];
+	WIN32_FIND_DATAA e;
+	HANDLE h;
+	size_t n = strlen(path);
+	int v = 0;
+
+	if (n + 3 > sizeof pattern) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(pattern, path, n);
+	if (n == 0 || (path[n - 1] != '\\' && path[n - 1] != '/'))
+		pattern[n++] = '\\';
+	pattern[n++] = '*';
+	pattern[n] = '\0';
+	h = FindFirstFileA(pattern, &e);
+	if (h == INVALID_HANDLE_VALUE) {
+		set_errno();
+		return -1;
+	}
+	do {
+		if (strcmp(e.cFileName, ".") != 0 && strcmp(e.cFileName, "..") != 0)
+			v = fn(ctx, e.cFileName);
+	} while (v == 0 && FindNextFileA(h, &e));
+	FindClose(h);
+	return v;
+}
+
 bool usbmsc_file_temp_dir(char *out, size_t len)
 {
 	char dir[MAX_PATH + 1];

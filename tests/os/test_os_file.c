@@ -173,6 +173,48 @@ static void test_identity(void **state)
 	assert_true(usbmsc_file_remove(b));
 }
 
+/* A folder's names, each once, "." and ".." left out; the callback stops
+ * the listing by returning other than 0; a folder that is not there. */
+static int seen_names(void *ctx, const char *name)
+{
+	unsigned *seen = ctx;
+
+	if (strcmp(name, "a") == 0)
+		*seen += 1;
+	else if (strcmp(name, "b") == 0)
+		*seen += 16;
+	else
+		*seen += 256;
+	return 0;
+}
+
+static int stop_at_first(void *ctx, const char *name)
+{
+	(void)name;
+	(*(unsigned *)ctx)++;
+	return 7;
+}
+
+static void test_list_dir(void **state)
+{
+	int fa = make(a, "a"), fb = make(b, "b");
+	unsigned seen = 0;
+
+	(void)state;
+	usbmsc_file_close(fa);
+	usbmsc_file_close(fb);
+	assert_int_equal(usbmsc_file_list_dir(dir, seen_names, &seen), 0);
+	assert_int_equal(seen, 17);
+	seen = 0;
+	assert_int_equal(usbmsc_file_list_dir(dir, stop_at_first, &seen), 7);
+	assert_int_equal(seen, 1);
+	errno = 0;
+	assert_int_equal(usbmsc_file_list_dir("no-such-folder", seen_names, &seen), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_true(usbmsc_file_remove(a));
+	assert_true(usbmsc_file_remove(b));
+}
+
 /* Without replace, an existing name stays as it was; with it, the new
  * file takes the name (the one replaced is open nowhere: Windows refuses
  * to replace an open file, os_file.h). A file being renamed may be open. */
@@ -272,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_binary),
 		cmocka_unit_test(test_positions_and_size),
 		cmocka_unit_test(test_identity),
+		cmocka_unit_test(test_list_dir),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_perm_and_path),
 		cmocka_unit_test(test_temp),

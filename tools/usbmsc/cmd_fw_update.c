@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "usbmsc/doorvol.h"
 #include "usbmsc/fwsign.h"
 #include "usbmsc/fwupdate.h"
+#include "usbmsc/uf2.h"
 
 #include "../../src/os/os_clock.h"
 #include "../../src/os/os_file.h"
@@ -328,6 +330,8 @@ int cli_fw_info(struct cli *c)
 
 	if (st)
 		return st;
+	if (usbmsc_dev_door_volume(c->dev))
+		return cli_fw_info_volume(c, usbmsc_dev_door_volume(c->dev));
 	st = usbmsc_fw_probe(c->dev, c->lun, &d, NULL, &err);
 	if (st)
 		return cli_fail(c, st, "%s", err.msg);
@@ -607,6 +611,7 @@ static void done_json(struct show *s, const char *image, const struct usbmsc_fwu
 	} else {
 		jl_null(&j, "mode");
 	}
+	jl_str(&j, "volume", s->c->dev ? usbmsc_dev_door_volume(s->c->dev) : NULL);
 	jl_uint(&j, "chunk", o->plan.chunk);
 	jl_uint(&j, "commands", o->plan.commands);
 	jl_uint(&j, "commands_sent", o->commands_sent);
@@ -624,7 +629,7 @@ static void done_json(struct show *s, const char *image, const struct usbmsc_fwu
 	jl_close(&j);
 }
 
-static void done_text(const char *image, const struct usbmsc_fwu_outcome *o)
+static void done_text(const char *image, const char *volume, const struct usbmsc_fwu_outcome *o)
 {
 	const struct usbmsc_fw_device *b = &o->before, *a = now_device(o);
 	const struct usbmsc_fw_header *h = &o->header;
@@ -638,6 +643,14 @@ static void done_text(const char *image, const struct usbmsc_fwu_outcome *o)
 	       b->has_state ? b->state.active_number : 0);
 	switch (o->end) {
 	case USBMSC_FWU_PLANNED:
+		if (volume) {
+			cli_kv("plan", "%s as %s/" USBMSC_DOOR_UPDATE_FILE ", %s of UF2 blocks",
+			       image, volume, cli_human_size((uint64_t)usbmsc_uf2_blocks(
+				       (uint32_t)o->plan.image_len) * USBMSC_UF2_BLOCK_LEN, size,
+							     sizeof size));
+			cli_kv("result", "dry run: nothing was written");
+			break;
+		}
 		cli_kv("plan", "mode 0x%02x%s, chunk %" PRIu32 " bytes, %" PRIu32
 		       " WRITE BUFFER command%s", o->plan.mode,
 		       o->plan.mode == 0x0E ? (o->plan.activate ? " then 0x0f" : " (no activation)")
@@ -749,7 +762,7 @@ int cli_fw_update(struct cli *c, enum fw_verb verb, const struct fw_update_args 
 		done_json(&s, a->image, &out, st, err.msg);
 		c->out.started = true; /* the done event is the answer: no second document */
 	} else if (st == 0) {
-		done_text(a->image, &out);
+		done_text(a->image, c->dev ? usbmsc_dev_door_volume(c->dev) : NULL, &out);
 	}
 	if (st == 0)
 		return 0;

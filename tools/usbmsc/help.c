@@ -69,7 +69,9 @@ static void usage_text(FILE *f)
 	      "  usbv:BUS-PORT[.PORT...]  the same, by USB port\n"
 	      "  auto:VID:PID[:SERIAL]    the best door into that device: its vendor interface,\n"
 	      "                           its control LUN, SG_IO on its disk, raw Bulk-Only\n"
-	      "                           Transport, in that order (-v explains)\n"
+	      "                           Transport, its file door, in that order (-v explains)\n"
+	      "  vol:MOUNTPOINT           a device's file door, its volume as the system\n"
+	      "                           mounted it: fw info and fw update, by file copy\n"
 	      "  (usb:, usbv: and auto: on " LIBUSB_NOTE ")\n"
 	      "\n"
 	      "Exit status:\n",
