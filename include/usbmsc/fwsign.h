@@ -103,6 +103,19 @@ USBMSC_API
 int usbmsc_fw_examine_fd(int fd, const char *name, const uint8_t *pubkey,
 			 struct usbmsc_fw_report *rep, struct usbmsc_error *err);
 
+/* The checks of usbmsc_fw_examine_fd that need only the header, for a
+ * caller that reads the payload once, to send it: raw holds the file's
+ * first len bytes, file_size is the file's size. Header, signature (with
+ * pubkey) and payload length (file_size - 256 against the header's), in
+ * that order; the payload's SHA-256 is not computed (rep->hash_ok stays
+ * false), so 0 says that the header is sound, signed, and describes a
+ * payload of the file's length. The caller hashes the payload as it reads
+ * it and compares with rep->header.sha256 before it relies on it. */
+USBMSC_API
+int usbmsc_fw_examine_header(const uint8_t *raw, size_t len, uint64_t file_size, const char *name,
+			     const uint8_t *pubkey, struct usbmsc_fw_report *rep,
+			     struct usbmsc_error *err);
+
 /* The same, keeping only the header (hdr may be NULL). */
 USBMSC_API
 int usbmsc_fw_verify_file(const char *path, const uint8_t *pubkey, struct usbmsc_fw_header *hdr,

@@ -104,17 +104,18 @@ static int adopt(struct usbmsc_transport *t, const struct usbmsc_open_opts *opts
 int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usbmsc_dev **out,
 		struct usbmsc_error *err)
 {
-	char accepted[192];
+	char accepted[192];       /* for the messages only */
 	struct usbmsc_transport *t = NULL;
 	int r;
 
 	if (!out)
 		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_open needs a place for the handle");
 	*out = NULL;
-	accepted_uris(accepted, sizeof accepted);
-	if (!uri || !uri[0])
+	if (!uri || !uri[0]) {
+		accepted_uris(accepted, sizeof accepted);
 		return usbmsc_fail(err, USBMSC_E_USAGE, "an empty device URI; this build accepts %s",
 				   accepted);
+	}
 	if (usbmsc_os_backend.pt_claims(uri)) {
 		r = usbmsc_pt_open(uri, "", opts, &t, err);
 		return r != USBMSC_OK ? r : adopt(t, opts, out, err);
@@ -124,9 +125,11 @@ int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usb
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "'%s' is not a device URI: it has no scheme (did you mean 'sim:%s'?)",
 				   uri, uri);
-	if (!uri_well_formed(uri))
+	if (!uri_well_formed(uri)) {
+		accepted_uris(accepted, sizeof accepted);
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "malformed device URI '%s'; this build accepts %s", uri, accepted);
+	}
 	for (size_t i = 0; i < SCHEME_COUNT; i++) {
 		size_t n = strlen(schemes[i].prefix);
 		if (strncmp(uri, schemes[i].prefix, n) != 0)
@@ -136,6 +139,7 @@ int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usb
 			return r;
 		return adopt(t, opts, out, err);
 	}
+	accepted_uris(accepted, sizeof accepted);
 	return usbmsc_fail(err, USBMSC_E_USAGE, "unknown scheme '%.*s' in '%s'; this build accepts %s",
 			   (int)(strchr(uri, ':') - uri + 1), uri, uri, accepted);
 }
@@ -236,14 +240,15 @@ static int check_cmd(struct usbmsc_dev *dev, const struct usbmsc_cmd *cmd)
  * kernel's SCSI devices); when the transport cannot tell, the command goes. */
 static int check_lun(struct usbmsc_dev *dev, uint8_t lun)
 {
-	struct usbmsc_error err = {0};
-
 	if (lun == 0)
 		return USBMSC_OK;
-	if (dev->lun_limit == LUNS_UNASKED)
+	if (dev->lun_limit == LUNS_UNASKED) {
+		struct usbmsc_error err = {0};
+
 		dev->lun_limit = dev->t->ops->max_lun &&
 				 dev->t->ops->max_lun(dev->t, &dev->max_lun, &err) == USBMSC_OK
 				 ? LUNS_KNOWN : LUNS_UNKNOWN;
+	}
 	if (dev->lun_limit != LUNS_KNOWN || lun <= dev->max_lun)
 		return USBMSC_OK;
 	return usbmsc_dev_fail(dev, USBMSC_E_USAGE, "the device has LUNs 0..%u, not %u",

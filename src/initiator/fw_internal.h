@@ -7,6 +7,7 @@
  *                  failures
  *   fw_update.c    the update: the image, the host's checks, the plan,
  *                  the download
+ *   fw_digest.c    the payload's SHA-256, computed as the download reads it
  *   fw_activate.c  activation, the wait for the reboot, verification,
  *                  confirmation; the activate and confirm verbs
  *   fw_vol.c       the update through a file door's mounted volume (with
@@ -51,6 +52,8 @@ struct fwu {
 	uint64_t file_size;
 	uint8_t raw[USBMSC_FW_HEADER_LEN];   /* the header as checked */
 	bool have_raw;
+	/* the payload's SHA-256 as it is sent (NULL: checked before, or unchecked) */
+	struct usbmsc_fwi_digest *digest;
 	uint8_t *buf;
 	bool microcode_changed;
 	bool mode_chosen;                     /* by the library, so it may fall back */
@@ -78,6 +81,20 @@ void usbmsc_fwi_look_after_failure(struct fwu *u);
 void usbmsc_fwi_aim(struct usbmsc_fwu_outcome *o, const char *version, uint32_t number);
 bool usbmsc_fwi_same_image(const struct usbmsc_fw_header *h, const char *version,
 			   uint32_t number);
+
+/* ---- the payload's digest as it is sent (fw_digest.c) ------------------------- */
+
+struct usbmsc_fwi_digest;
+/* NULL when out of memory (or built without libsodium). */
+struct usbmsc_fwi_digest *usbmsc_fwi_digest_new(void);
+/* Back to no byte hashed (a download started over). */
+void usbmsc_fwi_digest_restart(struct usbmsc_fwi_digest *d);
+/* The payload bytes hashed so far. */
+uint64_t usbmsc_fwi_digest_at(const struct usbmsc_fwi_digest *d);
+void usbmsc_fwi_digest_add(struct usbmsc_fwi_digest *d, const uint8_t *p, size_t n);
+/* Ends the hash: whether it is want. */
+bool usbmsc_fwi_digest_is(struct usbmsc_fwi_digest *d, const uint8_t want[USBMSC_FW_SHA256_LEN]);
+void usbmsc_fwi_digest_free(struct usbmsc_fwi_digest *d);
 
 /* ---- the download (fw_update.c) --------------------------------------------- */
 

@@ -434,8 +434,10 @@ static int short_file(const char *path, const struct usbmsc_fw_report *rep,
 			   "256-byte header", path, (unsigned long long)rep->file_size);
 }
 
-/* The first failed check of a complete header, as a message. */
-static int verdict(const char *path, const struct usbmsc_fw_report *rep, struct usbmsc_error *err)
+/* The first failed check of a complete header, as a message; the hash's
+ * only when the payload was hashed. */
+static int verdict(const char *path, const struct usbmsc_fw_report *rep, bool hashed,
+		   struct usbmsc_error *err)
 {
 	unsigned long long found = rep->payload_found, want = rep->header.payload_len;
 
@@ -451,10 +453,35 @@ static int verdict(const char *path, const struct usbmsc_fw_report *rep, struct 
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s is too long: the payload has %llu bytes, "
 				   "the header says %llu (%llu extra at the end)", path, found, want,
 				   found - want);
-	if (!rep->hash_ok)
+	if (hashed && !rep->hash_ok)
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s: the payload's SHA-256 does not match the "
 				   "header's (the payload was changed or damaged)", path);
 	return 0;
+}
+
+/* rep->raw holds rep->file_size bytes, at most a header's: it must be a
+ * header that parses. */
+static int parse_raw(const char *name, struct usbmsc_fw_report *rep, struct usbmsc_error *err)
+{
+	if (rep->file_size < sizeof rep->raw)
+		return short_file(name, rep, err);
+	rep->check = usbmsc_fw_header_parse(rep->raw, sizeof rep->raw, &rep->header);
+	if (rep->check != USBMSC_FWCHK_OK)
+		return usbmsc_fail(err, USBMSC_E_FILE, "%s: malformed header: %s", name,
+				   usbmsc_fw_check_text(rep->check));
+	return 0;
+}
+
+/* Length, hash (when hashed) and signature (with pubkey) of a parsed header. */
+static int judge(const char *name, const uint8_t *pubkey, bool hashed,
+		 struct usbmsc_fw_report *rep, struct usbmsc_error *err)
+{
+	rep->length_ok = rep->payload_found == rep->header.payload_len;
+	rep->hash_ok = hashed && rep->length_ok &&
+		       sodium_memcmp(rep->sha256, rep->header.sha256, USBMSC_FW_SHA256_LEN) == 0;
+	if (pubkey)
+		rep->signature = usbmsc_fw_verify_signature(rep->raw, pubkey) ? 1 : 0;
+	return verdict(name, rep, hashed, err);
 }
 
 int usbmsc_fw_examine_file(const char *path, const uint8_t *pubkey, struct usbmsc_fw_report *rep,
@@ -493,22 +520,36 @@ int usbmsc_fw_examine_fd(int fd, const char *name, const uint8_t *pubkey,
 	if (n < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", name, strerror(errno));
 	rep->file_size = (uint64_t)n;
-	if ((size_t)n < sizeof rep->raw)
-		return short_file(name, rep, err);
-	rep->check = usbmsc_fw_header_parse(rep->raw, sizeof rep->raw, &rep->header);
-	if (rep->check != USBMSC_FWCHK_OK)
-		return usbmsc_fail(err, USBMSC_E_FILE, "%s: malformed header: %s", name,
-				   usbmsc_fw_check_text(rep->check));
+	st = parse_raw(name, rep, err);
+	if (st)
+		return st;
 	st = hash_fd(fd, name, rep->sha256, &rep->payload_found, err);
 	if (st)
 		return st;
 	rep->file_size += rep->payload_found;
-	rep->length_ok = rep->payload_found == rep->header.payload_len;
-	rep->hash_ok = rep->length_ok &&
-		       sodium_memcmp(rep->sha256, rep->header.sha256, USBMSC_FW_SHA256_LEN) == 0;
-	if (pubkey)
-		rep->signature = usbmsc_fw_verify_signature(rep->raw, pubkey) ? 1 : 0;
-	return verdict(name, rep, err);
+	return judge(name, pubkey, true, rep, err);
+}
+
+int usbmsc_fw_examine_header(const uint8_t *raw, size_t len, uint64_t file_size, const char *name,
+			     const uint8_t *pubkey, struct usbmsc_fw_report *rep,
+			     struct usbmsc_error *err)
+{
+	size_t n = len < sizeof rep->raw ? len : sizeof rep->raw;
+	int st = crypto_ready(err);
+
+	memset(rep, 0, sizeof *rep);
+	rep->check = USBMSC_FWCHK_SHORT;
+	rep->signature = -1;
+	if (st)
+		return st;
+	memcpy(rep->raw, raw, n);
+	rep->file_size = file_size < n ? file_size : n;
+	st = parse_raw(name, rep, err);
+	if (st)
+		return st;
+	rep->file_size = file_size;
+	rep->payload_found = file_size - sizeof rep->raw;
+	return judge(name, pubkey, false, rep, err);
 }
 
 #else /* !USBMSC_HAVE_SODIUM */
@@ -571,6 +612,17 @@ int usbmsc_fw_examine_fd(int fd, const char *name, const uint8_t *pubkey,
 			 struct usbmsc_fw_report *rep, struct usbmsc_error *err)
 {
 	(void)fd, (void)name, (void)pubkey;
+	memset(rep, 0, sizeof *rep);
+	rep->check = USBMSC_FWCHK_SHORT;
+	rep->signature = -1;
+	return no_sodium(err);
+}
+
+int usbmsc_fw_examine_header(const uint8_t *raw, size_t len, uint64_t file_size, const char *name,
+			     const uint8_t *pubkey, struct usbmsc_fw_report *rep,
+			     struct usbmsc_error *err)
+{
+	(void)raw, (void)len, (void)file_size, (void)name, (void)pubkey;
 	memset(rep, 0, sizeof *rep);
 	rep->check = USBMSC_FWCHK_SHORT;
 	rep->signature = -1;

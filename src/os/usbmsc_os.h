@@ -160,6 +160,12 @@ bool usbmsc_os_parse_hctl(const char *name, unsigned *h, unsigned *c, unsigned *
 bool usbmsc_os_scsi_dir_of_node(const char *sysfs_root, bool block, unsigned major,
 				unsigned minor, char *out, size_t outlen, bool *partition);
 
+/* The sysfs path of a device node's device, through /sys/dev and its link,
+ * nothing resolved (".../dev/char/21:0/device"): the SCSI device's
+ * directory for its attributes, without the lookups of the one above. */
+bool usbmsc_os_node_device_path(const char *sysfs_root, bool block, unsigned major,
+				unsigned minor, char *out, size_t outlen);
+
 /* The node names of a SCSI device directory: "sg0" and "sda" ("" if none). */
 void usbmsc_os_scsi_nodes(const char *scsi_dir, char *sg, size_t sglen, char *blk,
 			  size_t blklen);

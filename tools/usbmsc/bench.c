@@ -15,6 +15,7 @@
 
 #include "../../src/os/os_clock.h"
 
+#include "latency.h"
 #include "parse.h"
 
 /* Every latency sample is kept (8 bytes each), so the count is bounded. */
@@ -60,11 +61,6 @@ struct bench_run {
 	/* read only */
 	uint64_t lba, bytes;
 	uint32_t chunk, block_size;
-};
-
-struct bench_stats {
-	uint64_t min, median, p99, max;
-	double mean;
 };
 
 /* ---- the command line ---- */
@@ -125,37 +121,6 @@ static int parse_bench_args(struct cli *c, struct bench_args *a)
 
 /* ---- measuring ---- */
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The nearest-rank percentile of n sorted values (pct 1..100): the
- * smallest value that at least pct % of the values do not exceed. */
-static uint64_t percentile(const uint64_t *sorted, uint64_t n, unsigned pct)
-{
-	uint64_t rank = (n * pct + 99) / 100;
-
-	return sorted[rank ? rank - 1 : 0];
-}
-
-/* Sorts the samples (n >= 1). */
-static void stats_of(uint64_t *ns, uint64_t n, struct bench_stats *s)
-{
-	double sum = 0;
-
-	qsort(ns, (size_t)n, sizeof *ns, cmp_u64);
-	for (uint64_t i = 0; i < n; i++)
-		sum += (double)ns[i];
-	s->min = ns[0];
-	s->max = ns[n - 1];
-	s->median = percentile(ns, n, 50);
-	s->p99 = percentile(ns, n, 99);
-	s->mean = sum / (double)n;
-}
-
 static int alloc_samples(struct cli *c, struct bench_run *r, uint64_t n)
 {
 	r->commands = n;
@@ -193,15 +158,19 @@ static int run_turs(struct cli *c, struct bench_run *r)
 	uint64_t start, prev;
 	int st;
 
-	/* Before the clock starts: the power-on unit attention a fresh device
-	 * reports to its first command. */
-	do
+	/* The first of the N commands may meet the power-on unit attention a
+	 * fresh device reports once: it is sent again and the clock starts
+	 * over, so that N commands are timed and, without the attention, N
+	 * are sent, as sg_turs -n N sends. */
+	do {
+		start = usbmsc_clock_ns();
 		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
-	while (cli_again(c, st, &res));
+	} while (cli_again(c, st, &res));
+	prev = usbmsc_clock_ns();
 	if (st)
-		return cli_fail_result(c, st, &res);
-	start = prev = usbmsc_clock_ns();
-	for (uint64_t i = 0; i < r->commands; i++) {
+		return cut_short(c, st, &res, NULL, 0, r->commands);
+	r->ns[0] = prev - start;
+	for (uint64_t i = 1; i < r->commands; i++) {
 		uint64_t t;
 		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
 		t = usbmsc_clock_ns();
@@ -378,7 +347,7 @@ static double per_second(uint64_t count, uint64_t ns)
 }
 
 static void report_json(struct cli *c, const struct bench_args *a, const struct bench_run *r,
-			const struct bench_stats *s)
+			const struct latency_stats *s)
 {
 	struct json *j = &c->out;
 
@@ -394,7 +363,7 @@ static void report_json(struct cli *c, const struct bench_args *a, const struct 
 		json_uint(j, "bytes", r->bytes);
 	}
 	json_uint(j, "commands", r->commands);
-	json_double(j, "seconds", (double)r->elapsed_ns / 1e9, 6);
+	json_double(j, "seconds", (double)r->elapsed_ns / 1e9, 9);   /* to the ns: sim: runs a TUR in 0.2 us */
 	json_double(j, "commands_per_s", per_second(r->commands, r->elapsed_ns), 1);
 	if (a->sub == B_READ)
 		json_double(j, "mb_per_s", per_second(r->bytes, r->elapsed_ns) / 1e6, 3);
@@ -409,7 +378,7 @@ static void report_json(struct cli *c, const struct bench_args *a, const struct 
 }
 
 static void report_text(struct cli *c, const struct bench_args *a, const struct bench_run *r,
-			const struct bench_stats *s)
+			const struct latency_stats *s)
 {
 	char human[32], chunk[32];
 
@@ -440,7 +409,7 @@ static int run_bench(struct cli *c)
 {
 	struct bench_args a = { 0 };
 	struct bench_run r = { 0 };
-	struct bench_stats s;
+	struct latency_stats s;
 	int st = parse_bench_args(c, &a);
 
 	if (st)
@@ -453,7 +422,7 @@ static int run_bench(struct cli *c)
 		return cli_usage(c, "needs a command: tur or read");
 	st = a.sub == B_TUR ? bench_tur(c, &a, &r) : bench_read(c, &a, &r);
 	if (st == 0) {
-		stats_of(r.ns, r.commands, &s);
+		latency_stats(r.ns, (size_t)r.commands, &s);
 		if (c->json)
 			report_json(c, &a, &r, &s);
 		else
@@ -476,9 +445,10 @@ const struct cli_command cli_cmd_bench = {
 		"Each prints the commands per second, for read the throughput (MB/s,\n"
 		"10^6 bytes per second), and the latency of each command: median, 99th\n"
 		"percentile, minimum, maximum and mean. Every sample is kept, so a run\n"
-		"is at most 10000000 commands. Before the clock starts, one command\n"
-		"(TEST UNIT READY; for read, READ CAPACITY) meets the unit attention of\n"
-		"a freshly attached device. The data read is discarded.\n"
+		"is at most 10000000 commands. The unit attention of a freshly attached\n"
+		"device is met untimed: by the first TEST UNIT READY, sent again (so tur\n"
+		"sends N commands, N + 1 after a power-on), or for read by READ CAPACITY\n"
+		"before the clock starts. The data read is discarded.\n"
 		"\n"
 		"Options:\n"
 		"  -n, --count N        tur: the number of commands (default 1000)\n"

@@ -152,6 +152,10 @@ void cli_kv_to(FILE *f, const char *key, const char *fmt, ...)
 /* The struct usbmsc_trace callback; ctx is the struct cli. */
 void cli_trace(void *ctx, enum usbmsc_trace_kind kind, const char *text, const uint8_t *bytes,
 	       size_t len);
+/* The trace for the library: cli_trace with -v, none without, so that the
+ * library formats no text that nobody prints (a command's CDB, CBW and
+ * CSW on a Bulk-Only transport, notes at open). */
+struct usbmsc_trace cli_trace_for(struct cli *c);
 /* "64.0 MiB": a byte count for people. */
 const char *cli_human_size(uint64_t bytes, char *buf, size_t len);
 

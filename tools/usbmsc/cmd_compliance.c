@@ -244,8 +244,7 @@ static int run_compliance(struct cli *c)
 	opts.scratch_set = a.scratch_set;
 	opts.scratch_lba = a.scratch_lba;
 	opts.timeout_ms = c->timeout_ms;
-	opts.trace.fn = cli_trace;
-	opts.trace.ctx = c;
+	opts.trace = cli_trace_for(c);
 	opts.stop = &stop_flag;
 	st = usbmsc_compliance_run(c->dev, &opts, &rep, &err);
 	/* The table; also for a run cut short (device gone, stop requested),

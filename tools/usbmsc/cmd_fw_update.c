@@ -395,8 +395,7 @@ static int update_opts(struct cli *c, const struct fw_update_args *a, struct usb
 	o->uri = c->device;
 	o->lun = c->lun;
 	o->open_opts.timeout_ms = c->timeout_ms;
-	o->open_opts.trace.fn = cli_trace;
-	o->open_opts.trace.ctx = c;
+	o->open_opts.trace = cli_trace_for(c);
 	return 0;
 }
 

@@ -277,6 +277,13 @@ static const char *without_label(const char *text, const char *label)
 	return text;
 }
 
+struct usbmsc_trace cli_trace_for(struct cli *c)
+{
+	struct usbmsc_trace t = { .fn = c->verbose > 0 ? cli_trace : NULL, .ctx = c };
+
+	return t;
+}
+
 void cli_trace(void *ctx, enum usbmsc_trace_kind kind, const char *text, const uint8_t *bytes,
 	       size_t len)
 {
