@@ -11,7 +11,6 @@
  * the one whose reason explains the device best. */
 #include "door_rank.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,53 +87,40 @@ void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door
 		rank->fallback = USBMSC_DOOR_USB;
 }
 
-/* A message into a fixed field: cut short if it does not fit. */
-static void textf(char *buf, size_t len, const char *fmt, ...)
-	USBMSC_PRINTF(3, 4);
-
-static void textf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
 void usbmsc_disc_decide_auto(const struct usbmsc_device_info *info, const char *selector,
 			     struct usbmsc_path_info *p)
 {
 	struct usbmsc_door_rank rank;
 	const struct usbmsc_path_info *via;
 
-	textf(p->uri, sizeof p->uri, "auto:%s", selector);
+	usbmsc_door_textf(p->uri, sizeof p->uri, "auto:%s", selector);
 	usbmsc_doors_rank(info, &rank);
 	if (rank.count == 0) {
-		textf(p->reason, sizeof p->reason, "%s", info->doors[rank.fallback].reason);
+		usbmsc_door_textf(p->reason, sizeof p->reason, "%s", info->doors[rank.fallback].reason);
 		return;
 	}
 	p->usable = true;
 	via = &info->doors[rank.order[0]];
 	switch (rank.order[0]) {
 	case USBMSC_DOOR_VENDOR:
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "auto: the vendor interface, %s: beside the mass-storage driver", via->uri);
 		break;
 	case USBMSC_DOOR_CONTROL_LUN:
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "auto: the control LUN, SG_IO on %s: the kernel driver is bound", via->uri);
 		break;
 	case USBMSC_DOOR_SG:
 	case USBMSC_DOOR_BLOCK:
-		textf(p->reason, sizeof p->reason, "auto: SG_IO on %s: the kernel driver is bound",
+		usbmsc_door_textf(p->reason, sizeof p->reason, "auto: SG_IO on %s: the kernel driver is bound",
 			 via->uri);
 		break;
 	case USBMSC_DOOR_FILE:
-		textf(p->reason, sizeof p->reason, "auto: the file door, %s: no other door is "
+		usbmsc_door_textf(p->reason, sizeof p->reason, "auto: the file door, %s: no other door is "
 			 "usable (firmware updates only)", via->uri);
 		break;
 	default:
-		textf(p->reason, sizeof p->reason, "auto: raw BOT, %s: %s", via->uri,
+		usbmsc_door_textf(p->reason, sizeof p->reason, "auto: raw BOT, %s: %s", via->uri,
 			 usbmsc_disc_kernel_bound(info) ? "sgio cannot be used"
 			 : "no kernel driver is bound");
 		break;

@@ -31,6 +31,9 @@ struct usbmsc_door_env {
 
 /* ---- door_usable.c ------------------------------------------------------------ */
 
+/* A message into a fixed field: cut short if it does not fit. */
+void usbmsc_door_textf(char *buf, size_t len, const char *fmt, ...) USBMSC_PRINTF(3, 4);
+
 /* Decide the sgio, usb and auto paths and the doors of list[idx] (the
  * others are needed to tell whether VID:PID:SERIAL names it alone). */
 void usbmsc_disc_decide(struct usbmsc_device_info *list, size_t count, size_t idx,
