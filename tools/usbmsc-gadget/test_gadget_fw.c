@@ -555,6 +555,7 @@ static void test_file_door(void **state)
 	struct usbmsc_lun_config lun;
 	struct usbmsc_fw_report rep;
 	struct usbmsc_fw_uf2_info info;
+	struct usbmsc_fwhost_stats before, after;
 	struct usbmsc_error err = { 0 };
 	char img[128], uf2[128];
 	uint8_t blk[512];
@@ -577,12 +578,21 @@ static void test_file_door(void **state)
 	/* The event loop tells the time before it hands the host's writes on. */
 	now = gadget_now_ms();
 	gadget_filedoor_time(&d, now);
+	usbmsc_fwhost_stats(f->v.fw, &before);
 	p = fopen(uf2, "rb");
 	assert_non_null(p);
 	for (uint32_t lba = 100; fread(blk, 1, sizeof(blk), p) == sizeof(blk); lba++)
 		assert_int_equal(lun.write(lun.ctx, lba, 0, blk, sizeof(blk)), USBMSC_SENSE_OK);
 	fclose(p);
 	assert_int_equal(door_status(&lun).state, USBMSC_DOOR_ST_CHECKED);
+	/* The flash file took the door's 256-byte programs and its erase of
+	 * each 4 KiB sector as they came in runs of up to 64 KiB: two erases
+	 * and two writes for the image's 26 sectors, and the two records (the
+	 * slot released, the image pending), not a write per sector. */
+	usbmsc_fwhost_stats(f->v.fw, &after);
+	assert_true(after.erases - before.erases >=
+		    (USBMSC_FW_HEADER_LEN + PAYLOAD_LEN + FWHOST_SECTOR - 1) / FWHOST_SECTOR);
+	assert_true(after.file_writes - before.file_writes <= 8);
 	/* The clock: not a second yet, then a second. */
 	gadget_filedoor_time(&d, now + 999);
 	assert_false(f->v.reboot_due);
