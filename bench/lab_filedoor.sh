@@ -21,7 +21,16 @@
 # the disk runs from its start to its end (O_DIRECT: the device has every
 # block). The order of the three rotates from round to round, and each
 # ratio is the median of the rounds' ratios (MB/s onto the door / MB/s of
-# dd to the disk; target >= 0.8). Apart: the time before the first block,
+# dd to the disk; target >= 0.8). For where the time goes, each round also
+# writes the same number of zeros onto the door LUN's raw block device with
+# dd (O_DIRECT, 1 MiB requests, past the volume's files): sectors the door
+# looks at and drops, so that line is the USB path to the door alone, the
+# floor of a copy's time from its first block to its last, which is
+# reported too; and copies the file with `cp FILE && sync` onto a FAT16
+# file system (4 KiB clusters, as the door's) made on the disk LUN, to the
+# end of sync: what the same copy costs through vfat onto a plain disk (the
+# disk LUN is 4 * MIB + 16 MiB, room for the file on a FAT16).
+# Apart: the time before the first block,
 # the device's check, the fixed quiet time before the activation (the door
 # waits for a second without writes) with the re-enumeration (the gadget's
 # simulated reboot until the guest sees the device again), and where the
@@ -79,6 +88,32 @@ dd_round() {
         printf "RESULT disk %s %.2f %.2f\n", $1, $2 / d / 1e6, d }'
 }
 
+# zero_round ROUND: zeros onto the door LUN's raw block device, 40 MiB in
+# (free clusters): the door drops them.
+zero_round() {
+    door=$(blk_of 1) || { echo "FAIL no door LUN"; return; }
+    t0=$(now)
+    dd if=/tmp/zero of="$door" bs=1M seek=40 oflag=direct 2> /tmp/dd.err ||
+        { echo "FAIL zeros $1"; sed 's/^/# /' /tmp/dd.err; }
+    t1=$(now)
+    echo "$1 $bytes $t0 $t1" | awk '{ d = $4 - $3; if (d < 0.01) d = 0.01;
+        printf "RESULT zero %s %.2f %.2f\n", $1, $2 / d / 1e6, d }'
+}
+
+# vfat_round ROUND: cp + sync onto a new FAT16 file system on the disk LUN.
+vfat_round() {
+    blk=$(blk_of 0) || { echo "FAIL no disk LUN"; return; }
+    mkfs.fat -F 16 -s 8 "$blk" > /dev/null 2>&1 || { echo "FAIL mkfs.fat $1"; return; }
+    mkdir -p /vfat && sync && echo 3 > /proc/sys/vm/drop_caches &&
+        mount -t vfat "$blk" /vfat || { echo "FAIL mount vfat $1"; return; }
+    t0=$(now)
+    cp /tmp/disk.uf2 /vfat/ && sync || echo "FAIL cp vfat $1"
+    t1=$(now)
+    umount /vfat
+    echo "$1 $bytes $t0 $t1" | awk '{ d = $4 - $3; if (d < 0.01) d = 0.01;
+        printf "RESULT vfat %s %.2f %.2f\n", $1, $2 / d / 1e6, d }'
+}
+
 # door_round ROUND KIND: an image of the next version number (each copy is
 # an update, and the device takes no downgrade), then its copy.
 seq=1
@@ -109,7 +144,8 @@ door_round() {
     check=$(echo "$line" | sed 's/.*checked in \([0-9]*\) ms.*/\1/')
     echo "$2 $1 $bytes $t0 $t1 $t2 $first $check" | awk '{ d = $5 - $4; if (d < 0.01) d = 0.01;
         printf "RESULT %s %s %.2f %.2f\n", $1, $2, $3 / d / 1e6, d
-        printf "PHASE %s %s %.2f %.3f %.2f\n", $1, $2, $7 - $4, $8 / 1000, $6 - $5 - $8 / 1000 }'
+        printf "PHASE %s %s %.2f %.3f %.2f %.2f\n", $1, $2, $7 - $4, $8 / 1000, $6 - $5 - $8 / 1000,
+               $5 - $7 }'
 }
 
 head -c $((MIB * 1048576)) /dev/urandom > /tmp/payload.bin
@@ -117,6 +153,7 @@ usbmsc fw pack --key "$LAB_FW_SECRET" --version disk --version-number 1 -o /tmp/
     /tmp/payload.bin > /dev/null && usbmsc fw uf2 /tmp/disk.img -o /tmp/disk.uf2 > /dev/null ||
     echo "FAIL pack"
 bytes=$(wc -c < /tmp/disk.uf2)
+head -c "$bytes" /dev/zero > /tmp/zero
 echo "UF2 $bytes"
 r=0
 while [ $r -lt $ROUNDS ]; do
@@ -126,12 +163,14 @@ while [ $r -lt $ROUNDS ]; do
     2) door_round $r dd; door_round $r cp; dd_round $r ;;
     *) door_round $r cp; dd_round $r; door_round $r dd ;;
     esac
+    zero_round $r
+    vfat_round $r
 done
 sed -n 's/.*firmware: device time: /DEVICE /p' "$LAB_GADGET_LOG_1" | tail -n 1
 GUEST
 
 "$LAB" --device gadget \
-    --gadget-args "--lun /tmp/bench.img,size=$((2 * MIB + 8))M --fw-state /tmp/fw.flash --fw-slot $SLOT --file-door -v" \
+    --gadget-args "--lun /tmp/bench.img,size=$((4 * MIB + 16))M --fw-state /tmp/fw.flash --fw-slot $SLOT --file-door -v" \
     --script "$tmp/guest.sh" > "$tmp/out" || {
     cat "$tmp/out"; echo "lab_filedoor: the lab run failed" >&2; exit 1; }
 if grep -q '^FAIL' "$tmp/out"; then
@@ -164,10 +203,16 @@ printf '  %-52s %9.1f %9.2f %12.2f\n' "dd O_DIRECT onto the door, to its last bl
     "$(mbs dd)" "$(secs dd)" "$(ratio dd)"
 printf '  %-52s %9.1f %9.2f %12.2f\n' "cp + sync onto the door, to its last block in" \
     "$(mbs cp)" "$(secs cp)" "$(ratio cp)"
+printf '  %-52s %9.1f %9.2f %12.2f\n' "dd O_DIRECT of zeros onto the door LUN (dropped)" \
+    "$(mbs zero)" "$(secs zero)" "$(ratio zero)"
+printf '  %-52s %9.1f %9.2f %12.2f\n' "cp + sync onto a FAT16 on the disk LUN, to its end" \
+    "$(mbs vfat)" "$(secs vfat)" "$(ratio vfat)"
 echo "target: door / dd >= 0.8"
 echo "apart, median seconds (dd onto the door; cp + sync):"
 printf '  %-52s %9.2f %9.2f\n' "start of the copy to the first UF2 block in" "$(phase dd 4)" \
     "$(phase cp 4)"
+printf '  %-52s %9.2f %9.2f\n' "first UF2 block in to the last" "$(phase dd 7)" \
+    "$(phase cp 7)"
 printf '  %-52s %9.3f %9.3f\n' "the device's check of the whole image" "$(phase dd 5)" \
     "$(phase cp 5)"
 printf '  %-52s %9.2f %9.2f\n' "quiet time (1 s), activation, re-enumeration" "$(phase dd 6)" \

@@ -53,10 +53,12 @@ static void restart(struct usbmsc_door *d, const struct usbmsc_uf2_block *b)
 	d->total = 0;
 	d->state = DOOR_RECEIVING;
 	/* The bitmap has a bit per block of the slot: a larger image cannot fit. */
-	if (b->num_blocks > d->cfg->fw->cfg->slot_size >> USBMSC_UF2_PAYLOAD_SHIFT)
-		refuse(d, USBMSC_FWR_LENGTH);
-	else
+	if (b->num_blocks > d->cfg->fw->cfg->slot_size >> USBMSC_UF2_PAYLOAD_SHIFT) {
+		d->state = DOOR_REFUSED;
+		d->reason = USBMSC_FWR_LENGTH;
+	} else {
 		memset(d->cfg->bitmap, 0, (b->num_blocks + 7u) >> 3);
+	}
 }
 
 static void take(struct usbmsc_door *d, const struct usbmsc_uf2_block *b, const uint8_t *p)
@@ -176,7 +178,7 @@ void door_status(const struct usbmsc_door *d, struct door_txt *t)
 		f = USBMSC_DOOR_TXT_CHECKED;
 		break;
 	case DOOR_REFUSED:
-		for (uint8_t i = 1; i < d->reason; i++)
+		for (uint32_t i = 1; i < d->reason; i++)
 			while (*a[0]++ != '\0')
 				;
 		f = USBMSC_DOOR_TXT_REFUSED;

@@ -30,6 +30,7 @@
 #define DATA_LBA (ROOT_LBA + ROOT_SECTORS)
 #define CUR_CLUSTER 5u            /* CURRENT.UF2's first cluster */
 #define TEXT_FILES 3u             /* INFO_UF2.TXT, INDEX.HTM, STATUS.TXT: clusters 2..4 */
+_Static_assert(CUR_CLUSTER == TEXT_FILES + 2u, "file i of the root starts at cluster i + 1");
 #define DIR_ENTRY 32u
 #define LABEL_LEN 11u
 #define ATTR_READ_ONLY 0x01u
@@ -185,13 +186,13 @@ static void root_sector(const struct usbmsc_door *d, uint32_t blocks, uint8_t *p
 		if (i == 0) {
 			put_label(d, p);
 			p[11] = ATTR_LABEL;
-		} else if (i <= TEXT_FILES) {
-			p[26] = (uint8_t)(i + 1u);
-			put_le(p + 28, file_text(d, i - 1u, NULL), 4);
-		} else if (blocks != 0) {
-			p[26] = CUR_CLUSTER;
-			put_le(p + 28, blocks << SECTOR_SHIFT, 4);
+			continue;
 		}
+		/* File i's first cluster is i + 1; an empty CURRENT.UF2 has none. */
+		if (i <= TEXT_FILES || blocks != 0)
+			p[26] = (uint8_t)(i + 1u);
+		put_le(p + 28, i <= TEXT_FILES ? file_text(d, i - 1u, NULL) : blocks << SECTOR_SHIFT,
+		       4);
 	}
 }
 

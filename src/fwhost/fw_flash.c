@@ -36,17 +36,51 @@ static void invert(uint8_t *dst, const uint8_t *src, uint32_t n)
 		dst[i] = (uint8_t)~src[i];
 }
 
-bool fwhost_flash_flush(struct usbmsc_fwhost *h)
+/* An erased range is zeros in the file: a hole where the system and the
+ * file system can, else written zeros (one write counted either way). */
+static bool zero_range(struct usbmsc_fwhost *h, uint32_t addr, uint32_t len)
+{
+	static const uint8_t zeros[FWHOST_SECTOR];
+	bool ok;
+
+	h->stats.file_writes++;
+	if (usbmsc_os_backend.punch_hole(h->fd, addr, len))
+		return true;
+	for (ok = true; ok && len > 0; addr += FWHOST_SECTOR, len -= FWHOST_SECTOR)
+		ok = usbmsc_pwrite_full(h->fd, zeros, FWHOST_SECTOR, addr);
+	return ok;
+}
+
+/* The erases held back. */
+static bool flush_erases(struct usbmsc_fwhost *h)
 {
 	uint64_t t;
 	bool ok;
 
-	if (h->pend_len == 0)
+	if (h->erase_len == 0)
 		return true;
 	t = usbmsc_clock_ns();
-	ok = usbmsc_pwrite_full(h->fd, h->invert, h->pend_len, h->pend_addr);
+	ok = zero_range(h, h->erase_addr, h->erase_len);
 	if (!ok)
 		h->io_errno = errno;
+	h->erase_len = 0;
+	h->stats.erase_ns += usbmsc_clock_ns() - t;
+	return ok;
+}
+
+bool fwhost_flash_flush(struct usbmsc_fwhost *h)
+{
+	uint64_t t;
+	bool ok = flush_erases(h);
+
+	if (h->pend_len == 0)
+		return ok;
+	t = usbmsc_clock_ns();
+	if (ok && !usbmsc_pwrite_full(h->fd, h->invert, h->pend_len, h->pend_addr)) {
+		h->io_errno = errno;
+		ok = false;
+	}
+	h->stats.file_writes++;
 	h->pend_len = 0;
 	h->stats.program_ns += usbmsc_clock_ns() - t;
 	return ok;
@@ -107,6 +141,7 @@ static bool flash_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t
 
 		invert(h->invert, buf, n);
 		ok = usbmsc_pwrite_full(h->fd, h->invert, n, addr);
+		h->stats.file_writes++;
 		addr += n;
 		buf += n;
 		len -= n;
@@ -117,22 +152,33 @@ static bool flash_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t
 	return ok;
 }
 
-/* An erased sector is zeros in the file: a hole where the system and the
- * file system can, else written zeros. */
+/* Does [addr, addr + len) meet the programs held back? */
+static bool meets_programs(const struct usbmsc_fwhost *h, uint32_t addr, uint32_t len)
+{
+	return h->pend_len != 0 && addr < h->pend_addr + h->pend_len && h->pend_addr < addr + len;
+}
+
+/* A slot sector joins the erases held back when it follows them; a state
+ * sector is erased at once, as its record is written (fw_flash's records
+ * are on the file whatever happens to this process next). */
 static bool flash_erase(void *ctx, uint32_t addr)
 {
-	static const uint8_t zeros[FWHOST_SECTOR];
 	struct usbmsc_fwhost *h = ctx;
-	bool flushed = fwhost_flash_flush(h);   /* counted as programming */
-	uint64_t t = usbmsc_clock_ns();
-	bool ok = flushed && (usbmsc_os_backend.punch_hole(h->fd, addr, FWHOST_SECTOR) ||
-			      usbmsc_pwrite_full(h->fd, zeros, FWHOST_SECTOR, addr));
+	bool in_slots = (uint64_t)addr + FWHOST_SECTOR <= 2ull * h->slot;
+	bool ok = true;
 
-	if (!ok)
-		h->io_errno = errno;
-	h->stats.erase_ns += usbmsc_clock_ns() - t;
 	h->stats.erases++;
-	return ok;
+	/* Programs held back were made before this erase: theirs first. */
+	if (!in_slots || meets_programs(h, addr, FWHOST_SECTOR))
+		ok = fwhost_flash_flush(h);
+	else if (h->erase_len != 0 && addr != h->erase_addr + h->erase_len)
+		ok = flush_erases(h);
+	if (!ok)
+		return false;
+	if (h->erase_len == 0)
+		h->erase_addr = addr;
+	h->erase_len += FWHOST_SECTOR;
+	return in_slots || flush_erases(h);
 }
 
 struct usbmsc_fw_flash fwhost_flash(struct usbmsc_fwhost *h)

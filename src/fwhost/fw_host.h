@@ -97,6 +97,7 @@ bool usbmsc_fwhost_created(const struct usbmsc_fwhost *h);  /* this open made th
 struct usbmsc_fwhost_stats {
 	uint64_t read_ns, program_ns, erase_ns, hash_ns;
 	uint64_t read_bytes, program_bytes, erases, hash_bytes;
+	uint64_t file_writes;   /* writes and hole punches on the flash file */
 };
 void usbmsc_fwhost_stats(const struct usbmsc_fwhost *h, struct usbmsc_fwhost_stats *out);
 

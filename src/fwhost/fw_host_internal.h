@@ -40,8 +40,13 @@ struct usbmsc_fwhost {
 	int io_errno;                    /* the last failed flash write's errno, for messages */
 	/* Programs of a slot that follow each other, held in invert (already
 	 * inverted) and written as one: the file door programs 256 bytes at a
-	 * time. Written before any read, erase, other program and close. */
+	 * time. Written before any read, other program and close, and before
+	 * an erase of their bytes. */
 	uint32_t pend_addr, pend_len;
+	/* Erases of slot sectors that follow each other, held back the same
+	 * way (the door erases each 4 KiB sector as its first block comes):
+	 * made before the programs held back, all of which came after them. */
+	uint32_t erase_addr, erase_len;
 };
 
 /* fw_flash.c */
@@ -51,7 +56,8 @@ int fwhost_flash_open(struct usbmsc_fwhost *h, const struct usbmsc_fwhost_config
 		      struct usbmsc_error *err);
 /* The flash callbacks on h->fd. */
 struct usbmsc_fw_flash fwhost_flash(struct usbmsc_fwhost *h);
-/* Write the programs held back, if any; false (io_errno set) on an error. */
+/* Make the erases, then write the programs held back, if any; false
+ * (io_errno set) on an error. */
 bool fwhost_flash_flush(struct usbmsc_fwhost *h);
 uint64_t fwhost_flash_size(uint32_t slot);
 

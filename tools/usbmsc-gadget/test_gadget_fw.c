@@ -1,7 +1,8 @@
 /* The gadget's firmware plumbing without USB: --fw-state's flash file, the
  * vendor table through which the host updates, INQUIRY's revision across
  * the reboot, the revert of an unconfirmed image at the next start, the
- * control LUN, when the reboot steps are due, and --file-door: a UF2 file
+ * control LUN, the order of the flash file's held-back erases and
+ * programs, when the reboot steps are due, and --file-door: a UF2 file
  * written to its LUN, the quiet time on the gadget's clock, the reboot,
  * the confirmation once the host talks to the new image. */
 #include <stdarg.h>
@@ -555,6 +556,7 @@ static void test_file_door(void **state)
 	struct usbmsc_lun_config lun;
 	struct usbmsc_fw_report rep;
 	struct usbmsc_fw_uf2_info info;
+	struct usbmsc_fwhost_stats before, after;
 	struct usbmsc_error err = { 0 };
 	char img[128], uf2[128];
 	uint8_t blk[512];
@@ -577,12 +579,21 @@ static void test_file_door(void **state)
 	/* The event loop tells the time before it hands the host's writes on. */
 	now = gadget_now_ms();
 	gadget_filedoor_time(&d, now);
+	usbmsc_fwhost_stats(f->v.fw, &before);
 	p = fopen(uf2, "rb");
 	assert_non_null(p);
 	for (uint32_t lba = 100; fread(blk, 1, sizeof(blk), p) == sizeof(blk); lba++)
 		assert_int_equal(lun.write(lun.ctx, lba, 0, blk, sizeof(blk)), USBMSC_SENSE_OK);
 	fclose(p);
 	assert_int_equal(door_status(&lun).state, USBMSC_DOOR_ST_CHECKED);
+	/* The flash file took the door's 256-byte programs and its erase of
+	 * each 4 KiB sector as they came in runs of up to 64 KiB: two erases
+	 * and two writes for the image's 26 sectors, and the two records (the
+	 * slot released, the image pending), not a write per sector. */
+	usbmsc_fwhost_stats(f->v.fw, &after);
+	assert_true(after.erases - before.erases >=
+		    (USBMSC_FW_HEADER_LEN + PAYLOAD_LEN + FWHOST_SECTOR - 1) / FWHOST_SECTOR);
+	assert_true(after.file_writes - before.file_writes <= 8);
 	/* The clock: not a second yet, then a second. */
 	gadget_filedoor_time(&d, now + 999);
 	assert_false(f->v.reboot_due);
@@ -609,6 +620,54 @@ static void test_file_door(void **state)
 	assert_non_null(strstr(f->err, "16m"));
 }
 
+/* Erases and programs held back by the flash file come out in the order
+ * they were made: a program then an erase of its bytes leaves them erased,
+ * an erase then a program leaves the program, a read sees both. Slot B,
+ * which the factory image does not use. */
+static void test_flash_order(void **state)
+{
+	struct fx *f = *state;
+	const struct usbmsc_fw_config *cfg;
+	uint8_t a[256], b[256], got[256], erased[256];
+	uint32_t s0;
+
+	start(f);
+	cfg = usbmsc_fwhost_engine(f->v.fw)->cfg;
+	s0 = cfg->slot_addr[1];
+	memset(a, 0x5A, sizeof(a));
+	memset(b, 0xA5, sizeof(b));
+	memset(erased, 0xFF, sizeof(erased));
+	/* erase, program: the program */
+	assert_true(cfg->flash.erase(cfg->flash.ctx, s0 + 4u * FWHOST_SECTOR));
+	assert_true(cfg->flash.program(cfg->flash.ctx, s0 + 4u * FWHOST_SECTOR, b, sizeof(b)));
+	assert_true(cfg->flash.read(cfg->flash.ctx, s0 + 4u * FWHOST_SECTOR, got, sizeof(got)));
+	assert_memory_equal(got, b, sizeof(got));
+	/* erase, program, erase again: erased */
+	assert_true(cfg->flash.erase(cfg->flash.ctx, s0));
+	assert_true(cfg->flash.program(cfg->flash.ctx, s0, a, sizeof(a)));
+	assert_true(cfg->flash.erase(cfg->flash.ctx, s0));
+	assert_true(cfg->flash.read(cfg->flash.ctx, s0, got, sizeof(got)));
+	assert_memory_equal(got, erased, sizeof(got));
+	/* two sectors erased in a run, a program in each, a sector apart */
+	assert_true(cfg->flash.erase(cfg->flash.ctx, s0 + FWHOST_SECTOR));
+	assert_true(cfg->flash.erase(cfg->flash.ctx, s0 + 2u * FWHOST_SECTOR));
+	assert_true(cfg->flash.program(cfg->flash.ctx, s0 + FWHOST_SECTOR, a, sizeof(a)));
+	assert_true(cfg->flash.program(cfg->flash.ctx, s0 + 2u * FWHOST_SECTOR, b, sizeof(b)));
+	/* an erase elsewhere, then back to the first run's sector */
+	assert_true(cfg->flash.erase(cfg->flash.ctx, s0 + 8u * FWHOST_SECTOR));
+	assert_true(cfg->flash.erase(cfg->flash.ctx, s0 + FWHOST_SECTOR));
+	assert_true(cfg->flash.read(cfg->flash.ctx, s0 + FWHOST_SECTOR, got, sizeof(got)));
+	assert_memory_equal(got, erased, sizeof(got));
+	assert_true(cfg->flash.read(cfg->flash.ctx, s0 + 2u * FWHOST_SECTOR, got, sizeof(got)));
+	assert_memory_equal(got, b, sizeof(got));
+	/* what was held back is on the file after a power cycle */
+	assert_true(cfg->flash.program(cfg->flash.ctx, s0 + 8u * FWHOST_SECTOR, a, sizeof(a)));
+	restart(f);
+	cfg = usbmsc_fwhost_engine(f->v.fw)->cfg;
+	assert_true(cfg->flash.read(cfg->flash.ctx, s0 + 8u * FWHOST_SECTOR, got, sizeof(got)));
+	assert_memory_equal(got, a, sizeof(got));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +678,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_key_and_fit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rsoc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_door, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flash_order, setup, teardown),
 		cmocka_unit_test(test_control_lun),
 		cmocka_unit_test(test_reboot_steps),
 		cmocka_unit_test(test_reboot_gate),

@@ -26,10 +26,11 @@ static void log_stats(const struct gadget_vendor *v)
 
 	usbmsc_fwhost_stats(v->fw, &s);
 	gadget_debug(1, "firmware: device time: flash program %.0f ms (%.1f MiB), erase %.0f ms "
-		     "(%llu sectors), read %.0f ms (%.1f MiB); SHA-256 %.0f ms (%.1f MiB)",
+		     "(%llu sectors), read %.0f ms (%.1f MiB); SHA-256 %.0f ms (%.1f MiB); "
+		     "%llu writes to the flash file",
 		     ms(s.program_ns), mib(s.program_bytes), ms(s.erase_ns),
 		     (unsigned long long)s.erases, ms(s.read_ns), mib(s.read_bytes), ms(s.hash_ns),
-		     mib(s.hash_bytes));
+		     mib(s.hash_bytes), (unsigned long long)s.file_writes);
 }
 
 /* Called by the engine before the activating command's CSW: the reboot
