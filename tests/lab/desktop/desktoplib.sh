@@ -19,9 +19,11 @@ as_user() { /lab/desktop/seat-run "$@"; }
 
 # refresh: the gadget's current nodes after whatever earlier cases did
 # (re-enumerations, restarts): SG BLK CTL (the control LUN's sg node) NODE
-# (its usbfs node).
+# (its usbfs node), and GADGET_PID (an earlier case's restart started
+# another usbmsc-gadget than the one LAB_GADGET_PID_1 names).
 refresh() {
     udevadm settle
+    GADGET_PID=$(pgrep -x usbmsc-gadget) || return 1
     wait_for lun_nodes 0 || return 1
     SG=$NODE_SG BLK=$NODE_BLK
     CTL=$(sg_of_lun 1) || CTL=
