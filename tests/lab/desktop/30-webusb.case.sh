@@ -16,7 +16,6 @@
 PORT=8317
 FILES=/tmp/webfiles
 POLICY=/etc/chromium/policies/managed/usbmsc-webusb.json
-ver() { printf '%02d00' "$1"; }
 
 check "the gadget's nodes" refresh
 check "the npm packages and the page are here" test -f /add/node_modules/puppeteer-core/package.json \
@@ -56,6 +55,9 @@ sed 's/^/# /' /tmp/drive.out
 check_eq "the browser run passed all its checks" "0 failed, exit 0" \
     "$(sed -n "s/^[0-9]* passed, \\([0-9]* failed\\)$/\\1/p" /tmp/drive.out), exit $drive_rc"
 kill $watcher 2> /dev/null
+if [ $drive_rc != 0 ]; then   # what the host saw of the device meanwhile
+    dmesg | grep -E 'usb [0-9]-1:|USB disconnect' | tail -n 12 | sed 's/^/# dmesg: /'
+fi
 
 check "the gadget is gone (killed mid-download)" wait_for gone "$GADGET_PID"
 # shellcheck disable=SC2086 # GARGS are words

@@ -33,11 +33,14 @@ refresh() {
 # number: the running firmware's version number (FW STATE, as root).
 number() { usbmsc fw info -d "$SG" 2>/dev/null | sed -n 's/^active: *[^ ]* (number \([0-9]*\)).*/\1/p'; }
 
+# ver N: the version string of version number N in this suite ("0N00").
+ver() { printf '%02d00' "$1"; }
+
 # pack_next IMAGE: an image one version number above the running one
 # ("0N00", number N), signed with LAB_FW_SECRET; sets NEXT to the number.
 pack_next() {
     NEXT=$(( $(number) + 1 ))
-    pack "$(printf '%02d00' "$NEXT")" "$NEXT" "$1" 256
+    pack "$(ver "$NEXT")" "$NEXT" "$1" 256
 }
 
 # user_acl NODE: the user has an ACL entry on NODE (what udev's uaccess
