@@ -46,8 +46,8 @@ rm -f $FILES/kill-now
 watcher=$!
 
 # Chromium under emulation: every timeout of the driver times 4, the whole
-# run bounded by timeout(1).
-as_user timeout 900 node /add/browser/drive.mjs device --modules /add/node_modules --web /add/web \
+# run bounded by timeout(1) (10 min; it takes 1.5 to 4 min).
+as_user timeout 600 node /add/browser/drive.mjs device --modules /add/node_modules --web /add/web \
     --files $FILES --port $PORT --kill-cmd "touch $FILES/kill-now" \
     --before "$(ver "$cur")" --next "$(ver "$NEXT")" --time-scale 4 > /tmp/drive.out 2>&1
 drive_rc=$?
