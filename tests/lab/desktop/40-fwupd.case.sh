@@ -34,7 +34,7 @@ fwupd_version() {
 pack4k() {
     head -c $((512 * 1024 - 256)) /dev/urandom > /tmp/p.bin
     usbmsc fw pack --key "$LAB_FW_SECRET" --version "$1" --version-number "$2" \
-        --vid $FW_VID --pid $FW_PID --vendor usbmsc --product "Gadget Disk" -o "$3" /tmp/p.bin > /dev/null &&
+        --vid "$FW_VID" --pid "$FW_PID" --vendor usbmsc --product "Gadget Disk" -o "$3" /tmp/p.bin > /dev/null &&
         [ $(($(stat -c %s "$3") % 4096)) = 0 ]
 }
 
