@@ -12,7 +12,9 @@
 #     USBMSC_SKIP_WINDOWS=1
 #  7. the lab (a real Linux USB stack under QEMU), unless USBMSC_SKIP_LAB=1;
 #     its desktop suite builds the desktop guest's image the first time
-#     (2 to 6 minutes), unless USBMSC_SKIP_DESKTOP=1
+#     (2 to 6 minutes) and installs its npm packages (puppeteer-core: the
+#     npm registry is needed once; without it the suite fails), unless
+#     USBMSC_SKIP_DESKTOP=1
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}

@@ -296,7 +296,15 @@ class Update {
         const left = deadline - Date.now();
         const device = await this.reconnect(this.before, left).catch(() => null);
         if (device) {
-          this.link = await Link.open(device);
+          try {
+            this.link = await Link.open(device);
+          } catch (e) {
+            // The host lost it again as it was opened (a failed reset on
+            // a loaded host): it is still on its way back.
+            if (!isGone(e)) throw e;
+            await sleep(POLL_MS);
+            continue;
+          }
           this.event({ event: 'note', text: 'the device is back' });
           continue;
         }

@@ -336,6 +336,20 @@ export class FakeUsb extends EventTarget {
     }
   }
 
+  // The host loses the device and enumerates it again while the device
+  // runs on (a reset that failed under load): the same device behind a new
+  // USBDevice.
+  reenumerate(dev) {
+    dev.gone = true;
+    dev.opened = false;
+    this.devices = this.devices.filter((d) => d !== dev);
+    this.fire('disconnect', dev);
+    const again = new FakeDevice(this, dev.bridge);
+    this.devices.push(again);
+    this.fire('connect', again);
+    return again;
+  }
+
   beforeOut(dev, bytes) {
     if (this.outHook) this.outHook(dev, bytes);
   }

@@ -167,6 +167,35 @@ test('a full update: download, activation, re-enumeration, confirmation', async 
   assert.equal(info.trial, false);
 });
 
+test('a device that leaves again as the page opens it after its reboot: the page waits for it', async (t) => {
+  const { dir, usb, device, link } = await setup(t, 'fw-reboot=disconnect');
+  const image = pack(dir, '0200', 2);
+  const reconnect = reconnectFor(usb, device);
+  let dropped = null;
+  const r = await usbmsc.update(link, image, {
+    chunk: 65536,
+    crypto,
+    reconnect: async (before, ms) => {
+      const d = await reconnect(before, ms);
+      if (d && !dropped) {
+        // The host lists it, then loses it and enumerates it again just as
+        // the page opens it (seen in Chromium on a loaded host).
+        dropped = d;
+        d.open = async () => {
+          usb.reenumerate(d);
+          throw Object.assign(new Error('The device was disconnected.'), { name: 'NotFoundError' });
+        };
+      }
+      return d;
+    },
+  });
+  assert.ok(dropped, 'the first device found was dropped');
+  assert.notEqual(r.link.device, dropped, 'the page took the device enumerated after it');
+  assert.equal(r.after.state.activeVersion, '0200');
+  assert.equal(r.after.state.flags & usbmsc.FWST_TRIAL, 0, 'confirmed, not on trial');
+  await r.link.close();
+});
+
 test('a device that reboots in place (06/3F/01) is confirmed without a reconnection', async (t) => {
   const { dir, link } = await setup(t, 'fw-reboot=stay');
   const image = pack(dir, '0300', 3);

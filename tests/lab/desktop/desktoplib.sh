@@ -19,9 +19,11 @@ as_user() { /lab/desktop/seat-run "$@"; }
 
 # refresh: the gadget's current nodes after whatever earlier cases did
 # (re-enumerations, restarts): SG BLK CTL (the control LUN's sg node) NODE
-# (its usbfs node).
+# (its usbfs node), and GADGET_PID (an earlier case's restart started
+# another usbmsc-gadget than the one LAB_GADGET_PID_1 names).
 refresh() {
     udevadm settle
+    GADGET_PID=$(pgrep -x usbmsc-gadget) || return 1
     wait_for lun_nodes 0 || return 1
     SG=$NODE_SG BLK=$NODE_BLK
     CTL=$(sg_of_lun 1) || CTL=
@@ -31,11 +33,14 @@ refresh() {
 # number: the running firmware's version number (FW STATE, as root).
 number() { usbmsc fw info -d "$SG" 2>/dev/null | sed -n 's/^active: *[^ ]* (number \([0-9]*\)).*/\1/p'; }
 
+# ver N: the version string of version number N in this suite ("0N00").
+ver() { printf '%02d00' "$1"; }
+
 # pack_next IMAGE: an image one version number above the running one
 # ("0N00", number N), signed with LAB_FW_SECRET; sets NEXT to the number.
 pack_next() {
     NEXT=$(( $(number) + 1 ))
-    pack "$(printf '%02d00' "$NEXT")" "$NEXT" "$1" 256
+    pack "$(ver "$NEXT")" "$NEXT" "$1" 256
 }
 
 # user_acl NODE: the user has an ACL entry on NODE (what udev's uaccess

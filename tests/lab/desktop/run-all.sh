@@ -7,9 +7,13 @@
 #   tests/lab/desktop/run-all.sh [CASE...]
 # A case's "# add: PATH" lines copy PATH (a file or a directory, relative to
 # the repository) into the guest's /add; "# lab-add: PATH" lines a file of
-# the build (skipped when it was not built). The first run builds and
-# caches the guest's image (several minutes). USBMSC_BUILD names the build;
-# USBMSC_SKIP_DESKTOP=1 skips the suite.
+# the build (skipped when it was not built); "# npm: DIR" lines install
+# DIR's package-lock.json on the host (DIR/vendor.sh: npm ci, cached in
+# the lab's cache; the guest has no network) and copy its node_modules
+# into /add. The first run builds and caches the guest's image (several
+# minutes) and installs the npm packages (the npm registry is needed then:
+# without it the suite fails, it does not skip). USBMSC_BUILD names the
+# build; USBMSC_SKIP_DESKTOP=1 skips the suite.
 # needs: --vendor-interface --control-lun --fw-state
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,6 +40,17 @@ if [ -n "$missing" ]; then
     exit 0
 fi
 
+# The host side first: the image (built once) and npm (tests/lab/setup).
+setup_err=$(mktemp)
+if ! "$HERE/../setup" --desktop > /dev/null 2> "$setup_err"; then
+    echo "not ok 1 - the desktop guest's setup failed"
+    sed 's/^/#   /' "$setup_err"; rm -f "$setup_err"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+rm -f "$setup_err"
+CACHE=${USBMSC_LAB_CACHE:-$HOME/.cache/usbmsc-lab}
+
 adds=()
 for lib in "$HERE/../tap.sh" "$HERE/../gadget/lib.sh" "$HERE/../firmware/fwlib.sh" \
            "$HERE/../doors/doorslib.sh" "$HERE/desktoplib.sh"; do
@@ -48,6 +63,17 @@ for c in "${cases[@]}"; do
     adds+=(${more[@]+"${more[@]}"})
     for p in $(sed -n 's/^# add: *//p' "$c"); do
         adds+=(--add "$REPO/$p")
+    done
+    for p in $(sed -n 's/^# npm: *//p' "$c"); do
+        npm_err=$(mktemp)
+        if ! modules=$("$REPO/$p/vendor.sh" "$CACHE" 2> "$npm_err"); then
+            echo "not ok 1 - ${c##*/}: npm ci of $p/package-lock.json failed (it needs npm and the npm registry once)"
+            tail -n 15 "$npm_err" | sed 's/^/#   /'; rm -f "$npm_err"
+            echo "0 passed, 1 failed"
+            exit 1
+        fi
+        rm -f "$npm_err"
+        adds+=(--add "$modules")
     done
 done
 

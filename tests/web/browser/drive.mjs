@@ -18,12 +18,15 @@
 //
 //   node drive.mjs device --modules DIR [--chromium PATH] [--web DIR] --files DIR
 //                  --port PORT --kill-cmd 'SHELL COMMAND'
+//                  [--before VERSION] [--next VERSION] [--time-scale N]
 //     A usbmsc gadget with --vendor-interface --fw-state, granted to
 //     http://127.0.0.1:PORT by the WebUsbAllowDevicesForUrls policy (no
-//     chooser): the page finds it, updates it with DIR/new.umfw, refuses
-//     DIR/forged.umfw with the reason shown, and when the gadget is killed
-//     (--kill-cmd, run once a quarter of DIR/big.umfw is sent) says that
-//     it went away and that the old version still runs.
+//     chooser): the page finds it running --before (default 0100), updates
+//     it with DIR/new.umfw to --next (default 0300), refuses DIR/forged.umfw
+//     with the reason shown, and when the gadget is killed (--kill-cmd, run
+//     once a quarter of DIR/big.umfw is sent) says that it went away and
+//     that the old version still runs. --time-scale multiplies every
+//     timeout (a browser under emulation is slow).
 //
 // Prints TAP-like lines and "N passed, M failed"; exits 1 on a failure.
 import { createRequire } from 'node:module';
@@ -39,11 +42,16 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const WEB = join(HERE, '../../../web');
 
 function args(argv) {
-  const o = { mode: argv[0], chromium: '/usr/bin/chromium', port: 0 };
+  const o = { mode: argv[0], chromium: '/usr/bin/chromium', port: 0, timeScale: 1 };
   for (let i = 1; i < argv.length; i += 2)
     o[argv[i].replace(/^--/, '').replace(/-(.)/g, (_, c) => c.toUpperCase())] = argv[i + 1];
+  scale = Number(o.timeScale) || 1;
   return o;
 }
+
+// Every timeout is multiplied by this (--time-scale).
+let scale = 1;
+const ms = (n) => n * scale;
 
 let passed = 0;
 let failed = 0;
@@ -62,6 +70,8 @@ async function launch(o) {
   return puppeteer.launch({
     executablePath: o.chromium,
     headless: true,
+    timeout: ms(30000),
+    protocolTimeout: ms(180000),
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
   });
 }
@@ -127,15 +137,15 @@ async function choose(page, file) {
       const t = document.getElementById('image-check').textContent;
       return /\S/.test(t) && t !== 'checking…';
     },
-    { timeout: 20000 },
+    { timeout: ms(20000) },
   );
   return text(page, '#image-check');
 }
 
-async function waitEnd(page, ms) {
+async function waitEnd(page, timeout) {
   await page.waitForFunction(
     () => !document.getElementById('result').hidden || !document.getElementById('error').hidden,
-    { timeout: ms, polling: 200 },
+    { timeout: ms(timeout), polling: 200 },
   );
   return {
     result: (await visible(page, '#result')) ? await text(page, '#result') : null,
@@ -146,12 +156,16 @@ async function waitEnd(page, ms) {
 async function device(
   page,
   o,
-  v = { before: '0100', next: '0300', kill: () => execSync(o.killCmd, { stdio: 'inherit' }) },
+  v = {
+    before: o.before || '0100',
+    next: o.next || '0300',
+    kill: () => execSync(o.killCmd, { stdio: 'inherit' }),
+  },
 ) {
   const files = o.files;
   const connected = await page
     .waitForFunction(() => /\(number/.test(document.getElementById('device-version').textContent), {
-      timeout: 30000,
+      timeout: ms(30000),
     })
     .then(
       () => true,
@@ -159,7 +173,11 @@ async function device(
     );
   if (!check(connected, 'the page found the device by itself, without a chooser')) return;
   const before = await text(page, '#device-version');
-  console.log(`# the device runs ${before}`);
+  check(
+    new RegExp(`^${v.before} \\(number`).test(before),
+    `the page shows the running version ${v.before}`,
+    before,
+  );
 
   const good = await choose(page, join(files, 'new.umfw'));
   check(/^good/.test(good), "the new image passes the page's checks", good);
@@ -194,7 +212,7 @@ async function device(
         const p = document.getElementById('progress');
         return p.max > 1 && p.value / p.max > 0.25;
       },
-      { timeout: 120000, polling: 50 },
+      { timeout: ms(120000), polling: 50 },
     );
     await v.kill();
   }
@@ -330,6 +348,7 @@ async function main() {
   let usb = null;
   try {
     const page = await browser.newPage();
+    page.setDefaultTimeout(ms(30000));
     if (o.mode === 'page') usb = await withFakeUsb(page, o);
     page.on('console', (m) => console.log(`# page: ${m.text()}`));
     page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
