@@ -26,6 +26,16 @@
 #           core's code pulls in (switch tables), reported on their own line.
 # The cost of each further LUN is one more struct usbmsc_lun_state.
 #
+# The pipelined data stage (src/device/bot_pipelined.c, target.h) is the
+# other configuration of the core: a fifth link compiles the same core
+# with USBMSC_TARGET_PIPELINED=1 and USBMSC_TARGET_ONE_BUFFER=0 (the
+# pipelined data stage instead of the one-buffer one, as in
+# libusbmsc-target-pipelined.a) and bot_pipelined.c, with
+# tests/footprint/pipelined_instance.c (two buffers), and measures the
+# core's objects and bot_pipelined.o together, and their state
+# (fp_ptarget, fp_plun_state); the line reports the difference from the
+# one-buffer core too.
+#
 # The firmware engine (src/device/fw_*.c and the image header code,
 # src/wire/fwimage.c) is optional too: a third link, with
 # tests/footprint/fw_instance.c booting it and serving its commands through
@@ -40,12 +50,14 @@
 # (src/device/fw_door.c). The reception bitmap (one bit per 256-byte block
 # of a slot) is the caller's and is not counted.
 #
-# Limits: core text <= 6144 bytes, data + bss <= 128 bytes; usb-desc text
+# Limits: core text <= 6144 bytes, data + bss <= 128 bytes; the pipelined
+# core at most 512 bytes of text more than the one-buffer core; usb-desc text
 # <= 1792 bytes and no data or bss; fw-engine text <= 6144 bytes, data + bss
 # <= 192 bytes; file-door text <= 2048 bytes, data + bss <= 64 bytes, its
 # UF2 wire code and engine adapter <= 768 bytes; exits 1 when exceeded.
 # Output, one line each:
 #   target-core: text=N data=N bss=N
+#   target-core-pipelined: text=N data=N bss=N (+N text over target-core)
 #   libc: text=N
 #   per-extra-lun: bss=N
 #   usb-desc: text=N data=N bss=N
@@ -64,6 +76,7 @@ FW_RAM_LIMIT=192
 DOOR_TEXT_LIMIT=2048
 DOOR_RAM_LIMIT=64
 DOOR_GLUE_LIMIT=768
+PIPELINED_EXTRA_LIMIT=512
 
 CC=arm-none-eabi-gcc
 CFLAGS="-std=c11 -Wall -Wextra -Werror -Os -mcpu=cortex-m0plus -mthumb -ffreestanding \
@@ -74,6 +87,7 @@ DESC_SRC="src/device/usb_desc.c"
 FW_SRC="src/device/fw_state.c src/device/fw_boot.c src/device/fw_engine.c src/wire/fwimage.c"
 DOOR_SRC="src/device/door_volume.c src/device/door_uf2.c"
 DOOR_GLUE_SRC="src/wire/uf2.c src/device/fw_door.c"
+PIPELINED_SRC="src/device/bot_pipelined.c"
 
 # The cross compiler and newlib-nano (for memcpy/memset).
 have_toolchain() {
@@ -104,6 +118,12 @@ for src in $CORE_SRC $DESC_SRC $FW_SRC $DOOR_SRC $DOOR_GLUE_SRC tests/footprint/
 	# shellcheck disable=SC2086
 	$CC $CFLAGS -c "$src" -o "$out/$(basename "$src" .c).o"
 done
+# The pipelined core: the same sources built for it, as NAME_p.o.
+for src in $CORE_SRC $PIPELINED_SRC tests/footprint/pipelined_instance.c; do
+	# shellcheck disable=SC2086
+	$CC $CFLAGS -DUSBMSC_TARGET_PIPELINED=1 -DUSBMSC_TARGET_ONE_BUFFER=0 -c "$src" \
+		-o "$out/$(basename "$src" .c)_p.o"
+done
 objs_of() {
 	for src in "$@"; do
 		printf ' %s' "$(basename "$src" .c).o"
@@ -119,6 +139,10 @@ fw_objs=$(objs_of $FW_SRC)
 door_objs=$(objs_of $DOOR_SRC)
 # shellcheck disable=SC2086
 door_glue_objs=$(objs_of $DOOR_GLUE_SRC)
+# shellcheck disable=SC2086
+pipelined_objs=$(for src in $CORE_SRC $PIPELINED_SRC; do
+	printf ' %s' "$(basename "$src" .c)_p.o"
+done)
 
 # link ENTRY NAME OBJ...: a --gc-sections link with its map in $out/NAME.map.
 link() {
@@ -134,6 +158,8 @@ link footprint_main footprint $core_objs $desc_objs instance.o stubs.o
 link footprint_desc_main usbdesc $desc_objs usbdesc_instance.o
 # shellcheck disable=SC2086
 link footprint_fw_main fwengine $core_objs $fw_objs fw_instance.o stubs.o
+# shellcheck disable=SC2086
+link footprint_pipelined_main pipelined $pipelined_objs pipelined_instance_p.o stubs.o
 # shellcheck disable=SC2086
 link footprint_door_main filedoor $core_objs $fw_objs $door_objs $door_glue_objs \
 	door_instance.o stubs.o
@@ -239,6 +265,17 @@ fi
 [ $((data + bss)) -le "$RAM_LIMIT" ] ||
 	fail "data+bss $((data + bss)) bytes exceeds the $RAM_LIMIT-byte limit"
 [ "$unused" -eq 0 ] || fail "usb_desc.o kept $unused bytes in a firmware that does not call it"
+core_text=$text
+
+# shellcheck disable=SC2046
+set -- $(measure "$out/pipelined.map" "$pipelined_objs" "" "(fp_ptarget|fp_plun_state)")
+text=$1 data=$2 bss=$3
+echo "target-core-pipelined: text=$text data=$data bss=$bss" \
+	"(+$((text - core_text)) text over target-core)"
+[ "$bss" -gt 0 ] || fail "could not attribute the map (no fp_ptarget)"
+[ $((text - core_text)) -le "$PIPELINED_EXTRA_LIMIT" ] ||
+	fail "the pipelined core's text is $((text - core_text)) bytes over the one-buffer" \
+		"core's, more than $PIPELINED_EXTRA_LIMIT"
 
 # shellcheck disable=SC2046
 set -- $(measure "$out/usbdesc.map" "$desc_objs" "")
