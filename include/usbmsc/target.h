@@ -189,6 +189,14 @@ struct usbmsc_target {
 	struct usbmsc_lun_state *lun_state;
 	uint8_t *buf;
 	uint32_t buf_size;
+	/* the bytes first, where a Cortex-M0 loads them in one instruction */
+	uint8_t state;
+	uint8_t plan_flags;
+	uint8_t handler;        /* which command implementation runs */
+	uint8_t shift;          /* READ/WRITE: log2 of the LUN's block size */
+	uint8_t lun;
+	uint8_t cb_len;
+	uint8_t pipelined;      /* started by usbmsc_target_init_pipelined */
 	uint32_t tag;
 	uint32_t host_len;
 	uint32_t done;          /* command data bytes moved so far */
@@ -200,13 +208,6 @@ struct usbmsc_target {
 	usbmsc_sense_t result;  /* the command's outcome so far */
 	uint32_t lba;           /* READ/WRITE: first block; vendor command: table index */
 	uint8_t cb[16];
-	uint8_t cb_len;
-	uint8_t lun;
-	uint8_t state;
-	uint8_t handler;        /* which command implementation runs */
-	uint8_t plan_flags;
-	uint8_t shift;          /* READ/WRITE: log2 of the LUN's block size */
-	uint8_t pipelined;      /* started by usbmsc_target_init_pipelined */
 };
 
 /* Start the engine: luns and lun_state have cfg->lun_count entries; buf is
@@ -284,9 +285,8 @@ bool usbmsc_target_init_pipelined(struct usbmsc_target_pipelined *p,
 				  uint32_t buf_size);
 
 /* The storage operation that returned USBMSC_SENSE_PENDING finished with
- * sense (USBMSC_SENSE_OK or the sense to report; USBMSC_SENSE_PENDING here
- * is reported as 04/44/00, internal target failure). Ignored when no
- * operation is in progress. */
+ * sense: USBMSC_SENSE_OK or the sense to report (never
+ * USBMSC_SENSE_PENDING). Ignored when no operation is in progress. */
 void usbmsc_target_storage_done(struct usbmsc_target *t, usbmsc_sense_t sense);
 
 #ifdef __cplusplus

@@ -106,8 +106,8 @@ static void storage(struct usbmsc_target_pipelined *p, unsigned stage)
 	t->done = p->loads[stage] * t->buf_size;
 	if (t->done < t->data_len)
 		d = t->data_len - t->done < len ? t->data_len - t->done : len;
-	if (stage == STAGE_A) /* IN */
-		memset(buf + d, 0, len - d);
+	/* IN: the padding after the data; OUT: data to drop, zeroed harmlessly */
+	memset(buf + d, 0, len - d);
 	p->busy |= 1u << stage;
 	if (d != 0) {
 		t->buf = buf;
@@ -137,18 +137,26 @@ static void bus(struct usbmsc_target_pipelined *p, unsigned stage)
 	t->cfg->port.receive(t->cfg->port.ctx, buf + t->fill, t->chunk);
 }
 
-/* Start whatever can start; end the command when the stream is through. */
+/* Whether the next load can enter stage: it is idle, and (A) a buffer is
+ * free and the stream goes on, or (B) stage A has passed a load it has not. */
+static bool can_enter(const struct usbmsc_target_pipelined *p, unsigned stage)
+{
+	if (p->busy & (1u << stage))
+		return false;
+	if (stage == STAGE_B)
+		return p->loads[STAGE_B] != p->loads[STAGE_A];
+	return p->left != 0 && p->loads[STAGE_A] - p->loads[STAGE_B] <= p->mask;
+}
+
+/* Start whatever can start, the bus first (so that storage that finishes
+ * at once runs while the bus moves the next load); end the command when
+ * the stream is through. */
 static void pump(struct usbmsc_target_pipelined *p)
 {
-	unsigned stage;
-
 	for (;;) {
-		if (!(p->busy & (1u << STAGE_B)) && p->loads[STAGE_B] != p->loads[STAGE_A])
-			stage = STAGE_B;
-		else if (!(p->busy & (1u << STAGE_A)) && p->left != 0 &&
-			 p->loads[STAGE_A] - p->loads[STAGE_B] <= p->mask)
-			stage = STAGE_A;
-		else
+		unsigned stage = p->storage ^ 1u;
+
+		if (!can_enter(p, stage) && !can_enter(p, stage ^= 1u))
 			break;
 		if (stage == p->storage)
 			storage(p, stage);
@@ -192,12 +200,12 @@ void usbmsc_target_storage_done(struct usbmsc_target *t, usbmsc_sense_t sense)
 {
 	struct usbmsc_target_pipelined *p = pl(t);
 
-	/* Nothing in progress (a reset came between): nothing to do. */
-	if (!t->pipelined || (uint8_t)(t->state - TGT_S_DATA_IN) > TGT_S_STORAGE - TGT_S_DATA_IN ||
+	/* Nothing in progress (a reset came between): nothing to do. A core
+	 * with the one-buffer data stage too may be given a plain target. */
+	if ((USBMSC_TARGET_ONE_BUFFER && !t->pipelined) ||
+	    (uint8_t)(t->state - TGT_S_DATA_IN) > TGT_S_STORAGE - TGT_S_DATA_IN ||
 	    !(p->busy & (1u << p->storage)))
 		return;
-	if (sense == USBMSC_SENSE_PENDING) /* not an outcome: internal target failure */
-		sense = USBMSC_SENSE(0x4, 0x44, 0x00);
 	storage_done(p, sense);
 	pump(p);
 }

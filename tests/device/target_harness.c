@@ -86,6 +86,8 @@ static usbmsc_sense_t disk_start(struct ramdisk *d, uint32_t lba, uint32_t offse
 {
 	struct harness *h = async_owner;
 
+	if (h != NULL && (write ? h->recv_pending : h->send_pending))
+		d->overlapped++;
 	if (h == NULL || !h->async)
 		return disk_move(d, lba, offset, buf, len, write);
 	if (h->pending.active)

@@ -50,6 +50,7 @@ struct ramdisk {
 	uint32_t reads, writes, syncs;  /* callback calls */
 	uint32_t max_len;               /* largest len of one call */
 	uint32_t outside;               /* calls that reached past the end */
+	uint32_t overlapped;            /* calls made while the bus moved another load */
 	int64_t fail_at;                /* fail the call that covers this byte; -1: never */
 	usbmsc_sense_t fail_sense;
 };

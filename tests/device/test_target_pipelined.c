@@ -167,6 +167,30 @@ static void test_read_ahead_fills_the_ring(void **s)
 	assert_memory_equal(inbuf, h->disks[0].data + 16 * 512, 8 * 512);
 }
 
+/* Storage that finishes at once still overlaps the bus both ways: the
+ * engine starts the bus on the next load before it calls storage. */
+static void test_sync_storage_overlaps(void **s)
+{
+	(void)s;
+	struct host_result r;
+	uint8_t cdb[10] = { 0x2A, 0, 0, 0, 0, 32, 0, 0, 4, 0 };
+
+	h_fill_pattern(outbuf, 4 * 512, 11);
+	start(2, false);
+	h->disks[0].overlapped = 0;
+	h_cmd(h, 0, cdb, 10, OUT, 4 * 512, outbuf, NULL, &r);
+	assert_int_equal(r.csw.status, 0);
+	/* loads 0..2 were written while the next one came in */
+	assert_int_equal(h->disks[0].overlapped, 3);
+	cdb[0] = 0x28;
+	h->disks[0].overlapped = 0;
+	h_cmd(h, 0, cdb, 10, IN, 4 * 512, NULL, inbuf, &r);
+	assert_int_equal(r.csw.status, 0);
+	assert_memory_equal(inbuf, outbuf, 4 * 512);
+	/* loads 1..3 were read while the one before went out */
+	assert_int_equal(h->disks[0].overlapped, 3);
+}
+
 /* The CBW and the CSW use the first buffer, whatever the ring's position. */
 static void test_cbw_csw_first_buffer(void **s)
 {
@@ -282,8 +306,8 @@ static void test_reset_while_storage_busy(void **s)
 	assert_memory_equal(inbuf, h->disks[0].data, 1024);
 }
 
-/* A completion with nothing in progress changes nothing; "pending" as an
- * outcome is a failure, not a hang. */
+/* A completion with nothing in progress changes nothing; a reported
+ * failure is the command's failure. */
 static void test_storage_done_misuse(void **s)
 {
 	(void)s;
@@ -294,7 +318,8 @@ static void test_storage_done_misuse(void **s)
 	cbw(8, IN, 512, 0x28, 0, 1);
 	assert_true(h->pending.active);
 	h->pending.active = false;
-	usbmsc_target_storage_done(&h->t, USBMSC_SENSE_PENDING);
+	usbmsc_target_storage_done(&h->t, USBMSC_SENSE(0x4, 0x44, 0x00));
+	usbmsc_target_storage_done(&h->t, USBMSC_SENSE_OK); /* a second one: ignored */
 	assert_true(h->halted_in);
 	assert_false(h_clear_halt(h, true));
 	expect_csw_now(8, 1, 512);
@@ -401,7 +426,7 @@ int main(void)
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_read_overlaps), T(test_write_overlaps), T(test_read_ahead_fills_the_ring),
-		T(test_cbw_csw_first_buffer), T(test_read_failure_after_loads_in_ring),
+		T(test_sync_storage_overlaps), T(test_cbw_csw_first_buffer), T(test_read_failure_after_loads_in_ring),
 		T(test_write_failure_drops_loads_received), T(test_one_buffer_pads_after_failure), T(test_reset_while_storage_busy),
 		T(test_storage_done_misuse), T(test_vendor_data_later),
 		T(test_init_pipelined_checks),
