@@ -298,6 +298,8 @@ int bulk_cancel(struct bulk *b)
 			return -ETIMEDOUT;
 		}
 	}
+	if (b->drain_storage != NULL)
+		b->drain_storage(b->drain_ctx);
 	b->in_flight = 0;
 	b->early_len = 0;
 	b->sent_owed = 0;
@@ -308,6 +310,14 @@ int bulk_cancel(struct bulk *b)
 	b->sticky = false;
 	b->sentinel = false;
 	return 0;
+}
+
+void bulk_storage_done(struct bulk *b, usbmsc_sense_t s)
+{
+	if (b->t == NULL)
+		return;
+	usbmsc_target_storage_done(b->t, s);
+	after(b);
 }
 
 void bulk_enable(struct bulk *b)

@@ -131,6 +131,10 @@ struct bulk {
 	uint8_t framing;         /* enum usbmsc_framing of the interface */
 	const char *ep_name[2];  /* for the log */
 	struct bulk_stats stats;
+	/* Storage that finishes later (a pipelined core): how bulk_cancel
+	 * lets an operation in progress end unreported. NULL: none. */
+	void (*drain_storage)(void *ctx);
+	void *drain_ctx;
 };
 
 /* A LUN seen through the glue: bulk_wrap_lun keeps the LUN's callbacks in
@@ -162,9 +166,14 @@ void bulk_enable(struct bulk *b);
 void bulk_disable(struct bulk *b);
 
 /* Cancel every queued transfer and wait for each to complete (results
- * dropped), as the core asks before a Mass Storage Reset. Returns 0, or
- * -ETIMEDOUT when a transfer would not end. */
+ * dropped), and let a storage operation in progress end (drain_storage),
+ * as the core asks before a Mass Storage Reset. Returns 0, or -ETIMEDOUT
+ * when a transfer would not end. */
 int bulk_cancel(struct bulk *b);
+
+/* A storage operation of the core (USBMSC_SENSE_PENDING) ended with s:
+ * report it, and whatever the core then started. */
+void bulk_storage_done(struct bulk *b, usbmsc_sense_t s);
 
 /* A class or vendor request to the interface from ep0 (setup: the 8
  * bytes): cancels bulk I/O first for a Reset of the interface's framing.

@@ -16,6 +16,14 @@
 #define GADGET_DEFAULT_BUFFER (128u * 1024u)
 #define GADGET_MIN_BUFFER 4096u
 #define GADGET_MAX_BUFFER (1024u * 1024u)
+#define GADGET_DEFAULT_BUFFERS 4u
+
+/* --io: where file I/O runs with more than one buffer. */
+enum gadget_io {
+	GADGET_IO_AUTO,    /* thread with more than one CPU online, else sync */
+	GADGET_IO_SYNC,    /* in the event loop, between transfers */
+	GADGET_IO_THREAD   /* on a thread of each interface (lun_worker.h) */
+};
 
 #define LUN_SPEC_MAX 320
 
@@ -43,7 +51,9 @@ struct gadget_opts {
 	struct lun_spec luns[USBMSC_TARGET_MAX_LUNS];
 	unsigned lun_count;
 	bool pad;                        /* pad instead of stalling in cases 4 and 5 */
-	uint32_t buffer;                 /* streaming buffer, bytes */
+	uint32_t buffer;                 /* streaming buffer, bytes (each of them) */
+	uint8_t buffers;                 /* 1: the one-buffer core; 2..16 pipelined */
+	uint8_t io;                      /* enum gadget_io */
 	int verbose;
 	/* Firmware update engine (vendor.c): --fw-state FILE, the flash file
 	 * (NULL: no engine); --fw-pubkey FILE (NULL: the demo key); --fw-slot
