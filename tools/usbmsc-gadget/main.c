@@ -369,15 +369,6 @@ static void teardown(struct gadget_run *r)
 	close_fd(&r->sig_fd);
 }
 
-/* --io: a storage thread pays when another CPU can run it beside the
- * event loop (docs/GADGET.md, "Data path"). */
-static bool io_thread(const struct gadget_opts *o)
-{
-	if (o->io != GADGET_IO_AUTO)
-		return o->io == GADGET_IO_THREAD;
-	return sysconf(_SC_NPROCESSORS_ONLN) > 1;
-}
-
 static int prepare(struct gadget_run *r, int argc, char **argv)
 {
 	int st;
@@ -414,7 +405,8 @@ static int prepare(struct gadget_run *r, int argc, char **argv)
 	 * all the memory the data path uses, whatever the size of the LUNs. */
 	r->doors = r->opts.vendor_interface ? 2 : 1;
 	for (unsigned i = 0; i < r->doors; i++) {
-		if (door_alloc(&r->door[i], r->opts.buffer, r->opts.buffers, io_thread(&r->opts),
+		if (door_alloc(&r->door[i], r->opts.buffer, r->opts.buffers,
+			       r->opts.io == GADGET_IO_THREAD,
 			       r->opts.lun_count, r->err, sizeof(r->err)) != 0)
 			return EXIT_OTHER;
 	}

@@ -33,14 +33,14 @@ const char gadget_usage[] =
 	"  --pad                  pad Bulk-In instead of stalling it when the host\n"
 	"                         expects more data than the command has (cases 4, 5)\n"
 	"Transfer:\n"
-	"  --buffer BYTES         each streaming buffer, one transfer (default 128k;\n"
-	"                         4k..1m, k/m suffixes)\n"
+	"  --buffer BYTES         each streaming buffer: the most one USB request or file\n"
+	"                         read or write moves (default 32k; 4k..1m, k/m suffixes)\n"
 	"  --buffers N            streaming buffers: 1, 2, 4, 8 or 16 (default 4); with\n"
 	"                         more than one, the file I/O of one buffer load\n"
 	"                         overlaps the USB transfer of another\n"
-	"  --io sync|thread|auto  where file I/O runs with several buffers: in the event\n"
-	"                         loop, or on a thread; auto (default): a thread when\n"
-	"                         more than one CPU is online\n"
+	"  --io sync|thread       where file I/O runs with several buffers: in the event\n"
+	"                         loop while the queued transfers move (default), or on\n"
+	"                         a thread of its own\n"
 	"Firmware:\n"
 	"  --fw-state FILE        host the firmware update engine, its flash in FILE\n"
 	"                         (created sparse if missing): WRITE/READ BUFFER, FW STATE,\n"
@@ -229,7 +229,7 @@ static void set_defaults(struct gadget_opts *o)
 	o->revision = "0.1";
 	o->buffer = GADGET_DEFAULT_BUFFER;
 	o->buffers = GADGET_DEFAULT_BUFFERS;
-	o->io = GADGET_IO_AUTO;
+	o->io = GADGET_IO_SYNC;
 	o->fw_slot = FWHOST_SLOT_DEFAULT;
 }
 
@@ -274,10 +274,8 @@ static bool set_io(struct gadget_opts *o, const char *arg, char *err, size_t err
 		o->io = GADGET_IO_SYNC;
 	else if (strcmp(arg, "thread") == 0)
 		o->io = GADGET_IO_THREAD;
-	else if (strcmp(arg, "auto") == 0)
-		o->io = GADGET_IO_AUTO;
 	else
-		return fail(err, err_len, "--io: '%s' is not sync, thread or auto", arg);
+		return fail(err, err_len, "--io: '%s' is not sync or thread", arg);
 	return true;
 }
 
