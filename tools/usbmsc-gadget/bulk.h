@@ -135,6 +135,14 @@ struct bulk {
 	 * lets an operation in progress end unreported. NULL: none. */
 	void (*drain_storage)(void *ctx);
 	void *drain_ctx;
+	/* A storage operation of a LUN wrapped with bulk_wrap_lun_deferred,
+	 * handed over by the core and not run yet. */
+	struct {
+		bool active, write;
+		const struct usbmsc_lun_config *lun;
+		uint32_t lba, offset, len;
+		uint8_t *buf;
+	} deferred;
 };
 
 /* A LUN seen through the glue: bulk_wrap_lun keeps the LUN's callbacks in
@@ -144,6 +152,14 @@ struct bulk_lun {
 	struct usbmsc_lun_config inner;
 };
 void bulk_wrap_lun(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg);
+
+/* For a pipelined core (--io sync): the LUN's reads and writes finish
+ * later (USBMSC_SENSE_PENDING), in the event loop right after the core's
+ * call that started them, once the sends it made are reported. f_fs has
+ * copied a send when its submit returns, so the core then starts the next
+ * send before the next file read: a READ goes read, send, read, send...,
+ * the file read of one load running while the kernel moves the last. */
+void bulk_wrap_lun_deferred(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg);
 
 /* A mass-storage interface's glue (USBMSC_FRAMING_BOT). */
 void bulk_init(struct bulk *b, const struct bulk_ops *ops, uint8_t *buf, uint32_t buf_size);

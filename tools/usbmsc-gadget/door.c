@@ -109,13 +109,16 @@ int door_start_target(struct door *d, const struct usbmsc_target_config *base, c
 	d->cfg = *base;
 	/* The door's own copy of the shared LUN configs: with one buffer read
 	 * in chunks through its own glue; pipelined, the files' I/O on the
-	 * door's worker (with --io thread). */
+	 * door's worker (--io thread) or run by the glue right after the
+	 * core's call that asked for it (--io sync). */
 	for (unsigned i = 0; i < base->lun_count && i < USBMSC_TARGET_MAX_LUNS; i++) {
 		d->luns[i] = base->luns[i];
 		if (d->bufs == 1)
 			bulk_wrap_lun(&d->wrapped[i], &d->bulk, &d->luns[i]);
 		else if (d->io_thread && i < d->file_luns)
 			lun_worker_wrap(&d->on_worker[i], &d->worker, &d->luns[i]);
+		else if (i < d->file_luns)
+			bulk_wrap_lun_deferred(&d->wrapped[i], &d->bulk, &d->luns[i]);
 	}
 	d->cfg.luns = d->luns;
 	d->cfg.framing = (uint8_t)door_framing(d);

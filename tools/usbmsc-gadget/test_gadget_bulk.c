@@ -35,6 +35,7 @@ struct fake {
 	unsigned halts[2], submits[2], cancels;
 	uint8_t disk[BLOCKS * 512];
 	unsigned disk_reads;
+	unsigned in_at_read[8];  /* IN submits made before each of the first disk reads */
 };
 
 static struct fake fk;
@@ -107,6 +108,8 @@ static const struct bulk_ops ops_late = { f_submit, f_cancel, f_wait, f_halt, f_
 static usbmsc_sense_t disk_read(void *ctx, uint32_t lba, uint32_t off, uint8_t *buf, uint32_t len)
 {
 	(void)ctx;
+	if (fk.disk_reads < 8)
+		fk.in_at_read[fk.disk_reads] = fk.submits[BULK_IN];
 	fk.disk_reads++;
 	memcpy(buf, fk.disk + lba * 512 + off, len);
 	return USBMSC_SENSE_OK;
@@ -240,7 +243,9 @@ static void later_drain(void *ctx)
 		later_finish();  /* ends, unreported */
 }
 
-static void start_pipelined(void)
+/* deferred: the plain disk LUN through bulk_wrap_lun_deferred (--io sync);
+ * otherwise storage that finishes when the test says (--io thread). */
+static void start_pipelined_lun(bool deferred)
 {
 	memset(&fk, 0, sizeof(fk));
 	memset(&rig, 0, sizeof(rig));
@@ -250,7 +255,14 @@ static void start_pipelined(void)
 	bulk_init(&rig.b, &ops, pbufs, PBUF);
 	rig.b.drain_storage = later_drain;
 	rig.framing = USBMSC_FRAMING_BOT;
-	rig.lun = (struct usbmsc_lun_config){ BLOCKS, 512, 0, later_read, later_write, NULL, NULL };
+	if (deferred) {
+		rig.lun = (struct usbmsc_lun_config){ BLOCKS, 512, 0, disk_read, disk_write, NULL,
+						      NULL };
+		bulk_wrap_lun_deferred(&rig.wrap, &rig.b, &rig.lun);
+	} else {
+		rig.lun = (struct usbmsc_lun_config){ BLOCKS, 512, 0, later_read, later_write, NULL,
+						      NULL };
+	}
 	rig.cfg.luns = &rig.lun;
 	rig.cfg.lun_count = 1;
 	rig.cfg.vendor = "usbmsc";
@@ -262,6 +274,11 @@ static void start_pipelined(void)
 	bulk_enable(&rig.b);
 	pump();
 	clear_ua();
+}
+
+static void start_pipelined(void)
+{
+	start_pipelined_lun(false);
 }
 
 /* The host sends n bytes on Bulk-Out: they complete the queued read. */
@@ -600,6 +617,47 @@ static void test_pipelined_read_write(void **state)
 	assert_int_equal(lt.ops, 8);
 }
 
+/* --io sync: the glue runs each file operation the core hands over right
+ * after the core's call, once the sends it made are reported, so a READ
+ * goes read, send, read, send: each load is on the bus before the next is
+ * read (run inside the core, the reads of the free buffers would come
+ * first). A WRITE lands whole. */
+static void test_pipelined_deferred_lun(void **state)
+{
+	uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 3, 0, 0, 0xF0, 0 };  /* LBA 3, 240 blocks */
+	uint8_t write10[10] = { 0x2A, 0, 0, 0, 2, 0, 0, 0, 0xF0, 0 }; /* LBA 512 */
+	static uint8_t data[PBUF], sent[240 * 512];
+	const uint32_t total = 240 * 512;  /* three full loads and one of 24 KiB */
+	uint32_t got = 0, n, in0;
+
+	(void)state;
+	start_pipelined_lun(true);
+	in0 = fk.submits[BULK_IN];
+	send_cbw(USBMSC_DIR_IN, total, read10, 10);
+	assert_int_equal(fk.disk_reads, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(fk.in_at_read[i] - in0, i);
+	assert_false(rig.b.deferred.active);
+	while (got < total) {
+		n = host_in(data);
+		memcpy(sent + got, data, n);
+		got += n;
+	}
+	assert_memory_equal(sent, fk.disk + 3 * 512, total);
+	expect_csw(0, 0);
+
+	for (uint32_t i = 0; i < total; i++)
+		sent[i] = (uint8_t)(i ^ 0xA5);
+	send_cbw(USBMSC_DIR_OUT, total, write10, 10);
+	for (uint32_t at = 0; at < total; at += PBUF) {
+		n = total - at < PBUF ? total - at : PBUF;
+		assert_true(fk.x[BULK_ID_OUT].queued);
+		host_out(sent + at, n);
+	}
+	expect_csw(0, 0);
+	assert_memory_equal(fk.disk + 512 * 512, sent, total);
+}
+
 /* A reset while storage works: the glue cancels the transfers and lets the
  * operation end unreported before the core starts over. */
 static void test_pipelined_reset_drains_storage(void **state)
@@ -747,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_reset_cancels),
 		cmocka_unit_test(test_pipelined_read_write),
 		cmocka_unit_test(test_pipelined_reset_drains_storage),
+		cmocka_unit_test(test_pipelined_deferred_lun),
 		cmocka_unit_test(test_disable_enable),
 		cmocka_unit_test(test_vendor_framing),
 		cmocka_unit_test(test_vendor_rejects_bot_signature),
