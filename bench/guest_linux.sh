@@ -337,7 +337,7 @@ echo "sweep: raw BOT READ MB/s by chunk (usbmsc -d usb:\$LAB_USB bench read --si
 	done)"
 
 # System calls per command, counted by strace when it is in the guest
-# (bench/lab_linux.sh puts the host's there); strace slows the runs, so
+# (tests/lab/setup puts it there); strace slows the runs, so
 # only the counts mean something.
 if command -v strace > /dev/null; then
 	calls() {  # calls LABEL COMMANDS CMD...

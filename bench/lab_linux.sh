@@ -40,19 +40,10 @@ printf 'ROUNDS=%s\nTURS=%s\nSIZE_MIB=%s\n' "$rounds" "$turs" "$size_mib" > "$tmp
 
 echo "== lab: usbmsc vs sg_turs and dd (SG_IO), raw BOT (usb:) vs SG_IO; kernel-msc, one guest run"
 echo "host: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
-# The guest gets the ELF executables under BUILD/tools; add the host's
-# strace, if any, so that the guest can count system calls per command.
-stage=$build
-if command -v strace > /dev/null; then
-	stage=$tmp/build
-	mkdir -p "$stage/tools"
-	find "$build/tools" -type f -perm -u+x -exec cp {} "$stage/tools/" \;
-	cp "$(command -v strace)" "$stage/tools/"
-fi
-
+# The guest has strace (tests/lab/setup) to count system calls per command.
 # A round is 18 measurements of a few seconds each under emulation;
 # allow for a busy machine.
-export USBMSC_BUILD=$stage
+export USBMSC_BUILD=$build
 export LAB_TIMEOUT=${LAB_TIMEOUT:-$((300 + rounds * (60 + size_mib * 6 + turs / 20)))}
 status=0
 "$REPO/tests/lab/run" --device kernel-msc --add "$tmp/bench.conf" \

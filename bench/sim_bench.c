@@ -5,20 +5,17 @@
  *
  * usage: sim_bench IMAGE [READ_MIB [CHUNK_KIB [TUR_COUNT]]] */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "usbmsc/initiator.h"
+#include "../src/os/os_clock.h"
+#include "../src/os/os_file.h"
 
 static double now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)usbmsc_clock_ns() / 1e9;
 }
 
 static int die(const char *what, const char *msg)
@@ -60,18 +57,18 @@ int main(int argc, char **argv)
 			return die("TEST UNIT READY", usbmsc_dev_errmsg(dev));
 	double t_tur = now() - t0;
 
-	int fd = open(image, O_RDONLY);
+	int fd = usbmsc_file_open(image, USBMSC_FILE_READ, 0);
 	if (fd < 0)
 		return die(image, strerror(errno));
 	t0 = now();
 	for (unsigned i = 0; i < turs; i++)
-		if (pread(fd, buf, 512, 0) != 512)
+		if (usbmsc_file_pread(fd, buf, 512, 0) != 512)
 			return die("pread", "short read");
 	double t_pread1 = now() - t0;
 
 	/* Warm the page cache for both readers alike. */
 	for (uint64_t off = 0; off < total; off += chunk)
-		if (pread(fd, buf, chunk, (off_t)off) != (ssize_t)chunk)
+		if (usbmsc_file_pread(fd, buf, chunk, off) != (int64_t)chunk)
 			return die("pread", "short read");
 
 	t0 = now();
@@ -82,10 +79,10 @@ int main(int argc, char **argv)
 
 	t0 = now();
 	for (uint64_t off = 0; off < total; off += chunk)
-		if (pread(fd, buf, chunk, (off_t)off) != (ssize_t)chunk)
+		if (usbmsc_file_pread(fd, buf, chunk, off) != (int64_t)chunk)
 			return die("pread", "short read");
 	double t_file = now() - t0;
-	close(fd);
+	usbmsc_file_close(fd);
 	usbmsc_close(dev);
 	free(buf);
 

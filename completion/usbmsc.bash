@@ -26,7 +26,7 @@ _usbmsc_usb_uris()
 # that value, not a command, a subcommand or a file.
 _usbmsc_valued=" -d --device --timeout --lun --vpd -o --output --in --out -k --key
 	--version-number --vid --pid --vendor --product --hw-rev --mode --chunk --wait -n --count
-	--size --lba --scratch-lba "
+	--size --lba --scratch-lba --route --id --name --summary --date "
 
 # The index of the first word from index $1 up to the cursor that is
 # neither an option nor an option's value, or 0. $2: options that take a
@@ -49,11 +49,15 @@ _usbmsc_device()
 {
 	local devs
 	devs="sim: $(compgen -G '/dev/sg[0-9]*' 2>/dev/null) $(compgen -G '/dev/sd[a-z]' 2>/dev/null)"
-	devs="$devs usb: usbv: auto: $(_usbmsc_usb_uris 2>/dev/null)"
+	devs="$devs usb: usbv: auto: vol: $(_usbmsc_usb_uris 2>/dev/null)"
 	if [[ $cur == sim:* ]]; then
 		# Complete the image path after the scheme.
 		COMPREPLY=($(compgen -f -- "${cur#sim:}"))
 		COMPREPLY=("${COMPREPLY[@]/#/sim:}")
+	elif [[ $cur == vol:* ]]; then
+		# A file door's mount point: a folder.
+		COMPREPLY=($(compgen -d -- "${cur#vol:}"))
+		COMPREPLY=("${COMPREPLY[@]/#/vol:}")
 	else
 		COMPREPLY=($(compgen -W "$devs" -- "$cur"))
 	fi
@@ -71,6 +75,7 @@ _usbmsc_value()
 	--mode)
 		COMPREPLY=($(compgen -W "auto 5 7 e dmc_save dmc_offs_save dmc_offs_defer" -- "$cur"))
 		;;
+	--route) COMPREPLY=($(compgen -W "scsi uf2" -- "$cur")) ;;
 	*) ;;
 	esac
 }
@@ -85,7 +90,7 @@ _usbmsc_fw()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$globals" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "keygen pack inspect info update activate confirm" -- "$cur"))
+			COMPREPLY=($(compgen -W "keygen pack inspect info update activate confirm cab" -- "$cur"))
 		fi
 		return
 	fi
@@ -103,6 +108,10 @@ _usbmsc_fw()
 		files=1
 		;;
 	activate) opts="--wait" ;;
+	cab)
+		opts="-k --key -o --output --route --vendor --product --id --name --summary --date"
+		files=1
+		;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$globals $opts" -- "$cur"))

@@ -16,10 +16,7 @@
  *        ./fw_update sim:/tmp/disk.img app.umfw data/demo-fw-public.key */
 #include <stdio.h>
 
-#include <usbmsc/fwsign.h>
-#include <usbmsc/fwupdate.h>
-#include <usbmsc/initiator.h>
-#include <usbmsc/status.h>
+#include <usbmsc/usbmsc.h>
 
 /* What the callback keeps between calls: the last percentage shown. */
 struct progress {

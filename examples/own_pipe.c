@@ -18,10 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <usbmsc/initiator.h>
-#include <usbmsc/scsi.h>
-#include <usbmsc/sim.h>
-#include <usbmsc/status.h>
+#include <usbmsc/usbmsc.h>
 
 struct app_pipe {
 	struct usbmsc_pipe base;     /* first: the engine sees only this */

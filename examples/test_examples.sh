@@ -1,10 +1,15 @@
 #!/bin/bash
 # Each example runs against the virtual device and prints what it should.
 #   test_examples.sh EXAMPLES_BUILD_DIR USBMSC_BINARY SOURCE_ROOT
+# A Windows build's programs run through the runner in $USBMSC_RUN (wine,
+# its words separated by spaces) and end in .exe; their text output's line
+# ends (CR LF) are read as LF.
 set -u
 EX=$(realpath "$1")
 USBMSC=$(realpath "$2")
 ROOT=$(realpath "$3")
+read -r -a RUN <<<"${USBMSC_RUN:-}"
+EXE=${USBMSC_RUN:+.exe}
 T=$(mktemp -d "${TMPDIR:-/tmp}/usbmsc-examples.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 n=0
@@ -17,8 +22,9 @@ check() {
 	shift 2
 	while [ "$1" != -- ]; do regexes+=("$1"); shift; done
 	shift
-	timeout 60 "$@" >"$T/out" 2>"$T/err"
+	timeout 60 "${RUN[@]}" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
+	sed -i 's/\r$//' "$T/out" "$T/err"
 	n=$((n + 1))
 	for r in "${regexes[@]}"; do
 		if ! grep -Eq -- "$r" "$T/out"; then
@@ -46,24 +52,24 @@ check "vendor_command: a vendor command out, another in, a refused one" 0 \
 	'^the device holds: hello, device$' \
 	'^ECHO READ with a bad field: refused: ILLEGAL REQUEST: invalid field in cdb \(05/24/00\)$' \
 	'^category 5 \(illegal-request\)$' \
-	-- "$EX/vendor_command" "sim:$T/vendor.img" 'hello, device'
+	-- "$EX/vendor_command$EXE" "sim:$T/vendor.img" 'hello, device'
 
 check "vendor_command: a malformed URI is a usage error" 1 \
-	-- "$EX/vendor_command" "nosuch:thing"
+	-- "$EX/vendor_command$EXE" "nosuch:thing"
 
 check "vendor_command: a device that is not there" 20 \
-	-- "$EX/vendor_command" "usbv:1209:ffff:NOSUCHSERIAL"
+	-- "$EX/vendor_command$EXE" "usbv:1209:ffff:NOSUCHSERIAL"
 
 check "own_pipe: the BOT engine over the application's own pipe" 0 \
 	'^INQUIRY: USBMSC Virtual Disk ' \
 	'^capacity: 131072 blocks of 512 bytes$' \
 	'^block 1 read back intact$' \
 	'^[1-9][0-9]* bulk transfers went through the application.s pipe$' \
-	-- "$EX/own_pipe" "$T/pipe.img"
+	-- "$EX/own_pipe$EXE" "$T/pipe.img"
 
-if [ -x "$EX/fw_update" ]; then
+if [ -f "$EX/fw_update$EXE" ]; then
 	head -c $((3 * 1024 * 1024 + 500000)) /dev/urandom >"$T/payload.bin"
-	"$USBMSC" fw pack --key "$ROOT/data/demo-fw-secret.key" --version 0200 \
+	"${RUN[@]}" "$USBMSC" fw pack --key "$ROOT/data/demo-fw-secret.key" --version 0200 \
 		--version-number 2 --vid 1209 --pid 0001 --vendor USBMSC \
 		--product 'Virtual Disk' -o "$T/app.umfw" "$T/payload.bin" >/dev/null
 	check "fw_update: a whole update, with progress" 0 \
@@ -75,13 +81,13 @@ if [ -x "$EX/fw_update" ]; then
 		'^activating$' \
 		'^the new image runs: confirming it$' \
 		'^updated: 0200 runs, confirmed$' \
-		-- "$EX/fw_update" "sim:$T/fw.img" "$T/app.umfw" "$ROOT/data/demo-fw-public.key"
+		-- "$EX/fw_update$EXE" "sim:$T/fw.img" "$T/app.umfw" "$ROOT/data/demo-fw-public.key"
 	# One byte of the payload changed: the host's checks refuse the image
 	# (category 15) before anything is sent.
 	cp "$T/app.umfw" "$T/bad.umfw"
 	printf 'X' | dd of="$T/bad.umfw" bs=1 seek=100000 conv=notrunc 2>/dev/null
 	check "fw_update: a changed image is refused by the host checks" 15 \
 		'^before: 0200$' \
-		-- "$EX/fw_update" "sim:$T/fw.img" "$T/bad.umfw" "$ROOT/data/demo-fw-public.key"
+		-- "$EX/fw_update$EXE" "sim:$T/fw.img" "$T/bad.umfw" "$ROOT/data/demo-fw-public.key"
 fi
 echo "1..$n"

@@ -15,9 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <usbmsc/initiator.h>
-#include <usbmsc/scsi.h>
-#include <usbmsc/status.h>
+#include <usbmsc/usbmsc.h>
 
 #define OP_ECHO_WRITE 0xC2
 #define OP_ECHO_READ 0xC3

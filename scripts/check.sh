@@ -10,7 +10,9 @@
 #  6. the Windows cross-build and its tests under wine (scripts/windows-build.sh;
 #     about 2 minutes the first time, for the libraries), unless
 #     USBMSC_SKIP_WINDOWS=1
-#  7. the lab (a real Linux USB stack under QEMU), unless USBMSC_SKIP_LAB=1
+#  7. the lab (a real Linux USB stack under QEMU), unless USBMSC_SKIP_LAB=1;
+#     its desktop suite builds the desktop guest's image the first time
+#     (2 to 6 minutes), unless USBMSC_SKIP_DESKTOP=1
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}

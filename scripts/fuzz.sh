@@ -96,7 +96,7 @@ seed('fuzz_vpd', 'blocklimits', bytes([0, 0, 0xB0, 0, 0x3C, 1, 16, 0, 8, 0, 0, 8
 seed('fuzz_vpd', 'inquiry', bytes([0, 0x00, 0x80, 0x06, 0x02, 0x1F, 0, 0, 0])
      + b'Generic Flash Disk      8.07')
 seed('fuzz_vpd', 'capacity16', bytes([0]) + struct.pack('>QI', 0x123456, 512) + bytes(20))
-# fuzz_uf2: a usbmsc block with a version tag; a STATUS.TXT line
+# fuzz_uf2: a usbmsc block with a version tag; STATUS.TXT lines; INFO_UF2.TXT
 def uf2(n, count, family=0xF474B2B7, version=b'0200'):
     head = struct.pack('<8I', 0x0A324655, 0x9E5D5157, 0xA000, 256 * n, 256, n, count, family)
     tag = bytes([4 + len(version), 0xBC, 0xC7, 0x9F]) + version
@@ -106,6 +106,8 @@ seed('fuzz_uf2', 'block', uf2(3, 7))
 seed('fuzz_uf2', 'rp2040', uf2(0, 1, 0xE48BFF56))
 seed('fuzz_uf2', 'status', b'Receiving: 12 of 40 blocks\n')
 seed('fuzz_uf2', 'updated', b'Updated from 1.0 to 1.10.\n')
+seed('fuzz_uf2', 'padded', b'Refused: bad signature' + b' ' * 41 + b'\n')
+seed('fuzz_uf2', 'info', b'UF2 Bootloader x\r\nModel: M\r\nBoard-ID: B-1\r\nFirmware: 0200\r\n')
 # fuzz_door: events (op, arguments): every block of image 0, time, read
 # back; a run of image 1 cut short, a power cycle, WRITE BUFFER, confirm
 seed('fuzz_door', 'update', bytes([2, 0, 0, 3, 0, 200, 4, 0, 0, 1, 0x20, 6]))

@@ -225,6 +225,10 @@ cat >"$prefix/cross.ini" <<INI
 [properties]
 pkg_config_libdir = ['$prefix/lib/pkgconfig']
 
+# The same runner for the tests that start Windows programs themselves
+# (tests/windows/test_cli_wine.sh, the examples).
+wine_run = ['env', 'WINEDEBUG=-all', 'WINEPREFIX=$cache/wine', 'WINEDLLOVERRIDES=mscoree,mshtml=', 'WINEPATH=$winpath', '/usr/bin/wine']
+
 [binaries]
 exe_wrapper = ['env', 'WINEDEBUG=-all', 'WINEPREFIX=$cache/wine', 'WINEDLLOVERRIDES=mscoree,mshtml=', 'WINEPATH=$winpath', '/usr/bin/wine']
 INI

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -86,49 +88,63 @@ enum usbmsc_csw_check {
 };
 
 /* Direction the CBW asks for: NONE when data_len is 0 (flags are ignored). */
+USBMSC_API
 enum usbmsc_dir usbmsc_cbw_dir(const struct usbmsc_cbw *cbw);
 
 /* Encode cbw into exactly USBMSC_CBW_LEN bytes (flags must already be set;
  * the CB bytes past cb_len are written as given, normally zero). */
+USBMSC_API
 void usbmsc_cbw_encode(const struct usbmsc_cbw *cbw, uint8_t out[USBMSC_CBW_LEN]);
 
 /* Fill a CBW for one command: direction becomes the flags byte, the CDB is
  * copied and zero-padded. Returns false when cdb_len is not 1..16 or lun >
  * 15, or dir disagrees with data_len (NONE iff 0). */
+USBMSC_API
 bool usbmsc_cbw_fill(struct usbmsc_cbw *cbw, uint32_t tag, uint8_t lun,
 		     enum usbmsc_dir dir, uint32_t data_len,
 		     const uint8_t *cdb, uint8_t cdb_len);
 
 /* Decode len received bytes as a CBW. Out is filled whenever the result is
  * not USBMSC_CBW_INVALID. */
+USBMSC_API
 enum usbmsc_cbw_check usbmsc_cbw_decode(const uint8_t *buf, size_t len, uint8_t max_lun,
 					 struct usbmsc_cbw *out);
 
+USBMSC_API
 void usbmsc_csw_encode(const struct usbmsc_csw *csw, uint8_t out[USBMSC_CSW_LEN]);
 
 /* Decode and validate len received bytes as the CSW that answers a CBW
  * with expect_tag and host length host_len. Out is filled whenever len is
  * 13, so that a caller can report what it saw. */
+USBMSC_API
 enum usbmsc_csw_check usbmsc_csw_decode(const uint8_t *buf, size_t len, uint32_t expect_tag,
 					 uint32_t host_len, struct usbmsc_csw *out);
 
 /* The same four for a given framing (the functions above are BOT's). */
+USBMSC_API
 uint32_t usbmsc_cbw_signature(enum usbmsc_framing f);
+USBMSC_API
 uint32_t usbmsc_csw_signature(enum usbmsc_framing f);
 /* bmRequestType of Reset (in false) and Get Max LUN (in true). */
+USBMSC_API
 uint8_t usbmsc_framing_request_type(enum usbmsc_framing f, bool in);
+USBMSC_API
 void usbmsc_cbw_encode_framed(const struct usbmsc_cbw *cbw, enum usbmsc_framing f,
 			      uint8_t out[USBMSC_CBW_LEN]);
+USBMSC_API
 enum usbmsc_cbw_check usbmsc_cbw_decode_framed(const uint8_t *buf, size_t len,
 						enum usbmsc_framing f, uint8_t max_lun,
 						struct usbmsc_cbw *out);
+USBMSC_API
 void usbmsc_csw_encode_framed(const struct usbmsc_csw *csw, enum usbmsc_framing f,
 			      uint8_t out[USBMSC_CSW_LEN]);
+USBMSC_API
 enum usbmsc_csw_check usbmsc_csw_decode_framed(const uint8_t *buf, size_t len,
 						enum usbmsc_framing f, uint32_t expect_tag,
 						uint32_t host_len, struct usbmsc_csw *out);
 
 /* Short text for a CSW check result ("bad signature", ...). */
+USBMSC_API
 const char *usbmsc_csw_check_text(enum usbmsc_csw_check check);
 
 /* The thirteen cases: what the device does when the host expects host_dir /
@@ -146,6 +162,7 @@ struct usbmsc_bot_plan {
 };
 
 /* pad_in selects padding instead of a Bulk-In stall in cases 4 and 5. */
+USBMSC_API
 void usbmsc_bot_decide(enum usbmsc_dir host_dir, uint32_t host_len,
 		       enum usbmsc_dir dev_dir, uint32_t dev_len, bool pad_in,
 		       struct usbmsc_bot_plan *plan);

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/initiator.h"
 
 #ifdef __cplusplus
@@ -102,23 +103,28 @@ struct usbmsc_compliance_report {
  * went away (the checks run so far are in rep; the scratch area is then
  * not restored and err says so), USBMSC_E_TRANSPORT when *opts->stop was
  * set, USBMSC_E_OTHER when out of memory. */
+USBMSC_API
 int usbmsc_compliance_run_pipe(struct usbmsc_pipe *pipe, const struct usbmsc_compliance_opts *opts,
 			       struct usbmsc_compliance_report *rep, struct usbmsc_error *err);
 
 /* The same over an open device's pipe (usbmsc_dev_pipe). A device whose
  * transport is not Bulk-Only over a pipe (SG_IO) is refused with
  * USBMSC_E_USAGE and a message pointing to usb: and sim:. */
+USBMSC_API
 int usbmsc_compliance_run(struct usbmsc_dev *dev, const struct usbmsc_compliance_opts *opts,
 			  struct usbmsc_compliance_report *rep, struct usbmsc_error *err);
 
+USBMSC_API
 void usbmsc_compliance_report_free(struct usbmsc_compliance_report *rep);
 
 /* "pass" or "fail". */
+USBMSC_API
 const char *usbmsc_verdict_name(enum usbmsc_verdict verdict);
 
 /* GET_STATUS(ENDPOINT) for Bulk-In or Bulk-Out: *halted gets the halt bit.
  * Returns a pipe result (enum usbmsc_pipe_result); USBMSC_PIPE_ERROR when
  * the answer is not two bytes. */
+USBMSC_API
 int usbmsc_pipe_get_halt(struct usbmsc_pipe *pipe, bool in, bool *halted, unsigned timeout_ms);
 
 #ifdef __cplusplus

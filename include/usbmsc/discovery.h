@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/status.h"
 
 #ifdef __cplusplus
@@ -42,10 +43,12 @@ struct usbmsc_usb_selector {
 
 /* Parse the text after "usb:" or "auto:". USBMSC_E_USAGE with a message
  * on a malformed selector. */
+USBMSC_API
 int usbmsc_usb_selector_parse(const char *text, struct usbmsc_usb_selector *sel,
 			      struct usbmsc_error *err);
 
 /* "1-2.3" for bus 1, ports {2, 3}. Returns the length (snprintf rules). */
+USBMSC_API
 int usbmsc_usb_port_path(uint8_t bus, const uint8_t *ports, size_t port_count, char *buf,
 			 size_t len);
 
@@ -88,20 +91,27 @@ struct usbmsc_path_info {
 
 /* The doors into a device, in the order auto: prefers them: the ones
  * beside the mass-storage driver first (the disk stays mounted), raw
- * Bulk-Only Transport (which takes the disk away) last. */
-enum usbmsc_door {
+ * Bulk-Only Transport (which takes the disk away), and last the file door
+ * (firmware updates only, by a file copy onto its mounted volume: it needs
+ * no privilege at all). (A kind of door: struct usbmsc_door is the file
+ * door's state, filedoor.h.) */
+enum usbmsc_door_kind {
 	USBMSC_DOOR_VENDOR = 0,     /* the vendor interface through libusb: usbv: */
 	USBMSC_DOOR_CONTROL_LUN,    /* the control LUN's sg node, SG_IO */
 	USBMSC_DOOR_SG,             /* the disk LUN's sg node, SG_IO */
 	USBMSC_DOOR_BLOCK,          /* the disk LUN's block node, SG_IO */
 	USBMSC_DOOR_USB,            /* the mass-storage interface through libusb: usb: */
+	USBMSC_DOOR_FILE,           /* the file door's mounted volume: vol: (doorvol.h) */
 	USBMSC_DOOR_COUNT
 };
 
-/* "vendor", "control-lun", "sg", "block", "usb" (list's names). */
-const char *usbmsc_door_name(enum usbmsc_door door);
-/* "vendor interface", "control LUN", "sg", "block", "usb" (for sentences). */
-const char *usbmsc_door_label(enum usbmsc_door door);
+/* "vendor", "control-lun", "sg", "block", "usb", "file" (list's names). */
+USBMSC_API
+const char *usbmsc_door_name(enum usbmsc_door_kind door);
+/* "vendor interface", "control LUN", "sg", "block", "usb", "file door" (for
+ * sentences). */
+USBMSC_API
+const char *usbmsc_door_label(enum usbmsc_door_kind door);
 
 struct usbmsc_device_info {
 	uint16_t vid, pid;
@@ -135,13 +145,14 @@ struct usbmsc_device_info {
 
 /* auto:'s choice for a discovered device (pure: only info is read). */
 struct usbmsc_door_rank {
-	enum usbmsc_door order[USBMSC_DOOR_COUNT];  /* the usable doors, best first */
+	enum usbmsc_door_kind order[USBMSC_DOOR_COUNT];  /* the usable doors, best first */
 	size_t count;
 	/* With none usable: the door whose failure explains the device best
 	 * (the vendor interface when there is one, else SG_IO when a kernel
 	 * driver holds the device, else raw BOT). */
-	enum usbmsc_door fallback;
+	enum usbmsc_door_kind fallback;
 };
+USBMSC_API
 void usbmsc_doors_rank(const struct usbmsc_device_info *info, struct usbmsc_door_rank *rank);
 
 /* Where discovery looks; NULL fields take the defaults. The defaults can be
@@ -156,19 +167,24 @@ struct usbmsc_discover_opts {
 /* Every USB mass-storage interface, sorted by port path and interface
  * number. *list is NULL and *count 0 when there are none (not an error).
  * Free with usbmsc_discover_free. */
+USBMSC_API
 int usbmsc_discover(struct usbmsc_device_info **list, size_t *count,
 		    struct usbmsc_error *err);
+USBMSC_API
 int usbmsc_discover_ex(const struct usbmsc_discover_opts *opts,
 		       struct usbmsc_device_info **list, size_t *count,
 		       struct usbmsc_error *err);
+USBMSC_API
 void usbmsc_discover_free(struct usbmsc_device_info *list, size_t count);
 
 /* Whether a discovered interface matches a selector. */
+USBMSC_API
 bool usbmsc_device_info_matches(const struct usbmsc_device_info *info,
 				const struct usbmsc_usb_selector *sel);
 
 /* "low" (1.5), "full" (12), "high" (480), "super" (5000), "super+" (10000
  * and up), or the text itself when unknown. Never NULL. */
+USBMSC_API
 const char *usbmsc_usb_speed_name(const char *speed);
 
 #ifdef __cplusplus

@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/fwengine.h"
 #include "usbmsc/target.h"
 
@@ -63,12 +64,19 @@ struct usbmsc_door_config {
 	 * "UF2 Bootloader NAME\nModel: MODEL\nBoard-ID: CPU-BOARD-REV\n" (fwupd
 	 * reads Model: and Board-ID:); the door adds "Firmware: VERSION\n". */
 	const char *info;
-	const char *url;              /* INDEX.HTM's link: the product page */
+	/* INDEX.HTM, whole: a page that sends the browser to the product page;
+	 * USBMSC_DOOR_INDEX_HTM("https://...") makes it from the URL. */
+	const char *index_htm;
 	const char *label;            /* volume label: up to 11 characters, upper case */
-	/* (info, url and label are never NULL: "" for none) */
+	/* (info, index_htm and label are never NULL: "" for none) */
 	uint32_t volume_id;           /* the FAT volume serial number */
 	uint32_t quiet_ms;            /* activate after this long without writes (1000..2^31) */
 };
+
+/* INDEX.HTM of a door whose product page is url (a string literal): the
+ * page is made when the firmware is compiled, so the door carries no
+ * template of its own. */
+#define USBMSC_DOOR_INDEX_HTM(url) "<meta http-equiv=\"refresh\" content=\"0;url=" url "\">\n"
 
 /* Treat as opaque (public so that callers can allocate it statically). */
 struct usbmsc_door {
@@ -94,13 +102,19 @@ struct usbmsc_door {
  * callbacks). False on a bad configuration: an engine without a
  * configuration, a slot over USBMSC_DOOR_SLOT_MAX, quiet_ms under
  * USBMSC_DOOR_QUIET_MIN_MS, no bitmap. */
+USBMSC_API
 bool usbmsc_door_init(struct usbmsc_door *d, const struct usbmsc_door_config *cfg,
 		      struct usbmsc_lun_config *lun);
 
 /* ms milliseconds have passed (less than 2^31 at a time). A checked image
  * is activated here once the host has been quiet long enough; the
  * engine's activate callback runs from this call. */
+USBMSC_API
 void usbmsc_door_tick(struct usbmsc_door *d, uint32_t ms);
+
+/* STATUS.TXT is this long whatever it says: its line, spaces, a line
+ * feed (a host that caches the file's size reads a new line whole). */
+#define USBMSC_DOOR_STATUS_LEN 64u
 
 /* STATUS.TXT: one line made of one of these (\1, \2 and \3 stand for
  * the numbers, versions or words that follow). The host's reader

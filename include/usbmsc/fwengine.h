@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/fwimage.h"
 #include "usbmsc/fwproto.h"
 #include "usbmsc/target.h"
@@ -199,6 +200,7 @@ struct usbmsc_fw_engine {
  * again, and with CHECK_AT_BOOT its payload's SHA-256. May write the
  * state. Returns the slot, USBMSC_FW_BOOT_NONE, USBMSC_FW_BOOT_CONFIG or
  * USBMSC_FW_BOOT_UNREADABLE. */
+USBMSC_API
 int usbmsc_fw_boot(struct usbmsc_fw_engine *e, const struct usbmsc_fw_config *cfg);
 
 /* For simulated devices: install a minimal factory image in slot A (a
@@ -210,24 +212,31 @@ int usbmsc_fw_boot(struct usbmsc_fw_engine *e, const struct usbmsc_fw_config *cf
  * exists) and writes a state record. The engine must have booted (any
  * result but BOOT_CONFIG or BOOT_UNREADABLE). Returns false on a bad
  * version (1..4 printable characters, no spaces) or a flash failure. */
+USBMSC_API
 bool usbmsc_fw_factory_init(struct usbmsc_fw_engine *e, const char *version,
 			    uint32_t version_number);
 
 /* Point vt at the engine's commands: WRITE BUFFER (0x3B), READ BUFFER
  * (0x3C), FW STATE (0xD0), FW CONFIRM (0xD1). */
+USBMSC_API
 void usbmsc_fw_table(struct usbmsc_fw_engine *e, struct usbmsc_vendor_table *vt);
 /* The same commands, for a firmware that builds its own table: their ctx
  * must be the engine. */
+USBMSC_API
 extern const struct usbmsc_vendor_cmd usbmsc_fw_cmds[USBMSC_FW_CMD_COUNT];
 
 /* The running image's version string ("" when none ran), for INQUIRY. */
+USBMSC_API
 const char *usbmsc_fw_running_version(const struct usbmsc_fw_engine *e);
 /* The FW STATE response (fwproto.h). */
+USBMSC_API
 void usbmsc_fw_state_encode(const struct usbmsc_fw_engine *e, uint8_t out[USBMSC_FW_STATE_LEN]);
 /* FW CONFIRM: end the trial of the running image (no-op without one). */
+USBMSC_API
 usbmsc_sense_t usbmsc_fw_confirm(struct usbmsc_fw_engine *e);
 /* Why the last image was refused (USBMSC_FWR_FLASH also after a boot that
  * returned USBMSC_FW_BOOT_UNREADABLE). */
+USBMSC_API
 enum usbmsc_fw_reason usbmsc_fw_last_reason(const struct usbmsc_fw_engine *e);
 
 #ifdef __cplusplus

@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -90,15 +92,20 @@ enum usbmsc_fw_fit {
 };
 
 /* Parse and check the 256-byte header (len may be more: the payload). */
+USBMSC_API
 enum usbmsc_fw_check usbmsc_fw_header_parse(const uint8_t *buf, size_t len,
 					    struct usbmsc_fw_header *out);
 /* Encode h into 256 bytes; the signature bytes are copied from h. Returns
  * false when a string does not fit or the version is not 1..4 printable
  * characters. */
+USBMSC_API
 bool usbmsc_fw_header_encode(const struct usbmsc_fw_header *h, uint8_t out[USBMSC_FW_HEADER_LEN]);
+USBMSC_API
 enum usbmsc_fw_fit usbmsc_fw_fits(const struct usbmsc_fw_header *h,
 				  const struct usbmsc_fw_identity *id);
+USBMSC_API
 const char *usbmsc_fw_check_text(enum usbmsc_fw_check check);
+USBMSC_API
 const char *usbmsc_fw_fit_text(enum usbmsc_fw_fit fit);
 
 #ifdef __cplusplus

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/fwsign.h"
 #include "usbmsc/status.h"
 
@@ -29,6 +30,7 @@ struct usbmsc_fw_uf2_info {
 };
 
 /* Does the file begin with a UF2 block (its first magic numbers)? */
+USBMSC_API
 bool usbmsc_fw_is_uf2(const char *path);
 
 /* Wrap the image at image_path into the UF2 file uf2_path. The image is
@@ -36,6 +38,7 @@ bool usbmsc_fw_is_uf2(const char *path);
  * SHA-256, and with pubkey the signature; rep gets the findings) and
  * nothing is written when a check fails (USBMSC_E_FILE). The file is
  * written beside uf2_path and renamed into place. */
+USBMSC_API
 int usbmsc_fw_uf2_pack(const char *image_path, const char *uf2_path, const uint8_t *pubkey,
 		       struct usbmsc_fw_report *rep, struct usbmsc_fw_uf2_info *info,
 		       struct usbmsc_error *err);
@@ -46,12 +49,14 @@ int usbmsc_fw_uf2_pack(const char *image_path, const char *uf2_path, const uint8
  * image is written to the empty file fd: exactly its header's length when
  * the block count fits it, else every block's 256 bytes (so that a
  * truncated or overlong image shows as one). USBMSC_E_FILE otherwise. */
+USBMSC_API
 int usbmsc_fw_uf2_unpack(const char *path, int fd, struct usbmsc_fw_uf2_info *info,
 			 struct usbmsc_error *err);
 
 /* Unpack into a temporary file and check the image as
  * usbmsc_fw_examine_file does. rep->check is USBMSC_FWCHK_SHORT when the
  * UF2 file itself is at fault. */
+USBMSC_API
 int usbmsc_fw_uf2_examine(const char *path, const uint8_t *pubkey, struct usbmsc_fw_report *rep,
 			  struct usbmsc_fw_uf2_info *info, struct usbmsc_error *err);
 

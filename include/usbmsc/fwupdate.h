@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/fwimage.h"
 #include "usbmsc/fwproto.h"
 #include "usbmsc/initiator.h"
@@ -62,6 +63,7 @@ struct usbmsc_fw_state {
 
 /* Decode a FW STATE response (at least USBMSC_FW_STATE_LEN bytes, magic
  * "UMFS", layout 1). Pure. */
+USBMSC_API
 bool usbmsc_fw_state_parse(const uint8_t *buf, size_t len, struct usbmsc_fw_state *out);
 
 /* ---- what a device tells about its firmware ------------------------------ */
@@ -97,11 +99,14 @@ struct usbmsc_fw_device {
  * serve (ILLEGAL REQUEST) leaves its part unset. Unit attentions met on the
  * way are consumed (*microcode_changed tells whether one was 06/3F/01, new
  * microcode, when not NULL). */
+USBMSC_API
 int usbmsc_fw_probe(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_fw_device *out,
 		    bool *microcode_changed, struct usbmsc_error *err);
 
 /* "0x05 0x07 0x0e 0x0f" for mode bits. */
+USBMSC_API
 const char *usbmsc_fwu_modes_text(uint8_t modes, char *buf, size_t len);
+USBMSC_API
 const char *usbmsc_fwu_modes_source_name(enum usbmsc_fwu_modes_source src);
 
 /* ---- the update ------------------------------------------------------------ */
@@ -197,6 +202,7 @@ struct usbmsc_fwu_outcome {
  * (nothing was sent), USBMSC_E_USAGE for options that do not fit the device
  * (chunk, mode), the device's category when it refuses, USBMSC_E_NO_DEVICE
  * when it does not come back. */
+USBMSC_API
 int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usbmsc_fwu_opts *opts,
 		     struct usbmsc_fwu_outcome *out, struct usbmsc_error *err);
 
@@ -208,6 +214,7 @@ int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usb
  * only uri, open_opts, lun, wait_ms and the report callback count.
  * USBMSC_E_ILLEGAL_REQUEST, nothing sent, for a device without FW STATE or
  * with nothing staged; otherwise as usbmsc_fw_update. */
+USBMSC_API
 int usbmsc_fwu_activate(struct usbmsc_dev **dev, const struct usbmsc_fwu_opts *opts,
 		       struct usbmsc_fwu_outcome *out, struct usbmsc_error *err);
 
@@ -218,6 +225,7 @@ int usbmsc_fwu_activate(struct usbmsc_dev **dev, const struct usbmsc_fwu_opts *o
  * USBMSC_E_ILLEGAL_REQUEST, nothing sent, for a device without FW STATE or
  * with nothing on trial; USBMSC_E_MEDIUM when the confirmation did not
  * take. */
+USBMSC_API
 int usbmsc_fwu_confirm(struct usbmsc_dev *dev, const struct usbmsc_fwu_opts *opts,
 		      struct usbmsc_fwu_outcome *out, struct usbmsc_error *err);
 
@@ -226,12 +234,14 @@ int usbmsc_fwu_confirm(struct usbmsc_dev *dev, const struct usbmsc_fwu_opts *opt
 /* The chunk size: the largest multiple of 2^shift that fits both limits,
  * or want (0: choose) checked against them. 0 with a message in err
  * (USBMSC_E_USAGE) when none fits. */
+USBMSC_API
 int usbmsc_fwu_chunk_size(uint8_t shift, uint32_t capacity, uint32_t max_transfer, uint32_t want,
 			  uint32_t *chunk, struct usbmsc_error *err);
 
 /* The largest image WRITE BUFFER can carry to d: 2^32 - 1 when its FW
  * STATE says it reads BUFFER ID as offset bits 31:24 (wide_offset), else
  * 16 MiB - 1 (24-bit offsets). */
+USBMSC_API
 uint32_t usbmsc_fwu_reach(const struct usbmsc_fw_device *d);
 
 /* The device's buffer capacity: FW STATE's 32-bit one on a device with
@@ -239,11 +249,13 @@ uint32_t usbmsc_fwu_reach(const struct usbmsc_fw_device *d);
  * otherwise the descriptor's, else FW STATE's, else 16 MiB - 1, at most
  * 16 MiB - 1. Reads has_state, state and has_descriptor, and
  * buffer_capacity as the descriptor's. */
+USBMSC_API
 uint32_t usbmsc_fwu_capacity(const struct usbmsc_fw_device *d);
 
 /* The mode to use: want (0: choose; else 0x05, 0x07 or 0x0E) among modes,
  * for an image of len bytes; mode 0x05 only when len fits one command.
  * USBMSC_E_USAGE for any other want, and when no usable mode is left. */
+USBMSC_API
 int usbmsc_fwu_choose_mode(uint8_t modes, uint8_t want, bool no_activate, uint64_t len,
 			   uint32_t one_command_max, uint8_t *mode, struct usbmsc_error *err);
 
@@ -251,13 +263,16 @@ int usbmsc_fwu_choose_mode(uint8_t modes, uint8_t want, bool no_activate, uint64
  * start of the key as fw info and fw keygen print it), in buf of at least
  * USBMSC_FWU_FINGERPRINT_LEN bytes. Returns buf. */
 #define USBMSC_FWU_FINGERPRINT_LEN 17u
+USBMSC_API
 const char *usbmsc_fwu_key_fingerprint(const uint8_t key[USBMSC_FW_PUBKEY_LEN], char *buf,
 				       size_t len);
 
 /* A second URI that finds the same device after it re-enumerated: for a
- * device node ("/dev/sg1", whose name may change), "auto:VID:PID:SERIAL".
+ * device node ("/dev/sg1", "\\.\PhysicalDrive2", whose name may change),
+ * "auto:VID:PID:SERIAL".
  * False when the URI names the device by something that survives a reboot
  * already (sim:, usb:VID:PID..., auto:) or a part is unknown. */
+USBMSC_API
 bool usbmsc_fwu_reopen_uri(const char *uri, uint16_t vid, uint16_t pid, const char *serial,
 			   char *buf, size_t len);
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/bot.h"
 #include "usbmsc/scsi.h"
 #include "usbmsc/status.h"
@@ -45,12 +46,10 @@ struct usbmsc_trace {
 };
 
 /* Emit a trace event if tr has a function (tr may be NULL). */
+USBMSC_API
 void usbmsc_trace_emit(const struct usbmsc_trace *tr, enum usbmsc_trace_kind kind,
 		       const uint8_t *bytes, size_t len, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 5, 6)))
-#endif
-	;
+	USBMSC_PRINTF(5, 6);
 
 /* ---- one SCSI command ------------------------------------------------------ */
 
@@ -82,10 +81,12 @@ struct usbmsc_result {
 };
 
 /* "good", "check-condition", "phase-error", "transport-error", "timeout". */
+USBMSC_API
 const char *usbmsc_outcome_name(enum usbmsc_outcome outcome);
 
 /* The category for a result: 0 for GOOD; the sense key's category for a
  * CHECK CONDITION; USBMSC_E_TRANSPORT or USBMSC_E_TIMEOUT otherwise. */
+USBMSC_API
 int usbmsc_result_status(const struct usbmsc_result *res);
 
 /* ---- transports -------------------------------------------------------------
@@ -167,12 +168,15 @@ struct usbmsc_pipe {
 
 /* The BOT engine as a transport over a pipe. It takes ownership of pipe
  * (closing the transport closes the pipe, also when this fails). */
+USBMSC_API
 int usbmsc_bot_transport_open(struct usbmsc_pipe *pipe, uint32_t max_transfer,
 			      struct usbmsc_transport **out, struct usbmsc_error *err);
 
 /* BOT class requests and Reset Recovery over a pipe (also used by the
  * compliance checks). */
+USBMSC_API
 int usbmsc_bot_get_max_lun(struct usbmsc_pipe *pipe, uint8_t *max_lun, unsigned timeout_ms);
+USBMSC_API
 int usbmsc_bot_reset_recovery(struct usbmsc_pipe *pipe, unsigned timeout_ms);
 
 /* ---- the device handle ------------------------------------------------------- */
@@ -189,16 +193,20 @@ struct usbmsc_open_opts {
 };
 
 /* Open a device by URI (see usbmsc(1)): "sim:PATH[?OPTIONS]", ... */
+USBMSC_API
 int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usbmsc_dev **out,
 		struct usbmsc_error *err);
 /* Wrap an already open transport (the device takes ownership). */
+USBMSC_API
 int usbmsc_dev_from_transport(struct usbmsc_transport *t, struct usbmsc_dev **out,
 			      struct usbmsc_error *err);
+USBMSC_API
 void usbmsc_close(struct usbmsc_dev *dev);
 /* Async-signal-safe: ask the transport to stop (see the transport op
  * "interrupt"); the current and every later usbmsc_exec return promptly
  * with an error, and usbmsc_close then restores the device (usb:
  * reattaches the kernel driver). No effect on transports without it. */
+USBMSC_API
 void usbmsc_dev_interrupt(struct usbmsc_dev *dev);
 
 /* A program that lets Ctrl-C stop a long run gives the library a flag its
@@ -209,43 +217,60 @@ void usbmsc_dev_interrupt(struct usbmsc_dev *dev);
  * close its devices normally (usb: then gives the device back to its
  * kernel driver). Process-wide, so that the handles a firmware update
  * reopens follow it too; NULL removes it. */
+USBMSC_API
 void usbmsc_set_stop_flag(const volatile sig_atomic_t *flag);
 /* Whether that flag is set (async-signal-safe). */
+USBMSC_API
 bool usbmsc_stop_requested(void);
 
 /* Run one command. Returns the category (0 good): see usbmsc_result_status,
  * plus the transport's failures. On failure usbmsc_dev_errmsg() says why. */
+USBMSC_API
 int usbmsc_exec(struct usbmsc_dev *dev, const struct usbmsc_cmd *cmd, struct usbmsc_result *res);
 
+USBMSC_API
 const char *usbmsc_dev_errmsg(const struct usbmsc_dev *dev);
+USBMSC_API
 const char *usbmsc_dev_transport_name(const struct usbmsc_dev *dev);
+USBMSC_API
 uint32_t usbmsc_dev_max_transfer(const struct usbmsc_dev *dev);
+USBMSC_API
 int usbmsc_dev_max_lun(struct usbmsc_dev *dev, uint8_t *max_lun);
+USBMSC_API
 int usbmsc_dev_reset(struct usbmsc_dev *dev);
 /* The bulk pipe under the device's transport, for raw Bulk-Only traffic
  * (usbmsc/compliance.h): sim: and usb: have one; NULL for transports that
  * are not BOT over a pipe (SG_IO). It stays the device's: do not close it. */
+USBMSC_API
 struct usbmsc_pipe *usbmsc_dev_pipe(struct usbmsc_dev *dev);
 
 /* ---- common commands (each returns a category) ------------------------------- */
 
+USBMSC_API
 int usbmsc_test_unit_ready(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_result *res);
+USBMSC_API
 int usbmsc_request_sense(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_sense *sense,
 			 struct usbmsc_result *res);
+USBMSC_API
 int usbmsc_inquiry(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_inquiry *inq,
 		   struct usbmsc_result *res);
 /* VPD page into buf; *len in: room, out: bytes received. */
+USBMSC_API
 int usbmsc_inquiry_vpd(struct usbmsc_dev *dev, uint8_t lun, uint8_t page, uint8_t *buf,
 		       size_t *len, struct usbmsc_result *res);
 /* READ CAPACITY(10), then (16) when the device has more than 2^32 - 1 blocks. */
+USBMSC_API
 int usbmsc_read_capacity(struct usbmsc_dev *dev, uint8_t lun, uint64_t *blocks,
 			 uint32_t *block_size, struct usbmsc_result *res);
 /* READ/WRITE of count blocks, split into commands that fit the transport. */
+USBMSC_API
 int usbmsc_read_blocks(struct usbmsc_dev *dev, uint8_t lun, uint64_t lba, uint32_t count,
 		       uint32_t block_size, uint8_t *buf, struct usbmsc_result *res);
+USBMSC_API
 int usbmsc_write_blocks(struct usbmsc_dev *dev, uint8_t lun, uint64_t lba, uint32_t count,
 			uint32_t block_size, const uint8_t *buf, struct usbmsc_result *res);
 /* REPORT LUNS: LUN numbers (single-level, first two bytes) into luns. */
+USBMSC_API
 int usbmsc_report_luns(struct usbmsc_dev *dev, uint16_t *luns, size_t max, size_t *count,
 		       struct usbmsc_result *res);
 

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/initiator.h"
 
 #ifdef __cplusplus
@@ -36,8 +37,10 @@ struct usbmsc_lock;
  * Returns 0 with *out to release; USBMSC_E_BUSY when another process (or
  * this one) holds it, err naming the holder; or the INQUIRY's failure.
  * Not thread-safe: take and release locks from one thread. */
+USBMSC_API
 int usbmsc_lock_device(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_lock **out,
 		       struct usbmsc_error *err);
+USBMSC_API
 void usbmsc_lock_release(struct usbmsc_lock *lock);
 
 /* Whether path is a file that an open device holds, in this process or
@@ -45,6 +48,7 @@ void usbmsc_lock_release(struct usbmsc_lock *lock);
  * over: 0 when not (also when path is missing or not a regular file);
  * USBMSC_E_BUSY with the holder in err and *own telling whether it is
  * this process. */
+USBMSC_API
 int usbmsc_lock_file_in_use(const char *path, bool *own, struct usbmsc_error *err);
 
 #ifdef __cplusplus

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -79,41 +81,65 @@ enum usbmsc_sense_key {
  * and returns its length, or 0 when an argument does not fit the format
  * (for example an LBA beyond 32 bits for READ(10)). */
 
+USBMSC_API
 size_t usbmsc_cdb_test_unit_ready(uint8_t cdb[16]);
+USBMSC_API
 size_t usbmsc_cdb_request_sense(uint8_t cdb[16], uint8_t alloc_len, bool descriptor_format);
+USBMSC_API
 size_t usbmsc_cdb_inquiry(uint8_t cdb[16], bool evpd, uint8_t page, uint16_t alloc_len);
+USBMSC_API
 size_t usbmsc_cdb_read_capacity10(uint8_t cdb[16]);
+USBMSC_API
 size_t usbmsc_cdb_read_capacity16(uint8_t cdb[16], uint32_t alloc_len);
+USBMSC_API
 size_t usbmsc_cdb_read10(uint8_t cdb[16], uint64_t lba, uint32_t blocks);
+USBMSC_API
 size_t usbmsc_cdb_read12(uint8_t cdb[16], uint64_t lba, uint32_t blocks);
+USBMSC_API
 size_t usbmsc_cdb_read16(uint8_t cdb[16], uint64_t lba, uint32_t blocks);
+USBMSC_API
 size_t usbmsc_cdb_write10(uint8_t cdb[16], uint64_t lba, uint32_t blocks);
+USBMSC_API
 size_t usbmsc_cdb_write12(uint8_t cdb[16], uint64_t lba, uint32_t blocks);
+USBMSC_API
 size_t usbmsc_cdb_write16(uint8_t cdb[16], uint64_t lba, uint32_t blocks);
 /* The smallest READ/WRITE CDB (10, then 16) that can carry lba and blocks. */
+USBMSC_API
 size_t usbmsc_cdb_read(uint8_t cdb[16], uint64_t lba, uint32_t blocks);
+USBMSC_API
 size_t usbmsc_cdb_write(uint8_t cdb[16], uint64_t lba, uint32_t blocks);
+USBMSC_API
 size_t usbmsc_cdb_verify10(uint8_t cdb[16], uint64_t lba, uint32_t blocks);
+USBMSC_API
 size_t usbmsc_cdb_mode_sense6(uint8_t cdb[16], bool dbd, uint8_t pc, uint8_t page,
 			      uint8_t subpage, uint8_t alloc_len);
+USBMSC_API
 size_t usbmsc_cdb_mode_sense10(uint8_t cdb[16], bool dbd, uint8_t pc, uint8_t page,
 			       uint8_t subpage, uint16_t alloc_len);
+USBMSC_API
 size_t usbmsc_cdb_report_luns(uint8_t cdb[16], uint8_t select_report, uint32_t alloc_len);
+USBMSC_API
 size_t usbmsc_cdb_start_stop_unit(uint8_t cdb[16], bool immed, uint8_t power_condition,
 				  bool load_eject, bool start);
+USBMSC_API
 size_t usbmsc_cdb_prevent_allow(uint8_t cdb[16], bool prevent);
+USBMSC_API
 size_t usbmsc_cdb_sync_cache10(uint8_t cdb[16], uint64_t lba, uint32_t blocks, bool immed);
+USBMSC_API
 size_t usbmsc_cdb_read_buffer(uint8_t cdb[16], uint8_t mode, uint8_t buffer_id,
 			      uint32_t offset, uint32_t alloc_len);
+USBMSC_API
 size_t usbmsc_cdb_write_buffer(uint8_t cdb[16], uint8_t mode, uint8_t mode_specific,
 			       uint8_t buffer_id, uint32_t offset, uint32_t param_len);
 /* reporting_options 0: all commands; 1..3: one opcode (and service action). */
+USBMSC_API
 size_t usbmsc_cdb_report_supported_opcodes(uint8_t cdb[16], uint8_t reporting_options,
 					   uint8_t opcode, uint16_t service_action,
 					   uint32_t alloc_len);
 
 /* The CDB length that an opcode's group code implies (6, 10, 12, 16), or 0
  * for the reserved and vendor groups whose length is not defined. */
+USBMSC_API
 size_t usbmsc_cdb_len_for_opcode(uint8_t opcode);
 
 /* ---- sense data -------------------------------------------------------- */
@@ -134,20 +160,24 @@ struct usbmsc_sense {
 
 /* Decode fixed or descriptor format sense. Returns false when buf is too
  * short or its response code is not 0x70..0x73. Never reads past len. */
+USBMSC_API
 bool usbmsc_sense_decode(const uint8_t *buf, size_t len, struct usbmsc_sense *out);
 
 /* "ILLEGAL REQUEST" etc.; never NULL. */
+USBMSC_API
 const char *usbmsc_sense_key_name(uint8_t key);
 
 /* T10 text for an ASC/ASCQ pair, including the ranges whose ASCQ is a
  * parameter (written into buf: "diagnostic failure on component 0x80").
  * Returns buf, or NULL when the pair is unknown (buf then holds
  * "ASC 0xNN ASCQ 0xNN"). */
+USBMSC_API
 const char *usbmsc_asc_text(uint8_t asc, uint8_t ascq, char *buf, size_t buflen);
 
 /* One line: "ILLEGAL REQUEST: invalid command operation code (05/20/00)",
  * with " [deferred]" appended for deferred errors. Truncated to fit buflen
  * (always NUL-terminated when buflen > 0); returns the length written. */
+USBMSC_API
 size_t usbmsc_sense_describe(const struct usbmsc_sense *sense, char *buf, size_t buflen);
 
 /* ---- INQUIRY, READ CAPACITY -------------------------------------------- */
@@ -164,15 +194,19 @@ struct usbmsc_inquiry {
 };
 
 /* Standard INQUIRY data; needs at least 36 bytes. */
+USBMSC_API
 bool usbmsc_inquiry_parse(const uint8_t *buf, size_t len, struct usbmsc_inquiry *out);
 
 /* READ CAPACITY(10) (8 bytes) and (16) (at least 12 bytes) data. */
+USBMSC_API
 bool usbmsc_read_capacity10_parse(const uint8_t *buf, size_t len, uint32_t *last_lba,
 				  uint32_t *block_size);
+USBMSC_API
 bool usbmsc_read_capacity16_parse(const uint8_t *buf, size_t len, uint64_t *last_lba,
 				  uint32_t *block_size);
 
 /* Name of a peripheral device type ("disk", "processor", ...). */
+USBMSC_API
 const char *usbmsc_device_type_name(uint8_t type);
 
 /* ---- VPD pages ---------------------------------------------------------
@@ -189,10 +223,12 @@ struct usbmsc_vpd_supported {
 	size_t count;
 	uint8_t pages[255];
 };
+USBMSC_API
 bool usbmsc_vpd_parse_supported(const uint8_t *buf, size_t len, struct usbmsc_vpd_supported *out);
 
 /* Unit serial number, trailing and leading spaces trimmed, NUL-terminated
  * (truncated to outlen - 1 characters). */
+USBMSC_API
 bool usbmsc_vpd_parse_serial(const uint8_t *buf, size_t len, char *out, size_t outlen);
 
 struct usbmsc_designator {
@@ -206,8 +242,10 @@ struct usbmsc_designator {
 };
 /* Returns false on a malformed page; *count is the number of designators
  * the page holds, of which at most max are stored. */
+USBMSC_API
 bool usbmsc_vpd_parse_device_id(const uint8_t *buf, size_t len, struct usbmsc_designator *out,
 				size_t max, size_t *count);
+USBMSC_API
 const char *usbmsc_designator_type_name(uint8_t type);
 
 struct usbmsc_vpd_extended_inquiry {
@@ -222,6 +260,7 @@ struct usbmsc_vpd_extended_inquiry {
 	bool poa_sup, hra_sup, vsa_sup;   /* activation events for WRITE BUFFER mode 0x0D */
 	uint8_t max_sense_len;
 };
+USBMSC_API
 bool usbmsc_vpd_parse_extended_inquiry(const uint8_t *buf, size_t len,
 				       struct usbmsc_vpd_extended_inquiry *out);
 
@@ -239,6 +278,7 @@ struct usbmsc_vpd_block_limits {
 	uint32_t unmap_granularity_alignment;
 	uint64_t max_write_same_len;
 };
+USBMSC_API
 bool usbmsc_vpd_parse_block_limits(const uint8_t *buf, size_t len,
 				   struct usbmsc_vpd_block_limits *out);
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
 #include "usbmsc/initiator.h"
 
 #ifdef __cplusplus
@@ -27,20 +28,24 @@ struct usbmsc_sim;
 
 /* Create the virtual device: path is the disk image (created when missing),
  * options the URI's query string ("" or NULL for none). */
+USBMSC_API
 int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim **out,
 		      struct usbmsc_error *err);
 
 /* The simulated bulk pipe, for raw BOT traffic (compliance checks, tests).
  * Closing the pipe destroys the virtual device. */
+USBMSC_API
 struct usbmsc_pipe *usbmsc_sim_pipe(struct usbmsc_sim *sim);
 
 /* Time passes on the virtual device: ms milliseconds (below 2^31) in
  * which the host sends nothing. The device has no clock of its own; this
  * is the file door's quiet time (file-door=1: a checked image is activated
  * once it is over). Closing the device lets all of it pass. */
+USBMSC_API
 void usbmsc_sim_idle(struct usbmsc_sim *sim, uint32_t ms);
 
 /* The "sim:" transport: usbmsc_sim_create + the BOT engine over its pipe. */
+USBMSC_API
 int usbmsc_sim_transport_open(const char *path_and_options, struct usbmsc_transport **out,
 			      struct usbmsc_error *err);
 

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -40,18 +42,18 @@ struct usbmsc_error {
 };
 
 /* Short stable name of a category ("ok", "illegal-request", "timeout"...). */
+USBMSC_API
 const char *usbmsc_status_name(int status);
 
 /* The category of a CHECK CONDITION with this sense key. */
+USBMSC_API
 int usbmsc_status_from_sense_key(uint8_t sense_key);
 
 /* Set err (if not NULL) to status and a printf-formatted message; returns
  * status so that callers can write `return usbmsc_fail(err, ...)`. */
+USBMSC_API
 int usbmsc_fail(struct usbmsc_error *err, int status, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
+	USBMSC_PRINTF(3, 4);
 
 #ifdef __cplusplus
 }

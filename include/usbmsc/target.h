@@ -43,6 +43,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -215,14 +217,18 @@ struct usbmsc_target {
  * of the endpoint's packet size). Every LUN starts with unit attention
  * 06/29/00 (power on). Arms Bulk-Out for the first CBW. Returns false on a
  * bad configuration. */
+USBMSC_API
 bool usbmsc_target_init(struct usbmsc_target *t, const struct usbmsc_target_config *cfg,
 			struct usbmsc_lun_state *lun_state, uint8_t *buf, uint32_t buf_size);
 
+USBMSC_API
 void usbmsc_target_received(struct usbmsc_target *t, uint32_t n);
+USBMSC_API
 void usbmsc_target_sent(struct usbmsc_target *t);
 
 /* CLEAR_FEATURE(ENDPOINT_HALT) from the host on Bulk-In (in) or Bulk-Out.
  * Returns true when the endpoint must stay halted. */
+USBMSC_API
 bool usbmsc_target_clear_halt(struct usbmsc_target *t, bool in);
 
 /* A class request on the mass-storage interface. setup is the 8-byte SETUP
@@ -231,13 +237,16 @@ bool usbmsc_target_clear_halt(struct usbmsc_target *t, bool in);
  * Mass Storage Reset ends any command, forgets the sticky halt and raises
  * unit attention 06/29/00 on every LUN; the glue then re-arms nothing: the
  * engine does it. */
+USBMSC_API
 int usbmsc_target_class_request(struct usbmsc_target *t, const uint8_t setup[8], uint8_t *reply);
 
 /* USB bus reset or (re)configuration: as Mass Storage Reset. */
+USBMSC_API
 void usbmsc_target_bus_reset(struct usbmsc_target *t);
 
 /* Raise a unit attention on every LUN (for example after a firmware
  * activation: USBMSC_SENSE_MICROCODE_CHANGED). */
+USBMSC_API
 void usbmsc_target_unit_attention(struct usbmsc_target *t, usbmsc_sense_t sense);
 
 /* ---- the pipelined data stage ------------------------------------------
@@ -279,6 +288,7 @@ struct usbmsc_target_pipelined {
 
 /* As usbmsc_target_init, with count buffers of buf_size bytes each, back
  * to back from bufs (count * buf_size bytes); count is 1, 2, 4, 8 or 16. */
+USBMSC_API
 bool usbmsc_target_init_pipelined(struct usbmsc_target_pipelined *p,
 				  const struct usbmsc_target_config *cfg,
 				  struct usbmsc_lun_state *lun_state, uint8_t *bufs, uint8_t count,
@@ -287,6 +297,7 @@ bool usbmsc_target_init_pipelined(struct usbmsc_target_pipelined *p,
 /* The storage operation that returned USBMSC_SENSE_PENDING finished with
  * sense: USBMSC_SENSE_OK or the sense to report (never
  * USBMSC_SENSE_PENDING). Ignored when no operation is in progress. */
+USBMSC_API
 void usbmsc_target_storage_done(struct usbmsc_target *t, usbmsc_sense_t sense);
 
 #ifdef __cplusplus

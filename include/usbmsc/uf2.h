@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -78,6 +80,7 @@ enum usbmsc_uf2_kind {
 
 /* Parse one block; out is filled from its header whenever the magic
  * numbers are right (every kind but NONE). */
+USBMSC_API
 enum usbmsc_uf2_kind usbmsc_uf2_parse(const uint8_t blk[USBMSC_UF2_BLOCK_LEN],
 				      struct usbmsc_uf2_block *out);
 
@@ -85,14 +88,17 @@ enum usbmsc_uf2_kind usbmsc_uf2_parse(const uint8_t blk[USBMSC_UF2_BLOCK_LEN],
  * version tag (1 to 16 characters of version; NULL or "": none), zeros
  * elsewhere, the end magic. The caller puts the 256 payload bytes at
  * blk + USBMSC_UF2_DATA_OFFSET. */
+USBMSC_API
 void usbmsc_uf2_encode(uint8_t blk[USBMSC_UF2_BLOCK_LEN], uint32_t block_no, uint32_t num_blocks,
 		       const char *version);
 
 /* The blocks that carry an image of len bytes. */
+USBMSC_API
 uint32_t usbmsc_uf2_blocks(uint32_t len);
 
 /* The version tag of a block parse() accepted, as a NUL-terminated string
  * in out (at most n - 1 characters). False when it has none. */
+USBMSC_API
 bool usbmsc_uf2_version(const uint8_t blk[USBMSC_UF2_BLOCK_LEN], const struct usbmsc_uf2_block *b,
 			char *out, size_t n);
 

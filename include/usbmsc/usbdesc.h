@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -54,6 +56,7 @@ struct usbmsc_usbdesc_config {
  * max_packet 1..1024 (64 at full speed, 512 at high speed), string_index
  * the iInterface string (USBMSC_VND_IF_STRING, or 0 for none). Returns 0
  * also for an invalid endpoint address or packet size. */
+USBMSC_API
 size_t usbmsc_usbdesc_vendor_interface(uint8_t interface, uint8_t ep_in, uint8_t ep_out,
 				       uint16_t max_packet, uint8_t string_index, uint8_t *buf,
 				       size_t size);
@@ -63,30 +66,36 @@ size_t usbmsc_usbdesc_vendor_interface(uint8_t interface, uint8_t ep_in, uint8_t
  * iLandingPage 1 when cfg has a landing page) and the Microsoft OS 2.0
  * platform capability (Windows 8.1 and later, the descriptor set of
  * usbmsc_usbdesc_msos20_set, vendor code USBMSC_MSOS_VENDOR_CODE). */
+USBMSC_API
 size_t usbmsc_usbdesc_bos(const struct usbmsc_usbdesc_config *cfg, uint8_t *buf, size_t size);
 
 /* The Microsoft OS 2.0 descriptor set of a composite device: its first
  * configuration, one function (the vendor interface) with compatible ID
  * "WINUSB" and registry property DeviceInterfaceGUIDs = USBMSC_VND_IF_GUID. */
+USBMSC_API
 size_t usbmsc_usbdesc_msos20_set(const struct usbmsc_usbdesc_config *cfg, uint8_t *buf,
 				 size_t size);
 
 /* The WebUSB URL descriptor for url ("https://...", "http://...", or any
  * other text, sent whole with scheme 255). Returns 0 for NULL, "", a bare
  * "https://" or "http://", or a URL too long for one descriptor. */
+USBMSC_API
 size_t usbmsc_usbdesc_webusb_url(const char *url, uint8_t *buf, size_t size);
 
 /* Microsoft OS 1.0: string descriptor 0xEE ("MSFT100", vendor code
  * USBMSC_MSOS_VENDOR_CODE). */
+USBMSC_API
 size_t usbmsc_usbdesc_msos10_string(uint8_t *buf, size_t size);
 
 /* Microsoft OS 1.0 extended compat ID descriptor: one function section,
  * the vendor interface, compatible ID "WINUSB". */
+USBMSC_API
 size_t usbmsc_usbdesc_ext_compat(const struct usbmsc_usbdesc_config *cfg, uint8_t *buf,
 				 size_t size);
 
 /* Microsoft OS 1.0 extended properties descriptor of the vendor interface:
  * DeviceInterfaceGUIDs (REG_MULTI_SZ) = USBMSC_VND_IF_GUID. */
+USBMSC_API
 size_t usbmsc_usbdesc_ext_props(uint8_t *buf, size_t size);
 
 /* Answer one control request if it is one of these descriptor queries:
@@ -105,6 +114,7 @@ size_t usbmsc_usbdesc_ext_props(uint8_t *buf, size_t size);
  * to reply (size bytes; USBMSC_USBDESC_REPLY_MAX always suffices) and its
  * length returned; -1 when the request is none of these (or reply is too
  * small): the firmware then handles it, or stalls. */
+USBMSC_API
 int usbmsc_usbdesc_request(const struct usbmsc_usbdesc_config *cfg, const uint8_t setup[8],
 			   uint8_t *reply, size_t size);
 

@@ -1,17 +1,18 @@
 /* Whole reads and writes on file descriptors. */
 #include "fdio.h"
 
-#include <errno.h>
-#include <unistd.h>
+#include "../os/os_file.h"
 
-/* at < 0 selects read(2)/write(2), else pread(2)/pwrite(2) at that offset. */
-static ssize_t read_loop(int fd, uint8_t *buf, size_t len, off_t at)
+#include <errno.h>
+
+/* positioned: at that offset, else at the file position. */
+static int64_t read_loop(int fd, uint8_t *buf, size_t len, bool positioned, uint64_t at)
 {
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = at < 0 ? read(fd, buf + got, len - got)
-				   : pread(fd, buf + got, len - got, at + (off_t)got);
+		int64_t n = positioned ? usbmsc_file_pread(fd, buf + got, len - got, at + got)
+				       : usbmsc_file_read(fd, buf + got, len - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -20,16 +21,16 @@ static ssize_t read_loop(int fd, uint8_t *buf, size_t len, off_t at)
 			break;
 		got += (size_t)n;
 	}
-	return (ssize_t)got;
+	return (int64_t)got;
 }
 
-static bool write_loop(int fd, const uint8_t *buf, size_t len, off_t at)
+static bool write_loop(int fd, const uint8_t *buf, size_t len, bool positioned, uint64_t at)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = at < 0 ? write(fd, buf + done, len - done)
-				   : pwrite(fd, buf + done, len - done, at + (off_t)done);
+		int64_t n = positioned ? usbmsc_file_pwrite(fd, buf + done, len - done, at + done)
+				       : usbmsc_file_write(fd, buf + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -42,22 +43,22 @@ static bool write_loop(int fd, const uint8_t *buf, size_t len, off_t at)
 	return true;
 }
 
-ssize_t usbmsc_read_full(int fd, uint8_t *buf, size_t len)
+int64_t usbmsc_read_full(int fd, uint8_t *buf, size_t len)
 {
-	return read_loop(fd, buf, len, -1);
+	return read_loop(fd, buf, len, false, 0);
 }
 
-ssize_t usbmsc_pread_full(int fd, uint8_t *buf, size_t len, off_t at)
+int64_t usbmsc_pread_full(int fd, uint8_t *buf, size_t len, uint64_t at)
 {
-	return read_loop(fd, buf, len, at);
+	return read_loop(fd, buf, len, true, at);
 }
 
 bool usbmsc_write_full(int fd, const uint8_t *buf, size_t len)
 {
-	return write_loop(fd, buf, len, -1);
+	return write_loop(fd, buf, len, false, 0);
 }
 
-bool usbmsc_pwrite_full(int fd, const uint8_t *buf, size_t len, off_t at)
+bool usbmsc_pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t at)
 {
-	return write_loop(fd, buf, len, at);
+	return write_loop(fd, buf, len, true, at);
 }

@@ -1,29 +1,29 @@
-/* Temporary files renamed into place (tmpfile.h). */
+/* Temporary files renamed into place (tmpfile.h), over the OS layer's
+ * files (src/os/os_file.h). */
 #include "tmpfile.h"
 
+#include "../os/os_clock.h"
+#include "../os/os_file.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-/* A name nobody guesses on purpose or by chance: O_EXCL refuses the rare
- * clash (and a planted symlink), and the next try takes another. */
+/* A name nobody guesses on purpose or by chance: an exclusive create
+ * refuses the rare clash (and a planted symlink), and the next try takes
+ * another. */
 static unsigned long long tmp_suffix(unsigned tries)
 {
 	static unsigned counter;
-	struct timespec ts;
+	uint64_t ns = usbmsc_clock_ns();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (((unsigned long long)getpid() << 24) ^ (unsigned long long)ts.tv_nsec ^
-		((unsigned long long)ts.tv_sec << 30) ^ ((unsigned long long)++counter << 8) ^
+	return (((unsigned long long)usbmsc_process_id() << 24) ^ (ns % 1000000000u) ^
+		((ns / 1000000000u) << 30) ^ ((unsigned long long)++counter << 8) ^
 		tries) & 0xFFFFFFFFFFFFull;
 }
 
-int usbmsc_tmp_create(struct usbmsc_tmpfile *t, const char *final_path, mode_t mode,
+int usbmsc_tmp_create(struct usbmsc_tmpfile *t, const char *final_path, unsigned perm,
 		      struct usbmsc_error *err)
 {
 	t->fd = -1;
@@ -33,7 +33,8 @@ int usbmsc_tmp_create(struct usbmsc_tmpfile *t, const char *final_path, mode_t m
 
 		if (n < 0 || (size_t)n >= sizeof t->path)
 			return usbmsc_fail(err, USBMSC_E_FILE, "%s: path too long", final_path);
-		t->fd = open(t->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		t->fd = usbmsc_file_open(t->path, USBMSC_FILE_WRITE | USBMSC_FILE_CREATE |
+					 USBMSC_FILE_EXCL, perm);
 		if (t->fd >= 0)
 			return 0;
 		if (errno != EEXIST)
@@ -46,9 +47,9 @@ int usbmsc_tmp_create(struct usbmsc_tmpfile *t, const char *final_path, mode_t m
 void usbmsc_tmp_discard(struct usbmsc_tmpfile *t)
 {
 	if (t->fd >= 0)
-		close(t->fd);
+		usbmsc_file_close(t->fd);
 	t->fd = -1;
-	unlink(t->path);
+	usbmsc_file_remove(t->path);
 }
 
 int usbmsc_tmp_close(struct usbmsc_tmpfile *t, struct usbmsc_error *err)
@@ -56,63 +57,29 @@ int usbmsc_tmp_close(struct usbmsc_tmpfile *t, struct usbmsc_error *err)
 	int fd = t->fd;
 
 	t->fd = -1;
-	if (fsync(fd) != 0 && errno != EINVAL) {
+	if (!usbmsc_file_sync(fd) && errno != EINVAL) {
 		int e = errno;
-		close(fd);
+		usbmsc_file_close(fd);
 		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", t->path, strerror(e));
 	}
-	if (close(fd) != 0)
+	if (usbmsc_file_close(fd) != 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", t->path, strerror(errno));
 	return 0;
 }
 
-/* Best effort: the rename itself survives a power cut. */
-static void sync_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (!slash) {
-		strcpy(dir, ".");
-	} else {
-		size_t n = (size_t)(slash - path);
-		if (n >= sizeof dir)
-			return;
-		memcpy(dir, path, n ? n : 1);
-		dir[n ? n : 1] = '\0';
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Without replace, link() fails atomically on an existing final_path; where
- * the file system has no hard links, a check before the rename does. */
+/* The rename itself is made durable as far as the system allows. */
 int usbmsc_tmp_commit(struct usbmsc_tmpfile *t, const char *final_path, bool replace,
 		      struct usbmsc_error *err)
 {
-	struct stat st;
+	if (!usbmsc_file_rename(t->path, final_path, replace)) {
+		int e = errno;
 
-	if (!replace) {
-		if (link(t->path, final_path) == 0) {
-			unlink(t->path);
-			sync_parent(final_path);
-			return 0;
-		}
-		if (errno == EEXIST || lstat(final_path, &st) == 0) {
-			unlink(t->path);
+		usbmsc_file_remove(t->path);
+		if (e == EEXIST && !replace)
 			return usbmsc_fail(err, USBMSC_E_FILE, "%s already exists; not replacing it",
 					   final_path);
-		}
-	}
-	if (rename(t->path, final_path) != 0) {
-		int e = errno;
-		unlink(t->path);
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot create %s: %s", final_path, strerror(e));
 	}
-	sync_parent(final_path);
+	usbmsc_file_sync_dir(final_path);
 	return 0;
 }

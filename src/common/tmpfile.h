@@ -7,7 +7,6 @@
 
 #include <limits.h>
 #include <stdbool.h>
-#include <sys/types.h>
 
 #include "usbmsc/status.h"
 
@@ -16,9 +15,9 @@ struct usbmsc_tmpfile {
 	int fd;                      /* -1 once closed */
 };
 
-/* Create the temporary file for final_path with mode (the umask applies).
- * 0, or USBMSC_E_FILE with err set. */
-int usbmsc_tmp_create(struct usbmsc_tmpfile *t, const char *final_path, mode_t mode,
+/* Create the temporary file for final_path with permissions perm (0644,
+ * 0600: os_file.h's; the umask applies). 0, or USBMSC_E_FILE with err set. */
+int usbmsc_tmp_create(struct usbmsc_tmpfile *t, const char *final_path, unsigned perm,
 		      struct usbmsc_error *err);
 /* Remove it, open or closed. */
 void usbmsc_tmp_discard(struct usbmsc_tmpfile *t);

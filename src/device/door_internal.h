@@ -4,9 +4,9 @@
  *                read and write callbacks, the files' text
  * door_uf2.c     reception: UF2 blocks, the bitmap, the state, the quiet
  *                time, STATUS.TXT
- * fw_door.c      the door's way into the firmware engine's download path
+ * fw_door.h      the door's way into the firmware engine's download path
  *                (the same slot preparation, checks and activation as
- *                WRITE BUFFER) */
+ *                WRITE BUFFER), inline in door_uf2.c */
 #ifndef USBMSC_DOOR_INTERNAL_H
 #define USBMSC_DOOR_INTERNAL_H
 
@@ -38,27 +38,5 @@ char *door_num(char s[11], uint32_t v);
 void door_rx_sector(struct usbmsc_door *d, const uint8_t *blk);
 /* STATUS.TXT. */
 void door_status(const struct usbmsc_door *d, struct door_txt *t);
-
-/* fw_door.c: each returns 0 or the reason of a refusal (enum
- * usbmsc_fw_reason, USBMSC_DOOR_BUSY). */
-/* Does the door still own the engine's download (no WRITE BUFFER took it)? */
-bool fwd_owns(const struct usbmsc_fw_engine *e);
-/* Block 0 arrived: the header's form, slot fit, device fit, anti-rollback,
- * and that blocks UF2 blocks carry it exactly; *total gets its length
- * when it passes. */
-uint8_t fwd_header(struct usbmsc_fw_engine *e, const uint8_t *hdr, uint32_t blocks,
-		   uint32_t *total);
-/* Take the download over: prepare the staging slot. */
-uint8_t fwd_start(struct usbmsc_fw_engine *e);
-/* One block's 256 bytes at image offset off. */
-uint8_t fwd_program(struct usbmsc_fw_engine *e, uint32_t off, const uint8_t *p);
-/* Every block is in: verify the image of total bytes; pending when good.
- * A refusal ends the download and is the engine's last error, as for
- * WRITE BUFFER. */
-uint8_t fwd_finish(struct usbmsc_fw_engine *e, uint32_t total);
-/* The quiet time is over: activate the pending image (as mode 0x0F). */
-uint8_t fwd_activate(struct usbmsc_fw_engine *e);
-/* A refusal of the door's own: the door's download, if any, is over. */
-void fwd_refuse(struct usbmsc_fw_engine *e);
 
 #endif

@@ -1,5 +1,5 @@
 /* The file door's reception: every sector the host writes is looked at;
- * UF2 blocks of a usbmsc image go to the engine (fw_door.c), the rest is
+ * UF2 blocks of a usbmsc image go to the engine (fw_door.h), the rest is
  * dropped. Then the quiet time, and STATUS.TXT.
  *
  * The OS writes blocks in any order, more than once, between its file
@@ -11,6 +11,7 @@
  * took the staging slot. A refused image's further blocks are dropped (the
  * same file copied again is refused again). */
 #include "door_internal.h"
+#include "fw_door.h"
 #include "fw_internal.h"
 
 #include <string.h>

@@ -107,15 +107,22 @@ char *door_num(char s[11], uint32_t v)
 static uint32_t file_text(const struct usbmsc_door *d, uint32_t file, uint8_t *p)
 {
 	const struct usbmsc_door_config *c = d->cfg;
-	const char *a[3] = { c->info, c->url, c->fw->running_version };
+	const char *a[3] = { c->info, c->index_htm, c->fw->running_version };
 	struct door_txt t = { p, 0 };
 
 	if (file == 0) {
 		door_fmt(&t, "\1Firmware: \3\n", a);
 	} else if (file == 1) {
-		door_fmt(&t, "<meta http-equiv=\"refresh\" content=\"0;url=\2\">\n", a);
+		door_fmt(&t, "\2", a);
 	} else {
+		/* Of a fixed length: a host that caches the file's size still
+		 * reads a longer line whole. */
 		door_status(d, &t);
+		if (p != NULL) {
+			memset(p + t.n - 1u, ' ', USBMSC_DOOR_STATUS_LEN - t.n);
+			p[USBMSC_DOOR_STATUS_LEN - 1u] = '\n';
+		}
+		t.n = USBMSC_DOOR_STATUS_LEN;
 	}
 	return t.n;
 }
@@ -158,22 +165,18 @@ static void head_sector(const struct usbmsc_door *d, uint32_t lba, uint8_t *p)
 
 /* FAT sector k: 0xFFF8 and 0xFFFF for entries 0 and 1, one cluster for
  * each text file, CURRENT.UF2 as one chain, the rest free. */
-static void fat_sector(const struct usbmsc_door *d, uint32_t k, uint8_t *p)
+static void fat_sector(uint32_t blocks, uint32_t k, uint8_t *p)
 {
-	uint32_t last = CUR_CLUSTER - 1u + ((cur_blocks(d) + 7u) >> CLUSTER_SHIFT);
+	uint32_t last = CUR_CLUSTER - 1u + ((blocks + 7u) >> CLUSTER_SHIFT);
 
-	for (uint32_t c = k << 8; c < (k + 1u) << 8; c++, p += 2) {
-		uint32_t v = c < CUR_CLUSTER || c == last ? 0xFFFFu : c < last ? c + 1u : 0;
-
-		put_le(p, c == 0 ? 0xFFF8u : v, 2);
-	}
+	/* Free clusters are zero: the sector is cleared already. */
+	for (uint32_t c = k << 8; c <= last && c < (k + 1u) << 8; c++, p += 2)
+		put_le(p, c < CUR_CLUSTER || c == last ? 0xFFFFu - 7u * (c == 0) : c + 1u, 2);
 }
 
 /* The label and the four files, read-only, dated 2024-01-01. */
-static void root_sector(const struct usbmsc_door *d, uint8_t *p)
+static void root_sector(const struct usbmsc_door *d, uint32_t blocks, uint8_t *p)
 {
-	uint32_t blocks = cur_blocks(d);
-
 	for (uint32_t i = 0; i <= TEXT_FILES + 1u; i++, p += DIR_ENTRY) {
 		memcpy(p, dir_names + LABEL_LEN * i, LABEL_LEN);
 		p[11] = ATTR_READ_ONLY;
@@ -194,12 +197,12 @@ static void root_sector(const struct usbmsc_door *d, uint8_t *p)
 
 /* Data sector rel (from cluster 2): a text file, or block n of
  * CURRENT.UF2, 256 bytes of the running image from flash. */
-static bool data_sector(const struct usbmsc_door *d, uint32_t rel, uint8_t *p)
+static bool data_sector(const struct usbmsc_door *d, uint32_t blocks, uint32_t rel, uint8_t *p)
 {
 	const struct usbmsc_fw_engine *e = d->cfg->fw;
 	const struct usbmsc_fw_flash *f = &e->cfg->flash;
 	uint32_t first = (CUR_CLUSTER - 2u) << CLUSTER_SHIFT;  /* CURRENT.UF2's */
-	uint32_t n = rel - first, blocks = cur_blocks(d);
+	uint32_t n = rel - first;
 
 	/* A text file's cluster: the text in each sector, past the file's end
 	 * in all but the first. */
@@ -216,15 +219,17 @@ static bool data_sector(const struct usbmsc_door *d, uint32_t rel, uint8_t *p)
 
 static bool sector(const struct usbmsc_door *d, uint32_t lba, uint8_t *p)
 {
+	uint32_t blocks = cur_blocks(d);
+
 	memset(p, 0, SECTOR);
-	if (lba < FAT_LBA)
+	if (lba >= DATA_LBA)
+		return data_sector(d, blocks, lba - DATA_LBA, p);
+	if (lba == ROOT_LBA)
+		root_sector(d, blocks, p);
+	else if (lba < FAT_LBA)
 		head_sector(d, lba, p);
 	else if (lba < ROOT_LBA)
-		fat_sector(d, (lba - FAT_LBA) & (FAT_SECTORS - 1u), p);
-	else if (lba == ROOT_LBA)
-		root_sector(d, p);
-	else if (lba >= DATA_LBA)
-		return data_sector(d, lba - DATA_LBA, p);
+		fat_sector(blocks, (lba - FAT_LBA) & (FAT_SECTORS - 1u), p);
 	return true;
 }
 
@@ -261,12 +266,15 @@ static usbmsc_sense_t door_write(void *ctx, uint32_t lba, uint32_t offset, const
 bool usbmsc_door_init(struct usbmsc_door *d, const struct usbmsc_door_config *cfg,
 		      struct usbmsc_lun_config *lun)
 {
+	static const struct usbmsc_lun_config door_lun = {
+		USBMSC_DOOR_SECTORS, SECTOR, USBMSC_LUN_REMOVABLE, door_read, door_write, NULL, NULL
+	};
 	const struct usbmsc_fw_config *fc = cfg->fw->cfg;
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
-	*lun = (struct usbmsc_lun_config){ USBMSC_DOOR_SECTORS, SECTOR, USBMSC_LUN_REMOVABLE,
-					   door_read, door_write, NULL, d };
+	*lun = door_lun;
+	lun->ctx = d;
 	return fc != NULL && cfg->bitmap != NULL && fc->slot_size <= USBMSC_DOOR_SLOT_MAX &&
 	       cfg->quiet_ms >= USBMSC_DOOR_QUIET_MIN_MS;
 }

@@ -3,7 +3,8 @@
  * fw_state.c   the two state records: encoding, CRC-32, load, power-safe store
  * fw_boot.c    slot checks, the boot decision, activation, confirmation, factory image
  * fw_engine.c  the commands: WRITE BUFFER download, READ BUFFER, FW STATE, FW CONFIRM
- * fw_door.c    the file door's way into the same download path (filedoor.h) */
+ * fw_door.h    the file door's way into the same download path (filedoor.h),
+ *              inline in door_uf2.c */
 #ifndef USBMSC_FW_INTERNAL_H
 #define USBMSC_FW_INTERNAL_H
 
@@ -79,7 +80,7 @@ usbmsc_sense_t usbmsc_fwi_activate(struct usbmsc_fw_engine *e, const struct usbm
 				   uint8_t slot);
 
 /* fw_engine.c: the download path, shared by WRITE BUFFER and the file
- * door (fw_door.c), so that an image takes the same slot preparation,
+ * door (fw_door.h), so that an image takes the same slot preparation,
  * checks and activation whichever way it came. One download at a time:
  * whichever starts last owns e's download fields. */
 /* Prepare the staging slot: a record calling it invalid first if the state

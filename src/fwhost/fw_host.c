@@ -1,10 +1,12 @@
 /* The firmware engine on a file: open, boot, close, the trusted key and
  * libsodium's SHA-256 and Ed25519 for the engine's checks. */
 #include "fw_host_internal.h"
+#include "../os/os_clock.h"
+#include "../os/os_file.h"
+#include "../os/os_lock.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "usbmsc/fwsign.h"
 
@@ -46,8 +48,11 @@ void usbmsc_fwhost_close(struct usbmsc_fwhost *h)
 {
 	if (!h)
 		return;
-	if (h->fd >= 0)
-		close(h->fd);
+	if (h->fd >= 0) {
+		fwhost_flash_flush(h);
+		usbmsc_os_unlock(h->fd);
+		usbmsc_file_close(h->fd);
+	}
 	free(h->path);
 	free(h);
 }
@@ -67,10 +72,10 @@ static void sha_init(void *state)
 static void sha_update(void *state, const uint8_t *data, size_t len)
 {
 	struct usbmsc_fwhost *h = state;
-	uint64_t t = fwhost_now_ns();
+	uint64_t t = usbmsc_clock_ns();
 
 	crypto_hash_sha256_update(&h->sha, data, len);
-	h->stats.hash_ns += fwhost_now_ns() - t;
+	h->stats.hash_ns += usbmsc_clock_ns() - t;
 	h->stats.hash_bytes += len;
 }
 
@@ -154,7 +159,7 @@ static int load_key(struct usbmsc_fwhost *h, const char *path, struct usbmsc_err
 static int abandon(struct usbmsc_fwhost *h, int r)
 {
 	if (h->created)
-		unlink(h->path);
+		usbmsc_file_remove(h->path);
 	usbmsc_fwhost_close(h);
 	return r;
 }

@@ -38,10 +38,11 @@ struct usbmsc_fwhost {
 	uint32_t rsoc_len;
 	struct usbmsc_fwhost_stats stats;
 	int io_errno;                    /* the last failed flash write's errno, for messages */
+	/* Programs of a slot that follow each other, held in invert (already
+	 * inverted) and written as one: the file door programs 256 bytes at a
+	 * time. Written before any read, erase, other program and close. */
+	uint32_t pend_addr, pend_len;
 };
-
-/* CLOCK_MONOTONIC in nanoseconds, for the stats. */
-uint64_t fwhost_now_ns(void);
 
 /* fw_flash.c */
 /* Open cfg's flash file, or create it sparse (h->created); fills h->fd,
@@ -50,6 +51,8 @@ int fwhost_flash_open(struct usbmsc_fwhost *h, const struct usbmsc_fwhost_config
 		      struct usbmsc_error *err);
 /* The flash callbacks on h->fd. */
 struct usbmsc_fw_flash fwhost_flash(struct usbmsc_fwhost *h);
+/* Write the programs held back, if any; false (io_errno set) on an error. */
+bool fwhost_flash_flush(struct usbmsc_fwhost *h);
 uint64_t fwhost_flash_size(uint32_t slot);
 
 #endif

@@ -133,10 +133,7 @@ static unsigned effective_timeout(const struct usbmsc_transport *t, const struct
  * saying what went wrong and what was done about it. */
 static int recover(struct bot_transport *bt, unsigned timeout_ms, int category,
 		   struct usbmsc_error *err, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 5, 6)))
-#endif
-	;
+	USBMSC_PRINTF(5, 6);
 
 static int recover(struct bot_transport *bt, unsigned timeout_ms, int category,
 		   struct usbmsc_error *err, const char *fmt, ...)

@@ -108,10 +108,7 @@ bool cpl_should_stop(const struct suite *s);
 const char *cpl_pipe_text(int r);
 /* Append to a NUL-terminated string, cutting what does not fit. */
 void cpl_append(char *buf, size_t len, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
+	USBMSC_PRINTF(3, 4);
 /* Pipe operations that note a device going away and, once it has, fail
  * at once with NO_DEVICE. cpl_bulk never reports more than len moved. */
 int cpl_bulk(struct suite *s, bool in, uint8_t *buf, size_t len, size_t *done, unsigned tmo);

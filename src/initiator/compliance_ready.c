@@ -5,10 +5,10 @@
  * Recovery does not bring the device back, and the category of a command
  * that failed. */
 #include "compliance_internal.h"
+#include "../os/os_clock.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define SETTLE_TRIES 8
 #define NOT_READY_WAIT_MS 250u     /* between TEST UNIT READYs of a LUN becoming ready */
@@ -16,13 +16,6 @@
  * every check it would add up to minutes): a LUN that still is after that
  * is not ready, and the run ends. */
 #define READY_WAIT_DEFAULT_MS 10000u
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* A LUN becoming ready gets a pause from what is left of the run's wait;
  * false, and the run marked not ready, when nothing is left (false also
@@ -42,7 +35,7 @@ static bool wait_becoming_ready(struct suite *s)
 		return false;
 	}
 	step = cpl_min_u32(NOT_READY_WAIT_MS, budget - s->ready_waited_ms);
-	sleep_ms(step);
+	usbmsc_sleep_ms(step);   /* at most 250 ms: a stop waits no longer */
 	s->ready_waited_ms += step;
 	return true;
 }

@@ -5,6 +5,7 @@
 
 #include "usbmsc/sim.h"
 #include "schemes.h"
+#include "../os/os_backend.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,7 +24,8 @@ struct usbmsc_dev {
 
 /* ---- URI schemes --------------------------------------------------------
  * One line per transport. open() gets the whole URI and the part after the
- * prefix. */
+ * prefix. The system's own device paths ("/dev/sg1", "\\.\PhysicalDrive1")
+ * are the OS backend's to recognise (pt_claims) and go to pass-through. */
 struct uri_scheme {
 	const char *prefix;
 	const char *syntax;  /* shown in messages */
@@ -41,36 +43,35 @@ static int open_sim(const char *uri, const char *rest, const struct usbmsc_open_
 
 static const struct uri_scheme schemes[] = {
 	{ "sim:", "sim:PATH[?OPTIONS]", open_sim },
-	{ "/", "/dev/sgN, /dev/sdX", usbmsc_pt_open },
 	{ "usb:", "usb:VID:PID[:SERIAL], usb:BUS-PORT", usbmsc_usb_open },
 	{ "usbv:", "usbv:VID:PID[:SERIAL]", usbmsc_usbv_open },
 	{ "auto:", "auto:VID:PID[:SERIAL]", usbmsc_auto_open },
+	{ "vol:", "vol:MOUNTPOINT", usbmsc_vol_open },
 };
 
 #define SCHEME_COUNT (sizeof schemes / sizeof schemes[0])
 
-/* "sim:PATH[?OPTIONS], ..." for messages. */
+/* "sim:PATH[?OPTIONS], /dev/sgN, /dev/sdX, ..." for messages: the device
+ * paths after sim:. */
 static void accepted_uris(char *buf, size_t len)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < SCHEME_COUNT && used < len; i++) {
-		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", schemes[i].syntax);
+		int n = snprintf(buf + used, len - used, "%s%s%s%s", i ? ", " : "", schemes[i].syntax,
+				 i ? "" : ", ", i ? "" : usbmsc_os_backend.pt_syntax);
 		if (n < 0)
 			break;
 		used += (size_t)n;
 	}
 }
 
-/* A URI is "scheme:rest" (scheme = a letter, then letters, digits, + - .)
- * or a device path starting with '/'. */
+/* A URI is "scheme:rest" (scheme = a letter, then letters, digits, + - .). */
 static bool uri_well_formed(const char *uri)
 {
 	const char *p = uri;
 
-	if (*uri == '/')
-		return uri[1] != '\0';
 	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
 		return false;
 	while (*p && *p != ':') {
@@ -103,25 +104,32 @@ static int adopt(struct usbmsc_transport *t, const struct usbmsc_open_opts *opts
 int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usbmsc_dev **out,
 		struct usbmsc_error *err)
 {
-	char accepted[192];
+	char accepted[192];       /* for the messages only */
 	struct usbmsc_transport *t = NULL;
 	int r;
 
 	if (!out)
 		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_open needs a place for the handle");
 	*out = NULL;
-	accepted_uris(accepted, sizeof accepted);
-	if (!uri || !uri[0])
+	if (!uri || !uri[0]) {
+		accepted_uris(accepted, sizeof accepted);
 		return usbmsc_fail(err, USBMSC_E_USAGE, "an empty device URI; this build accepts %s",
 				   accepted);
+	}
+	if (usbmsc_os_backend.pt_claims(uri)) {
+		r = usbmsc_pt_open(uri, "", opts, &t, err);
+		return r != USBMSC_OK ? r : adopt(t, opts, out, err);
+	}
 	/* A bare file name is the commonest slip ("-d disk.img"). */
-	if (!strchr(uri, ':') && uri[0] != '/')
+	if (!strchr(uri, ':'))
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "'%s' is not a device URI: it has no scheme (did you mean 'sim:%s'?)",
 				   uri, uri);
-	if (!uri_well_formed(uri))
+	if (!uri_well_formed(uri)) {
+		accepted_uris(accepted, sizeof accepted);
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "malformed device URI '%s'; this build accepts %s", uri, accepted);
+	}
 	for (size_t i = 0; i < SCHEME_COUNT; i++) {
 		size_t n = strlen(schemes[i].prefix);
 		if (strncmp(uri, schemes[i].prefix, n) != 0)
@@ -131,6 +139,7 @@ int usbmsc_open(const char *uri, const struct usbmsc_open_opts *opts, struct usb
 			return r;
 		return adopt(t, opts, out, err);
 	}
+	accepted_uris(accepted, sizeof accepted);
 	return usbmsc_fail(err, USBMSC_E_USAGE, "unknown scheme '%.*s' in '%s'; this build accepts %s",
 			   (int)(strchr(uri, ':') - uri + 1), uri, uri, accepted);
 }
@@ -231,14 +240,15 @@ static int check_cmd(struct usbmsc_dev *dev, const struct usbmsc_cmd *cmd)
  * kernel's SCSI devices); when the transport cannot tell, the command goes. */
 static int check_lun(struct usbmsc_dev *dev, uint8_t lun)
 {
-	struct usbmsc_error err = {0};
-
 	if (lun == 0)
 		return USBMSC_OK;
-	if (dev->lun_limit == LUNS_UNASKED)
+	if (dev->lun_limit == LUNS_UNASKED) {
+		struct usbmsc_error err = {0};
+
 		dev->lun_limit = dev->t->ops->max_lun &&
 				 dev->t->ops->max_lun(dev->t, &dev->max_lun, &err) == USBMSC_OK
 				 ? LUNS_KNOWN : LUNS_UNKNOWN;
+	}
 	if (dev->lun_limit != LUNS_KNOWN || lun <= dev->max_lun)
 		return USBMSC_OK;
 	return usbmsc_dev_fail(dev, USBMSC_E_USAGE, "the device has LUNs 0..%u, not %u",
@@ -348,6 +358,11 @@ int usbmsc_exec(struct usbmsc_dev *dev, const struct usbmsc_cmd *cmd, struct usb
 const char *usbmsc_dev_errmsg(const struct usbmsc_dev *dev)
 {
 	return dev ? dev->errmsg : "no device";
+}
+
+struct usbmsc_transport *usbmsc_dev_transport(const struct usbmsc_dev *dev)
+{
+	return dev ? dev->t : NULL;
 }
 
 const char *usbmsc_dev_transport_name(const struct usbmsc_dev *dev)

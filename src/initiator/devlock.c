@@ -3,12 +3,15 @@
  * in this process so that its own reopen passes. */
 #include "devlock.h"
 
-#include "../os/usbmsc_os.h"
+#include "usbmsc/doorvol.h"
+
+#include "../os/os_clock.h"
+#include "../os/os_file.h"
+#include "../os/os_lock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define NAME_MAX_LEN 128u
 #define SERIAL_KEY_MAX 64u
@@ -17,7 +20,7 @@
 
 struct usbmsc_lock {
 	int fd;
-	pid_t owner;             /* a forked child inherits the list, not the lock's use */
+	unsigned long owner;     /* a forked child inherits the list, not the lock's use */
 	char name[NAME_MAX_LEN];
 	char what[NAME_MAX_LEN + 32];
 };
@@ -76,7 +79,7 @@ static void lock_name(const char *vendor, const char *product, const char *seria
 static bool held_here(const char *name)
 {
 	for (size_t i = 0; i < HELD_MAX; i++)
-		if (held[i] && held[i]->owner == getpid() && strcmp(held[i]->name, name) == 0)
+		if (held[i] && held[i]->owner == usbmsc_process_id() && strcmp(held[i]->name, name) == 0)
 			return true;
 	return false;
 }
@@ -105,6 +108,60 @@ static void read_serial(struct usbmsc_dev *dev, uint8_t lun, char *out, size_t r
 		out[0] = '\0';
 }
 
+/* Take the lock l names; on success *out holds it, else it is freed. */
+static int take(struct usbmsc_lock *l, struct usbmsc_lock **out, struct usbmsc_error *err)
+{
+	int st;
+
+	if (held_here(l->name)) {
+		st = usbmsc_fail(err, USBMSC_E_BUSY, "%s is in use by this process (its lock is "
+				 "taken)", l->what);
+	} else {
+		st = usbmsc_os_lock_named(l->name, l->what, &l->fd, err);
+		if (st == USBMSC_OK && !remember(l))
+			st = usbmsc_fail(err, USBMSC_E_OTHER, "this process holds too many device locks");
+	}
+	if (st != USBMSC_OK) {
+		if (l->fd >= 0)
+			usbmsc_file_close(l->fd);
+		free(l);
+		return st;
+	}
+	*out = l;
+	return USBMSC_OK;
+}
+
+static struct usbmsc_lock *new_lock(struct usbmsc_error *err)
+{
+	struct usbmsc_lock *l = calloc(1, sizeof *l);
+
+	if (!l) {
+		usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
+		return NULL;
+	}
+	l->fd = -1;
+	l->owner = usbmsc_process_id();
+	return l;
+}
+
+/* A file door's volume runs no INQUIRY: "vol-PATH-HASH.lock", by its
+ * mount point. */
+static int lock_volume(const char *path, struct usbmsc_lock **out, struct usbmsc_error *err)
+{
+	struct usbmsc_lock *l = new_lock(err);
+	size_t n = strlen(path);
+	char tail[32];
+
+	if (!l)
+		return USBMSC_E_OTHER;
+	snprintf(l->name, sizeof l->name, "vol-");
+	append_safe(l->name, sizeof l->name, n > 32 ? path + n - 32 : path, 32);
+	snprintf(tail, sizeof tail, "-%016llx.lock", (unsigned long long)fnv1a(path));
+	strncat(l->name, tail, sizeof l->name - strlen(l->name) - 1);
+	snprintf(l->what, sizeof l->what, "the file door at %.*s", NAME_MAX_LEN, path);
+	return take(l, out, err);
+}
+
 int usbmsc_lock_device(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_lock **out,
 		       struct usbmsc_error *err)
 {
@@ -117,37 +174,22 @@ int usbmsc_lock_device(struct usbmsc_dev *dev, uint8_t lun, struct usbmsc_lock *
 	if (!out)
 		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_lock_device needs a result");
 	*out = NULL;
+	if (usbmsc_dev_door_volume(dev))
+		return lock_volume(usbmsc_dev_door_volume(dev), out, err);
 	st = usbmsc_inquiry(dev, lun, &inq, &res);
 	if (st != USBMSC_OK)
 		return usbmsc_fail(err, st, "INQUIRY (to lock the device): %s",
 				   usbmsc_dev_errmsg(dev));
 	read_serial(dev, lun, serial, sizeof serial);
-	l = calloc(1, sizeof *l);
+	l = new_lock(err);
 	if (!l)
-		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
-	l->fd = -1;
-	l->owner = getpid();
+		return USBMSC_E_OTHER;
 	lock_name(inq.vendor, inq.product, serial, l->name, sizeof l->name);
 	if (serial[0])
 		snprintf(l->what, sizeof l->what, "the device %s serial %.64s", inq.vendor, serial);
 	else
 		snprintf(l->what, sizeof l->what, "the device %s %s", inq.vendor, inq.product);
-	if (held_here(l->name)) {
-		st = usbmsc_fail(err, USBMSC_E_BUSY, "%s is in use by this process (its lock is "
-				 "taken)", l->what);
-	} else {
-		st = usbmsc_os_lock_named(l->name, l->what, &l->fd, err);
-		if (st == USBMSC_OK && !remember(l))
-			st = usbmsc_fail(err, USBMSC_E_OTHER, "this process holds too many device locks");
-	}
-	if (st != USBMSC_OK) {
-		if (l->fd >= 0)
-			close(l->fd);
-		free(l);
-		return st;
-	}
-	*out = l;
-	return USBMSC_OK;
+	return take(l, out, err);
 }
 
 void usbmsc_lock_release(struct usbmsc_lock *lock)
@@ -157,7 +199,7 @@ void usbmsc_lock_release(struct usbmsc_lock *lock)
 	for (size_t i = 0; i < HELD_MAX; i++)
 		if (held[i] == lock)
 			held[i] = NULL;
-	close(lock->fd);   /* the lock file stays, for the next one */
+	usbmsc_file_close(lock->fd);   /* the lock file stays, for the next one */
 	free(lock);
 }
 

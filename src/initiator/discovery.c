@@ -4,6 +4,7 @@
  * A backend without a view of the system says "not supported". */
 #include "usbmsc/discovery.h"
 #include "door_rank.h"
+#include "usbmsc/doorvol.h"
 #include "usbmsc_config.h"
 
 #include <stdlib.h>
@@ -34,6 +35,15 @@ static int cmp_info(const void *a, const void *b)
 	return (int)x->interface_number - (int)y->interface_number;
 }
 
+/* A mounted file system that reads as a usbmsc file door's volume. */
+static bool is_door_volume(const char *mount_point)
+{
+	struct usbmsc_door_volume v;
+	struct usbmsc_error ignored = { 0 };
+
+	return usbmsc_door_volume_read(mount_point, false, &v, &ignored) == 0;
+}
+
 int usbmsc_discover_ex(const struct usbmsc_discover_opts *opts,
 		       struct usbmsc_device_info **list, size_t *count,
 		       struct usbmsc_error *err)
@@ -53,6 +63,8 @@ int usbmsc_discover_ex(const struct usbmsc_discover_opts *opts,
 	env.node_access = os->node_access;
 	env.raw_scsi_privilege = *count && os->raw_scsi_privilege();
 	env.libusb = USBMSC_HAVE_LIBUSB;
+	env.winusb = (os->caps & USBMSC_OS_CAP_WINUSB) != 0;
+	env.door_volume = is_door_volume;
 	for (i = 0; i < *count; i++)
 		usbmsc_disc_decide(*list, *count, i, &env);
 	return 0;

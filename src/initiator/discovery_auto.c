@@ -1,10 +1,11 @@
 /* "auto:SELECTOR": the best door the system allows into one device, and why.
  *
- * The doors are tried in the order of enum usbmsc_door: the vendor
+ * The doors are tried in the order of enum usbmsc_door_kind: the vendor
  * interface (usbv:), the control LUN through SG_IO, SG_IO on the disk LUN
- * (its sg node, then its block node), and last raw Bulk-Only Transport
- * (usb:, which takes the disk from the kernel and so refuses a mounted
- * device unless --unmount). Each door that is skipped is reported with its
+ * (its sg node, then its block node), raw Bulk-Only Transport (usb:, which
+ * takes the disk from the kernel and so refuses a mounted device unless
+ * --unmount), and last the file door (vol:, its mounted volume: firmware
+ * updates only). Each door that is skipped is reported with its
  * reason as a trace NOTE, and so is a door that was usable but failed to
  * open (the next one is tried then). The ranking itself is a pure function
  * of the discovered device (door_rank.c).
@@ -61,7 +62,7 @@ static const struct usbmsc_lun_info *lun_of_node(const struct usbmsc_device_info
 }
 
 /* Say which door is taken and why, then open it. */
-static int open_door(const struct usbmsc_device_info *info, enum usbmsc_door door,
+static int open_door(const struct usbmsc_device_info *info, enum usbmsc_door_kind door,
 		     const struct usbmsc_open_opts *opts, struct usbmsc_transport **out,
 		     struct usbmsc_error *err)
 {
@@ -90,6 +91,12 @@ static int open_door(const struct usbmsc_device_info *info, enum usbmsc_door doo
 				  "driver stays bound, file systems stay mounted)",
 				  info->port_path, info->driver, where, uri);
 		return usbmsc_pt_open(uri, "", opts, out, err);
+	case USBMSC_DOOR_FILE:
+		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
+				  "auto: no other door of %s is usable; using its file door, %s "
+				  "(firmware updates only, by a file copy onto the mounted volume)",
+				  info->port_path, uri);
+		return usbmsc_vol_open(uri, uri + 4, opts, out, err);
 	default:
 		if (usbmsc_disc_kernel_bound(info))
 			usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0,
@@ -106,7 +113,7 @@ static int open_door(const struct usbmsc_device_info *info, enum usbmsc_door doo
 
 /* Nothing usable: the fallback door's own error (opening it tells exactly
  * what stands in the way: permission, mounts), or its reason. */
-static int open_fallback(const struct usbmsc_device_info *info, enum usbmsc_door door,
+static int open_fallback(const struct usbmsc_device_info *info, enum usbmsc_door_kind door,
 			 const struct usbmsc_open_opts *opts, struct usbmsc_transport **out,
 			 struct usbmsc_error *err)
 {
@@ -132,11 +139,11 @@ static int open_best(const struct usbmsc_device_info *info, const struct usbmsc_
 			usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0, "auto: %s", d->reason);
 			continue;
 		}
-		rc = open_door(info, (enum usbmsc_door)i, opts, out, err);
+		rc = open_door(info, (enum usbmsc_door_kind)i, opts, out, err);
 		if (rc == 0)
 			return 0;
 		usbmsc_trace_emit(tr, USBMSC_TRACE_NOTE, NULL, 0, "auto: %s: %s; trying the next door",
-				  usbmsc_door_label((enum usbmsc_door)i), err->msg);
+				  usbmsc_door_label((enum usbmsc_door_kind)i), err->msg);
 		if (!first_rc) {
 			first_rc = rc;
 			first = *err;

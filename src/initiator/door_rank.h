@@ -19,9 +19,20 @@ struct usbmsc_door_env {
 	bool raw_scsi_privilege;
 	/* Built with libusb: usb: and usbv: exist. */
 	bool libusb;
+	/* libusb reaches an interface only through WinUSB bound to it and
+	 * cannot take one from another driver; pass-through goes to the disk
+	 * itself, there are no SCSI generic nodes (Windows:
+	 * USBMSC_OS_CAP_WINUSB). false: Linux's ways. */
+	bool winusb;
+	/* Whether the file system mounted at mount_point is a usbmsc file
+	 * door's volume this process may read (NULL: none is). */
+	bool (*door_volume)(const char *mount_point);
 };
 
 /* ---- door_usable.c ------------------------------------------------------------ */
+
+/* A message into a fixed field: cut short if it does not fit. */
+void usbmsc_door_textf(char *buf, size_t len, const char *fmt, ...) USBMSC_PRINTF(3, 4);
 
 /* Decide the sgio, usb and auto paths and the doors of list[idx] (the
  * others are needed to tell whether VID:PID:SERIAL names it alone). */
@@ -34,8 +45,12 @@ size_t usbmsc_disc_mounts_text(const struct usbmsc_device_info *info, char *buf,
 
 /* ---- door_rank.c --------------------------------------------------------------- */
 
-/* usb-storage or uas owns the interface. */
+/* A mass-storage driver owns the interface: usb-storage or uas (Linux),
+ * USBSTOR or UASPStor (Windows). */
 bool usbmsc_disc_kernel_bound(const struct usbmsc_device_info *info);
+/* The driver is WinUSB, through which libusb reaches an interface on
+ * Windows. */
+bool usbmsc_disc_is_winusb(const char *driver);
 
 /* auto:'s path from the decided doors: the URI "auto:SELECTOR", usable
  * when any door is, and a reason that says which door and why ("auto:

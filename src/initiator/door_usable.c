@@ -5,21 +5,16 @@
  *   vendor interface   usbv:SELECTOR   free of drivers, its USB node open to us
  *   control LUN        its sg node     the kernel driver bound, the node writable
  *   sg, block          the disk LUN's  the kernel driver bound, the node readable
- *   usb                usb:SELECTOR    Bulk-Only, unclaimed, nothing mounted */
+ *   usb                usb:SELECTOR    Bulk-Only, unclaimed, nothing mounted
+ *   file door          vol:MOUNTPOINT  a file door's volume mounted, readable */
 #include "door_rank.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-/* A message into a fixed field: cut short if it does not fit. */
-static void textf(char *buf, size_t len, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
-
-static void textf(char *buf, size_t len, const char *fmt, ...)
+/* The doors' messages into their fixed fields (door_rank.h). */
+void usbmsc_door_textf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -33,15 +28,15 @@ static void textf(char *buf, size_t len, const char *fmt, ...)
 static bool node_door(const struct usbmsc_door_env *env, const char *label, const char *node,
 		      bool *writable, struct usbmsc_path_info *p)
 {
-	textf(p->uri, sizeof p->uri, "%s", node);
+	usbmsc_door_textf(p->uri, sizeof p->uri, "%s", node);
 	switch (env->node_access(node, writable)) {
 	case USBMSC_OS_ACCESS_OK:
 		return true;
 	case USBMSC_OS_ACCESS_MISSING:
-		textf(p->reason, sizeof p->reason, "%s: %s does not exist", label, node);
+		usbmsc_door_textf(p->reason, sizeof p->reason, "%s: %s does not exist", label, node);
 		return false;
 	default:
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "%s: permission denied on %s (run as root, or give your user access "
 			 "with a udev rule)", label, node);
 		return false;
@@ -57,22 +52,22 @@ static void decide_sgio(const struct usbmsc_device_info *info, const struct usbm
 
 	if (!usbmsc_disc_kernel_bound(info)) {
 		if (info->driver[0])
-			textf(p->reason, sizeof p->reason,
+			usbmsc_door_textf(p->reason, sizeof p->reason,
 				 "sgio: the interface is bound to %s, not to usb-storage or uas",
 				 info->driver);
 		else
-			textf(p->reason, sizeof p->reason, "sgio: no kernel driver bound");
+			usbmsc_door_textf(p->reason, sizeof p->reason, "sgio: no kernel driver bound");
 		return;
 	}
 	if (!lun) {
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "sgio: %s has no SCSI device (yet: the kernel may still be probing it)",
 			 info->driver);
 		return;
 	}
 	node = lun->sg_node[0] ? lun->sg_node : lun->block_node;
 	if (!node[0]) {
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "sgio: no sg or block node for %s (load the sg module: modprobe sg)",
 			 lun->scsi_address);
 		return;
@@ -83,11 +78,11 @@ static void decide_sgio(const struct usbmsc_device_info *info, const struct usbm
 	if (env->raw_scsi_privilege)
 		return;
 	if (!writable)
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "sgio: read-only access to %s: only commands the kernel deems safe "
 			 "(writes and vendor opcodes need write access)", node);
 	else if (!lun->sg_node[0])
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "sgio: on a block node, WRITE BUFFER and vendor opcodes need "
 			 "CAP_SYS_RAWIO (load sg for an sg node)");
 }
@@ -125,7 +120,7 @@ static bool usb_node_door(const struct usbmsc_door_env *env, const char *label,
 
 	switch (env->node_access(info->usbfs_node, &writable)) {
 	case USBMSC_OS_ACCESS_MISSING:
-		textf(p->reason, sizeof p->reason, "%s: %s does not exist", label,
+		usbmsc_door_textf(p->reason, sizeof p->reason, "%s: %s does not exist", label,
 			 info->usbfs_node);
 		return false;
 	case USBMSC_OS_ACCESS_OK:
@@ -133,7 +128,7 @@ static bool usb_node_door(const struct usbmsc_door_env *env, const char *label,
 			return true;
 		/* fall through */
 	default:
-		textf(p->reason, sizeof p->reason, "%s: permission denied on %s%s", label,
+		usbmsc_door_textf(p->reason, sizeof p->reason, "%s: permission denied on %s%s", label,
 			 info->usbfs_node, hint);
 		return false;
 	}
@@ -145,34 +140,41 @@ static void decide_usb(const struct usbmsc_device_info *info, const struct usbms
 	char mounts[USBMSC_ERRMSG_MAX];
 
 	if (!env->libusb) {
-		textf(p->reason, sizeof p->reason, "usb: usbmsc was built without libusb");
+		usbmsc_door_textf(p->reason, sizeof p->reason, "usb: usbmsc was built without libusb");
 		return;
 	}
 	if (!info->has_bot) {
 		if (info->has_uas)
-			textf(p->reason, sizeof p->reason,
+			usbmsc_door_textf(p->reason, sizeof p->reason,
 				 "usb: the interface speaks UAS only (protocol 0x62); raw access "
 				 "needs Bulk-Only (0x50): use sgio");
 		else
-			textf(p->reason, sizeof p->reason,
+			usbmsc_door_textf(p->reason, sizeof p->reason,
 				 "usb: protocol 0x%02x is not Bulk-Only (0x50)", info->protocol);
 		return;
 	}
 	if (strcmp(info->driver, "usbfs") == 0) {
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "usb: interface %u of %s is claimed by another program",
 			 info->interface_number, info->port_path);
+		return;
+	}
+	if (env->winusb && !usbmsc_disc_is_winusb(info->driver)) {
+		usbmsc_door_textf(p->reason, sizeof p->reason,
+			 "usb: %s holds the interface and libusb reaches it only through WinUSB "
+			 "(which would take the disk away): use the disk's pass-through or the "
+			 "vendor interface", info->driver[0] ? info->driver : "no driver");
 		return;
 	}
 	if (!usb_node_door(env, "usb", info, "", p))
 		return;
 	if (usbmsc_disc_mounts_text(info, mounts, sizeof mounts)) {
-		textf(p->reason, sizeof p->reason, "usb: %s", mounts);
+		usbmsc_door_textf(p->reason, sizeof p->reason, "usb: %s", mounts);
 		return;
 	}
 	p->usable = true;
 	if (usbmsc_disc_kernel_bound(info))
-		textf(p->reason, sizeof p->reason, "usb: detaches %s while in use",
+		usbmsc_door_textf(p->reason, sizeof p->reason, "usb: detaches %s while in use",
 			 info->driver);
 }
 
@@ -199,22 +201,30 @@ static void decide_vendor(const struct usbmsc_device_info *info, const struct us
 	const char *l = usbmsc_door_label(USBMSC_DOOR_VENDOR);
 
 	if (!info->has_vendor_if) {
-		textf(p->reason, sizeof p->reason, "%s: none on this device", l);
+		usbmsc_door_textf(p->reason, sizeof p->reason, "%s: none on this device", l);
 		return;
 	}
-	textf(p->uri, sizeof p->uri, "usbv:%s", selector);
+	usbmsc_door_textf(p->uri, sizeof p->uri, "usbv:%s", selector);
 	if (!env->libusb) {
-		textf(p->reason, sizeof p->reason, "%s: usbmsc was built without libusb", l);
+		usbmsc_door_textf(p->reason, sizeof p->reason, "%s: usbmsc was built without libusb", l);
 		return;
 	}
 	if (strcmp(info->vendor_if_driver, "usbfs") == 0) {
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "%s: interface %u of %s is claimed by another program", l,
 			 info->vendor_if_number, info->port_path);
 		return;
 	}
-	if (info->vendor_if_driver[0]) {
-		textf(p->reason, sizeof p->reason,
+	if (env->winusb && !usbmsc_disc_is_winusb(info->vendor_if_driver)) {
+		usbmsc_door_textf(p->reason, sizeof p->reason, info->vendor_if_driver[0]
+			 ? "%s: bound to %s; libusb reaches it only through WinUSB"
+			 : "%s: no driver bound%s; libusb reaches it only through WinUSB, which the "
+			   "device's Microsoft OS 2.0 descriptors bind (docs/WINDOWS.md)", l,
+			 info->vendor_if_driver);
+		return;
+	}
+	if (info->vendor_if_driver[0] && !env->winusb) {
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "%s: bound to the kernel driver %s, which usbmsc does not detach", l,
 			 info->vendor_if_driver);
 		return;
@@ -229,11 +239,11 @@ static bool luns_known(const struct usbmsc_device_info *info, const char *label,
 		       struct usbmsc_path_info *p)
 {
 	if (!usbmsc_disc_kernel_bound(info)) {
-		textf(p->reason, sizeof p->reason, "%s: no kernel driver bound", label);
+		usbmsc_door_textf(p->reason, sizeof p->reason, "%s: no kernel driver bound", label);
 		return false;
 	}
 	if (!info->lun_count) {
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "%s: %s has no SCSI device (yet: the kernel may still be probing it)",
 			 label, info->driver);
 		return false;
@@ -249,8 +259,13 @@ static bool lun_node_door(const struct usbmsc_door_env *env, const char *l,
 {
 	const char *node = sg ? lun->sg_node : lun->block_node;
 
+	if (!node[0] && sg && env->winusb) {
+		usbmsc_door_textf(p->reason, sizeof p->reason,
+			 "%s: none on this system (pass-through goes to the disk: block)", l);
+		return false;
+	}
 	if (!node[0]) {
-		textf(p->reason, sizeof p->reason, sg
+		usbmsc_door_textf(p->reason, sizeof p->reason, sg
 			 ? "%s: no sg node for %s (load the sg module: modprobe sg)"
 			 : "%s: no block node for %s", l, lun->scsi_address);
 		return false;
@@ -269,14 +284,14 @@ static void decide_control_lun(const struct usbmsc_device_info *info,
 		return;
 	lun = control_lun(info);
 	if (!lun) {
-		textf(p->reason, sizeof p->reason, "%s: none", l);
+		usbmsc_door_textf(p->reason, sizeof p->reason, "%s: none", l);
 		return;
 	}
 	if (!lun_node_door(env, l, lun, true, &writable, p))
 		return;
 	/* Its commands are vendor commands: read-only sg access passes none. */
 	if (!writable && !env->raw_scsi_privilege) {
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "%s: read-only access to %s: vendor commands need write access", l,
 			 lun->sg_node);
 		return;
@@ -296,7 +311,7 @@ static void decide_disk_node(const struct usbmsc_device_info *info,
 		return;
 	lun = disk_lun(info);
 	if (!lun) {
-		textf(p->reason, sizeof p->reason, "%s: no disk LUN", l);
+		usbmsc_door_textf(p->reason, sizeof p->reason, "%s: no disk LUN", l);
 		return;
 	}
 	if (!lun_node_door(env, l, lun, sg, &writable, p))
@@ -306,12 +321,34 @@ static void decide_disk_node(const struct usbmsc_device_info *info,
 	if (env->raw_scsi_privilege)
 		return;
 	if (!writable)
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "%s: read-only access to %s: only commands the kernel deems safe "
 			 "(writes and vendor opcodes need write access)", l, node);
 	else if (!sg)
-		textf(p->reason, sizeof p->reason,
+		usbmsc_door_textf(p->reason, sizeof p->reason,
 			 "%s: on a block node, WRITE BUFFER and vendor opcodes need CAP_SYS_RAWIO", l);
+}
+
+/* The first mounted file system of a disk LUN that is a file door's. */
+static void decide_file_door(const struct usbmsc_device_info *info,
+			     const struct usbmsc_door_env *env, struct usbmsc_path_info *p)
+{
+	const char *l = usbmsc_door_label(USBMSC_DOOR_FILE);
+
+	for (size_t i = 0; env->door_volume && i < info->lun_count; i++) {
+		const struct usbmsc_lun_info *lun = &info->luns[i];
+
+		for (size_t j = 0; j < lun->mount_count; j++) {
+			if (lun->type == USBMSC_SCSI_TYPE_PROCESSOR ||
+			    !env->door_volume(lun->mounts[j].mount_point))
+				continue;
+			usbmsc_door_textf(p->uri, sizeof p->uri, "vol:%s", lun->mounts[j].mount_point);
+			usbmsc_door_textf(p->reason, sizeof p->reason, "%s: firmware updates only", l);
+			p->usable = true;
+			return;
+		}
+	}
+	usbmsc_door_textf(p->reason, sizeof p->reason, "%s: no file door volume is mounted", l);
 }
 
 static void decide_doors(struct usbmsc_device_info *info, const struct usbmsc_door_env *env,
@@ -325,6 +362,7 @@ static void decide_doors(struct usbmsc_device_info *info, const struct usbmsc_do
 	decide_disk_node(info, env, true, &d[USBMSC_DOOR_SG]);
 	decide_disk_node(info, env, false, &d[USBMSC_DOOR_BLOCK]);
 	d[USBMSC_DOOR_USB] = info->usb;
+	decide_file_door(info, env, &d[USBMSC_DOOR_FILE]);
 }
 
 static bool plain_serial(const char *s)
@@ -369,7 +407,7 @@ void usbmsc_disc_decide(struct usbmsc_device_info *list, size_t count, size_t id
 	memset(&info->usb, 0, sizeof info->usb);
 	memset(&info->auto_path, 0, sizeof info->auto_path);
 	selector_of(list, count, idx, sel, sizeof sel);
-	textf(info->usb.uri, sizeof info->usb.uri, "usb:%s", sel);
+	usbmsc_door_textf(info->usb.uri, sizeof info->usb.uri, "usb:%s", sel);
 	decide_sgio(info, env, &info->sgio);
 	decide_usb(info, env, &info->usb);
 	decide_doors(info, env, sel);

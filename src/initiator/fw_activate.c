@@ -3,36 +3,21 @@
  * image runs, and its confirmation; the activate and confirm verbs. */
 #include "fw_internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "../os/os_backend.h"
+#include "../os/os_clock.h"
 
 #define POLL_MS 100u
 #define REOPEN_PAUSE_MS 250u
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 bool usbmsc_fwu_reopen_uri(const char *uri, uint16_t vid, uint16_t pid, const char *serial,
 			   char *buf, size_t len)
 {
 	int n;
 
-	if (!uri || uri[0] != '/' || vid == 0 || !serial || !serial[0] || !buf)
+	if (!uri || !usbmsc_os_backend.pt_claims(uri) || vid == 0 || !serial || !serial[0] || !buf)
 		return false;
 	for (const char *p = serial; *p; p++)
 		if (*p == ':' || *p <= ' ' || *p > '~')
@@ -170,7 +155,7 @@ static int poll_ready(struct fwu *u, bool *ua_seen)
 		return 0;
 	}
 	if (st == USBMSC_E_NOT_READY || st == USBMSC_E_UNIT_ATTENTION) {
-		sleep_ms(POLL_MS);
+		usbmsc_sleep_ms(POLL_MS);
 		return 0;
 	}
 	return 1; /* it answers; TEST UNIT READY's verdict is not ours */
@@ -211,7 +196,7 @@ static int look_once(struct fwu *u, bool *ua_seen, bool last, bool *told)
 				"reboot", u->out->after.inquiry.revision);
 		*told = true;
 	}
-	sleep_ms(POLL_MS);
+	usbmsc_sleep_ms(POLL_MS);
 	return 0;
 }
 
@@ -221,14 +206,14 @@ static int look_once(struct fwu *u, bool *ua_seen, bool last, bool *told)
 static int wait_for_device(struct fwu *u)
 {
 	unsigned wait = u->o->wait_ms ? u->o->wait_ms : USBMSC_FWU_DEFAULT_WAIT_MS;
-	uint64_t deadline = now_ms() + wait;
+	uint64_t deadline = usbmsc_clock_ms() + wait;
 	bool ua_seen = false, told = false;
 
 	usbmsc_fwi_report(u, USBMSC_FWU_EV_WAIT, 0, 0,
 			  "waiting for the device to run the new firmware");
 	u->out->has_after = false;
 	for (;;) {
-		bool last = now_ms() >= deadline;
+		bool last = usbmsc_clock_ms() >= deadline;
 		int st;
 
 		if (*u->dev) {
@@ -242,7 +227,7 @@ static int wait_for_device(struct fwu *u)
 					   "the device went away after activation and there is no "
 					   "URI to reopen it");
 		} else if (reopen(u) != 0) {
-			sleep_ms(REOPEN_PAUSE_MS);
+			usbmsc_sleep_ms(REOPEN_PAUSE_MS);
 		}
 		if (last)
 			return usbmsc_fail(u->err, USBMSC_E_NO_DEVICE,

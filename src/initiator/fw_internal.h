@@ -7,8 +7,11 @@
  *                  failures
  *   fw_update.c    the update: the image, the host's checks, the plan,
  *                  the download
+ *   fw_digest.c    the payload's SHA-256, computed as the download reads it
  *   fw_activate.c  activation, the wait for the reboot, verification,
- *                  confirmation; the activate and confirm verbs */
+ *                  confirmation; the activate and confirm verbs
+ *   fw_vol.c       the update through a file door's mounted volume (with
+ *                  fw_vol_wait.c; vol_internal.h) */
 #ifndef USBMSC_FW_INTERNAL_H
 #define USBMSC_FW_INTERNAL_H
 
@@ -49,6 +52,8 @@ struct fwu {
 	uint64_t file_size;
 	uint8_t raw[USBMSC_FW_HEADER_LEN];   /* the header as checked */
 	bool have_raw;
+	/* the payload's SHA-256 as it is sent (NULL: checked before, or unchecked) */
+	struct usbmsc_fwi_digest *digest;
 	uint8_t *buf;
 	bool microcode_changed;
 	bool mode_chosen;                     /* by the library, so it may fall back */
@@ -62,17 +67,11 @@ void usbmsc_fwi_report(struct fwu *u, enum usbmsc_fwu_event ev, uint64_t bytes, 
 		       const char *text);
 /* A NOTE event, and a trace note. */
 void usbmsc_fwi_note(struct fwu *u, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
+	USBMSC_PRINTF(2, 3);
 /* A command of the operation failed: keep its result for the caller, and
  * say what failed. Returns st. */
 int usbmsc_fwi_failed(struct fwu *u, int st, const struct usbmsc_result *res, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 4, 5)))
-#endif
-	;
+	USBMSC_PRINTF(4, 5);
 /* More words after the message already in err. */
 void usbmsc_fwi_add_to_msg(struct usbmsc_error *err, const char *more);
 /* Best effort after a failure: how the device stands now (its last error,
@@ -82,6 +81,20 @@ void usbmsc_fwi_look_after_failure(struct fwu *u);
 void usbmsc_fwi_aim(struct usbmsc_fwu_outcome *o, const char *version, uint32_t number);
 bool usbmsc_fwi_same_image(const struct usbmsc_fw_header *h, const char *version,
 			   uint32_t number);
+
+/* ---- the payload's digest as it is sent (fw_digest.c) ------------------------- */
+
+struct usbmsc_fwi_digest;
+/* NULL when out of memory (or built without libsodium). */
+struct usbmsc_fwi_digest *usbmsc_fwi_digest_new(void);
+/* Back to no byte hashed (a download started over). */
+void usbmsc_fwi_digest_restart(struct usbmsc_fwi_digest *d);
+/* The payload bytes hashed so far. */
+uint64_t usbmsc_fwi_digest_at(const struct usbmsc_fwi_digest *d);
+void usbmsc_fwi_digest_add(struct usbmsc_fwi_digest *d, const uint8_t *p, size_t n);
+/* Ends the hash: whether it is want. */
+bool usbmsc_fwi_digest_is(struct usbmsc_fwi_digest *d, const uint8_t want[USBMSC_FW_SHA256_LEN]);
+void usbmsc_fwi_digest_free(struct usbmsc_fwi_digest *d);
 
 /* ---- the download (fw_update.c) --------------------------------------------- */
 
@@ -105,5 +118,12 @@ int usbmsc_fwi_activate_deferred(struct fwu *u);
 int usbmsc_fwi_finish_activation(struct fwu *u);
 /* After --no-activate: the image must now wait on the device. */
 int usbmsc_fwi_check_staged(struct fwu *u);
+
+/* ---- through a file door's volume (fw_vol.c) ---------------------------------- */
+
+/* usbmsc_fw_update on a vol: handle. */
+int usbmsc_fwi_vol_update(struct usbmsc_dev **dev, const char *path,
+			  const struct usbmsc_fwu_opts *opts, struct usbmsc_fwu_outcome *out,
+			  struct usbmsc_error *err);
 
 #endif

@@ -3,6 +3,7 @@
  * buffer so that memory does not grow with the payload. */
 #include "../common/fdio.h"
 #include "../common/tmpfile.h"
+#include "../os/os_file.h"
 #include "usbmsc/fwsign.h"
 
 #include <string.h>
@@ -19,11 +20,8 @@ void usbmsc_fw_public_from_secret(const uint8_t secret[USBMSC_FW_SECRET_KEY_LEN]
 #if USBMSC_HAVE_SODIUM
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -55,15 +53,15 @@ static size_t key_text(char *out, size_t room, const char *header, const uint8_t
 	return hl + 1 + len * 2 + 1;
 }
 
-static int write_key_tmp(struct usbmsc_tmpfile *t, const char *path, mode_t mode,
+static int write_key_tmp(struct usbmsc_tmpfile *t, const char *path, unsigned mode,
 			 const char *text, size_t len, struct usbmsc_error *err)
 {
 	int st = usbmsc_tmp_create(t, path, mode, err);
 
 	if (st)
 		return st;
-	/* open() honours the umask; the secret key must be exactly 0600. */
-	if ((mode == 0600 && fchmod(t->fd, 0600) != 0) ||
+	/* The umask applies to a new file; the secret key must be exactly 0600. */
+	if ((mode == 0600 && !usbmsc_file_set_perm(t->fd, 0600)) ||
 	    !usbmsc_write_full(t->fd, (const uint8_t *)text, len)) {
 		int e = errno;
 		usbmsc_tmp_discard(t);
@@ -71,15 +69,15 @@ static int write_key_tmp(struct usbmsc_tmpfile *t, const char *path, mode_t mode
 	}
 	st = usbmsc_tmp_close(t, err);
 	if (st)
-		unlink(t->path);
+		usbmsc_file_remove(t->path);
 	return st;
 }
 
 static bool exists(const char *path)
 {
-	struct stat st;
+	struct usbmsc_file_info fi;
 
-	return lstat(path, &st) == 0;
+	return usbmsc_file_stat(path, false, &fi);
 }
 
 int usbmsc_fw_keygen(const char *secret_path, const char *public_path, bool force,
@@ -110,17 +108,17 @@ int usbmsc_fw_keygen(const char *secret_path, const char *public_path, bool forc
 		return st;
 	st = write_key_tmp(&pk_tmp, public_path, 0666, pk_text, pk_len, err);
 	if (st) {
-		unlink(sk_tmp.path);
+		usbmsc_file_remove(sk_tmp.path);
 		return st;
 	}
 	st = usbmsc_tmp_commit(&sk_tmp, secret_path, force, err);
 	if (st) {
-		unlink(pk_tmp.path);
+		usbmsc_file_remove(pk_tmp.path);
 		return st;
 	}
 	st = usbmsc_tmp_commit(&pk_tmp, public_path, force, err);
 	if (st && !force)
-		unlink(secret_path); /* ours: created a moment ago */
+		usbmsc_file_remove(secret_path); /* ours: created a moment ago */
 	return st;
 }
 
@@ -171,8 +169,8 @@ static int load_key(const char *path, const char *header, const char *other_head
 {
 	char text[KEY_FILE_MAX + 1];
 	size_t first;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int64_t n;
+	int fd = usbmsc_file_open(path, USBMSC_FILE_READ, 0);
 
 	if (fd < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open %s key %s: %s", kind, path,
@@ -180,10 +178,10 @@ static int load_key(const char *path, const char *header, const char *other_head
 	n = usbmsc_read_full(fd, (uint8_t *)text, sizeof text);
 	if (n < 0) {
 		int e = errno;
-		close(fd);
+		usbmsc_file_close(fd);
 		return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", path, strerror(e));
 	}
-	close(fd);
+	usbmsc_file_close(fd);
 	if (header_line(text, (size_t)n, other_header)) {
 		sodium_memzero(text, sizeof text);
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s holds a %s key, not a %s key", path,
@@ -253,7 +251,7 @@ static int hash_fd(int fd, const char *path, uint8_t out[USBMSC_FW_SHA256_LEN], 
 
 	crypto_hash_sha256_init(&h);
 	for (;;) {
-		ssize_t n = usbmsc_read_full(fd, buf, sizeof buf);
+		int64_t n = usbmsc_read_full(fd, buf, sizeof buf);
 		if (n < 0)
 			return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", path, strerror(errno));
 		if (n == 0)
@@ -274,16 +272,16 @@ int usbmsc_fw_sha256_file(const char *path, uint64_t offset, uint8_t out[USBMSC_
 
 	if (st)
 		return st;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = usbmsc_file_open(path, USBMSC_FILE_READ, 0);
 	if (fd < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open %s: %s", path, strerror(errno));
-	if (offset > (uint64_t)INT64_MAX || lseek(fd, (off_t)offset, SEEK_SET) < 0) {
-		close(fd);
+	if (!usbmsc_file_seek(fd, offset)) {
+		usbmsc_file_close(fd);
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s: cannot seek to byte %llu", path,
 				   (unsigned long long)offset);
 	}
 	st = hash_fd(fd, path, out, len, err);
-	close(fd);
+	usbmsc_file_close(fd);
 	return st;
 }
 
@@ -329,7 +327,7 @@ static int copy_payload(int in, const char *payload_path, struct usbmsc_tmpfile 
 		return usbmsc_fail(err, USBMSC_E_FILE, "writing %s: %s", out->path, strerror(errno));
 	crypto_hash_sha256_init(&h);
 	for (;;) {
-		ssize_t n = usbmsc_read_full(in, buf, sizeof buf);
+		int64_t n = usbmsc_read_full(in, buf, sizeof buf);
 		if (n < 0)
 			return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", payload_path,
 					   strerror(errno));
@@ -371,7 +369,7 @@ int usbmsc_fw_pack(const char *payload_path, const char *image_path,
 {
 	uint8_t probe[USBMSC_FW_HEADER_LEN];
 	struct usbmsc_tmpfile out = { .fd = -1 };
-	struct stat pst, ist;
+	struct usbmsc_file_info pfi, ifi;
 	uint64_t len = 0;
 	int st = crypto_ready(err), in;
 
@@ -381,23 +379,24 @@ int usbmsc_fw_pack(const char *payload_path, const char *image_path,
 	hdr->payload_len = 0;
 	if (!usbmsc_fw_header_encode(hdr, probe))
 		return header_usage_error(hdr, err);
-	in = open(payload_path, O_RDONLY | O_CLOEXEC);
+	in = usbmsc_file_open(payload_path, USBMSC_FILE_READ, 0);
 	if (in < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open payload %s: %s", payload_path,
 				   strerror(errno));
-	if (fstat(in, &pst) != 0 || S_ISDIR(pst.st_mode)) {
-		close(in);
+	if (!usbmsc_file_stat_fd(in, &pfi) || pfi.kind == USBMSC_FILE_DIRECTORY) {
+		usbmsc_file_close(in);
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s is not a file", payload_path);
 	}
-	if (stat(image_path, &ist) == 0 && ist.st_dev == pst.st_dev && ist.st_ino == pst.st_ino) {
-		close(in);
+	if (usbmsc_file_stat(image_path, true, &ifi) && ifi.volume == pfi.volume &&
+	    ifi.index == pfi.index) {
+		usbmsc_file_close(in);
 		return usbmsc_fail(err, USBMSC_E_USAGE, "the image %s would overwrite its own payload",
 				   image_path);
 	}
 	st = usbmsc_tmp_create(&out, image_path, 0666, err);
 	if (st == 0)
 		st = copy_payload(in, payload_path, &out, hdr->sha256, &len, err);
-	close(in);
+	usbmsc_file_close(in);
 	if (st == 0) {
 		hdr->payload_len = (uint32_t)len;
 		st = sign_header(&out, secret_key, hdr, err);
@@ -435,8 +434,10 @@ static int short_file(const char *path, const struct usbmsc_fw_report *rep,
 			   "256-byte header", path, (unsigned long long)rep->file_size);
 }
 
-/* The first failed check of a complete header, as a message. */
-static int verdict(const char *path, const struct usbmsc_fw_report *rep, struct usbmsc_error *err)
+/* The first failed check of a complete header, as a message; the hash's
+ * only when the payload was hashed. */
+static int verdict(const char *path, const struct usbmsc_fw_report *rep, bool hashed,
+		   struct usbmsc_error *err)
 {
 	unsigned long long found = rep->payload_found, want = rep->header.payload_len;
 
@@ -452,37 +453,62 @@ static int verdict(const char *path, const struct usbmsc_fw_report *rep, struct 
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s is too long: the payload has %llu bytes, "
 				   "the header says %llu (%llu extra at the end)", path, found, want,
 				   found - want);
-	if (!rep->hash_ok)
+	if (hashed && !rep->hash_ok)
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s: the payload's SHA-256 does not match the "
 				   "header's (the payload was changed or damaged)", path);
 	return 0;
 }
 
+/* rep->raw holds rep->file_size bytes, at most a header's: it must be a
+ * header that parses. */
+static int parse_raw(const char *name, struct usbmsc_fw_report *rep, struct usbmsc_error *err)
+{
+	if (rep->file_size < sizeof rep->raw)
+		return short_file(name, rep, err);
+	rep->check = usbmsc_fw_header_parse(rep->raw, sizeof rep->raw, &rep->header);
+	if (rep->check != USBMSC_FWCHK_OK)
+		return usbmsc_fail(err, USBMSC_E_FILE, "%s: malformed header: %s", name,
+				   usbmsc_fw_check_text(rep->check));
+	return 0;
+}
+
+/* Length, hash (when hashed) and signature (with pubkey) of a parsed header. */
+static int judge(const char *name, const uint8_t *pubkey, bool hashed,
+		 struct usbmsc_fw_report *rep, struct usbmsc_error *err)
+{
+	rep->length_ok = rep->payload_found == rep->header.payload_len;
+	rep->hash_ok = hashed && rep->length_ok &&
+		       sodium_memcmp(rep->sha256, rep->header.sha256, USBMSC_FW_SHA256_LEN) == 0;
+	if (pubkey)
+		rep->signature = usbmsc_fw_verify_signature(rep->raw, pubkey) ? 1 : 0;
+	return verdict(name, rep, hashed, err);
+}
+
 int usbmsc_fw_examine_file(const char *path, const uint8_t *pubkey, struct usbmsc_fw_report *rep,
 			   struct usbmsc_error *err)
 {
-	struct stat fst;
+	struct usbmsc_file_info fi;
 	int st, fd;
 
 	memset(rep, 0, sizeof *rep);
 	rep->check = USBMSC_FWCHK_SHORT;
 	rep->signature = -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = usbmsc_file_open(path, USBMSC_FILE_READ, 0);
 	if (fd < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &fst) != 0 || S_ISDIR(fst.st_mode)) {
-		close(fd);
+	if (!usbmsc_file_stat_fd(fd, &fi) || fi.kind == USBMSC_FILE_DIRECTORY) {
+		usbmsc_file_close(fd);
 		return usbmsc_fail(err, USBMSC_E_FILE, "%s is not a file", path);
 	}
 	st = usbmsc_fw_examine_fd(fd, path, pubkey, rep, err);
-	close(fd);
+	usbmsc_file_close(fd);
 	return st;
 }
 
 int usbmsc_fw_examine_fd(int fd, const char *name, const uint8_t *pubkey,
 			 struct usbmsc_fw_report *rep, struct usbmsc_error *err)
 {
-	ssize_t n;
+	int64_t n;
 	int st = crypto_ready(err);
 
 	memset(rep, 0, sizeof *rep);
@@ -494,22 +520,36 @@ int usbmsc_fw_examine_fd(int fd, const char *name, const uint8_t *pubkey,
 	if (n < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", name, strerror(errno));
 	rep->file_size = (uint64_t)n;
-	if ((size_t)n < sizeof rep->raw)
-		return short_file(name, rep, err);
-	rep->check = usbmsc_fw_header_parse(rep->raw, sizeof rep->raw, &rep->header);
-	if (rep->check != USBMSC_FWCHK_OK)
-		return usbmsc_fail(err, USBMSC_E_FILE, "%s: malformed header: %s", name,
-				   usbmsc_fw_check_text(rep->check));
+	st = parse_raw(name, rep, err);
+	if (st)
+		return st;
 	st = hash_fd(fd, name, rep->sha256, &rep->payload_found, err);
 	if (st)
 		return st;
 	rep->file_size += rep->payload_found;
-	rep->length_ok = rep->payload_found == rep->header.payload_len;
-	rep->hash_ok = rep->length_ok &&
-		       sodium_memcmp(rep->sha256, rep->header.sha256, USBMSC_FW_SHA256_LEN) == 0;
-	if (pubkey)
-		rep->signature = usbmsc_fw_verify_signature(rep->raw, pubkey) ? 1 : 0;
-	return verdict(name, rep, err);
+	return judge(name, pubkey, true, rep, err);
+}
+
+int usbmsc_fw_examine_header(const uint8_t *raw, size_t len, uint64_t file_size, const char *name,
+			     const uint8_t *pubkey, struct usbmsc_fw_report *rep,
+			     struct usbmsc_error *err)
+{
+	size_t n = len < sizeof rep->raw ? len : sizeof rep->raw;
+	int st = crypto_ready(err);
+
+	memset(rep, 0, sizeof *rep);
+	rep->check = USBMSC_FWCHK_SHORT;
+	rep->signature = -1;
+	if (st)
+		return st;
+	memcpy(rep->raw, raw, n);
+	rep->file_size = file_size < n ? file_size : n;
+	st = parse_raw(name, rep, err);
+	if (st)
+		return st;
+	rep->file_size = file_size;
+	rep->payload_found = file_size - sizeof rep->raw;
+	return judge(name, pubkey, false, rep, err);
 }
 
 #else /* !USBMSC_HAVE_SODIUM */
@@ -572,6 +612,17 @@ int usbmsc_fw_examine_fd(int fd, const char *name, const uint8_t *pubkey,
 			 struct usbmsc_fw_report *rep, struct usbmsc_error *err)
 {
 	(void)fd, (void)name, (void)pubkey;
+	memset(rep, 0, sizeof *rep);
+	rep->check = USBMSC_FWCHK_SHORT;
+	rep->signature = -1;
+	return no_sodium(err);
+}
+
+int usbmsc_fw_examine_header(const uint8_t *raw, size_t len, uint64_t file_size, const char *name,
+			     const uint8_t *pubkey, struct usbmsc_fw_report *rep,
+			     struct usbmsc_error *err)
+{
+	(void)raw, (void)len, (void)file_size, (void)name, (void)pubkey;
 	memset(rep, 0, sizeof *rep);
 	rep->check = USBMSC_FWCHK_SHORT;
 	rep->signature = -1;

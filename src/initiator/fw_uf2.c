@@ -4,16 +4,14 @@
  * and encodes. Files are streamed block by block. */
 #include "../common/fdio.h"
 #include "../common/tmpfile.h"
+#include "../os/os_file.h"
 #include "usbmsc/fwuf2.h"
 #include "usbmsc/uf2.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "usbmsc_config.h"
 
@@ -24,14 +22,14 @@ bool usbmsc_fw_is_uf2(const char *path)
 {
 	uint8_t head[BLK];
 	struct usbmsc_uf2_block b;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	int fd = usbmsc_file_open(path, USBMSC_FILE_READ, 0);
+	int64_t n;
 
 	if (fd < 0)
 		return false;
 	n = usbmsc_read_full(fd, head, sizeof head);
-	close(fd);
-	return n == (ssize_t)sizeof head && usbmsc_uf2_parse(head, &b) != USBMSC_UF2_NONE;
+	usbmsc_file_close(fd);
+	return n == (int64_t)sizeof head && usbmsc_uf2_parse(head, &b) != USBMSC_UF2_NONE;
 }
 
 /* ---- reading ---- */
@@ -66,7 +64,7 @@ static int take(struct unpack *u, const uint8_t *blk, const struct usbmsc_uf2_bl
 				   u->path, b->block_no);
 	u->seen[b->block_no / 8u] |= (uint8_t)(1u << (b->block_no % 8u));
 	if (!usbmsc_pwrite_full(u->fd, blk + USBMSC_UF2_DATA_OFFSET, PAYLOAD,
-				(off_t)b->block_no * PAYLOAD))
+				(uint64_t)b->block_no * PAYLOAD))
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "writing the image of %s: %s", u->path,
 				   strerror(errno));
 	return 0;
@@ -114,13 +112,13 @@ static int finish(struct unpack *u)
 					   "of %u is missing", u->path, i, info->blocks);
 	}
 	info->image_len = carried;
-	if (usbmsc_pread_full(u->fd, raw, sizeof raw, 0) == (ssize_t)sizeof raw &&
+	if (usbmsc_pread_full(u->fd, raw, sizeof raw, 0) == (int64_t)sizeof raw &&
 	    usbmsc_fw_header_parse(raw, sizeof raw, &h) == USBMSC_FWCHK_OK &&
 	    usbmsc_uf2_blocks(h.payload_len + USBMSC_FW_HEADER_LEN) == info->blocks &&
 	    (uint64_t)h.payload_len + USBMSC_FW_HEADER_LEN <= carried) {
 		/* The last block's padding is not the image's. */
 		info->image_len = (uint64_t)h.payload_len + USBMSC_FW_HEADER_LEN;
-		if (ftruncate(u->fd, (off_t)info->image_len) != 0)
+		if (!usbmsc_file_truncate(u->fd, info->image_len))
 			return usbmsc_fail(u->err, USBMSC_E_FILE, "writing the image of %s: %s",
 					   u->path, strerror(errno));
 	}
@@ -136,11 +134,11 @@ int usbmsc_fw_uf2_unpack(const char *path, int fd, struct usbmsc_fw_uf2_info *in
 	int st = 0, in;
 
 	memset(info, 0, sizeof *info);
-	in = open(path, O_RDONLY | O_CLOEXEC);
+	in = usbmsc_file_open(path, USBMSC_FILE_READ, 0);
 	if (in < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open %s: %s", path, strerror(errno));
 	for (;;) {
-		ssize_t n = usbmsc_read_full(in, blk, sizeof blk);
+		int64_t n = usbmsc_read_full(in, blk, sizeof blk);
 
 		if (n < 0) {
 			st = usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", path, strerror(errno));
@@ -148,16 +146,16 @@ int usbmsc_fw_uf2_unpack(const char *path, int fd, struct usbmsc_fw_uf2_info *in
 		}
 		if (n == 0)
 			break;
-		if (n < (ssize_t)sizeof blk) {
-			st = usbmsc_fail(err, USBMSC_E_FILE, "%s is cut off: its last block has %zd of "
-					 "512 bytes", path, n);
+		if (n < (int64_t)sizeof blk) {
+			st = usbmsc_fail(err, USBMSC_E_FILE, "%s is cut off: its last block has %lld of "
+					 "512 bytes", path, (long long)n);
 			break;
 		}
 		st = block(&u, blk, index++);
 		if (st)
 			break;
 	}
-	close(in);
+	usbmsc_file_close(in);
 	if (!st)
 		st = finish(&u);
 	free(u.seen);
@@ -167,24 +165,24 @@ int usbmsc_fw_uf2_unpack(const char *path, int fd, struct usbmsc_fw_uf2_info *in
 int usbmsc_fw_uf2_examine(const char *path, const uint8_t *pubkey, struct usbmsc_fw_report *rep,
 			  struct usbmsc_fw_uf2_info *info, struct usbmsc_error *err)
 {
-	FILE *tmp = tmpfile();
+	int tmp = usbmsc_file_temp();
 	int st;
 
 	memset(rep, 0, sizeof *rep);
 	rep->check = USBMSC_FWCHK_SHORT;
 	rep->signature = -1;
-	if (!tmp)
+	if (tmp < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot make a temporary file: %s",
 				   strerror(errno));
-	st = usbmsc_fw_uf2_unpack(path, fileno(tmp), info, err);
+	st = usbmsc_fw_uf2_unpack(path, tmp, info, err);
 	if (!st) {
-		if (lseek(fileno(tmp), 0, SEEK_SET) != 0)
+		if (!usbmsc_file_seek(tmp, 0))
 			st = usbmsc_fail(err, USBMSC_E_FILE, "reading back the image of %s: %s", path,
 					 strerror(errno));
 		else
-			st = usbmsc_fw_examine_fd(fileno(tmp), path, pubkey, rep, err);
+			st = usbmsc_fw_examine_fd(tmp, path, pubkey, rep, err);
 	}
-	fclose(tmp);
+	usbmsc_file_close(tmp);
 	return st;
 }
 
@@ -199,11 +197,11 @@ static int write_blocks(int in, const char *image_path, struct usbmsc_tmpfile *o
 	uint8_t blk[BLK];
 
 	for (uint32_t i = 0; i < info->blocks; i++) {
-		ssize_t n;
+		int64_t n;
 
 		usbmsc_uf2_encode(blk, i, info->blocks, info->version);
 		n = usbmsc_read_full(in, blk + USBMSC_UF2_DATA_OFFSET, PAYLOAD);
-		if (n < 0 || (n < (ssize_t)PAYLOAD && i + 1u < info->blocks))
+		if (n < 0 || (n < (int64_t)PAYLOAD && i + 1u < info->blocks))
 			return usbmsc_fail(err, USBMSC_E_FILE, "reading %s: %s", image_path,
 					   n < 0 ? strerror(errno) : "it became shorter");
 		if (!usbmsc_write_full(out->fd, blk, sizeof blk))
@@ -232,14 +230,14 @@ int usbmsc_fw_uf2_pack(const char *image_path, const char *uf2_path, const uint8
 	info->blocks = usbmsc_uf2_blocks((uint32_t)len);
 	info->image_len = len;
 	snprintf(info->version, sizeof info->version, "%s", rep->header.version);
-	in = open(image_path, O_RDONLY | O_CLOEXEC);
+	in = usbmsc_file_open(image_path, USBMSC_FILE_READ, 0);
 	if (in < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot open %s: %s", image_path,
 				   strerror(errno));
 	st = usbmsc_tmp_create(&out, uf2_path, 0666, err);
 	if (!st)
 		st = write_blocks(in, image_path, &out, info, err);
-	close(in);
+	usbmsc_file_close(in);
 	if (!st)
 		st = usbmsc_tmp_close(&out, err);
 	if (st) {

@@ -4,11 +4,14 @@
  * The order of an update, each step only when the one before succeeded:
  *   probe     INQUIRY, VPD 0x80, FW STATE, READ BUFFER 0x03, REPORT
  *             SUPPORTED OPERATION CODES for WRITE BUFFER
- *   checks    signature and payload hash (streamed), fit (USB VID/PID,
+ *   checks    header, signature and payload length, fit (USB VID/PID,
  *             INQUIRY vendor/product, hardware revision), anti-rollback,
  *             size, the device's own state (an image on trial, pending)
  *   plan      mode and chunk size
- *   download  WRITE BUFFER chunks read from the file through one buffer
+ *   download  WRITE BUFFER chunks read from the file through one buffer,
+ *             the payload hashed in that buffer as it goes: the chunk that
+ *             completes the image is sent only when the payload's SHA-256
+ *             is the one the signed header names
  *   activate  the last chunk (0x05, 0x07) or 0x0F; unit attention 06/3F/01
  *   wait      the open handle, or a reopened one, answers again and shows
  *             the reboot (the new version, or a reboot's unit attention):
@@ -16,50 +19,54 @@
  *             and the errors of its going, only mean "not yet"
  *   verify    same serial number; INQUIRY and FW STATE report the new version
  *   confirm   FW CONFIRM
- * Nothing is sent before the checks pass, so a refused image leaves the
- * device untouched; an interrupted download leaves the old image running
- * (the device switches only after a complete, verified image). */
+ * Nothing is sent before the header's checks pass, so an image forged, made
+ * for another device or too old leaves the device untouched. The file is
+ * read once: a payload changed after signing (or while it is being sent)
+ * is found when its last chunk is read, and that chunk is not sent, so
+ * nothing is activated and the old image keeps running, as after an
+ * interrupted download (the device switches only after a complete,
+ * verified image). When no payload is sent (a dry run, an image the device
+ * already holds) it is hashed before anything is sent. */
 #include "fw_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../common/fdio.h"
+#include "../os/os_file.h"
 #include "device_internal.h"
+#include "usbmsc/doorvol.h"
 #include "usbmsc/fwsign.h"
 
 /* ---- the image ----------------------------------------------------------------------- */
 
 static int open_image(struct fwu *u)
 {
-	struct stat st;
+	struct usbmsc_file_info fi;
 
-	u->fd = open(u->path, O_RDONLY | O_CLOEXEC);
+	u->fd = usbmsc_file_open(u->path, USBMSC_FILE_READ, 0);
 	if (u->fd < 0)
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "cannot open %s: %s", u->path,
 				   strerror(errno));
-	if (fstat(u->fd, &st) != 0 || !S_ISREG(st.st_mode))
+	if (!usbmsc_file_stat_fd(u->fd, &fi) || fi.kind != USBMSC_FILE_REGULAR)
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "%s is not a file", u->path);
-	u->file_size = (uint64_t)st.st_size;
+	u->file_size = fi.size;
 	return 0;
 }
 
 static int read_at(struct fwu *u, uint64_t off, uint8_t *p, size_t n)
 {
-	ssize_t got = usbmsc_pread_full(u->fd, p, n, (off_t)off);
+	int64_t got = usbmsc_pread_full(u->fd, p, n, off);
 
 	if (got < 0)
 		return usbmsc_fail(u->err, USBMSC_E_FILE, "reading %s: %s", u->path,
 				   strerror(errno));
 	if ((size_t)got < n)
 		return usbmsc_fail(u->err, USBMSC_E_FILE,
-				   "%s shrank while it was being sent (%llu bytes expected)",
-				   u->path, (unsigned long long)u->out->plan.image_len);
+				   "%s shrank while it was being read (%llu bytes expected)",
+				   u->path, (unsigned long long)u->file_size);
 	return 0;
 }
 
@@ -67,13 +74,15 @@ static int read_at(struct fwu *u, uint64_t off, uint8_t *p, size_t n)
  * was checked, so what was verified is what is sent. */
 static int image_bytes(struct fwu *u, uint64_t off, uint8_t *p, size_t n)
 {
-	int st = read_at(u, off, p, n);
+	size_t k = 0;
 
-	if (st == 0 && u->have_raw && off < USBMSC_FW_HEADER_LEN) {
-		size_t k = USBMSC_FW_HEADER_LEN - (size_t)off;
-		memcpy(p, u->raw + off, k < n ? k : n);
+	if (u->have_raw && off < USBMSC_FW_HEADER_LEN) {
+		k = USBMSC_FW_HEADER_LEN - (size_t)off;
+		if (k > n)
+			k = n;
+		memcpy(p, u->raw + off, k);
 	}
-	return st;
+	return k < n ? read_at(u, off + k, p + k, n - k) : 0;
 }
 
 /* The header alone, unchecked (--no-host-checks): what it says, if anything. */
@@ -82,7 +91,7 @@ static void peek_header(struct fwu *u)
 	uint8_t raw[USBMSC_FW_HEADER_LEN];
 
 	if (u->file_size < USBMSC_FW_HEADER_LEN ||
-	    pread(u->fd, raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+	    usbmsc_pread_full(u->fd, raw, sizeof raw, 0) != (int64_t)sizeof raw)
 		return;
 	u->out->header_ok = usbmsc_fw_header_parse(raw, sizeof raw, &u->out->header) ==
 			    USBMSC_FWCHK_OK;
@@ -128,12 +137,17 @@ static int check_key(struct fwu *u)
 			   u->path);
 }
 
-/* Signature, payload length and hash, streamed through fwsign's buffer. */
-static int check_signature(struct fwu *u)
+/* Header, signature and payload length, from the header alone: the
+ * signature covers the header, and the header holds the payload's SHA-256,
+ * which the download checks as it reads the payload (check_chunk). */
+static int check_header(struct fwu *u)
 {
 	const struct usbmsc_fw_device *d = &u->out->before;
 	const uint8_t *key = u->o->pubkey;
+	uint8_t raw[USBMSC_FW_HEADER_LEN];
+	size_t n = u->file_size < sizeof raw ? (size_t)u->file_size : sizeof raw;
 	struct usbmsc_fw_report rep;
+	int64_t got;
 	int st;
 
 	if (!key && d->has_state && key_present(d->state.pubkey))
@@ -143,7 +157,11 @@ static int check_signature(struct fwu *u)
 				   "no key to check %s against: the device reports none (FW STATE) "
 				   "and no --key was given (--no-host-checks sends it unchecked)",
 				   u->path);
-	st = usbmsc_fw_examine_file(u->path, key, &rep, u->err);
+	got = usbmsc_pread_full(u->fd, raw, n, 0);
+	if (got < 0)
+		return usbmsc_fail(u->err, USBMSC_E_FILE, "reading %s: %s", u->path,
+				   strerror(errno));
+	st = usbmsc_fw_examine_header(raw, (size_t)got, u->file_size, u->path, key, &rep, u->err);
 	if (rep.check == USBMSC_FWCHK_OK) {
 		u->out->header_ok = true;
 		u->out->header = rep.header;
@@ -152,7 +170,6 @@ static int check_signature(struct fwu *u)
 		return st;
 	memcpy(u->raw, rep.raw, sizeof u->raw);
 	u->have_raw = true;
-	u->file_size = rep.file_size;
 	return 0;
 }
 
@@ -284,6 +301,87 @@ static int check_device_state(struct fwu *u)
 			p->activate_only = true;
 	}
 	return 0;
+}
+
+/* ---- the payload's SHA-256 ---------------------------------------------------------------- */
+
+#define HASH_READ (64u * 1024u)      /* a payload checked without being sent */
+
+/* The payload does not have the SHA-256 its signed header names. */
+static int payload_mismatch(struct fwu *u)
+{
+	if (u->out->commands_sent == 0)
+		return usbmsc_fail(u->err, USBMSC_E_FILE, "%s: the payload's SHA-256 does not match "
+				   "the header's (the payload was changed or damaged)", u->path);
+	return usbmsc_fail(u->err, USBMSC_E_FILE,
+			   "%s: the payload's SHA-256 does not match the header's (the payload was "
+			   "changed or damaged, before or while it was being sent): the chunk that "
+			   "completes the image was not sent, so nothing was activated and the "
+			   "device keeps running version %s", u->path,
+			   u->out->before.has_state ? u->out->before.state.active_version
+						    : u->out->before.inquiry.revision);
+}
+
+/* No payload will be sent (a dry run; the device holds the image, or runs
+ * it, already): it is checked now, read once through a small buffer. */
+static int check_payload_now(struct fwu *u)
+{
+	uint8_t *buf = malloc(HASH_READ);
+	uint64_t off = USBMSC_FW_HEADER_LEN, end = u->file_size;
+	int st = 0;
+
+	u->digest = usbmsc_fwi_digest_new();
+	if (!buf || !u->digest) {
+		free(buf);
+		return usbmsc_fail(u->err, USBMSC_E_OTHER, "out of memory to hash %s", u->path);
+	}
+	while (st == 0 && off < end) {
+		size_t n = end - off < HASH_READ ? (size_t)(end - off) : HASH_READ;
+
+		st = read_at(u, off, buf, n);
+		if (st == 0)
+			usbmsc_fwi_digest_add(u->digest, buf, n);
+		off += n;
+	}
+	free(buf);
+	if (st == 0 && !usbmsc_fwi_digest_is(u->digest, u->out->header.sha256))
+		st = payload_mismatch(u);
+	usbmsc_fwi_digest_free(u->digest);
+	u->digest = NULL;
+	return st;
+}
+
+/* A payload that will be sent is hashed as the download reads it
+ * (check_chunk); any other now. */
+static int check_payload(struct fwu *u)
+{
+	const struct usbmsc_fwu_plan *p = &u->out->plan;
+
+	if (u->o->dry_run || p->confirm_only || p->staged_already || p->activate_only)
+		return check_payload_now(u);
+	u->digest = usbmsc_fwi_digest_new();
+	if (!u->digest)
+		return usbmsc_fail(u->err, USBMSC_E_OTHER, "out of memory to hash %s", u->path);
+	return 0;
+}
+
+/* The payload bytes among the n bytes at image offset off, just read into
+ * p, go into the digest (chunks come in order; one at offset 0 starts the
+ * download over, and its digest). The chunk that ends the image may be
+ * sent only when the digest is the header's. */
+static int check_chunk(struct fwu *u, uint64_t off, const uint8_t *p, uint32_t n)
+{
+	uint64_t from = off < USBMSC_FW_HEADER_LEN ? USBMSC_FW_HEADER_LEN : off, end = off + n;
+
+	if (!u->digest)
+		return 0;
+	if (off == 0)
+		usbmsc_fwi_digest_restart(u->digest);
+	if (end > from)
+		usbmsc_fwi_digest_add(u->digest, p + (from - off), (size_t)(end - from));
+	if (end < u->out->plan.image_len)
+		return 0;
+	return usbmsc_fwi_digest_is(u->digest, u->out->header.sha256) ? 0 : payload_mismatch(u);
 }
 
 /* ---- plan ------------------------------------------------------------------------------- */
@@ -519,6 +617,8 @@ static int download(struct fwu *u)
 		if (stop_asked(u))
 			return stopped(u, off);
 		st = image_bytes(u, off, u->buf, n);
+		if (st == 0)
+			st = check_chunk(u, off, u->buf, n);
 		if (st)
 			return st;
 		st = usbmsc_fwi_write_buffer(u, p->mode, (uint32_t)off, n,
@@ -574,16 +674,18 @@ static int host_checks(struct fwu *u)
 		peek_header(u);
 		return check_size(u, u->file_size);
 	}
-	/* the size first: it costs nothing, the signature a read of the file */
+	/* the size first: it costs nothing, the header a read of 256 bytes */
 	st = check_size(u, u->file_size);
 	if (!st)
 		st = check_key(u);
 	if (!st)
-		st = check_signature(u);
+		st = check_header(u);
 	if (!st)
 		st = check_fit(u);
 	if (!st)
 		st = check_device_state(u);
+	if (!st)
+		st = check_payload(u);
 	return st;
 }
 
@@ -625,6 +727,8 @@ int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usb
 	if (!dev || !*dev || !path || !opts || !out)
 		return usbmsc_fail(err, USBMSC_E_USAGE, "usbmsc_fw_update needs a device, an image, "
 				   "options and a result");
+	if (usbmsc_dev_door_volume(*dev))
+		return usbmsc_fwi_vol_update(dev, path, opts, out, err);
 	usbmsc_fwi_begin(&u, dev, opts, out, err);
 	u.path = path;
 	st = open_image(&u);
@@ -647,7 +751,8 @@ int usbmsc_fw_update(struct usbmsc_dev **dev, const char *path, const struct usb
 	if (st && sent && !out->has_after)
 		usbmsc_fwi_look_after_failure(&u);
 	free(u.buf);
+	usbmsc_fwi_digest_free(u.digest);
 	if (u.fd >= 0)
-		close(u.fd);
+		usbmsc_file_close(u.fd);
 	return st;
 }

@@ -37,12 +37,11 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <libusb.h>
 
 #include "../os/os_backend.h"
+#include "../os/os_clock.h"
 #include "door_rank.h"
 #include "libusb_internal.h"
 #include "usbmsc/byteorder.h"
@@ -50,8 +49,8 @@
 #define SLICE_MS 100            /* how often a waiting transfer looks at the stop flag */
 #define CLOSE_TIMEOUT_MS 2000   /* for the repairs done while closing */
 #define MAX_EVENT_FAILURES 50
-#define GONE_CHECKS 10          /* x GONE_CHECK_US: how long an I/O error may be a disconnect */
-#define GONE_CHECK_US 20000
+#define GONE_CHECKS 10          /* x GONE_CHECK_MS: how long an I/O error may be a disconnect */
+#define GONE_CHECK_MS 20
 /* The data stage per command. Larger commands are faster (in the lab, raw
  * BOT reads ran 2.6x faster at 1 MiB than at 120 KiB on a high-speed
  * gadget, 7x on QEMU's SuperSpeed stick), and 1 MiB is what Linux itself
@@ -147,7 +146,7 @@ static bool device_left(struct lu_pipe *p)
 			p->gone = true;
 			return true;
 		}
-		usleep(GONE_CHECK_US);
+		usbmsc_sleep_ms(GONE_CHECK_MS);
 	}
 	return false;
 }
@@ -192,14 +191,6 @@ static void LIBUSB_CALL on_transfer_done(struct libusb_transfer *x)
 	*(int *)x->user_data = 1;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Submit x (filled, without a libusb time-out) with its completion flag. */
 static int submit(struct libusb_transfer *x, int *completed)
 {
@@ -218,7 +209,7 @@ static int submit(struct libusb_transfer *x, int *completed)
 static int wait_for(struct lu_pipe *p, struct libusb_transfer *x, int *completed,
 		    bool interruptible, unsigned timeout_ms, bool *timed_out)
 {
-	uint64_t deadline = timeout_ms ? now_ms() + timeout_ms : 0;
+	uint64_t deadline = timeout_ms ? usbmsc_clock_ms() + timeout_ms : 0;
 	bool cancelled = false;
 	int failures = 0, r;
 
@@ -231,14 +222,14 @@ static int wait_for(struct lu_pipe *p, struct libusb_transfer *x, int *completed
 			cancelled = true;
 		}
 		if (deadline && !cancelled) {
-			uint64_t now = now_ms();
+			uint64_t now = usbmsc_clock_ms();
 
 			if (now >= deadline) {
 				libusb_cancel_transfer(x);
 				cancelled = true;
 				*timed_out = true;
 			} else if (deadline - now < SLICE_MS) {
-				tv.tv_usec = (suseconds_t)((deadline - now) * 1000u);
+				tv.tv_usec = (long)((deadline - now) * 1000u);   /* < 1 s */
 			}
 		}
 		r = libusb_handle_events_timeout_completed(p->ctx, &tv, completed);

@@ -32,7 +32,11 @@ static int pt_exec(struct usbmsc_transport *t, const struct usbmsc_cmd *cmd,
 			      : t->timeout_ms ? t->timeout_ms : USBMSC_DEFAULT_TIMEOUT_MS;
 	int rc;
 
-	memset(res, 0, sizeof *res);
+	/* every field but the sense bytes, which sense_len makes valid (a
+	 * command's cost: usbmsc_exec has cleared them already) */
+	res->scsi_status = 0;
+	res->residue = res->transferred = 0;
+	res->sense_len = 0;
 	t->recovered = false;       /* the kernel does its own recovery */
 	res->outcome = USBMSC_OUTCOME_TRANSPORT_ERROR;
 	if (s->stop || usbmsc_stop_requested())

@@ -6,8 +6,9 @@
 #include "usbmsc/initiator.h"
 #include "usbmsc/status.h"
 
-/* "/dev/sgN", "/dev/sdX" (a device node; rest is unused): the kernel's SCSI
- * pass-through, through the OS backend (pt_transport.c). */
+/* A device path the OS backend claims ("/dev/sgN", "/dev/sdX",
+ * "\\.\PhysicalDriveN"; rest is unused): the kernel's SCSI pass-through,
+ * through the backend (pt_transport.c). */
 int usbmsc_pt_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
 		   struct usbmsc_transport **out, struct usbmsc_error *err);
 /* "usb:SELECTOR": raw Bulk-Only Transport through libusb (libusb_pipe.c). */
@@ -21,5 +22,9 @@ int usbmsc_usbv_open(const char *uri, const char *rest, const struct usbmsc_open
  * the control LUN, pass-through on the disk, raw BOT. */
 int usbmsc_auto_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
 		     struct usbmsc_transport **out, struct usbmsc_error *err);
+/* "vol:MOUNTPOINT": a file door's volume, mounted by the system; firmware
+ * updates only, no SCSI commands (vol_transport.c). */
+int usbmsc_vol_open(const char *uri, const char *rest, const struct usbmsc_open_opts *opts,
+		    struct usbmsc_transport **out, struct usbmsc_error *err);
 
 #endif

@@ -1,8 +1,8 @@
-/* Advisory locks between processes (usbmsc_os.h): flock(2) on the files a
- * device works on, and on lock files named after a device in the lock
- * directory. */
+/* Advisory locks between processes on POSIX systems (os_lock.h): flock(2)
+ * on the files a device works on, and on lock files named after a device
+ * in the lock directory. */
 #include "os_backend.h"
-#include "usbmsc_os.h"
+#include "os_lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,21 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* "WHAT is in use by HOLDER" into err; *own says whether the holder is this
- * process (another handle of it). */
-static int busy(int fd, const char *what, bool *own, struct usbmsc_error *err)
+void usbmsc_os_unlock(int fd)
 {
-	char holder[160];
-	bool mine = false;
-
-	if (!usbmsc_os_backend.lock_holder(fd, holder, sizeof holder, &mine))
-		snprintf(holder, sizeof holder, "another program");
-	if (own)
-		*own = mine;
-	if (mine)
-		return usbmsc_fail(err, USBMSC_E_BUSY, "%s is in use by this process (another "
-				   "open device handle)", what);
-	return usbmsc_fail(err, USBMSC_E_BUSY, "%s is in use by %s", what, holder);
+	usbmsc_os_held_remove(fd);
+	flock(fd, LOCK_UN);
 }
 
 /* Never waits. A file system without flock counts as unlocked. */
@@ -41,12 +30,16 @@ static int try_lock(int fd, int how, const char *what, bool *own, struct usbmsc_
 	while (r != 0 && errno == EINTR);
 	if (r == 0 || (errno != EWOULDBLOCK && errno != EAGAIN))
 		return 0;
-	return busy(fd, what, own, err);
+	return usbmsc_os_lock_busy(fd, what, own, err);
 }
 
 int usbmsc_os_lock(int fd, const char *what, struct usbmsc_error *err)
 {
-	return try_lock(fd, LOCK_EX, what, NULL, err);
+	int r = try_lock(fd, LOCK_EX, what, NULL, err);
+
+	if (r == 0)
+		usbmsc_os_held_add(fd);
+	return r;
 }
 
 /* Take a shared lock for a moment: it fails against an exclusive one. */

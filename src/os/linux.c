@@ -65,10 +65,22 @@ static uint32_t kernel_max_transfer(const struct usbmsc_device_info *info)
 	return (uint32_t)(kb * 1024u);
 }
 
+/* Device nodes are absolute paths: /dev/sg0, /dev/sda. */
+static bool pt_claims(const char *uri)
+{
+	return uri[0] == '/' && uri[1] != '\0';
+}
+
 static bool punch_hole(int fd, uint64_t offset, uint64_t len)
 {
 	return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset,
 			 (off_t)len) == 0;
+}
+
+/* Clean pages only: a file the door changes is never written here. */
+static bool file_uncache(int fd)
+{
+	return posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
 }
 
 const struct usbmsc_os_backend usbmsc_os_backend = {
@@ -84,12 +96,15 @@ const struct usbmsc_os_backend usbmsc_os_backend = {
 	.kernel_max_transfer = kernel_max_transfer,
 	.unmount = usbmsc_os_unmount,
 	.pt_name = "sgio",
+	.pt_syntax = "/dev/sgN, /dev/sdX",
+	.pt_claims = pt_claims,
 	.pt_open = usbmsc_linux_pt_open,
 	.pt_exec = usbmsc_linux_pt_exec,
 	.pt_max_lun = usbmsc_linux_pt_max_lun,
 	.pt_reset = usbmsc_linux_pt_reset,
 	.pt_close = usbmsc_linux_pt_close,
 	.punch_hole = punch_hole,
+	.file_uncache = file_uncache,
 	.lock_holder = usbmsc_os_lock_holder,
 	.file_user = usbmsc_os_file_user,
 };

@@ -9,6 +9,14 @@
  * (found in sysfs, opened on first use), so that a multi-LUN device is
  * reachable through any of its nodes.
  *
+ * Opening costs what a loop of commands to LUN 0 needs and no more (as
+ * sg_turs): the node, SG_GET_VERSION_NUM, and the block queue's limits read
+ * through /sys/dev (the largest transfer). The SCSI device's own sysfs
+ * directory (symlinks resolved: a dozen lookups) is found on first use, by
+ * a command to another LUN, the LUN count or an explanation; the sg
+ * driver's reserved buffer is sized by the first command whose data stage
+ * exceeds the driver's default. A command to LUN 0 then costs one SG_IO.
+ *
  * What the kernel allows (checked against drivers/scsi/sg.c and
  * scsi_ioctl.c): an sg node opened read-write passes every opcode; an sg
  * node opened read-only, and a block node, pass only the opcodes the kernel
@@ -36,32 +44,64 @@
 #define SGIO_FALLBACK_MAX_TRANSFER (64u * 1024u)
 #define SGIO_MAX_LUNS (USBMSC_MAX_LUN + 1u)
 
+/* The sg driver's reserved buffer when nobody sized it (its module
+ * parameter def_reserved_size, 32 KiB unless changed). */
+#define SG_DEFAULT_RESERVE (32u * 1024u)
+
 struct sgio_node {
 	int fd;                  /* -1: not open */
 	bool writable;
+	bool reserve_sized;      /* sg: SG_SET_RESERVED_SIZE done */
 	char path[PATH_MAX];
 };
 
 struct usbmsc_os_pt {
 	uint32_t max_transfer;
 	bool block;              /* a block node (sd), not an sg node */
-	bool have_scsi_dir;
+	unsigned major, minor;   /* the node's numbers, for sysfs */
+	/* The SCSI device's sysfs directory, found on first use */
+	bool scsi_dir_looked, have_scsi_dir;
 	char scsi_dir[PATH_MAX]; /* .../h:c:t:l in sysfs */
+	uint64_t own_lun;        /* l of that h:c:t:l */
 	struct sgio_node main;
 	struct sgio_node luns[SGIO_MAX_LUNS];  /* 1..15: siblings, on first use */
 };
 
 /* The sg driver stages every command's data in a per-descriptor buffer of
  * 32 KiB by default and allocates a fresh one for each larger command; sized
- * to the largest transfer once, it is reused (as sg_dd does). Block nodes
- * use the caller's buffer and need nothing. Best effort: on failure the
- * driver still works, only slower. */
-static void size_sg_buffer(const struct usbmsc_os_pt *s, const struct sgio_node *n)
+ * to the largest transfer once, it is reused (as sg_dd does). Done before
+ * the first command that needs it, so that commands without data (a TEST
+ * UNIT READY loop) never pay for it. Block nodes use the caller's buffer
+ * and need nothing. Best effort: on failure the driver still works, only
+ * slower. */
+static void size_sg_buffer(const struct usbmsc_os_pt *s, struct sgio_node *n, uint32_t len)
 {
 	int want = s->max_transfer > (uint32_t)INT_MAX ? INT_MAX : (int)s->max_transfer;
 
-	if (!s->block && n->fd >= 0)
-		(void)ioctl(n->fd, SG_SET_RESERVED_SIZE, &want);
+	if (s->block || n->reserve_sized || len <= SG_DEFAULT_RESERVE)
+		return;
+	n->reserve_sized = true;
+	(void)ioctl(n->fd, SG_SET_RESERVED_SIZE, &want);
+}
+
+/* The SCSI device's sysfs directory and its LUN, looked up once;
+ * *partition (may be NULL) tells a block node that is a partition. */
+static bool find_scsi_dir(struct usbmsc_os_pt *s, bool *partition)
+{
+	unsigned h, c, t;
+	bool part = false;
+
+	if (!s->scsi_dir_looked) {
+		s->scsi_dir_looked = true;
+		s->have_scsi_dir = usbmsc_os_scsi_dir_of_node(NULL, s->block, s->major, s->minor,
+							      s->scsi_dir, sizeof s->scsi_dir,
+							      &part) &&
+				   usbmsc_os_parse_hctl(strrchr(s->scsi_dir, '/') + 1, &h, &c, &t,
+							&s->own_lun);
+	}
+	if (partition)
+		*partition = part;
+	return s->have_scsi_dir;
 }
 
 /* Open read-write if we may, else read-only: reading needs no more, and
@@ -109,29 +149,20 @@ static void close_node(struct sgio_node *n)
 	n->fd = -1;
 }
 
-/* The node of LUN lun: the opened one for LUN 0 (and for its own LUN),
- * else its sibling, opened now if need be. */
-static int node_for_lun(struct usbmsc_os_pt *s, uint8_t lun, const struct usbmsc_trace *trace,
-			struct sgio_node **out, struct usbmsc_error *err)
+/* The node of LUN lun > 0 not opened yet: the opened one when it is that
+ * LUN's, else its sibling, opened now. Apart from node_for_lun, so that
+ * the path of every command keeps a small stack frame. */
+static int __attribute__((noinline)) open_lun_node(struct usbmsc_os_pt *s, uint8_t lun,
+						   const struct usbmsc_trace *trace,
+						   struct sgio_node **out, struct usbmsc_error *err)
 {
 	char dir[PATH_MAX], sg[NAME_MAX + 1], blk[NAME_MAX + 1], path[PATH_MAX];
-	unsigned h, c, t;
-	uint64_t own = 0;
+	struct sgio_node *n = &s->luns[lun];
 	const char *name;
-	struct sgio_node *n;
-	const char *base;
 	int rc;
 
-	base = strrchr(s->scsi_dir, '/');
-	if (s->have_scsi_dir && base)
-		usbmsc_os_parse_hctl(base + 1, &h, &c, &t, &own);
-	if (lun == 0 || lun == own) {
+	if (find_scsi_dir(s, NULL) && lun == s->own_lun) {
 		*out = &s->main;
-		return 0;
-	}
-	n = &s->luns[lun];
-	if (n->fd >= 0) {
-		*out = n;
 		return 0;
 	}
 	if (!s->have_scsi_dir || !usbmsc_os_scsi_sibling(s->scsi_dir, lun, dir, sizeof dir))
@@ -146,16 +177,31 @@ static int node_for_lun(struct usbmsc_os_pt *s, uint8_t lun, const struct usbmsc
 	rc = open_node(path, n, err);
 	if (rc != 0)
 		return rc;
-	size_sg_buffer(s, n);
 	usbmsc_trace_emit(trace, USBMSC_TRACE_NOTE, NULL, 0,
 			  "sgio: LUN %u is %s%s", lun, path, n->writable ? "" : " (read-only)");
 	*out = n;
 	return 0;
 }
 
+/* The node of LUN lun: the opened one for LUN 0 (and for its own LUN),
+ * else its sibling, opened on first use. */
+static int node_for_lun(struct usbmsc_os_pt *s, uint8_t lun, const struct usbmsc_trace *trace,
+			struct sgio_node **out, struct usbmsc_error *err)
+{
+	if (lun == 0) {
+		*out = &s->main;
+		return 0;
+	}
+	if (s->luns[lun].fd >= 0) {
+		*out = &s->luns[lun];
+		return 0;
+	}
+	return open_lun_node(s, lun, trace, out, err);
+}
+
 /* EPERM from SG_IO: the kernel's opcode filter refused the command. Say
  * which rule applied and every way around it. */
-static int explain_eperm(const struct usbmsc_os_pt *s, const struct sgio_node *n,
+static int explain_eperm(struct usbmsc_os_pt *s, const struct sgio_node *n,
 			 uint8_t opcode, struct usbmsc_error *err)
 {
 	char sg[NAME_MAX + 1] = "", blk[NAME_MAX + 1];
@@ -165,7 +211,7 @@ static int explain_eperm(const struct usbmsc_os_pt *s, const struct sgio_node *n
 				   "opcode 0x%02x refused: %s is open read-only, which passes only "
 				   "the commands the kernel deems safe; give your user write access "
 				   "to it, or run as root (CAP_SYS_RAWIO)", opcode, n->path);
-	if (s->block && s->have_scsi_dir)
+	if (s->block && find_scsi_dir(s, NULL))
 		usbmsc_os_scsi_nodes(s->scsi_dir, sg, sizeof sg, blk, sizeof blk);
 	if (sg[0])
 		return usbmsc_fail(err, USBMSC_E_ACCESS,
@@ -196,6 +242,7 @@ int usbmsc_linux_pt_exec(struct usbmsc_os_pt *s, const struct usbmsc_cmd *cmd,
 	rc = node_for_lun(s, cmd->lun, trace, &n, err);
 	if (rc != 0)
 		return rc;
+	size_sg_buffer(s, n, cmd->len);
 
 	memcpy(cdb, cmd->cdb, cmd->cdb_len);   /* sg_io_hdr's cmdp is not const */
 	memset(&h, 0, sizeof h);
@@ -240,7 +287,7 @@ bool usbmsc_linux_pt_max_lun(struct usbmsc_os_pt *s, uint8_t *max_lun)
 	uint64_t lun = 0;
 
 	*max_lun = 0;
-	if (!s->have_scsi_dir || !usbmsc_os_scsi_max_lun(s->scsi_dir, &lun))
+	if (!find_scsi_dir(s, NULL) || !usbmsc_os_scsi_max_lun(s->scsi_dir, &lun))
 		return false;
 	*max_lun = (uint8_t)(lun > USBMSC_MAX_LUN ? USBMSC_MAX_LUN : lun);
 	return true;
@@ -276,11 +323,15 @@ void usbmsc_linux_pt_close(struct usbmsc_os_pt *s)
 	free(s);
 }
 
-/* The largest data stage: the block queue's limits from sysfs, else what
- * the driver answers, else a size every host takes. */
+/* The largest data stage: the block queue's limits from sysfs (through
+ * /sys/dev's link, nothing resolved), else what the driver answers, else a
+ * size every host takes. */
 static uint32_t find_max_transfer(const struct usbmsc_os_pt *s, const char **source)
 {
-	uint32_t limit = s->have_scsi_dir ? usbmsc_os_scsi_max_transfer(s->scsi_dir) : 0;
+	char dev[PATH_MAX];
+	uint32_t limit = usbmsc_os_node_device_path(NULL, s->block, s->major, s->minor, dev,
+						    sizeof dev)
+			 ? usbmsc_os_scsi_max_transfer(dev) : 0;
 	int bytes = 0, segments = 0;
 	unsigned short sectors = 0;
 	long page = sysconf(_SC_PAGESIZE);
@@ -306,8 +357,8 @@ static uint32_t find_max_transfer(const struct usbmsc_os_pt *s, const char **sou
 	return SGIO_FALLBACK_MAX_TRANSFER;
 }
 
-/* Check that fd is a SCSI device node that takes SG_IO, and where it is in
- * sysfs. */
+/* Check that fd is a SCSI device node that takes SG_IO (a block node: a
+ * whole disk). */
 static int identify(struct usbmsc_os_pt *s, const char *node, struct usbmsc_error *err)
 {
 	struct stat st;
@@ -320,9 +371,10 @@ static int identify(struct usbmsc_os_pt *s, const char *node, struct usbmsc_erro
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "%s is not a device node (SG_IO needs /dev/sgN or /dev/sdX)", node);
 	s->block = S_ISBLK(st.st_mode);
-	s->have_scsi_dir = usbmsc_os_scsi_dir_of_node(NULL, s->block, major(st.st_rdev),
-						      minor(st.st_rdev), s->scsi_dir,
-						      sizeof s->scsi_dir, &partition);
+	s->major = major(st.st_rdev);
+	s->minor = minor(st.st_rdev);
+	if (s->block)
+		find_scsi_dir(s, &partition);
 	if (partition)
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "%s is a partition: SG_IO goes to the whole disk's node", node);
@@ -380,7 +432,8 @@ int usbmsc_linux_pt_open(const char *node, const struct usbmsc_trace *trace,
 		return rc;
 	}
 	s->max_transfer = find_max_transfer(s, &source);
-	size_sg_buffer(s, &s->main);
+	if (trace && trace->fn)
+		find_scsi_dir(s, NULL);   /* for the note only */
 	usbmsc_trace_emit(trace, USBMSC_TRACE_NOTE, NULL, 0,
 			  "sgio: %s%s%s, %s; max transfer %u bytes (%s)", node,
 			  s->have_scsi_dir ? " is SCSI device " : "",

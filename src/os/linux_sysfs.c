@@ -165,6 +165,26 @@ static bool is_dir(const char *dir, const char *name)
 	return access(path, F_OK) == 0;
 }
 
+/* ".../dev/char/M:m" or ".../dev/block/M:m". */
+static bool node_path(const char *sysfs_root, bool block, unsigned major, unsigned minor,
+		      char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/dev/%s/%u:%u", usbmsc_os_sysfs_root(sysfs_root),
+			 block ? "block" : "char", major, minor);
+
+	return n > 0 && (size_t)n < outlen;
+}
+
+bool usbmsc_os_node_device_path(const char *sysfs_root, bool block, unsigned major,
+				unsigned minor, char *out, size_t outlen)
+{
+	if (!node_path(sysfs_root, block, major, minor, out, outlen) ||
+	    strlen(out) + sizeof "/device" > outlen)
+		return false;
+	strcat(out, "/device");
+	return true;
+}
+
 bool usbmsc_os_scsi_dir_of_node(const char *sysfs_root, bool block, unsigned major,
 				unsigned minor, char *out, size_t outlen, bool *partition)
 {
@@ -174,16 +194,14 @@ bool usbmsc_os_scsi_dir_of_node(const char *sysfs_root, bool block, unsigned maj
 	const char *base;
 
 	*partition = false;
-	if (snprintf(path, sizeof path, "%s/dev/%s/%u:%u", usbmsc_os_sysfs_root(sysfs_root),
-		     block ? "block" : "char", major, minor) >= (int)sizeof path)
+	if (!node_path(sysfs_root, block, major, minor, path, sizeof path))
 		return false;
 	if (block && is_dir(path, "partition")) {
 		*partition = true;
 		return false;
 	}
-	if (strlen(path) + sizeof "/device" > sizeof path)
+	if (!usbmsc_os_node_device_path(sysfs_root, block, major, minor, path, sizeof path))
 		return false;
-	strcat(path, "/device");
 	if (!realpath(path, real))
 		return false;
 	base = strrchr(real, '/');

@@ -79,6 +79,13 @@ static int unmount(const char *mount_point, struct usbmsc_error *err)
 			   mount_point);
 }
 
+/* A Unix device path (a macOS /dev/disk2 too), so that the message says
+ * pass-through is not supported rather than that the URI is malformed. */
+static bool pt_claims(const char *uri)
+{
+	return uri[0] == '/' && uri[1] != '\0';
+}
+
 static int pt_open(const char *node, const struct usbmsc_trace *trace,
 		   struct usbmsc_os_pt **out, uint32_t *max_transfer, struct usbmsc_error *err)
 {
@@ -131,6 +138,13 @@ static bool punch_hole(int fd, uint64_t offset, uint64_t len)
 	return false;
 }
 
+/* Reads may be stale until the volume is mounted again. */
+static bool file_uncache(int fd)
+{
+	(void)fd;
+	return false;
+}
+
 static bool lock_holder(int fd, char *buf, size_t len, bool *own)
 {
 	(void)fd;
@@ -161,12 +175,15 @@ const struct usbmsc_os_backend usbmsc_os_backend = {
 	.kernel_max_transfer = kernel_max_transfer,
 	.unmount = unmount,
 	.pt_name = "pt",
+	.pt_syntax = "/dev/sgN, /dev/sdX",
+	.pt_claims = pt_claims,
 	.pt_open = pt_open,
 	.pt_exec = pt_exec,
 	.pt_max_lun = pt_max_lun,
 	.pt_reset = pt_reset,
 	.pt_close = pt_close,
 	.punch_hole = punch_hole,
+	.file_uncache = file_uncache,
 	.lock_holder = lock_holder,
 	.file_user = file_user,
 };

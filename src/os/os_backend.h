@@ -2,9 +2,10 @@
  * as libusb's struct usbi_os_backend is.
  *
  * One file per system defines the table usbmsc_os_backend: linux.c (with
- * its parts linux_*.c), none.c (the null backend: builds everywhere, and
- * every operation says "not supported on this system"). Meson builds
- * exactly one of them (option -Dlinux), so the rest of the library calls
+ * its parts linux_*.c), windows.c (with windows_*.c), none.c (the null
+ * backend: builds everywhere, and every operation says "not supported on
+ * this system"). Meson builds exactly one of them (the host system and
+ * option -Dlinux), so the rest of the library calls
  * usbmsc_os_backend.op(...) and never tests an OS macro or includes an OS
  * header. Internal: not installed, not part of the public API.
  *
@@ -39,9 +40,13 @@ enum usbmsc_os_access {
 /* caps: discover() and interface() see the kernel's USB and SCSI devices
  * (without it, auto: cannot rank doors and tries the libusb doors alone). */
 #define USBMSC_OS_CAP_DISCOVERY 0x1u
+/* caps: libusb reaches an interface only through the WinUSB driver bound
+ * to it, and cannot take one from another driver (Windows); without it,
+ * libusb claims a free interface and detaches a kernel driver (Linux). */
+#define USBMSC_OS_CAP_WINUSB 0x2u
 
 struct usbmsc_os_backend {
-	const char *name;          /* "linux", "none" */
+	const char *name;          /* "linux", "windows", "none" */
 	unsigned caps;             /* USBMSC_OS_CAP_* */
 
 	/* ---- USB mass-storage devices as the kernel sees them ---------------- */
@@ -83,6 +88,10 @@ struct usbmsc_os_backend {
 	/* ---- SCSI pass-through on a device node (pt_transport.c) -------------- */
 
 	const char *pt_name;       /* the transport's name: "sgio" */
+	const char *pt_syntax;     /* the device paths, for messages: "/dev/sgN, /dev/sdX" */
+	/* Whether uri is meant as one of this system's device paths (it then
+	 * goes to pt_open, which judges it). */
+	bool (*pt_claims)(const char *uri);
 	/* Open node; *max_transfer: the largest data stage it takes. Notes go
 	 * to trace. */
 	int (*pt_open)(const char *node, const struct usbmsc_trace *trace,
@@ -106,6 +115,11 @@ struct usbmsc_os_backend {
 	 * kept, so that they read as zeros; false when the system or the file
 	 * system cannot (the caller then writes zeros). */
 	bool (*punch_hole)(int fd, uint64_t offset, uint64_t len);
+	/* Drop what the system caches of fd's data, so that the next read
+	 * comes from the device: a file door's STATUS.TXT changes under a
+	 * mounted volume (doorvol.h). False when the system cannot (reads may
+	 * then be stale until the volume is mounted again). */
+	bool (*file_uncache)(int fd);
 	/* Who holds a lock on fd's file, into buf: "pid N (COMMAND LINE)", or
 	 * "this process" with *own set. False when the system cannot tell. */
 	bool (*lock_holder)(int fd, char *buf, size_t len, bool *own);

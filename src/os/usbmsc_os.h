@@ -106,27 +106,7 @@ void usbmsc_os_mounts_free(struct usbmsc_os_mount *mounts, size_t count);
 /* umount2(target, 0); 0 or a category with err set. */
 int usbmsc_os_unmount(const char *target, struct usbmsc_error *err);
 
-/* ---- advisory locks between processes (filelock.c, holders.c) ---------------------
- * Exclusive flock(2) locks: a lock belongs to one open of a file and goes
- * with its close (also when the process dies), so two opens conflict even
- * within one process. Nothing ever waits for a lock. */
-
-/* Lock fd's file. 0; or USBMSC_E_BUSY when another open holds it, err
- * saying "WHAT is in use by pid N (COMMAND LINE)" where the system can tell.
- * A file system without locks counts as unlocked. */
-int usbmsc_os_lock(int fd, const char *what, struct usbmsc_error *err);
-/* Whether another open holds a lock on path's file; nothing is kept. 0
- * when not (or when path is missing or not a regular file), else
- * USBMSC_E_BUSY as above, *own telling whether this process holds it. */
-int usbmsc_os_lock_probe(const char *path, const char *what, bool *own,
-			 struct usbmsc_error *err);
-/* The same for the lock file NAME in the lock directory, the first usable
- * of $USBMSC_LOCK_DIR, /run/lock/usbmsc, $XDG_RUNTIME_DIR/usbmsc and
- * /tmp/usbmsc-locks (created, the shared ones world-writable and sticky).
- * On success *fd_out holds the lock until it is closed. */
-int usbmsc_os_lock_named(const char *name, const char *what, int *fd_out,
-			 struct usbmsc_error *err);
-int usbmsc_os_lock_named_probe(const char *name, const char *what, struct usbmsc_error *err);
+/* ---- who holds a file (holders.c); the locks themselves: os_lock.h ----------------- */
 
 /* Who holds a lock on fd's file, into buf: "pid N (COMMAND LINE)", or
  * "this process" with *own set. False when the system cannot tell. */
@@ -179,6 +159,12 @@ bool usbmsc_os_parse_hctl(const char *name, unsigned *h, unsigned *c, unsigned *
  * a SCSI device, or are a partition (*partition set then). */
 bool usbmsc_os_scsi_dir_of_node(const char *sysfs_root, bool block, unsigned major,
 				unsigned minor, char *out, size_t outlen, bool *partition);
+
+/* The sysfs path of a device node's device, through /sys/dev and its link,
+ * nothing resolved (".../dev/char/21:0/device"): the SCSI device's
+ * directory for its attributes, without the lookups of the one above. */
+bool usbmsc_os_node_device_path(const char *sysfs_root, bool block, unsigned major,
+				unsigned minor, char *out, size_t outlen);
 
 /* The node names of a SCSI device directory: "sg0" and "sda" ("" if none). */
 void usbmsc_os_scsi_nodes(const char *scsi_dir, char *sg, size_t sglen, char *blk,

@@ -128,6 +128,30 @@ static int map_win32_error(uint32_t code, uint32_t asked, struct usbmsc_result *
 			   (unsigned)code);
 }
 
+int usbmsc_spt_open_fail(const char *path, uint32_t win32_error, struct usbmsc_error *err)
+{
+	switch (win32_error) {
+	case USBMSC_WIN_ERROR_ACCESS_DENIED:
+		return usbmsc_fail(err, USBMSC_E_ACCESS,
+				   "permission denied on %s: SCSI pass-through needs the disk open "
+				   "for reading and writing (run as administrator)", path);
+	case USBMSC_WIN_ERROR_FILE_NOT_FOUND:
+	case USBMSC_WIN_ERROR_PATH_NOT_FOUND:
+	case USBMSC_WIN_ERROR_BAD_UNIT:
+	case USBMSC_WIN_ERROR_DEV_NOT_EXIST:
+	case USBMSC_WIN_ERROR_DEVICE_NOT_CONNECTED:
+	case USBMSC_WIN_ERROR_DEVICE_REMOVED:
+		return usbmsc_fail(err, USBMSC_E_NO_DEVICE, "%s: no such disk or volume", path);
+	case USBMSC_WIN_ERROR_SHARING_VIOLATION:
+	case USBMSC_WIN_ERROR_BUSY:
+		return usbmsc_fail(err, USBMSC_E_BUSY,
+				   "%s is opened exclusively by another program", path);
+	default:
+		return usbmsc_fail(err, USBMSC_E_OTHER, "cannot open %s: Win32 error %u", path,
+				   (unsigned)win32_error);
+	}
+}
+
 /* ---- the verdict on a completed request -------------------------------------- */
 
 /* Sense bytes returned: what the driver reports in SenseInfoLength (not

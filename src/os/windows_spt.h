@@ -107,6 +107,13 @@ int usbmsc_spt_fill(struct usbmsc_spt_request *req, const struct usbmsc_cmd *cmd
 int usbmsc_spt_map(const struct usbmsc_spt_request *req, uint32_t asked, uint32_t win32_error,
 		   struct usbmsc_result *res, struct usbmsc_error *err);
 
+/* The category and message for a CreateFile of a disk or volume path that
+ * failed with win32_error: USBMSC_E_NO_DEVICE (no such disk or volume),
+ * USBMSC_E_ACCESS (pass-through needs the disk open for reading and
+ * writing: an administrator, usually), USBMSC_E_BUSY (another program
+ * holds it exclusively), else USBMSC_E_OTHER with the code. */
+int usbmsc_spt_open_fail(const char *path, uint32_t win32_error, struct usbmsc_error *err);
+
 /* Largest data stage per command from the adapter's descriptor
  * (IOCTL_STORAGE_QUERY_PROPERTY, StorageAdapterProperty): the smaller of
  * MaximumTransferLength and (MaximumPhysicalPages - 1) pages (a buffer not

@@ -90,9 +90,10 @@ int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim *
 	}
 	sim->buf = malloc((size_t)sim->opt.bufs * sim->opt.buf_size);
 	if (!sim->buf) {
+		r = usbmsc_fail(err, USBMSC_E_OTHER, "out of memory for %u %u-byte buffers",
+				sim->opt.bufs, sim->opt.buf_size);
 		sim_destroy(sim);
-		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory for %u %u-byte buffers",
-				   sim->opt.bufs, sim->opt.buf_size);
+		return r;
 	}
 	r = sim_images_open(sim, path, err);
 	/* Opening is a power-on (the firmware engine boots): not while another
@@ -143,6 +144,7 @@ int usbmsc_sim_transport_open(const char *path_and_options, struct usbmsc_transp
 	const char *q;
 	char *path;
 	struct usbmsc_sim *sim;
+	size_t n;
 	int r;
 
 	if (out)
@@ -150,10 +152,12 @@ int usbmsc_sim_transport_open(const char *path_and_options, struct usbmsc_transp
 	if (!path_and_options || !out)
 		return usbmsc_fail(err, USBMSC_E_USAGE, "sim: needs PATH[?OPTIONS]");
 	q = strchr(path_and_options, '?');
-	path = q ? strndup(path_and_options, (size_t)(q - path_and_options))
-		 : strdup(path_and_options);
+	n = q ? (size_t)(q - path_and_options) : strlen(path_and_options);
+	path = malloc(n + 1);
 	if (!path)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
+	memcpy(path, path_and_options, n);
+	path[n] = '\0';
 	r = usbmsc_sim_create(path, q ? q + 1 : NULL, &sim, err);
 	free(path);
 	if (r != USBMSC_OK)

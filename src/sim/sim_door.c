@@ -57,7 +57,7 @@ int sim_door_open(struct usbmsc_sim *sim, struct usbmsc_error *err)
 		.bitmap = sd->bitmap,
 		.info = "UF2 Bootloader usbmsc virtual device\nModel: " SIM_VENDOR " " SIM_PRODUCT
 			"\nBoard-ID: HOST-SIM-1\n",
-		.url = "https://example.com/usbmsc-virtual-disk",
+		.index_htm = USBMSC_DOOR_INDEX_HTM("https://example.com/usbmsc-virtual-disk"),
 		.label = "USBMSC SIM",
 		.volume_id = 0x53494D31u,  /* "SIM1" */
 		.quiet_ms = DOOR_QUIET_MS,

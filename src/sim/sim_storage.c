@@ -1,28 +1,26 @@
 /* Disk-image files behind the virtual device's LUNs: LUN 0 is PATH, LUN i
  * is PATH.lunI. A missing image is created sparse with the size option;
- * the storage callbacks use pread/pwrite and turn I/O errors into medium
+ * the storage callbacks read and write at offsets and turn I/O errors into medium
  * errors, as a real device reports a failing flash. Each image is locked
  * while the device is open: one host at a time, as on a real bus. */
 #include "../common/fdio.h"
-#include "../os/usbmsc_os.h"
+#include "../os/os_file.h"
+#include "../os/os_lock.h"
 #include "sim_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 usbmsc_sense_t sim_img_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t *buf,
 			    uint32_t len)
 {
 	struct sim_image *im = ctx;
-	off_t pos = (off_t)lba * im->block_size + offset;
+	uint64_t pos = (uint64_t)lba * im->block_size + offset;
 
 	/* Short means an error, or the file shrank under us. */
-	if (usbmsc_pread_full(im->fd, buf, len, pos) != (ssize_t)len)
+	if (usbmsc_pread_full(im->fd, buf, len, pos) != (int64_t)len)
 		return USBMSC_SENSE_READ_ERROR;
 	im->counters->bytes_read += len;
 	return USBMSC_SENSE_OK;
@@ -32,7 +30,7 @@ usbmsc_sense_t sim_img_write(void *ctx, uint32_t lba, uint32_t offset, const uin
 			     uint32_t len)
 {
 	struct sim_image *im = ctx;
-	off_t pos = (off_t)lba * im->block_size + offset;
+	uint64_t pos = (uint64_t)lba * im->block_size + offset;
 
 	if (!usbmsc_pwrite_full(im->fd, buf, len, pos))
 		return USBMSC_SENSE_WRITE_ERROR;
@@ -44,7 +42,7 @@ static usbmsc_sense_t img_sync(void *ctx)
 {
 	struct sim_image *im = ctx;
 
-	return fdatasync(im->fd) == 0 ? USBMSC_SENSE_OK : USBMSC_SENSE_WRITE_ERROR;
+	return usbmsc_file_datasync(im->fd) ? USBMSC_SENSE_OK : USBMSC_SENSE_WRITE_ERROR;
 }
 
 static int errno_status(int e)
@@ -67,7 +65,7 @@ static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image
 		      struct usbmsc_error *err)
 {
 	const struct sim_options *o = &sim->opt;
-	struct stat st;
+	struct usbmsc_file_info fi;
 	uint64_t blocks;
 	int fd;
 
@@ -76,9 +74,10 @@ static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image
 	im->path = strdup(path);
 	if (!im->path)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
-	fd = open(path, (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	fd = usbmsc_file_open(path, o->read_only ? USBMSC_FILE_READ : USBMSC_FILE_RDWR, 0);
 	if (fd < 0 && errno == ENOENT && !o->read_only) {
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		fd = usbmsc_file_open(path, USBMSC_FILE_RDWR | USBMSC_FILE_CREATE | USBMSC_FILE_EXCL,
+				      0644);
 		if (fd < 0)
 			return usbmsc_fail(err, errno_status(errno), "cannot create image %s: %s",
 					   path, strerror(errno));
@@ -90,7 +89,8 @@ static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image
 			return usbmsc_fail(err, USBMSC_E_FILE,
 					   "image %s does not exist (ro=1 does not create it)", path);
 		/* An image that may be read but not written: a read-only device fits. */
-		if (!o->read_only && errno_status(e) == USBMSC_E_ACCESS && access(path, R_OK) == 0)
+		if (!o->read_only && errno_status(e) == USBMSC_E_ACCESS &&
+		    usbmsc_file_access(path, false))
 			return usbmsc_fail(err, USBMSC_E_ACCESS, "cannot open image %s for writing: "
 					   "%s; the option ro=1 (sim:PATH?ro=1) opens it read-only",
 					   path, strerror(e));
@@ -103,15 +103,15 @@ static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image
 		return USBMSC_E_BUSY;
 	}
 	/* Sparse: only written blocks take room. */
-	if (im->created && ftruncate(fd, (off_t)o->size) != 0)
+	if (im->created && !usbmsc_file_truncate(fd, o->size))
 		return usbmsc_fail(err, errno_status(errno), "cannot size image %s: %s", path,
 				   strerror(errno));
-	if (fstat(fd, &st) != 0)
+	if (!usbmsc_file_stat_fd(fd, &fi))
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot stat image %s: %s", path,
 				   strerror(errno));
-	if (!S_ISREG(st.st_mode))
+	if (fi.kind != USBMSC_FILE_REGULAR)
 		return usbmsc_fail(err, USBMSC_E_FILE, "image %s is not a regular file", path);
-	blocks = (uint64_t)st.st_size / o->block_size;
+	blocks = fi.size / o->block_size;
 	if (blocks == 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "image %s holds less than one %u-byte block",
 				   path, o->block_size);
@@ -126,16 +126,16 @@ static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image
 }
 
 /* The default serial number: stable for one image file, different for
- * two (FNV-1a over its device and inode numbers). */
+ * two (FNV-1a over its file identity: device and inode numbers). */
 static void default_serial(struct usbmsc_sim *sim)
 {
-	struct stat st;
+	struct usbmsc_file_info fi;
 	uint64_t h = 0xcbf29ce484222325u;
 	uint64_t v[2] = { 0, 0 };
 
-	if (fstat(sim->images[0].fd, &st) == 0) {
-		v[0] = (uint64_t)st.st_dev;
-		v[1] = (uint64_t)st.st_ino;
+	if (usbmsc_file_stat_fd(sim->images[0].fd, &fi)) {
+		v[0] = fi.volume;
+		v[1] = fi.index;
 	}
 	for (int i = 0; i < 2; i++) {
 		for (int b = 0; b < 8; b++) {
@@ -174,11 +174,13 @@ void sim_images_close(struct usbmsc_sim *sim, bool remove_created)
 {
 	for (uint8_t i = 0; i < sim->image_count; i++) {
 		struct sim_image *im = &sim->images[i];
-		if (im->fd >= 0)
-			close(im->fd);
+		if (im->fd >= 0) {
+			usbmsc_os_unlock(im->fd);
+			usbmsc_file_close(im->fd);
+		}
 		/* A failed creation leaves no half-made images behind. */
 		if (remove_created && im->created && im->path)
-			unlink(im->path);
+			usbmsc_file_remove(im->path);
 		free(im->path);
 		im->path = NULL;
 		im->fd = -1;
@@ -210,14 +212,14 @@ int sim_echo_load(struct usbmsc_sim *sim, const char *path, struct usbmsc_error 
 {
 	size_t len = strlen(path) + sizeof ".echo";
 	uint8_t extra;
-	ssize_t n;
+	int64_t n;
 	int fd, e;
 
 	sim->echo_path = malloc(len);
 	if (!sim->echo_path)
 		return usbmsc_fail(err, USBMSC_E_OTHER, "out of memory");
 	snprintf(sim->echo_path, len, "%s.echo", path);
-	fd = open(sim->echo_path, O_RDONLY | O_CLOEXEC);
+	fd = usbmsc_file_open(sim->echo_path, USBMSC_FILE_READ, 0);
 	if (fd < 0) {
 		e = errno;
 		if (e == ENOENT)
@@ -227,13 +229,13 @@ int sim_echo_load(struct usbmsc_sim *sim, const char *path, struct usbmsc_error 
 	}
 	n = usbmsc_read_full(fd, sim->echo, sizeof sim->echo);
 	e = errno;
-	if (n == (ssize_t)sizeof sim->echo && usbmsc_read_full(fd, &extra, 1) == 1) {
-		close(fd);
+	if (n == (int64_t)sizeof sim->echo && usbmsc_read_full(fd, &extra, 1) == 1) {
+		usbmsc_file_close(fd);
 		return usbmsc_fail(err, USBMSC_E_FILE,
 				   "%s holds more than the %u bytes of an echo buffer",
 				   sim->echo_path, SIM_ECHO_MAX);
 	}
-	close(fd);
+	usbmsc_file_close(fd);
 	if (n < 0)
 		return usbmsc_fail(err, USBMSC_E_FILE, "cannot read %s: %s", sim->echo_path,
 				   strerror(e));
@@ -245,30 +247,23 @@ bool sim_echo_save(struct usbmsc_sim *sim, const uint8_t *data, uint32_t len)
 {
 	size_t tmp_len = strlen(sim->echo_path) + sizeof ".tmp";
 	char *tmp = malloc(tmp_len);
-	uint32_t done = 0;
 	bool ok;
 	int fd;
 
 	if (!tmp)
 		return false;
 	snprintf(tmp, tmp_len, "%s.tmp", sim->echo_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = usbmsc_file_open(tmp, USBMSC_FILE_WRITE | USBMSC_FILE_CREATE | USBMSC_FILE_TRUNC,
+			      0644);
 	if (fd < 0) {
 		free(tmp);
 		return false;
 	}
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += (uint32_t)n;
-	}
+	ok = usbmsc_write_full(fd, data, len);
 	/* the new contents replace the old in one step, or not at all */
-	ok = close(fd) == 0 && done == len && rename(tmp, sim->echo_path) == 0;
+	ok = usbmsc_file_close(fd) == 0 && ok && usbmsc_file_rename(tmp, sim->echo_path, true);
 	if (!ok)
-		unlink(tmp);
+		usbmsc_file_remove(tmp);
 	free(tmp);
 	return ok;
 }

@@ -157,7 +157,7 @@ bool usbmsc_door_status_parse(const char *text, size_t len, struct usbmsc_door_s
 	memset(out, 0, sizeof(*out));
 	while (n < len && text[n] != '\n' && text[n] != '\0')
 		n++;
-	if (n > 0 && text[n - 1] == '\r')
+	while (n > 0 && (text[n - 1] == '\r' || text[n - 1] == ' '))
 		n--;
 	if (!classify(text, n, out)) {
 		memset(out, 0, sizeof(*out));

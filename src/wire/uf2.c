@@ -30,8 +30,6 @@ static const uint8_t usbmsc_head[USBMSC_UF2_DATA_OFFSET] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0xB7, 0xB2, 0x74, 0xF4,
 };
-/* The version tag's size byte comes first, then its type. */
-static const uint8_t version_tag[3] = { 0xBC, 0xC7, 0x9F };
 
 /* Little-endian 32-bit fields as loops: the smallest code on a small
  * device, where the file door counts its bytes. */
@@ -50,24 +48,27 @@ static void put32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)v;
 }
 
+/* struct usbmsc_uf2_block is the six fields from offset 8, in wire order. */
+_Static_assert(sizeof(struct usbmsc_uf2_block) == 24, "six 32-bit fields");
+
 enum usbmsc_uf2_kind usbmsc_uf2_parse(const uint8_t blk[USBMSC_UF2_BLOCK_LEN],
 				      struct usbmsc_uf2_block *out)
 {
 	if (memcmp(blk, usbmsc_head, 8) != 0 || le32(blk + OFF_MAGIC_END) != USBMSC_UF2_MAGIC_END)
 		return USBMSC_UF2_NONE;
-	out->flags = le32(blk + OFF_FLAGS);
-	out->addr = le32(blk + OFF_ADDR);
-	out->payload_len = le32(blk + OFF_PAYLOAD);
-	out->block_no = le32(blk + OFF_BLOCK_NO);
-	out->num_blocks = le32(blk + OFF_NUM_BLOCKS);
-	out->family = le32(blk + OFF_FAMILY);
+	for (uint32_t i = 0; i < 24; i += 4) {
+		uint32_t v = le32(blk + OFF_FLAGS + i);
+
+		memcpy((uint8_t *)out + i, &v, 4);
+	}
 	if (out->flags & (USBMSC_UF2_FLAG_NOT_MAIN_FLASH | USBMSC_UF2_FLAG_FILE_CONTAINER))
 		return USBMSC_UF2_SKIP;
 	/* The specification: a block of another family is ignored whole. */
 	if (!(out->flags & USBMSC_UF2_FLAG_FAMILY) || out->family != USBMSC_UF2_FAMILY)
 		return USBMSC_UF2_FOREIGN;
-	if (out->payload_len != USBMSC_UF2_PAYLOAD_LEN || out->num_blocks == 0 ||
-	    out->num_blocks > USBMSC_UF2_MAX_BLOCKS || out->block_no >= out->num_blocks ||
+	/* num_blocks - 1 wraps for 0; block_no < num_blocks <= 2^24. */
+	if (out->payload_len != USBMSC_UF2_PAYLOAD_LEN ||
+	    out->num_blocks - 1u >= USBMSC_UF2_MAX_BLOCKS || out->block_no >= out->num_blocks ||
 	    out->addr != out->block_no << USBMSC_UF2_PAYLOAD_SHIFT)
 		return USBMSC_UF2_MALFORMED;
 	return USBMSC_UF2_IMAGE;
@@ -91,8 +92,7 @@ void usbmsc_uf2_encode(uint8_t blk[USBMSC_UF2_BLOCK_LEN], uint32_t block_no, uin
 		/* Size, type, text; the zero bytes after it end the tags (fwupd
 		 * stops at a zero size, as the specification allows). */
 		blk[OFF_FLAGS + 1] |= USBMSC_UF2_FLAG_TAGS >> 8;
-		tag[0] = (uint8_t)(TAG_HEAD + n);
-		memcpy(tag + 1, version_tag, sizeof(version_tag));
+		put32(tag, USBMSC_UF2_TAG_VERSION << 8 | (TAG_HEAD + n));
 		memcpy(tag + TAG_HEAD, version, n);
 	}
 }

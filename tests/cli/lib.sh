@@ -74,6 +74,17 @@ expect_out() {
 }
 
 # expect_err REGEX DESCRIPTION: stderr matches an extended regex.
+# How a lock's holder is named in a message (a regular expression): "pid N"
+# and what follows where the OS backend can tell (Linux), "another program"
+# elsewhere.  holder_re PID [MORE]
+holder_re() {
+	if [ "${USBMSC_OS_BACKEND:-linux}" = linux ]; then
+		printf 'pid %s %s' "$1" "${2:-}"
+	else
+		printf 'another program'
+	fi
+}
+
 expect_err() {
 	if grep -Eq -- "$1" "$T/err"; then ok "$2"; else not_ok "$2" "stderr lacks /$1/" "$(what_ran)"; fi
 }

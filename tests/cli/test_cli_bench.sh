@@ -41,15 +41,19 @@ run -d "$DEV" -v bench tur -n 1
 expect_rc 0 "bench tur -n 1 -v"
 expect_err 'power on or reset' "-v notes the unit attention met before timing"
 
-# The device counts CBWs: 1 TUR (unit attention), 2 REQUEST SENSE, 3 TUR
-# again, then the 10 timed ones are 4..13. Gone at 13: the last timed
-# command fails; gone at 14: no 14th command was ever sent.
-run -d "sim:$IMG?fault=disconnect@13" bench tur -n 10
+# The device counts CBWs: 1 TUR (unit attention), 2 REQUEST SENSE, then
+# the 10 timed ones are 3..12, the first of them the TUR sent again, as
+# sg_turs -n 10 sends 10. Gone at 12: the last timed command fails; gone at
+# 13: no 13th command was ever sent.
+run -d "sim:$IMG?fault=disconnect@12" bench tur -n 10
 expect_rc 20 "a device gone at the last timed TUR fails the bench"
 expect_err 'command 10 of 10 failed' "the failure names the command"
-run -d "sim:$IMG?fault=disconnect@14" --json bench tur -n 10
-expect_rc 0 "exactly N timed TURs are sent (a fault at N+4 never fires)"
+run -d "sim:$IMG?fault=disconnect@13" --json bench tur -n 10
+expect_rc 0 "exactly N TURs after the unit attention (a fault at N+3 never fires)"
 expect_json "... and 10 are reported" 'd["commands"] == 10'
+run -d "sim:$IMG?fault=disconnect@3" bench tur -n 10
+expect_rc 20 "a device gone at the first timed TUR fails the bench"
+expect_err 'command 1 of 10 failed' "... naming it the first"
 
 run -d "$DEV" bench tur -n 0
 expect_rc 1 "-n 0 is refused"

@@ -148,7 +148,7 @@ cp "$IMG" "$T/other.img"
 hold_lock "$T/other.img"
 run -d "$DEV" read 0 8 -o "$T/other.img"
 expect_rc 21 "read -o an image another process holds"
-expect_err "^usbmsc: read: -o $T/other.img: $T/other.img is in use by pid $holder " \
+expect_err "^usbmsc: read: -o $T/other.img: $T/other.img is in use by $(holder_re "$holder")" \
 	"names the holder"
 release_lock
 check "that image is untouched" test "$(sum "$T/other.img")" = "$before"

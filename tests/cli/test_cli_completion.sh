@@ -79,7 +79,7 @@ nothing "usbmsc fw pack --version-number "
 nothing "usbmsc bench read --chunk "
 nothing "usbmsc --timeout "
 offers "usbmsc fw pack --key " app.umfw payload.bin
-offers "usbmsc -d " sim: usb: usbv: auto:
+offers "usbmsc -d " sim: usb: usbv: auto: vol:
 
 # ---- fw: the subcommands, each with its own options
 offers "usbmsc fw " keygen pack inspect info update activate confirm

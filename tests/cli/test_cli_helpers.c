@@ -1,5 +1,5 @@
 /* The usbmsc command's pure helpers: value parsing, the JSON writer, hex
- * dumps, raw's phase-error hint. */
+ * dumps, raw's phase-error hint, bench's latency statistics. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +12,7 @@
 
 #include "hexdump.h"
 #include "json.h"
+#include "latency.h"
 #include "parse.h"
 #include "phase_hint.h"
 
@@ -385,9 +386,81 @@ static void test_phase_hint(void **state)
 	assert_null(strstr(hint("120000002400", USBMSC_DIR_IN, 512), "allocation"));
 }
 
+/* ---- latency statistics ------------------------------------------------------ */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The statistics of v[0..n) by selection equal those read off a sorted
+ * copy: nearest-rank median and p99. */
+static void check_stats(const uint64_t *v, size_t n)
+{
+	uint64_t *a = malloc(n * sizeof *a), *sorted = malloc(n * sizeof *sorted);
+	struct latency_stats s;
+	double sum = 0;
+
+	assert_non_null(a);
+	assert_non_null(sorted);
+	memcpy(a, v, n * sizeof *a);
+	memcpy(sorted, v, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		sum += (double)v[i];
+	latency_stats(a, n, &s);
+	assert_int_equal(s.min, sorted[0]);
+	assert_int_equal(s.max, sorted[n - 1]);
+	assert_int_equal(s.median, sorted[(n * 50 + 99) / 100 - 1]);
+	assert_int_equal(s.p99, sorted[(n * 99 + 99) / 100 - 1]);
+	assert_true(s.mean > sum / (double)n - 1e-6 && s.mean < sum / (double)n + 1e-6);
+	/* a permutation of the samples */
+	qsort(a, n, sizeof *a, cmp_u64);
+	assert_memory_equal(a, sorted, n * sizeof *a);
+	free(a);
+	free(sorted);
+}
+
+static void test_latency_stats(void **state)
+{
+	static const size_t sizes[] = { 1, 2, 3, 4, 5, 99, 100, 101, 1000, 2000, 4097 };
+	uint64_t *v = malloc(4097 * sizeof *v);
+	uint64_t x = 88172645463325252u;
+
+	(void)state;
+	assert_non_null(v);
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		size_t n = sizes[k];
+
+		for (size_t i = 0; i < n; i++) {      /* xorshift: deterministic noise */
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			v[i] = 500000 + x % 100000;
+		}
+		check_stats(v, n);
+		for (size_t i = 0; i < n; i++)        /* few distinct values */
+			v[i] = 1000 + (v[i] % 3);
+		check_stats(v, n);
+		for (size_t i = 0; i < n; i++)        /* sorted, reversed, all equal */
+			v[i] = i;
+		check_stats(v, n);
+		for (size_t i = 0; i < n; i++)
+			v[i] = n - i;
+		check_stats(v, n);
+		for (size_t i = 0; i < n; i++)
+			v[i] = 7;
+		check_stats(v, n);
+	}
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_latency_stats),
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_seconds),

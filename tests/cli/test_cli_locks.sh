@@ -20,7 +20,7 @@ hold_lock "$IMG"
 before=$(sum "$IMG")
 run -d "sim:$IMG" capacity
 expect_rc 21 "an image another process holds: busy"
-expect_err "^usbmsc: capacity: the sim: image $IMG is in use by pid $holder \(.*python3 " \
+expect_err "^usbmsc: capacity: the sim: image $IMG is in use by $(holder_re "$holder" "\\(.*python3 ")" \
 	"names the holder's pid and command line"
 expect_err "^usbmsc: hint: another program or driver has the device" "with the hint"
 run -d "sim:$IMG" write 0 "$T/blocks.bin"
@@ -35,7 +35,7 @@ if [ -f "$IMG.fw" ]; then
 	hold_lock "$IMG.fw"
 	run -d "sim:$IMG" fw info
 	expect_rc 21 "a firmware flash another process holds: busy"
-	expect_err "the firmware flash $IMG.fw is in use by pid $holder " "names the holder"
+	expect_err "the firmware flash $IMG.fw is in use by $(holder_re "$holder")" "names the holder"
 	release_lock
 fi
 
@@ -47,7 +47,7 @@ mkdir -p "$USBMSC_LOCK_DIR"
 hold_lock "$USBMSC_LOCK_DIR/dev-USBMSC-$serial.lock"
 run -d "sim:$IMG" tur
 expect_rc 21 "the device lock held elsewhere: the device does not power on"
-expect_err "the device USBMSC serial $serial is in use by pid $holder " "names the holder"
+expect_err "the device USBMSC serial $serial is in use by $(holder_re "$holder")" "names the holder"
 release_lock
 run -d "sim:$IMG" tur
 expect_rc 0 "once released, it answers"
@@ -57,7 +57,7 @@ start_held -vv -d "sim:$IMG" bench tur -n 10000000
 first=$held
 run -d "sim:$IMG" write 0 "$T/blocks.bin"
 expect_rc 21 "a write while another usbmsc runs: busy"
-expect_err "is in use by pid $first \(.*usbmsc -vv -d sim:$IMG" \
+expect_err "is in use by $(holder_re "$first" "\\(.*usbmsc -vv -d sim:$IMG")" \
 	"names the other usbmsc and its command"
 finish_held INT
 expect_rc 130 "the first one, interrupted"
@@ -78,7 +78,7 @@ if pack a.umfw 0200 2 && pack b.umfw 0300 3; then
 		first=$held
 		run -d "$dev" fw update "$T/b.umfw"
 		expect_rc 21 "fw update$opts while another runs: busy"
-		expect_err "is in use by pid $first \(.*usbmsc -vv -d sim:$T/fw" "names the other update"
+		expect_err "is in use by $(holder_re "$first" "\\(.*usbmsc -vv -d sim:$T/fw")" "names the other update"
 		finish_held
 		expect_rc 0 "fw update$opts: the first one completes"
 		run -d "$dev" --json fw info

@@ -10,14 +10,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "../common/testfs.h"
+#include "../../src/common/fdio.h"
+#include "../../src/os/os_file.h"
 #include "usbmsc/byteorder.h"
 #include "usbmsc/compliance.h"
 #include "usbmsc/sim.h"
@@ -35,15 +35,11 @@ struct fx {
 static void fill_file(const char *path, size_t len)
 {
 	uint8_t *buf = malloc(len);
-	int fd;
 
 	assert_non_null(buf);
 	for (size_t i = 0; i < len; i++)
 		buf[i] = (uint8_t)(i * 13u + (i >> 9) * 7u + 5u);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, buf, len), (ssize_t)len);
-	close(fd);
+	testfs_write(path, buf, len);
 	free(buf);
 }
 
@@ -51,29 +47,27 @@ static uint64_t hash_file(const char *path)
 {
 	static uint8_t buf[65536];
 	uint64_t h = 0xcbf29ce484222325u, total = 0;
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
+	int fd = usbmsc_file_open(path, USBMSC_FILE_READ, 0);
+	int64_t n;
 
 	assert_true(fd >= 0);
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
+	while ((n = usbmsc_read_full(fd, buf, sizeof buf)) > 0) {
+		for (int64_t i = 0; i < n; i++) {
 			h ^= buf[i];
 			h *= 0x100000001b3u;
 		}
 		total += (uint64_t)n;
 	}
-	close(fd);
+	usbmsc_file_close(fd);
 	return h ^ total;
 }
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof f->dir, "%s/usbmsc-comp-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
+	testfs_mkdtemp(f->dir, sizeof f->dir, "usbmsc-comp");
 	snprintf(f->path, sizeof f->path, "%s/disk.img", f->dir);
 	fill_file(f->path, IMG_BLOCKS * 512u);
 	*state = f;
@@ -83,19 +77,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char name[512];
-	struct dirent *e;
-	DIR *d = opendir(f->dir);
 
-	while (d && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(name, sizeof name, "%s/%s", f->dir, e->d_name);
-		unlink(name);
-	}
-	if (d)
-		closedir(d);
-	rmdir(f->dir);
+	testfs_rmtree(f->dir);
 	free(f);
 	return 0;
 }

@@ -32,7 +32,7 @@ static const struct usbmsc_door_config door_cfg = {
 	.fw = &D.fw,
 	.bitmap = bitmap,
 	.info = INFO,
-	.url = URL,
+	.index_htm = USBMSC_DOOR_INDEX_HTM(URL),
 	.label = "TESTDOOR",
 	.volume_id = 0x5A5AC3C3u,
 	.quiet_ms = 1000,
@@ -91,7 +91,8 @@ static void wr(uint32_t lba, const uint8_t *buf, uint32_t count)
 	assert_int_equal(lun_io(0x2A, lba, count, (uint8_t *)buf), 0);
 }
 
-/* STATUS.TXT as a host reads it. */
+/* STATUS.TXT as a host reads it: always USBMSC_DOOR_STATUS_LEN bytes, its
+ * line padded with spaces; the line is returned without them. */
 static const char *status(void)
 {
 	static char text[513];
@@ -100,7 +101,11 @@ static const char *status(void)
 
 	assert_true(fat_open(&v, rd_sector, NULL));
 	n = fat_read(&v, "STATUS  TXT", (uint8_t *)text, sizeof(text) - 1);
-	assert_true(n > 0);
+	assert_int_equal(n, USBMSC_DOOR_STATUS_LEN);
+	assert_int_equal(text[n - 1], '\n');
+	while (n > 1 && text[n - 2] == ' ')
+		n--;
+	text[n - 1] = '\n';
 	text[n] = '\0';
 	return text;
 }

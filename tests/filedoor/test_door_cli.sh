@@ -150,7 +150,10 @@ assert l[2].startswith("Board-ID: ") and l[3] == "Firmware: " + sys.argv[1]' "$v
 	mtype -i part.img ::INDEX.HTM >index.htm 2>&1
 	check "$what: INDEX.HTM links to the product page" grep -q 'url=https://' index.htm
 	mtype -i part.img ::STATUS.TXT >status.txt 2>&1
-	if [ "$(cat status.txt)" = "$status" ]; then
+	check "$what: STATUS.TXT is 64 bytes, its line padded with spaces" \
+		py 'b = open("status.txt", "rb").read()
+assert len(b) == 64 and b.endswith(b"\n") and b"\n" not in b[:-1]'
+	if [ "$(sed 's/ *$//' status.txt)" = "$status" ]; then
 		ok "$what: STATUS.TXT says \"$status\""
 	else
 		not_ok "$what: STATUS.TXT says \"$status\"" "it says: $(cat status.txt)"
@@ -171,7 +174,7 @@ fi
 volume "before"
 # The factory image has an empty payload and no signature: check it by hand.
 check "before: fsck.fat -n finds the volume clean" sh -c "fsck.fat -n part.img >/dev/null"
-check "before: STATUS.TXT waits" sh -c 'mtype -i part.img ::STATUS.TXT | grep -qx "Waiting for a UF2 file."'
+check "before: STATUS.TXT waits" sh -c 'mtype -i part.img ::STATUS.TXT | grep -qx "Waiting for a UF2 file. *"'
 check "before: INFO_UF2.TXT tells the factory version" \
 	sh -c 'mtype -i part.img ::INFO_UF2.TXT | grep -qx "Firmware: 0100"'
 

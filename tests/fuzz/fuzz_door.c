@@ -146,7 +146,7 @@ static const struct usbmsc_door_config door_cfg = {
 	.fw = &fw,
 	.bitmap = bitmap,
 	.info = "UF2 Bootloader fuzz\nModel: Fuzz\nBoard-ID: FUZZ-1\n",
-	.url = "https://example.com/fuzz",
+	.index_htm = USBMSC_DOOR_INDEX_HTM("https://example.com/fuzz"),
 	.label = "FUZZ",
 	.volume_id = 1,
 	.quiet_ms = 1000,
@@ -225,7 +225,7 @@ static void check(void)
 		FUZZ_CHECK(fw.running <= 1 && fw.rec.slot[fw.running].valid);
 	FUZZ_CHECK(lun.read(lun.ctx, STATUS_LBA, 0, s, SECTOR) == USBMSC_SENSE_OK);
 	len = strnlen((const char *)s, SECTOR);
-	FUZZ_CHECK(len > 0 && len < SECTOR && s[len - 1] == '\n');
+	FUZZ_CHECK(len == USBMSC_DOOR_STATUS_LEN && s[len - 1] == '\n');
 	FUZZ_CHECK(usbmsc_door_status_parse((const char *)s, len, &st));
 	switch (door.state) {
 	case 1:

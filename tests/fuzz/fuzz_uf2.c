@@ -1,14 +1,17 @@
-/* libFuzzer harness: UF2 blocks (src/wire/uf2.c) and the host's reader of a
- * file door's STATUS.TXT (src/wire/door_status.c).
+/* libFuzzer harness: UF2 blocks (src/wire/uf2.c) and the host's readers of
+ * a file door's STATUS.TXT and INFO_UF2.TXT (src/wire/door_status.c,
+ * door_info.c).
  *
  * Input: one 512-byte block (shorter inputs are padded with zeros; a
  * heap copy of exactly 512 bytes, so that a read past it is reported),
- * and the same bytes read as STATUS.TXT text. Beyond memory safety it
+ * and the same bytes read as STATUS.TXT and as INFO_UF2.TXT. Beyond memory safety it
  * checks what the format promises: a block of usbmsc's image kind has the
  * layout the device relies on (payload 256 bytes at address 256 * number,
  * number below the count, our family) and encodes back to a block that
  * parses the same; the version tag fits its buffer; a status line that
- * parses has the fields of its state. */
+ * parses has the fields of its state; INFO_UF2.TXT's fields are
+ * terminated within their buffers, and a board is the same board as
+ * itself. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +72,20 @@ static void check_status(const char *text, size_t len)
 		FUZZ_CHECK(st.got == 0 && st.blocks == 0);
 }
 
+static void check_info(const char *text, size_t len)
+{
+	struct usbmsc_door_info in;
+	bool ok = usbmsc_door_info_parse(text, len, &in);
+
+	FUZZ_CHECK(strlen(in.bootloader) < sizeof(in.bootloader));
+	FUZZ_CHECK(strlen(in.model) < sizeof(in.model));
+	FUZZ_CHECK(strlen(in.board_id) < sizeof(in.board_id));
+	FUZZ_CHECK(strlen(in.firmware) < sizeof(in.firmware));
+	if (!ok)
+		FUZZ_CHECK(!in.bootloader[0] && !in.model[0] && !in.board_id[0] && !in.firmware[0]);
+	FUZZ_CHECK(usbmsc_door_info_same_board(&in, &in) == (in.model[0] || in.board_id[0]));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -85,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(usbmsc_uf2_blocks((uint32_t)size) == (size + 255u) / 256u);
 	text = fuzz_dup(data, size);
 	check_status((const char *)text, size);
+	check_info((const char *)text, size);
 	free(text);
 	return 0;
 }

@@ -257,7 +257,7 @@ run fw
 expect_rc 1 "fw without a command"
 run fw frob
 expect_rc 1 "unknown fw command"
-expect_err "keygen, pack, inspect, uf2, info, update, activate or confirm" "lists the fw commands"
+expect_err "keygen, pack, inspect, uf2, info, update, activate, confirm or cab" "lists the fw commands"
 run fw inspect
 expect_rc 1 "inspect without an image"
 run fw inspect a b

@@ -650,6 +650,61 @@ static void test_examine_malformed(void **state)
 	assert_int_equal(rep.signature, -1);
 }
 
+/* The header's checks alone (what the host's update runs before sending):
+ * signature and length from the header and the file's size; the payload's
+ * SHA-256 is left to the caller, so a changed payload passes here. */
+static void test_examine_header_alone(void **state)
+{
+	struct fx *f = *state;
+	struct usbmsc_error err = { 0 };
+	struct usbmsc_fw_header h;
+	struct usbmsc_fw_report rep;
+	uint8_t raw[USBMSC_FW_HEADER_LEN], other[USBMSC_FW_PUBKEY_LEN];
+	FILE *fp;
+
+	make_payload(f, 3000);
+	pack_ok(f, &h);
+	flip(f->image, 256 + 100);
+	fp = fopen(f->image, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(raw, 1, sizeof raw, fp), sizeof raw);
+	fclose(fp);
+	assert_int_equal(usbmsc_fw_examine_header(raw, sizeof raw, 256 + 3000, "i", f->public, &rep,
+						  &err), 0);
+	assert_int_equal(rep.check, USBMSC_FWCHK_OK);
+	assert_int_equal(rep.signature, 1);
+	assert_true(rep.length_ok);
+	assert_false(rep.hash_ok);
+	assert_int_equal(rep.payload_found, 3000);
+	assert_int_equal(rep.file_size, 256 + 3000);
+	assert_memory_equal(rep.header.sha256, h.sha256, 32);
+	assert_memory_equal(rep.raw, raw, sizeof raw);
+	/* the length from the file's size, as examine_file words it */
+	assert_int_equal(usbmsc_fw_examine_header(raw, sizeof raw, 256 + 2990, "i", NULL, &rep,
+						  &err), USBMSC_E_FILE);
+	assert_non_null(strstr(err.msg, "i is truncated: the payload has 2990 bytes, the header "
+				       "says 3000"));
+	assert_int_equal(usbmsc_fw_examine_header(raw, sizeof raw, 256 + 3004, "i", NULL, &rep,
+						  &err), USBMSC_E_FILE);
+	assert_non_null(strstr(err.msg, "4 extra"));
+	/* the signature first */
+	memcpy(other, f->public, sizeof other);
+	other[0] ^= 0x80;
+	assert_int_equal(usbmsc_fw_examine_header(raw, sizeof raw, 256 + 2990, "i", other, &rep,
+						  &err), USBMSC_E_FILE);
+	assert_non_null(strstr(err.msg, "signature does not verify"));
+	/* short and malformed headers */
+	assert_int_equal(usbmsc_fw_examine_header(raw, 100, 100, "i", f->public, &rep, &err),
+			 USBMSC_E_FILE);
+	assert_int_equal(rep.check, USBMSC_FWCHK_SHORT);
+	assert_non_null(strstr(err.msg, "i is truncated: 100 bytes"));
+	raw[100] ^= 1; /* reserved */
+	assert_int_equal(usbmsc_fw_examine_header(raw, sizeof raw, 256 + 3000, "i", f->public, &rep,
+						  &err), USBMSC_E_FILE);
+	assert_int_equal(rep.check, USBMSC_FWCHK_RESERVED);
+	assert_int_equal(rep.signature, -1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +725,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_examine_wrong_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_examine_lengths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_examine_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_examine_header_alone, setup, teardown),
 	};
 
 	if (argc > 1)

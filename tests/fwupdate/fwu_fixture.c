@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fwu_fixture.h"
+#include "../common/testfs.h"
+#include "../../src/os/os_file.h"
 
 #include "usbmsc/byteorder.h"
 
@@ -269,8 +270,7 @@ int fwu_setup_with(void **state, const char *options)
 	size_t n;
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/usbmsc-fwupdate.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testfs_mkdtemp(f->dir, sizeof f->dir, "usbmsc-fwupdate");
 	fwu_path_in(f, f->disk, sizeof f->disk, "disk.img");
 	n = strlen(f->disk);
 	assert_true(snprintf(f->disk + n, sizeof f->disk - n, "%s", options) <
@@ -297,11 +297,9 @@ int fwu_setup_big(void **state)
 int fwu_teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	usbmsc_close(f->dev);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testfs_rmtree(f->dir);
 	free(f);
 	return 0;
 }
@@ -367,6 +365,22 @@ void fwu_device_state(struct fx *f, struct usbmsc_fw_state *s)
 }
 
 
+void fwu_alter(const char *path, uint64_t at, bool cut)
+{
+	int fd = usbmsc_file_open(path, USBMSC_FILE_RDWR, 0);
+	uint8_t byte;
+
+	assert_true(fd >= 0);
+	if (cut) {
+		assert_true(usbmsc_file_truncate(fd, at));
+	} else {
+		assert_int_equal(usbmsc_file_pread(fd, &byte, 1, at), 1);
+		byte ^= 0x01;
+		assert_int_equal(usbmsc_file_pwrite(fd, &byte, 1, at), 1);
+	}
+	usbmsc_file_close(fd);
+}
+
 static void on_report(void *ctx, const struct usbmsc_fwu_report *r)
 {
 	struct seen *s = ctx;
@@ -380,6 +394,8 @@ static void on_report(void *ctx, const struct usbmsc_fwu_report *r)
 		s->progress++;
 		if (s->stop)
 			*s->stop = 1;
+		if (s->alter_path && s->progress == s->alter_after)
+			fwu_alter(s->alter_path, s->alter_at, s->alter_cut);
 		break;
 	case USBMSC_FWU_EV_PLAN: s->plans++; break;
 	case USBMSC_FWU_EV_ACTIVATE: s->activates++; break;

@@ -81,7 +81,7 @@ struct wrap {
 /* ---- fixture: a fresh virtual device and images for it ------------------ */
 
 struct fx {
-	char dir[64];
+	char dir[256];
 	char uri[176];                 /* "sim:" + disk */
 	char disk[160];                /* the sim's PATH[?OPTIONS] */
 	uint8_t secret[USBMSC_FW_SECRET_KEY_LEN];
@@ -115,6 +115,9 @@ struct img {
 
 /* Pack an image for the virtual device (or for what im says) as NAME. */
 void fwu_make_image(struct fx *f, const char *name, const struct img *im, char *out, size_t len);
+/* Change one bit of the byte at offset at of the file path, or with cut
+ * make the file end there. */
+void fwu_alter(const char *path, uint64_t at, bool cut);
 /* FW STATE, raw (for before/after comparisons) and parsed. */
 void fwu_state_raw(struct fx *f, uint8_t out[USBMSC_FW_STATE_LEN]);
 void fwu_device_state(struct fx *f, struct usbmsc_fw_state *s);
@@ -126,6 +129,13 @@ struct seen {
 	bool monotonic;
 	volatile sig_atomic_t *stop;  /* set after the first progress event */
 	bool fallback_noted;
+	/* The image file changed behind the sender's back: after progress
+	 * event number alter_after (from 1), the byte at alter_at of
+	 * alter_path is changed, or with alter_cut the file ends there. */
+	const char *alter_path;
+	uint64_t alter_at;
+	unsigned alter_after;
+	bool alter_cut;
 };
 
 /* Options for an update of f (its URI, the callback into s), all else 0. */

@@ -160,7 +160,7 @@ expect_rc 1 "fw activate takes no argument"
 run -d sim:f.img fw confirm --wait 5
 expect_rc 1 "fw confirm has no --wait"
 
-# ---- bad images: refused by the host, nothing sent
+# ---- bad images: refused by the host from their header, nothing sent
 cp a.img.fw good.fw
 u fw keygen other.sk other.pk >/dev/null
 u fw pack --key other.sk --version 0700 --version-number 7 --vid 1209 --pid 0001 -o forged.umfw \
@@ -176,7 +176,7 @@ printf 'X' | dd of=corrupt.umfw bs=1 seek=500000 conv=notrunc 2>/dev/null
 run -d sim:a.img --json fw info
 cp "$T/out" info-before.json
 for bad in forged:signature wrongid:1234:5678 wrongprod:'Other Disk' old:downgrade \
-	trunc:truncated corrupt:SHA-256; do
+	trunc:truncated; do
 	name=${bad%%:*}
 	why=${bad#*:}
 	run -v -d sim:a.img fw update "$name.umfw"
@@ -201,6 +201,40 @@ expect_rc 15 "an image signed with that key: refused the same, not sent to fail 
 expect_err 'is not the one the device trusts' "... says why"
 run -d sim:a.img fw update --key "$PK" --dry-run v7.umfw
 expect_rc 0 "--key with the right public key"
+
+# ---- a payload changed after signing: its header passes, so the download
+# starts; the host hashes the payload as it sends it and withholds the
+# chunk that would complete the image, so nothing is activated. On each
+# door the virtual device plays (fresh devices running 0100), every mode;
+# 16 KiB chunks: five for the image, the fifth withheld.
+pack p2.umfw 0200 2 small.bin
+cp p2.umfw corrupt-small.umfw
+printf 'X' | dd of=corrupt-small.umfw bs=1 seek=30000 conv=notrunc 2>/dev/null
+for door in 'sim:p.img' 'sim:pv.img?framing=vendor' 'sim:pc.img?control-lun=1 --lun 1'; do
+	for mode in e 7 5; do
+		want=4 chunk='--chunk 16k'
+		[ $mode = 5 ] && want=0 chunk=
+		# shellcheck disable=SC2086 # the door's --lun is a word of its own
+		run -vv -d $door --json fw update --mode $mode $chunk corrupt-small.umfw
+		expect_rc 15 "${door#sim:} --mode $mode: a changed payload is refused by the host"
+		expect_err "SHA-256 does not match the header's" "... because of its SHA-256"
+		sent=$(grep -c '^usbmsc: CDB 3b' "$T/err")
+		if [ "$sent" = $want ]; then ok "... $want WRITE BUFFER sent: never the one that completes it"
+		else not_ok "... $want WRITE BUFFER sent: never the one that completes it" "sent: $sent"; fi
+		expect_done "... the done event says so" 'd["ok"] is False' "d['commands_sent'] == $want" \
+			'd["status"] == 15'
+		# shellcheck disable=SC2086
+		run -d $door --json fw info
+		expect_json "... the device runs 0100, nothing pending" \
+			'd["active"]["version"] == "0100"' 'd["pending"] is None' 'd["trial"] is False'
+	done
+	# shellcheck disable=SC2086
+	run -d $door fw update --chunk 16k p2.umfw
+	expect_rc 0 "${door#sim:}: then the image as signed goes in"
+	# shellcheck disable=SC2086
+	run -d $door --json fw info
+	expect_json "... and runs" 'd["active"]["version"] == "0200"' 'd["trial"] is False'
+done
 
 # ---- the same images, unchecked: the device refuses them
 for name in forged wrongid wrongprod old corrupt; do

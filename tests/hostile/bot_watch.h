@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usbmsc/api.h"
+
 /* Pipe calls between two CBWs beyond which the host is in a loop. The
  * compliance suite's invalid-CBW sequence takes about 12, Reset Recovery
  * 3, a CSW read with its retries 4. */
@@ -75,10 +77,7 @@ struct bot_watch {
 void watch_init(struct bot_watch *w, uint8_t framing);
 /* Note a broken rule (printf-style). */
 void watch_violation(struct bot_watch *w, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
+	USBMSC_PRINTF(2, 3);
 /* Where a call falls, before it is made. */
 enum watch_stage watch_stage_of_bulk(const struct bot_watch *w, bool in, const uint8_t *buf,
 				     size_t len);

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "../../src/os/os_file.h"
 #include "scale_pipe.h"
 #include "usbmsc/fwsign.h"
 #include "usbmsc/sim.h"
@@ -114,7 +114,7 @@ static void remove_files(const char *dir)
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		unlink(path);
+		usbmsc_file_remove(path);
 	}
 }
 
@@ -498,7 +498,7 @@ bool hostile_make_image(const char *dir, const char *key_path, uint32_t payload_
 	snprintf(out->path, sizeof out->path, "%s/image-0200.umfw", dir);
 	ok = usbmsc_fw_pack(payload, out->path, secret, &h, &err) == 0 &&
 	     read_all(out->path, &out->bytes, &out->len);
-	unlink(payload);
+	usbmsc_file_remove(payload);
 	return ok;
 }
 

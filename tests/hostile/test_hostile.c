@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/testfs.h"
 #include "hostile_run.h"
 #include "usbmsc/bot.h"
 #include "usbmsc/fwproto.h"
@@ -43,8 +44,7 @@ static int setup(void **state)
 	char key[512];
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/usbmsc-hostile.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testfs_mkdtemp(f->dir, sizeof f->dir, "usbmsc-hostile");
 	snprintf(key, sizeof key, "%s/data/demo-fw-secret.key", source_root);
 	f->have_image = hostile_make_image(f->dir, key, PAYLOAD_LEN, &f->image);
 	f->dev.dir = f->dir;
@@ -55,12 +55,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[300];
 
 	hostile_result_free(&f->res);
 	hostile_image_free(&f->image);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testfs_rmtree(f->dir);
 	free(f);
 	return 0;
 }

@@ -103,9 +103,9 @@ static void uri_dispatch(void **state)
 	assert_non_null(strstr(err.msg, "empty"));
 	assert_int_equal(usbmsc_open("nonsense", NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_non_null(strstr(err.msg, "did you mean 'sim:nonsense'"));
-	/* A path that names no device node: a file, a directory. */
+	/* A path that names no device node: a file, a directory (what the
+	 * message says is the OS backend's: tests/os and the CLI tests). */
 	assert_int_equal(usbmsc_open("/etc/passwd", NULL, &dev, &err), USBMSC_E_USAGE);
-	assert_non_null(strstr(err.msg, "not a device node but a file"));
 	assert_int_equal(usbmsc_open("/", NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_int_equal(usbmsc_open("/tmp", NULL, &dev, &err), USBMSC_E_USAGE);
 	assert_int_equal(usbmsc_open("1x:abc", NULL, &dev, &err), USBMSC_E_USAGE);

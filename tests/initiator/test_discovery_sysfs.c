@@ -52,7 +52,7 @@ static char sys[PATH_MAX], dev[PATH_MAX], mountinfo[PATH_MAX];
 
 /* snprintf for paths that always fit in the test's buffers. */
 static void pathf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	USBMSC_PRINTF(3, 4);
 
 static void pathf(char *buf, size_t len, const char *fmt, ...)
 {
@@ -827,6 +827,17 @@ static void test_max_transfer(void **state)
 	assert_int_equal(usbmsc_os_scsi_max_transfer(dir), (uint32_t)(64 * page));
 	/* No block device, no limits from sysfs. */
 	assert_int_equal(usbmsc_os_scsi_max_transfer(sys), 0);
+	/* The same limits through /sys/dev's links, nothing resolved (what
+	 * SG_IO reads at open): sg0, and sdb's block node. */
+	assert_true(usbmsc_os_node_device_path(sys, false, 21, 0, dir, sizeof dir));
+	assert_non_null(strstr(dir, "/dev/char/21:0/device"));
+	assert_int_equal(usbmsc_os_scsi_max_transfer(dir), 120u * 1024u);
+	assert_true(usbmsc_os_node_device_path(sys, true, 8, 16, dir, sizeof dir));
+	assert_non_null(strstr(dir, "/dev/block/8:16/device"));
+	assert_int_equal(usbmsc_os_scsi_max_transfer(dir), (uint32_t)(64 * page));
+	assert_true(usbmsc_os_node_device_path(sys, false, 21, 7, dir, sizeof dir));
+	assert_int_equal(usbmsc_os_scsi_max_transfer(dir), 0);     /* no such node */
+	assert_false(usbmsc_os_node_device_path(sys, false, 21, 0, dir, strlen(sys) + 10));
 }
 
 static void test_attr_helpers(void **state)

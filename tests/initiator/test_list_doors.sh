@@ -1,7 +1,8 @@
 #!/bin/bash
 # usbmsc list (text and JSON) shows each device's doors, against a fake
 # sysfs tree: a device with a vendor interface and a control LUN, its disk
-# mounted, and one with no doors. TAP.
+# mounted, and one with no side doors but a file door (its volume, a
+# directory with a door's files, mounted). TAP.
 #
 #   test_list_doors.sh USBMSC_BINARY
 . "$(dirname "$0")/../cli/lib.sh"
@@ -74,8 +75,16 @@ echo 1 >"$S/devices/usb/1-1/1-1:1.0/host0/target0:0:0/0:0:0:0/block/sda/sda1/par
 usb_device 1-2 0781 5590 PLAIN 1 3
 interface 1-2 0 08 06 50 usb-storage
 lun 1-2 1 1:0:0:0 0 sg2 sdb 8:16
+lun 1-2 1 1:0:0:1 0 sg3 sdc 8:32
+mkdir -p "$S/devices/usb/1-2/1-2:1.0/host1/target1:0:0/1:0:0:1/block/sdc/sdc1"
+echo 8:33 >"$S/devices/usb/1-2/1-2:1.0/host1/target1:0:0/1:0:0:1/block/sdc/sdc1/dev"
+echo 1 >"$S/devices/usb/1-2/1-2:1.0/host1/target1:0:0/1:0:0:1/block/sdc/sdc1/partition"
+# The file door's volume, as the system mounted it.
+mkdir -p "$T/door"
+printf 'UF2 Bootloader x\nModel: Plain\nBoard-ID: PLAIN-1\nFirmware: 0100\n' >"$T/door/INFO_UF2.TXT"
+printf 'Waiting for a UF2 file.\n' >"$T/door/STATUS.TXT"
 
-printf '1 0 0:1 / / rw - rootfs rootfs rw\n30 1 8:1 / /mnt rw - vfat /dev/sda1 rw\n' >"$T/mountinfo"
+printf '1 0 0:1 / / rw - rootfs rootfs rw\n30 1 8:1 / /mnt rw - vfat /dev/sda1 rw\n31 1 8:33 / %s rw - vfat /dev/sdc1 rw\n' "$T/door" >"$T/mountinfo"
 export USBMSC_SYSFS_ROOT=$S USBMSC_DEV_ROOT=$D USBMSC_MOUNTINFO=$T/mountinfo
 
 # door NAME yes|no TEXT: the line list prints for a door.
@@ -97,15 +106,18 @@ has "auto takes the vendor interface" "auto  yes  auto:1209:0001:DOORS1 (the ven
 has "a device without doors: no vendor interface" "$(door vendor no "none on this device")"
 has "... and no control LUN" "$(door control-lun no none)"
 has "... auto takes SG_IO" "auto  yes  auto:0781:5590:PLAIN (SG_IO on $D/sg2"
+has "the file door with its mount point" "$(door file yes "vol:$T/door (firmware updates only)")"
+has "... its mount is marked" "/dev/sdc1 is mounted at $T/door (vfat): the file door"
+has "a device with the volume of no file door" "$(door file no "no file door volume is mounted")"
 # The order of the lines is the order of the doors.
-order=$(awk '/^    (vendor|control-lun|sg|block|usb) /{print $1}' "$T/out" | head -n 5 | tr '\n' ' ')
-if [ "$order" = "vendor control-lun sg block usb " ]; then ok "the doors are listed in order"
+order=$(awk '/^    (vendor|control-lun|sg|block|usb|file) /{print $1}' "$T/out" | head -n 6 | tr '\n' ' ')
+if [ "$order" = "vendor control-lun sg block usb file " ]; then ok "the doors are listed in order"
 else not_ok "the doors are listed in order" "got: $order"; fi
 
 run list --json
 expect_rc 0 "list --json"
 expect_json "JSON: the doors array, in order" \
-	'[x["door"] for x in d["devices"][0]["doors"]] == ["vendor", "control-lun", "sg", "block", "usb"]'
+	'[x["door"] for x in d["devices"][0]["doors"]] == ["vendor", "control-lun", "sg", "block", "usb", "file"]'
 expect_json "JSON: the vendor door" \
 	'd["devices"][0]["doors"][0] == {"door": "vendor", "usable": True, "uri": "usbv:1209:0001:DOORS1", "reason": None}' \
 	'd["devices"][0]["vendor_interface"] == {"interface": 1, "driver": None}'
@@ -120,5 +132,9 @@ expect_json "JSON: the device without doors" \
 	'd["devices"][1]["doors"][0]["reason"] == "vendor interface: none on this device"' \
 	'd["devices"][1]["doors"][0]["uri"] is None' \
 	'd["devices"][1]["paths"]["auto"]["usable"] is True'
+expect_json "JSON: the file door" \
+	"d['devices'][1]['doors'][5] == {'door': 'file', 'usable': True, 'uri': 'vol:$T/door', 'reason': 'file door: firmware updates only'}" \
+	"d['devices'][1]['luns'][1]['mounts'][0]['file_door'] is True" \
+	"d['devices'][0]['luns'][0]['mounts'][0]['file_door'] is False"
 
 done_testing

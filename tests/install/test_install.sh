@@ -1,6 +1,6 @@
 #!/bin/sh
 # `meson install` puts the library, headers, pkg-config file, CLI, man page,
-# bash completion and (on Linux) the udev rule in place, and a program builds
+# bash completion, the fwupd quirk and (on Linux) the udev rule in place, and a program builds
 # against the installed library through pkg-config alone; so do the
 # examples. The target core's static library needs nothing but string.h
 # functions, and a firmware-like program built through its own pkg-config
@@ -143,5 +143,8 @@ if [ "$(uname -s)" = Linux ]; then
 	grep -q 'ENV{ID_USB_INTERFACES}=="\*:ff4d56:\*", TAG+="uaccess"' "$rule" ||
 		{ echo "the installed udev rule does not tag the vendor interface"; fail=1; }
 fi
-[ $fail = 0 ] && echo "install: library, headers, pkg-config, CLI, man page, completion, udev rule, examples, target library ok"
+# fwupd reads local quirks from /var/lib/fwupd/quirks.d, not from the prefix.
+[ -f "$dest/var/lib/fwupd/quirks.d/usbmsc.quirk" ] ||
+	{ echo "fwupd quirk not in /var/lib/fwupd/quirks.d"; fail=1; }
+[ $fail = 0 ] && echo "install: library, headers, pkg-config, CLI, man page, completion, udev rule, fwupd quirk, examples, target library ok"
 exit $fail

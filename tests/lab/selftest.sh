@@ -118,6 +118,11 @@ EOF
 check "--mount --add: vfat on /mnt, a file written there reads back" 0 \
     --device kernel-msc --mount --add "$tmp/added.txt" --script "$tmp/mount.sh"
 check_output "--add: the added file arrives intact" "$tmp/added.txt"
+mkdir -p "$tmp/tree/sub"
+cp "$tmp/added.txt" "$tmp/tree/sub/"
+check "--add DIR: a directory arrives with its contents" 0 --add "$tmp/tree" -- \
+    cat /add/tree/sub/added.txt
+check_output "... intact" "$tmp/added.txt"
 
 # Time-out and the gadget device kind.
 start=$SECONDS

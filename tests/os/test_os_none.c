@@ -105,6 +105,8 @@ static void plain_answers(void **state)
 	assert_false(os->raw_scsi_privilege());
 	/* fw_flash.c writes zeros instead. */
 	assert_false(os->punch_hole(-1, 0, 4096));
+	/* A file door's status is read as the system caches it. */
+	assert_false(os->file_uncache(0));
 }
 
 int main(void)

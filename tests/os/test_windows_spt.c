@@ -326,6 +326,30 @@ static void test_aligned(void **state)
 	assert_false(usbmsc_spt_aligned(buf + 4, 7));
 }
 
+/* A disk or volume path that does not open: the category says why, the
+ * message names the path and what to do. */
+static void open_fails(uint32_t code, int status, const char *words)
+{
+	struct usbmsc_error err;
+
+	memset(&err, 0, sizeof err);
+	assert_int_equal(usbmsc_spt_open_fail("\\\\.\\PhysicalDrive3", code, &err), status);
+	assert_int_equal(err.status, status);
+	if (!strstr(err.msg, "\\\\.\\PhysicalDrive3") || !strstr(err.msg, words))
+		fail_msg("Win32 error %u: '%s' lacks '%s'", (unsigned)code, err.msg, words);
+}
+
+static void test_open_failures(void **state)
+{
+	(void)state;
+	open_fails(USBMSC_WIN_ERROR_ACCESS_DENIED, USBMSC_E_ACCESS, "run as administrator");
+	open_fails(USBMSC_WIN_ERROR_FILE_NOT_FOUND, USBMSC_E_NO_DEVICE, "no such disk or volume");
+	open_fails(USBMSC_WIN_ERROR_PATH_NOT_FOUND, USBMSC_E_NO_DEVICE, "no such disk or volume");
+	open_fails(USBMSC_WIN_ERROR_DEVICE_REMOVED, USBMSC_E_NO_DEVICE, "no such disk or volume");
+	open_fails(USBMSC_WIN_ERROR_SHARING_VIOLATION, USBMSC_E_BUSY, "exclusively");
+	open_fails(USBMSC_WIN_ERROR_GEN_FAILURE, USBMSC_E_OTHER, "Win32 error 31");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_win32_errors),
 		cmocka_unit_test(test_max_transfer),
 		cmocka_unit_test(test_aligned),
+		cmocka_unit_test(test_open_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
 set -u
 nm=${1:?nm}
 shift
-linux_only='fallocate|fallocate64|umount|umount2|mount|ioctl|syscall|prctl|sendfile|sendfile64|splice|tee|vmsplice|memfd_create|getauxval|epoll_create|epoll_create1|epoll_ctl|epoll_wait|epoll_pwait|eventfd|timerfd_create|timerfd_settime|signalfd|inotify_init|inotify_init1|inotify_add_watch|fanotify_init|sysinfo|statfs|statfs64|fstatfs|fstatfs64|gnu_dev_major|gnu_dev_minor|gnu_dev_makedev|capget|capset'
+linux_only='fallocate|posix_fadvise|posix_fadvise64|fallocate64|umount|umount2|mount|ioctl|syscall|prctl|sendfile|sendfile64|splice|tee|vmsplice|memfd_create|getauxval|epoll_create|epoll_create1|epoll_ctl|epoll_wait|epoll_pwait|eventfd|timerfd_create|timerfd_settime|signalfd|inotify_init|inotify_init1|inotify_add_watch|fanotify_init|sysinfo|statfs|statfs64|fstatfs|fstatfs64|gnu_dev_major|gnu_dev_minor|gnu_dev_makedev|capget|capset'
 n=0
 bad=0
 for f in "$@"; do

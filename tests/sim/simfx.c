@@ -5,14 +5,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "simfx.h"
+#include "../common/testfs.h"
+#include "../../src/common/fdio.h"
+#include "../../src/os/os_file.h"
 #include "usbmsc/byteorder.h"
 #include "usbmsc/compliance.h"
 
@@ -24,22 +24,20 @@ uint8_t pattern_byte(uint64_t off)
 
 void simfx_init(struct simfx *f, bool fill)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	memset(f, 0, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "%s/usbmsc-sim-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
+	testfs_mkdtemp(f->dir, sizeof f->dir, "usbmsc-sim");
 	snprintf(f->path, sizeof f->path, "%s/disk.img", f->dir);
 	if (fill) {
 		static uint8_t chunk[65536];
-		int fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fd = usbmsc_file_open(f->path, USBMSC_FILE_WRITE | USBMSC_FILE_CREATE |
+					  USBMSC_FILE_TRUNC, 0644);
 		assert_true(fd >= 0);
 		for (uint64_t off = 0; off < IMG_SIZE; off += sizeof chunk) {
 			for (size_t i = 0; i < sizeof chunk; i++)
 				chunk[i] = pattern_byte(off + i);
-			assert_int_equal(write(fd, chunk, sizeof chunk), (ssize_t)sizeof chunk);
+			assert_true(usbmsc_write_full(fd, chunk, sizeof chunk));
 		}
-		close(fd);
+		usbmsc_file_close(fd);
 	}
 }
 
@@ -88,51 +86,33 @@ void simfx_close(struct simfx *f)
 
 void simfx_cleanup(struct simfx *f)
 {
-	DIR *d;
-	struct dirent *e;
-	char name[512];
-
 	simfx_close(f);
-	d = opendir(f->dir);
-	if (d) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(name, sizeof name, "%s/%s", f->dir, e->d_name);
-			unlink(name);
-		}
-		closedir(d);
-	}
-	rmdir(f->dir);
+	testfs_rmtree(f->dir);
 }
 
 uint64_t hash_file(const char *path, uint64_t skip_off, uint64_t skip_len)
 {
 	static uint8_t buf[65536];
 	uint64_t h = 0xcbf29ce484222325u, off = 0;
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
+	int fd = usbmsc_file_open(path, USBMSC_FILE_READ, 0);
+	int64_t n;
 
 	assert_true(fd >= 0);
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		for (ssize_t i = 0; i < n; i++, off++) {
+	while ((n = usbmsc_read_full(fd, buf, sizeof buf)) > 0) {
+		for (int64_t i = 0; i < n; i++, off++) {
 			if (off >= skip_off && off < skip_off + skip_len)
 				continue;
 			h ^= buf[i];
 			h *= 0x100000001b3u;
 		}
 	}
-	close(fd);
+	usbmsc_file_close(fd);
 	return h ^ off; /* the length counts too */
 }
 
 void read_file(const char *path, uint64_t off, void *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY);
-
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, len, (off_t)off), (ssize_t)len);
-	close(fd);
+	testfs_pread(path, off, buf, len);
 }
 
 void assert_pattern(const char *path, uint64_t off, size_t len)

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "simfx.h"
+#include "../../src/os/os_file.h"
 #include "usbmsc/byteorder.h"
 
 static int setup(void **state)
@@ -132,7 +132,7 @@ static void inquiry_garbage_past_cb_length(void **state)
 static void get_max_lun(void **state)
 {
 	struct simfx *f = *state;
-	struct stat st;
+	struct usbmsc_file_info fi;
 	char name[300];
 	uint8_t lun = 99;
 
@@ -144,11 +144,11 @@ static void get_max_lun(void **state)
 	assert_int_equal(lun, 3);
 	for (int i = 1; i < 4; i++) {
 		snprintf(name, sizeof name, "%s.lun%d", f->path, i);
-		assert_int_equal(stat(name, &st), 0);
-		assert_int_equal(st.st_size, 64 * 1024 * 1024); /* the default size */
+		assert_true(usbmsc_file_stat(name, true, &fi));
+		assert_int_equal(fi.size, 64 * 1024 * 1024); /* the default size */
 	}
 	snprintf(name, sizeof name, "%s.lun4", f->path);
-	assert_int_not_equal(stat(name, &st), 0);
+	assert_false(usbmsc_file_stat(name, true, &fi));
 }
 
 static int control(struct simfx *f, uint8_t rt, uint8_t req, uint16_t value, uint16_t index,

@@ -1,6 +1,8 @@
-/* The host's reader of a file door's STATUS.TXT (src/wire/door_status.c):
- * every line the device writes, versions with dots, the reasons by number,
- * CR LF, and lines it must not take. */
+/* The host's readers of a file door's text files: STATUS.TXT
+ * (src/wire/door_status.c): every line the device writes, versions with
+ * dots, the reasons by number, CR LF, the padding the device adds, and
+ * lines it must not take; INFO_UF2.TXT (src/wire/door_info.c): the UF2
+ * convention's lines, the running version, other boards. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -95,12 +97,73 @@ static void test_not_ours(void **state)
 	assert_false(usbmsc_door_status_parse("Rolled back.", 11, &st));
 }
 
+/* The device pads the line with spaces to a fixed length (so that a host
+ * that caches the file's size still reads it whole). */
+static void test_padded(void **state)
+{
+	struct usbmsc_door_status st;
+
+	(void)state;
+	st = parse("Refused: bad signature                                         \n", true);
+	assert_int_equal(st.state, USBMSC_DOOR_ST_REFUSED);
+	assert_string_equal(st.reason_text, "bad signature");
+	assert_int_equal(st.reason, USBMSC_FWR_SIGNATURE);
+	st = parse("Updated from 1.0 to 1.10.      \r\n", true);
+	assert_string_equal(st.to, "1.10");
+	st = parse("Receiving: 3 of 9 blocks   ", true);
+	assert_int_equal(st.got, 3);
+	parse("                \n", false);
+}
+
+static struct usbmsc_door_info info(const char *text, bool want)
+{
+	struct usbmsc_door_info in;
+
+	assert_int_equal(usbmsc_door_info_parse(text, strlen(text), &in), want);
+	return in;
+}
+
+static void test_info(void **state)
+{
+	struct usbmsc_door_info a, b;
+
+	(void)state;
+	a = info("UF2 Bootloader usbmsc-gadget\nModel: USBMSC Gadget\nBoard-ID: "
+		 "LINUX-GADGET-1d6b-0104\nFirmware: 1.10\n", true);
+	assert_string_equal(a.bootloader, "UF2 Bootloader usbmsc-gadget");
+	assert_string_equal(a.model, "USBMSC Gadget");
+	assert_string_equal(a.board_id, "LINUX-GADGET-1d6b-0104");
+	assert_string_equal(a.firmware, "1.10");
+	/* The same board after an update; CR LF and spaces are no difference. */
+	b = info("UF2 Bootloader usbmsc-gadget\r\nModel:USBMSC Gadget \r\nFirmware: 1.11\r\n"
+		 "Board-ID: LINUX-GADGET-1d6b-0104\r\n", true);
+	assert_string_equal(b.firmware, "1.11");
+	assert_true(usbmsc_door_info_same_board(&a, &b));
+	/* Another board; a UF2 bootloader that is not a usbmsc door (no
+	 * Firmware: line), as an RP2040's. */
+	b = info("UF2 Bootloader v3.0\nModel: Raspberry Pi RP2\nBoard-ID: RPI-RP2\n", true);
+	assert_string_equal(b.firmware, "");
+	assert_false(usbmsc_door_info_same_board(&a, &b));
+	/* Not INFO_UF2.TXT at all; a board with neither line matches none. */
+	info("", false);
+	info("hello\nFirmware: 1.0\n", false);
+	b = info("UF2 Bootloader x\n", true);
+	assert_false(usbmsc_door_info_same_board(&b, &b));
+	/* Long values are cut, never overrun. */
+	a = info("Board-ID: 0123456789012345678901234567890123456789012345678901234567890123456789"
+		 "\nFirmware: 12345678901234567890\n", true);
+	assert_int_equal(strlen(a.board_id), USBMSC_DOOR_INFO_TEXT_MAX - 1u);
+	assert_string_equal(a.firmware, "1234567890123456");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_not_ours),
+		cmocka_unit_test(test_padded),
+		cmocka_unit_test(test_info),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

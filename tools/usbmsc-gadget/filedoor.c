@@ -1,9 +1,11 @@
 /* --file-door: the target's file door on the gadget (filedoor.h). */
 #include "filedoor.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../src/fwhost/fw_host.h"
 #include "log.h"
@@ -13,6 +15,39 @@
 /* A gap in the clock larger than this (a suspended machine) counts as this
  * much (usbmsc_door_tick takes less than 2^31 at a time). */
 #define DOOR_MAX_STEP_MS 3600000u
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The door's write, timed: when the first block of an image and its last
+ * one arrived, on the clock /proc/uptime shows in the guest (monotonic: no
+ * suspend there), and how long the device's check of the whole image took
+ * (it runs within the write that brings the last block). */
+static usbmsc_sense_t timed_write(void *ctx, uint32_t lba, uint32_t offset, const uint8_t *buf,
+				  uint32_t len)
+{
+	/* ctx is the door's, in d. */
+	struct gadget_filedoor *d =
+		(struct gadget_filedoor *)((char *)ctx - offsetof(struct gadget_filedoor, door));
+	uint32_t before = d->door.got, blocks = d->door.blocks;
+	double t = now_s();
+	usbmsc_sense_t s = d->door_write(ctx, lba, offset, buf, len);
+
+	if (d->door.got == 0 || d->door.blocks == 0)
+		return s;
+	if (before == 0 || blocks != d->door.blocks)
+		gadget_debug(1, "file door: first block of %u in at %.3f s", (unsigned)d->door.blocks,
+			     t);
+	if (d->door.got == d->door.blocks && before != d->door.got)
+		gadget_debug(1, "file door: last of %u blocks in at %.3f s, checked in %.0f ms",
+			     (unsigned)d->door.blocks, t, (now_s() - t) * 1e3);
+	return s;
+}
 
 int gadget_filedoor_setup(struct gadget_filedoor *d, const struct gadget_opts *o,
 			  struct gadget_vendor *v, struct usbmsc_lun_config *lun, char *err,
@@ -48,7 +83,7 @@ int gadget_filedoor_setup(struct gadget_filedoor *d, const struct gadget_opts *o
 		.fw = e,
 		.bitmap = d->bitmap,
 		.info = d->info,
-		.url = "https://example.com/usbmsc-gadget",
+		.index_htm = USBMSC_DOOR_INDEX_HTM("https://example.com/usbmsc-gadget"),
 		.label = "USBMSC DOOR",
 		.volume_id = (uint32_t)o->vid << 16 | o->pid,
 		.quiet_ms = DOOR_QUIET_MS,
@@ -58,6 +93,8 @@ int gadget_filedoor_setup(struct gadget_filedoor *d, const struct gadget_opts *o
 		gadget_filedoor_close(d);
 		return 99;
 	}
+	d->door_write = lun->write;
+	lun->write = timed_write;
 	d->on = true;
 	d->last_ms = gadget_now_ms();
 	gadget_debug(1, "LUN %u: file door (128 MiB FAT volume, UF2 files)", o->lun_count);

@@ -32,6 +32,10 @@ struct gadget_filedoor {
 	struct usbmsc_fw_engine *engine;
 	uint8_t *bitmap;
 	uint64_t last_ms;
+	/* The door's own LUN write, which the gadget's wraps to log when an
+	 * image's first and last blocks arrive (bench/lab_filedoor.sh). */
+	usbmsc_sense_t (*door_write)(void *ctx, uint32_t lba, uint32_t offset, const uint8_t *buf,
+				     uint32_t len);
 	char info[400];
 };
 

@@ -12,8 +12,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../../src/os/os_clock.h"
+
+#include "latency.h"
 #include "parse.h"
 
 /* Every latency sample is kept (8 bytes each), so the count is bounded. */
@@ -59,11 +61,6 @@ struct bench_run {
 	/* read only */
 	uint64_t lba, bytes;
 	uint32_t chunk, block_size;
-};
-
-struct bench_stats {
-	uint64_t min, median, p99, max;
-	double mean;
 };
 
 /* ---- the command line ---- */
@@ -124,45 +121,6 @@ static int parse_bench_args(struct cli *c, struct bench_args *a)
 
 /* ---- measuring ---- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The nearest-rank percentile of n sorted values (pct 1..100): the
- * smallest value that at least pct % of the values do not exceed. */
-static uint64_t percentile(const uint64_t *sorted, uint64_t n, unsigned pct)
-{
-	uint64_t rank = (n * pct + 99) / 100;
-
-	return sorted[rank ? rank - 1 : 0];
-}
-
-/* Sorts the samples (n >= 1). */
-static void stats_of(uint64_t *ns, uint64_t n, struct bench_stats *s)
-{
-	double sum = 0;
-
-	qsort(ns, (size_t)n, sizeof *ns, cmp_u64);
-	for (uint64_t i = 0; i < n; i++)
-		sum += (double)ns[i];
-	s->min = ns[0];
-	s->max = ns[n - 1];
-	s->median = percentile(ns, n, 50);
-	s->p99 = percentile(ns, n, 99);
-	s->mean = sum / (double)n;
-}
-
 static int alloc_samples(struct cli *c, struct bench_run *r, uint64_t n)
 {
 	r->commands = n;
@@ -200,18 +158,22 @@ static int run_turs(struct cli *c, struct bench_run *r)
 	uint64_t start, prev;
 	int st;
 
-	/* Before the clock starts: the power-on unit attention a fresh device
-	 * reports to its first command. */
-	do
+	/* The first of the N commands may meet the power-on unit attention a
+	 * fresh device reports once: it is sent again and the clock starts
+	 * over, so that N commands are timed and, without the attention, N
+	 * are sent, as sg_turs -n N sends. */
+	do {
+		start = usbmsc_clock_ns();
 		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
-	while (cli_again(c, st, &res));
+	} while (cli_again(c, st, &res));
+	prev = usbmsc_clock_ns();
 	if (st)
-		return cli_fail_result(c, st, &res);
-	start = prev = now_ns();
-	for (uint64_t i = 0; i < r->commands; i++) {
+		return cut_short(c, st, &res, NULL, 0, r->commands);
+	r->ns[0] = prev - start;
+	for (uint64_t i = 1; i < r->commands; i++) {
 		uint64_t t;
 		st = usbmsc_test_unit_ready(c->dev, c->lun, &res);
-		t = now_ns();
+		t = usbmsc_clock_ns();
 		if (st)
 			return cut_short(c, st, &res, NULL, i, r->commands);
 		r->ns[i] = t - prev;
@@ -312,13 +274,13 @@ static int run_reads(struct cli *c, struct bench_run *r, uint8_t *buf)
 	uint64_t start, prev, done = 0;
 	int st;
 
-	start = prev = now_ns();
+	start = prev = usbmsc_clock_ns();
 	for (uint64_t i = 0; i < r->commands; i++) {
 		uint64_t left = r->bytes - done, t;
 		uint32_t len = left < r->chunk ? (uint32_t)left : r->chunk;
 		st = usbmsc_read_blocks(c->dev, c->lun, r->lba + done / r->block_size,
 					len / r->block_size, r->block_size, buf, &res);
-		t = now_ns();
+		t = usbmsc_clock_ns();
 		if (st) {
 			char what[64];
 
@@ -337,7 +299,8 @@ static int run_reads(struct cli *c, struct bench_run *r, uint8_t *buf)
 static int bench_read(struct cli *c, const struct bench_args *a, struct bench_run *r)
 {
 	uint64_t blocks, commands;
-	void *buf = NULL;
+	void *block;
+	uint8_t *buf;
 	int st;
 
 	r->lba = 0;
@@ -362,14 +325,17 @@ static int bench_read(struct cli *c, const struct bench_args *a, struct bench_ru
 		return cli_usage(c, "--size %" PRIu64 " in chunks of %" PRIu32 " is %" PRIu64
 				 " commands; at most %u (take a larger --chunk or a smaller --size)",
 				 r->bytes, r->chunk, commands, BENCH_MAX_COMMANDS);
-	if (posix_memalign(&buf, BENCH_BUF_ALIGN, r->chunk) != 0)
+	block = malloc((size_t)r->chunk + BENCH_BUF_ALIGN - 1u);
+	if (!block)
 		return cli_fail(c, USBMSC_E_OTHER, "out of memory for a %" PRIu32 "-byte buffer",
 				r->chunk);
+	buf = (uint8_t *)(((uintptr_t)block + BENCH_BUF_ALIGN - 1u) &
+			  ~(uintptr_t)(BENCH_BUF_ALIGN - 1u));
 	memset(buf, 0, r->chunk);
 	st = alloc_samples(c, r, commands);
 	if (st == 0)
 		st = run_reads(c, r, buf);
-	free(buf);
+	free(block);
 	return st;
 }
 
@@ -381,7 +347,7 @@ static double per_second(uint64_t count, uint64_t ns)
 }
 
 static void report_json(struct cli *c, const struct bench_args *a, const struct bench_run *r,
-			const struct bench_stats *s)
+			const struct latency_stats *s)
 {
 	struct json *j = &c->out;
 
@@ -397,7 +363,7 @@ static void report_json(struct cli *c, const struct bench_args *a, const struct 
 		json_uint(j, "bytes", r->bytes);
 	}
 	json_uint(j, "commands", r->commands);
-	json_double(j, "seconds", (double)r->elapsed_ns / 1e9, 6);
+	json_double(j, "seconds", (double)r->elapsed_ns / 1e9, 9);   /* to the ns: sim: runs a TUR in 0.2 us */
 	json_double(j, "commands_per_s", per_second(r->commands, r->elapsed_ns), 1);
 	if (a->sub == B_READ)
 		json_double(j, "mb_per_s", per_second(r->bytes, r->elapsed_ns) / 1e6, 3);
@@ -412,7 +378,7 @@ static void report_json(struct cli *c, const struct bench_args *a, const struct 
 }
 
 static void report_text(struct cli *c, const struct bench_args *a, const struct bench_run *r,
-			const struct bench_stats *s)
+			const struct latency_stats *s)
 {
 	char human[32], chunk[32];
 
@@ -443,7 +409,7 @@ static int run_bench(struct cli *c)
 {
 	struct bench_args a = { 0 };
 	struct bench_run r = { 0 };
-	struct bench_stats s;
+	struct latency_stats s;
 	int st = parse_bench_args(c, &a);
 
 	if (st)
@@ -456,7 +422,7 @@ static int run_bench(struct cli *c)
 		return cli_usage(c, "needs a command: tur or read");
 	st = a.sub == B_TUR ? bench_tur(c, &a, &r) : bench_read(c, &a, &r);
 	if (st == 0) {
-		stats_of(r.ns, r.commands, &s);
+		latency_stats(r.ns, (size_t)r.commands, &s);
 		if (c->json)
 			report_json(c, &a, &r, &s);
 		else
@@ -479,9 +445,10 @@ const struct cli_command cli_cmd_bench = {
 		"Each prints the commands per second, for read the throughput (MB/s,\n"
 		"10^6 bytes per second), and the latency of each command: median, 99th\n"
 		"percentile, minimum, maximum and mean. Every sample is kept, so a run\n"
-		"is at most 10000000 commands. Before the clock starts, one command\n"
-		"(TEST UNIT READY; for read, READ CAPACITY) meets the unit attention of\n"
-		"a freshly attached device. The data read is discarded.\n"
+		"is at most 10000000 commands. The unit attention of a freshly attached\n"
+		"device is met untimed: by the first TEST UNIT READY, sent again (so tur\n"
+		"sends N commands, N + 1 after a power-on), or for read by READ CAPACITY\n"
+		"before the clock starts. The data read is discarded.\n"
 		"\n"
 		"Options:\n"
 		"  -n, --count N        tur: the number of commands (default 1000)\n"

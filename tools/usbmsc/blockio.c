@@ -6,8 +6,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "../../src/os/os_file.h"
 
 #include "hexdump.h"
 #include "outfile.h"
@@ -110,7 +110,7 @@ static int sink_open(struct cli *c, struct sink *s, uint64_t addr, uint64_t byte
 		s->json = malloc(bytes ? (size_t)bytes : 1);
 		if (!s->json)
 			return cli_fail(c, USBMSC_E_OTHER, "out of memory");
-	} else if (!c->output && isatty(STDOUT_FILENO)) {
+	} else if (!c->output && usbmsc_file_is_terminal(1)) {
 		s->kind = SINK_HEXDUMP;
 		hexdump_begin(&s->dump, stdout, "", addr);
 	} else {
@@ -281,7 +281,7 @@ struct source {
 static int spool(struct cli *c, struct source *src, uint64_t room, uint64_t lba,
 		 const struct geometry *g)
 {
-	FILE *tmp = tmpfile();
+	FILE *tmp = usbmsc_file_temp_stream();
 	uint8_t buf[65536];
 	size_t n;
 
@@ -303,7 +303,7 @@ static int spool(struct cli *c, struct source *src, uint64_t room, uint64_t lba,
 				"end of the LUN (%" PRIu64 " blocks, last LBA %" PRIu64 "); nothing "
 				"written", src->name, room, lba, g->blocks, g->blocks ? g->blocks - 1 : 0);
 	}
-	if (ferror(src->f) || fflush(tmp) != 0 || fseeko(tmp, 0, SEEK_SET) != 0) {
+	if (ferror(src->f) || fflush(tmp) != 0 || fseek(tmp, 0, SEEK_SET) != 0) {
 		fclose(tmp);
 		if (cli_stopped())
 			return cli_fail(c, USBMSC_E_INTERRUPTED, "interrupted while reading %s; "
@@ -319,14 +319,15 @@ static int spool(struct cli *c, struct source *src, uint64_t room, uint64_t lba,
 
 static int source_open(struct cli *c, const char *path, struct source *src)
 {
-	struct stat sb;
+	struct usbmsc_file_info fi;
 
 	src->name = strcmp(path, "-") == 0 ? "standard input" : path;
 	src->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!src->f)
 		return cli_fail(c, USBMSC_E_FILE, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fileno(src->f), &sb) == 0 && S_ISREG(sb.st_mode)) {
-		src->size = (uint64_t)sb.st_size;
+	if (usbmsc_file_stat_fd(usbmsc_file_stream_fd(src->f), &fi) &&
+	    fi.kind == USBMSC_FILE_REGULAR) {
+		src->size = fi.size;
 		src->sized = true;
 	}
 	return 0;

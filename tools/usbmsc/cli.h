@@ -128,10 +128,7 @@ void cli_print_version(struct cli *c);
  * line where one helps; with --json also an error document on stdout when
  * none was written. Each returns status. */
 int cli_fail(struct cli *c, int status, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
+	USBMSC_PRINTF(3, 4);
 /* Store a global option (id below CLI_O_GLOBAL_END) in c; returns 0 or the
  * usage error. The one place their values are checked, for main's parser
  * and for the commands that parse their own options. */
@@ -139,10 +136,7 @@ int cli_apply_global(struct cli *c, enum cli_opt id, const char *value);
 
 /* A usage error: the message, then the command's synopsis. */
 int cli_usage(struct cli *c, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
+	USBMSC_PRINTF(2, 3);
 /* A failed command: the sense text, or the library's message. */
 int cli_fail_result(struct cli *c, int status, const struct usbmsc_result *res);
 /* Describe the sense data of res into buf; false when there is none. */
@@ -151,19 +145,17 @@ bool cli_sense_text(const struct usbmsc_result *res, char *buf, size_t len);
 void cli_json_sense(struct json *j, const char *key, const struct usbmsc_result *res);
 /* One aligned "key: value" line on stdout. */
 void cli_kv(const char *key, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
+	USBMSC_PRINTF(2, 3);
 /* The same on f. */
 void cli_kv_to(FILE *f, const char *key, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
+	USBMSC_PRINTF(3, 4);
 /* The struct usbmsc_trace callback; ctx is the struct cli. */
 void cli_trace(void *ctx, enum usbmsc_trace_kind kind, const char *text, const uint8_t *bytes,
 	       size_t len);
+/* The trace for the library: cli_trace with -v, none without, so that the
+ * library formats no text that nobody prints (a command's CDB, CBW and
+ * CSW on a Bulk-Only transport, notes at open). */
+struct usbmsc_trace cli_trace_for(struct cli *c);
 /* "64.0 MiB": a byte count for people. */
 const char *cli_human_size(uint64_t bytes, char *buf, size_t len);
 

@@ -9,6 +9,8 @@
  * least one check failed; otherwise the category that kept it from running
  * (1 usage, e.g. an SG_IO node; 20 no device, or it went away; ...). */
 #include "cli.h"
+#include "compat.h"
+#include "../../src/os/os_backend.h"
 #include "own_opts.h"
 
 #include <inttypes.h>
@@ -96,18 +98,9 @@ static void on_stop(int sig)
 
 static void catch_stop(struct usbmsc_dev *dev)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old;
-
 	stop_flag = 0;
 	stop_dev = dev;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
-	}
+	cli_compat_catch_stops(CLI_STOP_ALL, on_stop, false);
 }
 
 /* ---- output ---- */
@@ -238,10 +231,10 @@ static int run_compliance(struct cli *c)
 		cli_print_command_help(c, c->cmd);
 		return 0;
 	}
-	if (c->device && c->device[0] == '/')
-		return cli_usage(c, "%s is an SG_IO device node: the compliance checks need raw "
-				 "Bulk-Only Transport; use usb:VID:PID (it detaches the kernel driver "
-				 "and reattaches it after) or sim:PATH", c->device);
+	if (c->device && usbmsc_os_backend.pt_claims(c->device))
+		return cli_usage(c, "%s is a device node for SCSI pass-through: the compliance "
+				 "checks need raw Bulk-Only Transport; use usb:VID:PID (it detaches "
+				 "the kernel driver and reattaches it after) or sim:PATH", c->device);
 	st = cli_open(c);
 	if (st)
 		return st;
@@ -251,8 +244,7 @@ static int run_compliance(struct cli *c)
 	opts.scratch_set = a.scratch_set;
 	opts.scratch_lba = a.scratch_lba;
 	opts.timeout_ms = c->timeout_ms;
-	opts.trace.fn = cli_trace;
-	opts.trace.ctx = c;
+	opts.trace = cli_trace_for(c);
 	opts.stop = &stop_flag;
 	st = usbmsc_compliance_run(c->dev, &opts, &rep, &err);
 	/* The table; also for a run cut short (device gone, stop requested),

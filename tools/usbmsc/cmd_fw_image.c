@@ -12,23 +12,27 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "../../src/os/os_file.h"
 
 #include "usbmsc/fwsign.h"
 #include "usbmsc/fwuf2.h"
 #include "usbmsc/uf2.h"
 
+#include "cmd_fw_cab.h"
 #include "cmd_fw_update.h"
 #include "parse.h"
 
 enum fw_sub { FW_KEYGEN = 1u << 0, FW_PACK = 1u << 1, FW_INSPECT = 1u << 2, FW_INFO = 1u << 3,
-	      FW_UPDATE = 1u << 4, FW_ACTIVATE = 1u << 5, FW_CONFIRM = 1u << 6, FW_UF2 = 1u << 7 };
-#define FW_ALL (FW_KEYGEN | FW_PACK | FW_INSPECT | FW_INFO | FW_UPDATE | FW_ACTIVATE | FW_CONFIRM | FW_UF2)
+	      FW_UPDATE = 1u << 4, FW_ACTIVATE = 1u << 5, FW_CONFIRM = 1u << 6, FW_UF2 = 1u << 7,
+	      FW_CAB = 1u << 8 };
+#define FW_ALL (FW_KEYGEN | FW_PACK | FW_INSPECT | FW_INFO | FW_UPDATE | FW_ACTIVATE | FW_CONFIRM | \
+		FW_UF2 | FW_CAB)
 
 enum fw_opt_id {
 	FO_FORCE = OWN_OPT_FIRST, FO_KEY, FO_VERSION, FO_VERSION_NUMBER, FO_VID, FO_PID, FO_VENDOR, FO_PRODUCT,
 	FO_HW_REV, FO_OUTPUT, FO_MODE, FO_CHUNK, FO_WAIT, FO_NO_ACTIVATE, FO_DRY_RUN,
-	FO_NO_HOST_CHECKS, FO_ALLOW_REINSTALL
+	FO_NO_HOST_CHECKS, FO_ALLOW_REINSTALL, FO_ROUTE, FO_ID, FO_NAME, FO_SUMMARY, FO_DATE
 };
 
 static const struct own_opt fw_opts[] = {
@@ -39,15 +43,15 @@ static const struct own_opt fw_opts[] = {
 	{ "timeout", 0, true, CLI_O_TIMEOUT, FW_ALL },
 	{ "lun", 0, true, CLI_O_LUN, FW_ALL },
 	{ "force", 'f', false, FO_FORCE, FW_KEYGEN },
-	{ "key", 'k', true, FO_KEY, FW_PACK | FW_INSPECT | FW_UPDATE | FW_UF2 },
+	{ "key", 'k', true, FO_KEY, FW_PACK | FW_INSPECT | FW_UPDATE | FW_UF2 | FW_CAB },
 	{ "version", 0, true, FO_VERSION, FW_PACK },
 	{ "version-number", 0, true, FO_VERSION_NUMBER, FW_PACK },
 	{ "vid", 0, true, FO_VID, FW_PACK },
 	{ "pid", 0, true, FO_PID, FW_PACK },
-	{ "vendor", 0, true, FO_VENDOR, FW_PACK },
-	{ "product", 0, true, FO_PRODUCT, FW_PACK },
+	{ "vendor", 0, true, FO_VENDOR, FW_PACK | FW_CAB },
+	{ "product", 0, true, FO_PRODUCT, FW_PACK | FW_CAB },
 	{ "hw-rev", 0, true, FO_HW_REV, FW_PACK },
-	{ "output", 'o', true, FO_OUTPUT, FW_PACK | FW_UF2 },
+	{ "output", 'o', true, FO_OUTPUT, FW_PACK | FW_UF2 | FW_CAB },
 	{ "mode", 0, true, FO_MODE, FW_UPDATE },
 	{ "chunk", 0, true, FO_CHUNK, FW_UPDATE },
 	{ "wait", 0, true, FO_WAIT, FW_UPDATE | FW_ACTIVATE },
@@ -55,6 +59,11 @@ static const struct own_opt fw_opts[] = {
 	{ "dry-run", 0, false, FO_DRY_RUN, FW_UPDATE },
 	{ "no-host-checks", 0, false, FO_NO_HOST_CHECKS, FW_UPDATE },
 	{ "allow-reinstall", 0, false, FO_ALLOW_REINSTALL, FW_UPDATE },
+	{ "route", 0, true, FO_ROUTE, FW_CAB },
+	{ "id", 0, true, FO_ID, FW_CAB },
+	{ "name", 0, true, FO_NAME, FW_CAB },
+	{ "summary", 0, true, FO_SUMMARY, FW_CAB },
+	{ "date", 0, true, FO_DATE, FW_CAB },
 };
 
 struct fw_args {
@@ -63,6 +72,7 @@ struct fw_args {
 	bool force;
 	const char *key, *version, *version_number, *vid, *pid, *vendor, *product, *hw_rev, *output;
 	struct fw_update_args update;  /* fw update's own options */
+	struct fw_cab_args cab;        /* fw cab's own options */
 	int argc;
 	char **argv;        /* positional arguments after the subcommand */
 };
@@ -89,6 +99,11 @@ static void apply(struct fw_args *a, const struct own_opt *o, const char *v)
 	case FO_DRY_RUN: a->update.dry_run = true; break;
 	case FO_NO_HOST_CHECKS: a->update.no_host_checks = true; break;
 	case FO_ALLOW_REINSTALL: a->update.allow_reinstall = true; break;
+	case FO_ROUTE: a->cab.route = v; break;
+	case FO_ID: a->cab.id = v; break;
+	case FO_NAME: a->cab.name = v; break;
+	case FO_SUMMARY: a->cab.summary = v; break;
+	case FO_DATE: a->cab.date = v; break;
 	}
 }
 
@@ -97,7 +112,7 @@ static int parse_one(struct cli *c, struct fw_args *a, int *i)
 {
 	static const struct own_opts rules = {
 		fw_opts, sizeof fw_opts / sizeof fw_opts[0], FW_ALL,
-		"the fw command (keygen, pack, inspect, uf2, info, update, activate or confirm)"
+		"the fw command (keygen, pack, inspect, uf2, info, update, activate, confirm or cab)"
 	};
 	const struct own_opt *o;
 	const char *value;
@@ -141,9 +156,11 @@ static int parse_fw_args(struct cli *c, struct fw_args *a)
 				a->sub = FW_CONFIRM;
 			else if (strcmp(arg, "uf2") == 0)
 				a->sub = FW_UF2;
+			else if (strcmp(arg, "cab") == 0)
+				a->sub = FW_CAB;
 			else
 				return cli_usage(c, "unknown fw command '%s': keygen, pack, inspect, uf2, "
-						 "info, update, activate or confirm", arg);
+						 "info, update, activate, confirm or cab", arg);
 			/* fw update, activate and confirm answer --json in events,
 			 * their failures too */
 			if (a->sub & (FW_UPDATE | FW_ACTIVATE | FW_CONFIRM)) {
@@ -171,9 +188,9 @@ static int want_args(struct cli *c, const struct fw_args *a, int n, const char *
 
 static bool path_exists(const char *path)
 {
-	struct stat st;
+	struct usbmsc_file_info fi;
 
-	return lstat(path, &st) == 0;
+	return usbmsc_file_stat(path, false, &fi);
 }
 
 static int run_keygen(struct cli *c, const struct fw_args *a)
@@ -323,17 +340,28 @@ static int pack_header(struct cli *c, const struct fw_args *a, struct usbmsc_fw_
 
 static bool same_file(const char *p, const char *q)
 {
-	struct stat a, b;
+	struct usbmsc_file_info a, b;
 
-	return stat(p, &a) == 0 && stat(q, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return usbmsc_file_stat(p, true, &a) && usbmsc_file_stat(q, true, &b) &&
+	       a.volume == b.volume && a.index == b.index;
 }
 
 /* An empty file is no firmware: most likely a build step that failed. */
 static bool empty_file(const char *path)
 {
-	struct stat st;
+	struct usbmsc_file_info fi;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+	return usbmsc_file_stat(path, true, &fi) && fi.kind == USBMSC_FILE_REGULAR &&
+	       fi.size == 0;
+}
+
+/* Forget a secret: stores the compiler may not drop as unused. */
+static void wipe(void *p, size_t n)
+{
+	volatile uint8_t *v = p;
+
+	while (n--)
+		*v++ = 0;
 }
 
 static int run_pack(struct cli *c, const struct fw_args *a)
@@ -357,7 +385,7 @@ static int run_pack(struct cli *c, const struct fw_args *a)
 	if (st)
 		return cli_fail(c, st, "%s", err.msg);
 	st = usbmsc_fw_pack(a->argv[0], a->output, sk, &h, &err);
-	explicit_bzero(sk, sizeof sk);
+	wipe(sk, sizeof sk);
 	if (st == USBMSC_E_USAGE)
 		return cli_usage(c, "%s", err.msg);
 	if (st)
@@ -601,7 +629,7 @@ static int run_fw(struct cli *c)
 	if (c->help || !a.sub) {
 		if (!c->help)
 			return cli_usage(c, "needs a command: keygen, pack, inspect, uf2, info, "
-					 "update, activate or confirm");
+					 "update, activate, confirm or cab");
 		cli_print_command_help(c, c->cmd);
 		return 0;
 	}
@@ -627,14 +655,25 @@ static int run_fw(struct cli *c)
 			return st;
 		return cli_fw_update(c, a.sub == FW_ACTIVATE ? FW_VERB_ACTIVATE : FW_VERB_CONFIRM,
 				     &a.update);
+	case FW_CAB:
+		if (a.argc > 0)
+			a.cab.image = a.argv[0];
+		st = want_args(c, &a, 1, "the IMAGE file");
+		if (st)
+			return st;
+		a.cab.output = a.output;
+		a.cab.key = a.key;
+		a.cab.vendor = a.vendor;
+		a.cab.product = a.product;
+		return cli_fw_cab(c, &a.cab);
 	default: return run_inspect(c, &a);
 	}
 }
 
 const struct cli_command cli_cmd_fw = {
 	.name = "fw",
-	.args = "keygen|pack|inspect|uf2|info|update|activate|confirm ARGS",
-	.summary = "signed firmware images (also as UF2); a device's firmware state; update",
+	.args = "keygen|pack|inspect|uf2|info|update|activate|confirm|cab ARGS",
+	.summary = "signed firmware images (also as UF2 and fwupd cabinets); firmware state; update",
 	.help = "Commands:\n"
 		"  fw keygen SECRET PUBLIC [--force]\n"
 		"      A new Ed25519 key pair. SECRET is written with mode 0600; neither file\n"
@@ -654,15 +693,26 @@ const struct cli_command cli_cmd_fw = {
 		"      The device's firmware: active and pending versions and slots, flags\n"
 		"      (pending, trial, reverted), anti-rollback floor, WRITE BUFFER modes,\n"
 		"      buffer descriptor (READ BUFFER mode 0x03), trusted public key, last error.\n"
+		"      Over vol:MOUNTPOINT what the file door's files say: the board, the\n"
+		"      version that runs and what its image fits, STATUS.TXT.\n"
 		"  fw update -d DEV IMAGE [--key PUBLIC] [--mode auto|5|7|e] [--chunk BYTES]\n"
 		"          [--no-activate] [--dry-run] [--no-host-checks] [--allow-reinstall]\n"
 		"          [--wait SECONDS]\n"
 		"      Check IMAGE (--key must be the key the device trusts; the signature,\n"
 		"      USB ID, INQUIRY vendor and product, hardware revision, anti-rollback\n"
 		"      floor; not the version that runs; exit 15 and nothing sent when one\n"
-		"      fails), download it, activate it, wait for the device to come back,\n"
-		"      check that the new version runs, confirm it, and check that FW STATE\n"
-		"      shows it confirmed.\n"
+		"      fails), download it (the payload's SHA-256 checked as it is read and\n"
+		"      sent: a mismatch is exit 15 before the chunk that completes the\n"
+		"      image, so nothing is activated), activate it, wait for the device to\n"
+		"      come back, check that the new version runs, confirm it, and check that\n"
+		"      FW STATE shows it confirmed.\n"
+		"      Over vol:MOUNTPOINT (a file door's mounted volume; IMAGE may be a UF2\n"
+		"      file): --key is needed (a door does not tell its key); the fit and\n"
+		"      anti-rollback are checked against the image the device runs\n"
+		"      (CURRENT.UF2); IMAGE is written as MOUNTPOINT/FIRMWARE.UF2 in order and\n"
+		"      flushed; then usbmsc waits for the volume to be mounted again (the same\n"
+		"      place or beside it) with the new version, or for the device's reason\n"
+		"      in STATUS.TXT (exit 15 for a refused image).\n"
 		"  fw activate -d DEV [--wait SECONDS]\n"
 		"      Activate the image the device holds staged (fw update --no-activate):\n"
 		"      WRITE BUFFER mode 0x0f, wait for the device to come back, check that\n"
@@ -672,18 +722,28 @@ const struct cli_command cli_cmd_fw = {
 		"      Confirm the image the device runs on trial (FW CONFIRM), and check that\n"
 		"      FW STATE shows it confirmed. Exit 5 and nothing sent when nothing runs\n"
 		"      on trial; exit 3 when the confirmation does not take.\n"
+		"  fw cab IMAGE -o FILE.cab [--route scsi|uf2] [--key PUBLIC] [--vendor STR]\n"
+		"          [--product STR] [--id ID] [--name STR] [--summary STR] [--date Y-M-D]\n"
+		"      A cabinet fwupd installs: the firmware and a metainfo.xml with the GUID\n"
+		"      fwupd derives for the device, the version, SHA-256 and update protocol.\n"
+		"      IMAGE is a signed image (route scsi: WRITE BUFFER mode 0x0e, whole 4 KiB\n"
+		"      chunks) or a UF2 file of one (route uf2: the file door). See docs/FWUPD.md.\n"
 		"\n"
 		"Options:\n"
 		"  -f, --force          keygen: replace existing key files\n"
-		"  -k, --key FILE       pack: the secret key; inspect, uf2, update: the public key\n"
+		"  -k, --key FILE       pack: the secret key; inspect, uf2, update, cab: the\n"
+		"                       public key\n"
 		"  --version STRING     pack: INQUIRY revision, 1 to 4 printable characters\n"
 		"  --version-number N   pack: monotonic number for anti-rollback (0..2^32-1)\n"
 		"  --vid HEX            pack: the USB vendor ID it fits\n"
 		"  --pid HEX            pack: the USB product ID it fits\n"
-		"  --vendor STR         pack: the INQUIRY vendor it fits (up to 8 characters)\n"
-		"  --product STR        pack: the INQUIRY product it fits (up to 16 characters)\n"
+		"  --vendor STR         pack: the INQUIRY vendor it fits (up to 8 characters);\n"
+		"                       cab: the device's, for an image that fits any\n"
+		"  --product STR        pack: the INQUIRY product it fits (up to 16 characters);\n"
+		"                       cab: the device's, for an image that fits any\n"
 		"  --hw-rev MIN:MAX     pack: the hardware revisions it fits (N: only N)\n"
-		"  -o, --output FILE    pack: the image file to write; uf2: the UF2 file\n"
+		"  -o, --output FILE    pack: the image file to write; uf2: the UF2 file; cab:\n"
+		"                       the cabinet\n"
 		"  --mode MODE          update: WRITE BUFFER mode auto (default), 5, 7 or e\n"
 		"                       (also 14, 0x0e, dmc_save, dmc_offs_save, dmc_offs_defer\n"
 		"                       and the other spellings of sg_write_buffer --mode)\n"
@@ -696,7 +756,13 @@ const struct cli_command cli_cmd_fw = {
 		"                       the device's own checks can be tested\n"
 		"  --allow-reinstall    update: send the version that already runs again\n"
 		"  --wait SECONDS       update, activate: how long the device may take to come\n"
-		"                       back after activation (default 30)\n"
+		"                       back after activation (default 30; over vol: until its\n"
+		"                       volume is mounted again)\n"
+		"  --route scsi|uf2     cab: fwupd's plugin (default: scsi for an image, uf2 for\n"
+		"                       a UF2 file)\n"
+		"  --id ID              cab: the component ID, reverse-DNS (LVFS: your own)\n"
+		"  --name, --summary    cab: what fwupd and software centres show\n"
+		"  --date YYYY-MM-DD    cab: the release date (default: the file's)\n"
 		"\n"
 		"Key files are two lines of text: 'usbmsc-fw-secret-key ed25519' or\n"
 		"'usbmsc-fw-public-key ed25519', then the key in lower-case hex.\n"
@@ -710,12 +776,15 @@ const struct cli_command cli_cmd_fw = {
 		"version_number, signature_checked.\n"
 		"JSON (info): active {version, version_number, slot}, pending (null or the\n"
 		"same), trial, reverted, modes, buffer {offset_boundary, capacity},\n"
-		"public_key, last_error (null or {key, asc, ascq, text}), ...\n"
+		"public_key, last_error (null or {key, asc, ascq, text}), ...; over vol:\n"
+		"volume, info {bootloader, model, board_id, firmware}, status {line, state,\n"
+		"fresh, ...}, current (null or {version, version_number, length, fits}).\n"
 		"JSON (update, activate, confirm): one object per line: {\"event\": \"plan\"|\n"
 		"\"note\"|\"progress\"|\"activate\"|\"wait\"|\"confirm\", ...}; progress has\n"
 		"bytes, total, percent, mb_per_s, eta_s; the last line is {\"event\": \"done\",\n"
 		"\"ok\", \"result\" (updated, staged, dry-run, activated, confirmed, failed),\n"
-		"\"status\", \"image\", \"target\", \"before\", \"active\", \"pending\", ...},\n"
+		"\"status\", \"image\", \"target\", \"before\", \"active\", \"pending\",\n"
+		"\"volume\" (vol:'s mount point, else null), ...},\n"
 		"also alone for a usage error.\n"
 		"\n"
 		"Examples:\n"
@@ -729,7 +798,9 @@ const struct cli_command cli_cmd_fw = {
 		"  usbmsc -d sim:disk.img fw update app-1.10.umfw\n"
 		"  usbmsc -d /dev/sg1 fw update --dry-run --key fw-public.key app-1.10.umfw\n"
 		"  usbmsc -d sim:disk.img fw update --no-activate app-1.10.umfw\n"
-		"  usbmsc -d sim:disk.img fw activate\n",
+		"  usbmsc -d sim:disk.img fw activate\n"
+		"  usbmsc fw cab app-1.10.umfw --key fw-public.key --id com.acme.CardReader.firmware \\\n"
+		"      -o app-1.10.cab\n",
 	.opts = 0,
 	.own_options = true,
 	.min_args = 0,

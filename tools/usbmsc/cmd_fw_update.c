@@ -13,16 +13,19 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "usbmsc/doorvol.h"
 #include "usbmsc/fwsign.h"
 #include "usbmsc/fwupdate.h"
+#include "usbmsc/uf2.h"
 
+#include "../../src/os/os_clock.h"
+#include "../../src/os/os_file.h"
+#include "compat.h"
 #include "parse.h"
 
 #define BAR_WIDTH 30
-#define BAR_REDRAW_NS 100000000L
+#define BAR_REDRAW_NS 100000000u
 
 /* ---- JSON lines --------------------------------------------------------------- */
 
@@ -327,6 +330,8 @@ int cli_fw_info(struct cli *c)
 
 	if (st)
 		return st;
+	if (usbmsc_dev_door_volume(c->dev))
+		return cli_fw_info_volume(c, usbmsc_dev_door_volume(c->dev));
 	st = usbmsc_fw_probe(c->dev, c->lun, &d, NULL, &err);
 	if (st)
 		return cli_fail(c, st, "%s", err.msg);
@@ -390,8 +395,7 @@ static int update_opts(struct cli *c, const struct fw_update_args *a, struct usb
 	o->uri = c->device;
 	o->lun = c->lun;
 	o->open_opts.timeout_ms = c->timeout_ms;
-	o->open_opts.trace.fn = cli_trace;
-	o->open_opts.trace.ctx = c;
+	o->open_opts.trace = cli_trace_for(c);
 	return 0;
 }
 
@@ -402,23 +406,20 @@ struct show {
 	const char *verb;             /* "update", "activate", "confirm" */
 	bool bar;                     /* stderr is a terminal */
 	bool bar_drawn;
-	struct timespec start, last;
+	uint64_t start_ns, last_ns;   /* usbmsc_clock_ns() */
 	bool started;
 	uint64_t bytes, total;
 	uint64_t last_percent;
 };
 
-static double since(const struct timespec *a)
+static double since(uint64_t ns)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - a->tv_sec) + (double)(now.tv_nsec - a->tv_nsec) / 1e9;
+	return (double)(usbmsc_clock_ns() - ns) / 1e9;
 }
 
 static double rate_mb(const struct show *s)
 {
-	double secs = s->started ? since(&s->start) : 0.0;
+	double secs = s->started ? since(s->start_ns) : 0.0;
 
 	return secs > 0 ? (double)s->bytes / secs / 1e6 : 0.0;
 }
@@ -461,8 +462,8 @@ static void on_progress(struct show *s, const struct usbmsc_fwu_report *r)
 	s->total = r->total;
 	if (s->bar) {
 		bool final = r->bytes == r->total;
-		if (final || !s->bar_drawn || since(&s->last) * 1e9 >= BAR_REDRAW_NS) {
-			clock_gettime(CLOCK_MONOTONIC, &s->last);
+		if (final || !s->bar_drawn || usbmsc_clock_ns() - s->last_ns >= BAR_REDRAW_NS) {
+			s->last_ns = usbmsc_clock_ns();
 			draw_bar(s, final);
 		}
 	}
@@ -500,8 +501,8 @@ static void on_report(void *ctx, const struct usbmsc_fwu_report *r)
 		return;
 	}
 	if (r->event == USBMSC_FWU_EV_PLAN) {
-		clock_gettime(CLOCK_MONOTONIC, &s->start);
-		s->last = s->start;
+		s->start_ns = usbmsc_clock_ns();
+		s->last_ns = s->start_ns;
 		s->started = true;
 		s->last_percent = UINT64_MAX;
 	}
@@ -566,7 +567,7 @@ static void done_json(struct show *s, const char *image, const struct usbmsc_fwu
 	struct usbmsc_sense sense;
 	struct jline j;
 	char text[160];
-	double secs = s->started ? since(&s->start) : 0.0;
+	double secs = s->started ? since(s->start_ns) : 0.0;
 
 	jl_event(&j, "done");
 	jl_bool(&j, "ok", st == 0);
@@ -610,6 +611,7 @@ static void done_json(struct show *s, const char *image, const struct usbmsc_fwu
 	} else {
 		jl_null(&j, "mode");
 	}
+	jl_str(&j, "volume", s->c->dev ? usbmsc_dev_door_volume(s->c->dev) : NULL);
 	jl_uint(&j, "chunk", o->plan.chunk);
 	jl_uint(&j, "commands", o->plan.commands);
 	jl_uint(&j, "commands_sent", o->commands_sent);
@@ -627,7 +629,7 @@ static void done_json(struct show *s, const char *image, const struct usbmsc_fwu
 	jl_close(&j);
 }
 
-static void done_text(const char *image, const struct usbmsc_fwu_outcome *o)
+static void done_text(const char *image, const char *volume, const struct usbmsc_fwu_outcome *o)
 {
 	const struct usbmsc_fw_device *b = &o->before, *a = now_device(o);
 	const struct usbmsc_fw_header *h = &o->header;
@@ -641,6 +643,14 @@ static void done_text(const char *image, const struct usbmsc_fwu_outcome *o)
 	       b->has_state ? b->state.active_number : 0);
 	switch (o->end) {
 	case USBMSC_FWU_PLANNED:
+		if (volume) {
+			cli_kv("plan", "%s as %s/" USBMSC_DOOR_UPDATE_FILE ", %s of UF2 blocks",
+			       image, volume, cli_human_size((uint64_t)usbmsc_uf2_blocks(
+				       (uint32_t)o->plan.image_len) * USBMSC_UF2_BLOCK_LEN, size,
+							     sizeof size));
+			cli_kv("result", "dry run: nothing was written");
+			break;
+		}
 		cli_kv("plan", "mode 0x%02x%s, chunk %" PRIu32 " bytes, %" PRIu32
 		       " WRITE BUFFER command%s", o->plan.mode,
 		       o->plan.mode == 0x0E ? (o->plan.activate ? " then 0x0f" : " (no activation)")
@@ -683,24 +693,13 @@ void cli_fw_update_json_error(struct cli *c, int status, const char *msg)
 }
 
 /* Ctrl-C stops the download before its next chunk; a second one ends the
- * program at once (SA_RESETHAND). */
+ * program at once. */
 static volatile sig_atomic_t stop_flag;
 
 static void on_sigint(int sig)
 {
 	stop_flag = 1;
 	cli_note_stop_signal(sig);   /* the exit status says interrupted (130) */
-}
-
-static void catch_sigint(struct sigaction *old)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, old);
 }
 
 static void failure_text(const char *verb, const struct usbmsc_fwu_outcome *o)
@@ -740,7 +739,6 @@ int cli_fw_update(struct cli *c, enum fw_verb verb, const struct fw_update_args 
 	struct usbmsc_fwu_opts o = { 0 };
 	struct usbmsc_fwu_outcome out;
 	struct usbmsc_error err = { 0 };
-	struct sigaction old;
 	static const char *const names[] = { "update", "activate", "confirm" };
 	struct show s = { .c = c, .verb = names[verb] };
 	uint8_t key[USBMSC_FW_PUBKEY_LEN];
@@ -751,20 +749,20 @@ int cli_fw_update(struct cli *c, enum fw_verb verb, const struct fw_update_args 
 	st = cli_open_locked(c);
 	if (st)
 		return st;
-	s.bar = isatty(STDERR_FILENO) && !a->dry_run;
+	s.bar = usbmsc_file_is_terminal(2) && !a->dry_run;
 	o.report = on_report;
 	o.report_ctx = &s;
 	o.stop = &stop_flag;
 	stop_flag = 0;
-	catch_sigint(&old);
+	cli_compat_catch_stops(CLI_STOP_INTERRUPT, on_sigint, true);
 	st = run_verb(c, verb, a, &o, &out, &err);
-	sigaction(SIGINT, &old, NULL);
+	cli_compat_restore_stops();
 	end_bar(&s);
 	if (c->json) {
 		done_json(&s, a->image, &out, st, err.msg);
 		c->out.started = true; /* the done event is the answer: no second document */
 	} else if (st == 0) {
-		done_text(a->image, &out);
+		done_text(a->image, c->dev ? usbmsc_dev_door_volume(c->dev) : NULL, &out);
 	}
 	if (st == 0)
 		return 0;

@@ -24,6 +24,8 @@ struct fw_update_args {
 };
 
 int cli_fw_info(struct cli *c);
+/* fw info over vol:MOUNTPOINT (cmd_fw_vol.c): what the door's files say. */
+int cli_fw_info_volume(struct cli *c, const char *path);
 int cli_fw_update(struct cli *c, enum fw_verb verb, const struct fw_update_args *a);
 /* For struct cli's json_error, json_error_ctx the struct fw_update_args:
  * with --json a failure before the update starts (a usage error, no

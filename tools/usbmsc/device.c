@@ -10,7 +10,7 @@ int cli_open(struct cli *c)
 {
 	struct usbmsc_open_opts opts = {
 		.timeout_ms = c->timeout_ms,
-		.trace = { .fn = cli_trace, .ctx = c },
+		.trace = cli_trace_for(c),
 		.unmount = c->unmount,
 	};
 	struct usbmsc_error err = { 0 };

@@ -61,6 +61,7 @@ static void usage_text(FILE *f)
 	      "                           size=, bs=, ro=1, fault=KIND@N, framing=vendor,\n"
 	      "                           control-lun=1 (see usbmsc(1))\n"
 	      "  /dev/sgN, /dev/sdX       Linux SG_IO pass-through (the file system stays mounted)\n"
+	      "  \\\\.\\PhysicalDriveN, X:   Windows SCSI pass-through (Windows builds)\n"
 	      "  usb:VID:PID[:SERIAL]     raw Bulk-Only Transport through libusb\n"
 	      "  usb:BUS-PORT[.PORT...]   the same, by USB port\n"
 	      "  usbv:VID:PID[:SERIAL]    the device's vendor interface through libusb, beside\n"
@@ -68,7 +69,9 @@ static void usage_text(FILE *f)
 	      "  usbv:BUS-PORT[.PORT...]  the same, by USB port\n"
 	      "  auto:VID:PID[:SERIAL]    the best door into that device: its vendor interface,\n"
 	      "                           its control LUN, SG_IO on its disk, raw Bulk-Only\n"
-	      "                           Transport, in that order (-v explains)\n"
+	      "                           Transport, its file door, in that order (-v explains)\n"
+	      "  vol:MOUNTPOINT           a device's file door, its volume as the system\n"
+	      "                           mounted it: fw info and fw update, by file copy\n"
 	      "  (usb:, usbv: and auto: on " LIBUSB_NOTE ")\n"
 	      "\n"
 	      "Exit status:\n",

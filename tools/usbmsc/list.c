@@ -29,7 +29,7 @@ static void print_path(const char *name, const struct usbmsc_path_info *p)
 }
 
 /* One door: usable or not, its URI, and why not (or what limits it). */
-static void print_door(enum usbmsc_door door, const struct usbmsc_path_info *p)
+static void print_door(enum usbmsc_door_kind door, const struct usbmsc_path_info *p)
 {
 	const char *label = usbmsc_door_label(door);
 	const char *why = p->reason;
@@ -44,6 +44,15 @@ static void print_door(enum usbmsc_door door, const struct usbmsc_path_info *p)
 		printf("    %-12s yes  %s (%s)\n", usbmsc_door_name(door), p->uri, why);
 	else
 		printf("    %-12s yes  %s\n", usbmsc_door_name(door), p->uri);
+}
+
+/* The mount the file door's URI names (vol:MOUNTPOINT). */
+static bool is_file_door(const struct usbmsc_device_info *d, const struct usbmsc_mount_info *m)
+{
+	const char *uri = d->doors[USBMSC_DOOR_FILE].uri;
+
+	return d->doors[USBMSC_DOOR_FILE].usable && strncmp(uri, "vol:", 4) == 0 &&
+	       strcmp(uri + 4, m->mount_point) == 0;
 }
 
 static const char *protocol_name(const struct usbmsc_device_info *d)
@@ -82,12 +91,13 @@ static void print_device(const struct usbmsc_device_info *d)
 			printf(" (control LUN)");
 		putchar('\n');
 		for (j = 0; j < l->mount_count; j++)
-			printf("    %s is mounted at %s (%s)\n", l->mounts[j].device,
-			       l->mounts[j].mount_point, l->mounts[j].fstype);
+			printf("    %s is mounted at %s (%s)%s\n", l->mounts[j].device,
+			       l->mounts[j].mount_point, l->mounts[j].fstype,
+			       is_file_door(d, &l->mounts[j]) ? ": the file door" : "");
 	}
 	printf("  doors, in the order auto: tries them:\n");
 	for (i = 0; i < USBMSC_DOOR_COUNT; i++)
-		print_door((enum usbmsc_door)i, &d->doors[i]);
+		print_door((enum usbmsc_door_kind)i, &d->doors[i]);
 	print_path("sgio", &d->sgio);
 	print_path("usb", &d->usb);
 	print_path("auto", &d->auto_path);
@@ -110,7 +120,8 @@ static void json_hex16(struct json *j, const char *key, uint16_t v)
 	json_string(j, key, buf);
 }
 
-static void json_lun(struct json *j, const struct usbmsc_lun_info *l)
+static void json_lun(struct json *j, const struct usbmsc_device_info *d,
+		     const struct usbmsc_lun_info *l)
 {
 	size_t i;
 
@@ -130,6 +141,7 @@ static void json_lun(struct json *j, const struct usbmsc_lun_info *l)
 		json_string(j, "device", l->mounts[i].device);
 		json_string(j, "mount_point", l->mounts[i].mount_point);
 		json_string(j, "fstype", l->mounts[i].fstype);
+		json_bool(j, "file_door", is_file_door(d, &l->mounts[i]));
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -167,14 +179,14 @@ static void json_device(struct json *j, const struct usbmsc_device_info *d)
 	}
 	json_array_begin(j, "luns");
 	for (i = 0; i < d->lun_count; i++)
-		json_lun(j, &d->luns[i]);
+		json_lun(j, d, &d->luns[i]);
 	json_array_end(j);
 	json_array_begin(j, "doors");
 	for (i = 0; i < USBMSC_DOOR_COUNT; i++) {
 		const struct usbmsc_path_info *p = &d->doors[i];
 
 		json_object_begin(j, NULL);
-		json_string(j, "door", usbmsc_door_name((enum usbmsc_door)i));
+		json_string(j, "door", usbmsc_door_name((enum usbmsc_door_kind)i));
 		json_bool(j, "usable", p->usable);
 		json_string(j, "uri", p->uri[0] ? p->uri : NULL);
 		json_string(j, "reason", p->reason[0] ? p->reason : NULL);
@@ -224,17 +236,20 @@ const struct cli_command cli_cmd_list = {
 	.help = "Lists the USB mass-storage interfaces attached to this machine: IDs,\n"
 		"strings, port, speed, protocol, the bound driver, the vendor interface if\n"
 		"the device has one, each LUN with its sg and block nodes and mounted file\n"
-		"systems (a control LUN is marked); the doors into the device in the order\n"
-		"auto: tries them (vendor: the vendor interface, usbv:; control-lun: the\n"
-		"control LUN's sg node; sg and block: the disk LUN's nodes, SG_IO; usb: raw\n"
-		"Bulk-Only Transport), each usable or not, its URI, and why not; and for\n"
+		"systems (a control LUN and a file door's volume are marked); the doors\n"
+		"into the device in the order auto: tries them (vendor: the vendor\n"
+		"interface, usbv:; control-lun: the control LUN's sg node; sg and block: the\n"
+		"disk LUN's nodes, SG_IO; usb: raw Bulk-Only Transport; file: the file door's\n"
+		"mounted volume, vol:MOUNTPOINT, firmware updates only), each usable or not,\n"
+		"its URI, and why not; and for\n"
 		"each path (sgio, usb, auto) the same. Nothing is opened (Linux: read from\n"
 		"sysfs), so it needs no privileges. Exits 0, also when there are none.\n"
 		"\n"
 		"JSON: {\"devices\": [{port, vid, pid, manufacturer, product, serial, speed,\n"
 		"bus, address, interface, protocol, bot, uas, driver, vendor_interface:\n"
 		"{interface, driver} or null, luns: [{lun, type, control, scsi_address, sg,\n"
-		"block, mounts}], doors: [{door, usable, uri, reason}], paths: {sgio, usb,\n"
+		"block, mounts: [{device, mount_point, fstype, file_door}]}], doors: [{door,\n"
+		"usable, uri, reason}], paths: {sgio, usb,\n"
 		"auto: {usable, uri, reason}}}]}.\n"
 		"\n"
 		"Examples:\n"

@@ -3,6 +3,7 @@
  * This file reads the options (the global ones are accepted before and
  * after the command name), finds the command and runs it. */
 #include "cli.h"
+#include "compat.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,7 @@ int main(int argc, char **argv)
 	struct cli c = { 0 };
 	int st;
 
+	cli_compat_binary_stdio();
 	json_init(&c.out, stdout);
 	st = parse_args(&c, argc, argv);
 	if (st == 0)

@@ -4,12 +4,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "usbmsc/lock.h"
 #include "../../src/common/fdio.h"
+#include "../../src/os/os_file.h"
 
 /* Reading a device into the file it stores its data in would overwrite
  * what is being read; another program's device must not be written under
@@ -31,19 +30,19 @@ static int check_not_a_device(struct cli *c, const char *path)
 /* A regular file, or none yet: a temporary file beside the final one, with
  * the old file's permissions. */
 static int open_replacement(struct cli *c, struct outfile *o, const char *path,
-			    const struct stat *old)
+			    const struct usbmsc_file_info *old)
 {
 	struct usbmsc_error err = { 0 };
 
-	if (old && access(path, W_OK) != 0)
+	if (old && !usbmsc_file_access(path, true))
 		return cli_fail(c, USBMSC_E_FILE, "cannot write %s: %s", path, strerror(errno));
 	/* Through a symbolic link to the file it names, which is what writing
 	 * to the link would change. */
-	if (!old || !realpath(path, o->final))
+	if (!old || !usbmsc_file_real_path(path, o->final, sizeof o->final))
 		snprintf(o->final, sizeof o->final, "%s", path);
 	if (usbmsc_tmp_create(&o->tmp, o->final, 0666, &err) != 0)
 		return cli_fail(c, USBMSC_E_FILE, "%s", err.msg);
-	if (old && fchmod(o->tmp.fd, old->st_mode & 07777) != 0) {
+	if (old && !usbmsc_file_set_perm(o->tmp.fd, old->perm)) {
 		int e = errno;
 		usbmsc_tmp_discard(&o->tmp);
 		return cli_fail(c, USBMSC_E_FILE, "cannot create %s: %s", o->tmp.path, strerror(e));
@@ -54,7 +53,7 @@ static int open_replacement(struct cli *c, struct outfile *o, const char *path,
 
 int outfile_open(struct cli *c, struct outfile *o, const char *path)
 {
-	struct stat st;
+	struct usbmsc_file_info fi;
 	int r;
 
 	memset(o, 0, sizeof *o);
@@ -68,11 +67,11 @@ int outfile_open(struct cli *c, struct outfile *o, const char *path)
 	r = check_not_a_device(c, path);
 	if (r)
 		return r;
-	if (stat(path, &st) != 0)
+	if (!usbmsc_file_stat(path, true, &fi))
 		return open_replacement(c, o, path, NULL);
-	if (S_ISREG(st.st_mode))
-		return open_replacement(c, o, path, &st);
-	if (S_ISDIR(st.st_mode))
+	if (fi.kind == USBMSC_FILE_REGULAR)
+		return open_replacement(c, o, path, &fi);
+	if (fi.kind == USBMSC_FILE_DIRECTORY)
 		return cli_fail(c, USBMSC_E_FILE, "-o %s is a directory", path);
 	/* A pipe or a device: nothing to keep, and nothing to rename. */
 	o->f = fopen(path, "wb");

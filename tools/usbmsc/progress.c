@@ -2,20 +2,16 @@
 #include "progress.h"
 
 #include <stdio.h>
-#include <unistd.h>
 
+#include "../../src/os/os_clock.h"
+#include "../../src/os/os_file.h"
 #include "cli.h"
 
-#define REDRAW_NS 200000000L
+#define REDRAW_NS 200000000u
 
-static double seconds_between(const struct timespec *a, const struct timespec *b)
+static void draw(const struct progress *p, uint64_t done, uint64_t now_ns, bool final)
 {
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-static void draw(const struct progress *p, uint64_t done, const struct timespec *now, bool final)
-{
-	double secs = seconds_between(&p->start, now);
+	double secs = (double)(now_ns - p->start_ns) / 1e9;
 	double rate = secs > 0 ? (double)done / secs / 1e6 : 0.0;
 	char done_h[32], total_h[32];
 
@@ -30,31 +26,28 @@ void progress_begin(struct progress *p, const char *verb, uint64_t total)
 {
 	p->verb = verb;
 	p->total = total;
-	p->on = total > PROGRESS_MIN_BYTES && isatty(STDERR_FILENO);
-	clock_gettime(CLOCK_MONOTONIC, &p->start);
-	p->last = p->start;
+	p->on = total > PROGRESS_MIN_BYTES && usbmsc_file_is_terminal(2);
+	p->start_ns = usbmsc_clock_ns();
+	p->last_ns = p->start_ns;
 }
 
 void progress_update(struct progress *p, uint64_t done)
 {
-	struct timespec now;
+	uint64_t now;
 
 	if (!p->on)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((now.tv_sec - p->last.tv_sec) * 1000000000L + (now.tv_nsec - p->last.tv_nsec) < REDRAW_NS)
+	now = usbmsc_clock_ns();
+	if (now - p->last_ns < REDRAW_NS)
 		return;
-	p->last = now;
-	draw(p, done, &now, false);
+	p->last_ns = now;
+	draw(p, done, now, false);
 }
 
 void progress_end(struct progress *p, uint64_t done)
 {
-	struct timespec now;
-
 	if (!p->on)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	draw(p, done, &now, true);
+	draw(p, done, usbmsc_clock_ns(), true);
 	p->on = false;
 }

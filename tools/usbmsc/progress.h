@@ -5,7 +5,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 #define PROGRESS_MIN_BYTES (4u * 1024u * 1024u)
 
@@ -13,7 +12,7 @@ struct progress {
 	bool on;
 	const char *verb;       /* "read", "write" */
 	uint64_t total;
-	struct timespec start, last;
+	uint64_t start_ns, last_ns;   /* usbmsc_clock_ns() */
 };
 
 void progress_begin(struct progress *p, const char *verb, uint64_t total);

@@ -3,10 +3,10 @@
  * the trace callback. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hexdump.h"
 
@@ -255,17 +255,33 @@ static void trace_data(const char *label, const char *text, const uint8_t *bytes
 		fprintf(stderr, "usbmsc:   (%zu more bytes not shown)\n", len - shown);
 }
 
+/* text starts with label, whatever the case of its letters. */
+static bool starts_with_label(const char *text, const char *label, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tolower((unsigned char)text[i]) != tolower((unsigned char)label[i]))
+			return false;
+	return true;
+}
+
 /* The library's text may start with the label we print anyway ("CBW tag 1"). */
 static const char *without_label(const char *text, const char *label)
 {
 	size_t n = strlen(label);
 
-	if (strncasecmp(text, label, n) != 0 || (text[n] != '\0' && text[n] != ' ' && text[n] != ','))
+	if (!starts_with_label(text, label, n) || (text[n] != '\0' && text[n] != ' ' && text[n] != ','))
 		return text;
 	text += n;
 	while (*text == ' ' || *text == ',')
 		text++;
 	return text;
+}
+
+struct usbmsc_trace cli_trace_for(struct cli *c)
+{
+	struct usbmsc_trace t = { .fn = c->verbose > 0 ? cli_trace : NULL, .ctx = c };
+
+	return t;
 }
 
 void cli_trace(void *ctx, enum usbmsc_trace_kind kind, const char *text, const uint8_t *bytes,

@@ -1,8 +1,9 @@
-/* Stopping on SIGINT, SIGTERM and SIGHUP while a device is open (cli.h). */
+/* Stopping on SIGINT, SIGTERM and SIGHUP (the console's Ctrl-C,
+ * Ctrl-Break and close on Windows) while a device is open (cli.h). */
 #include "cli.h"
+#include "compat.h"
 
 #include <signal.h>
-#include <string.h>
 
 /* The library polls stop_flag (usbmsc_set_stop_flag); stop_signal keeps
  * which signal asked, for the exit status. */
@@ -23,18 +24,8 @@ static void on_stop(int sig)
 
 void cli_catch_stop_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old;
-
 	usbmsc_set_stop_flag(&stop_flag);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;   /* no SA_RESTART: a blocked SG_IO or write returns */
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		/* A signal the shell told us to ignore stays ignored. */
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
-	}
+	cli_compat_catch_stops(CLI_STOP_ALL, on_stop, false);
 }
 
 bool cli_stopped(void)

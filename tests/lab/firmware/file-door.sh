@@ -24,7 +24,7 @@ check "fsck.vfat -n finds it clean" fsck.vfat -n "${NODE_BLK}1"
 check "it mounts (vfat)" door_mount /door
 check "INFO_UF2.TXT has Model: and Board-ID:" sh -c 'grep -q "^Model: " /door/INFO_UF2.TXT &&
     grep -q "^Board-ID: " /door/INFO_UF2.TXT && grep -qx "Firmware: 0100" /door/INFO_UF2.TXT'
-check_eq "STATUS.TXT waits" "Waiting for a UF2 file." "$(cat /door/STATUS.TXT)"
+check_eq "STATUS.TXT waits" "Waiting for a UF2 file." "$(sed 's/ *$//' /door/STATUS.TXT)"
 check "CURRENT.UF2 is the running image" sh -c 'usbmsc fw inspect /door/CURRENT.UF2 |
     grep -q "version: *0100"'
 
@@ -35,7 +35,7 @@ check "wrap it" usbmsc fw uf2 /tmp/forged.img -o /tmp/forged.uf2
 check "cp and sync it to the door" sh -c 'cp /tmp/forged.uf2 /door/ && sync'
 umount /door
 check "the door mounts again" door_mount /door
-check_eq "STATUS.TXT: refused, bad signature" "Refused: bad signature" "$(cat /door/STATUS.TXT)"
+check_eq "STATUS.TXT: refused, bad signature" "Refused: bad signature" "$(sed 's/ *$//' /door/STATUS.TXT)"
 check_eq "the old version runs" "0100" "$(revision "$SG")"
 
 # The real update.
@@ -47,7 +47,7 @@ check "the device went away and came back" wait_for reenumerated "$old"
 umount -l /door 2>/dev/null
 check_eq "INQUIRY's revision is the new version" "0200" "$(revision "$SG")"
 check "the door mounts again" wait_for door_mount /door
-check_eq "STATUS.TXT: updated" "Updated from 0100 to 0200." "$(cat /door/STATUS.TXT)"
+check_eq "STATUS.TXT: updated" "Updated from 0100 to 0200." "$(sed 's/ *$//' /door/STATUS.TXT)"
 check "INFO_UF2.TXT names the new version" grep -qx "Firmware: 0200" /door/INFO_UF2.TXT
 check "CURRENT.UF2 is the new image" sh -c 'usbmsc fw inspect /door/CURRENT.UF2 |
     grep -q "version: *0200"'

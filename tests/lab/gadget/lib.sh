@@ -47,7 +47,7 @@ wait_for() {
     i=0
     while ! "$@" 2>/dev/null; do
         i=$((i + 1)); [ $i -lt 600 ] || return 1
-        usleep 50000
+        sleep 0.05
     done
 }
 gone() { ! kill -0 "$1" 2>/dev/null; }

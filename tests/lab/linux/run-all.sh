@@ -34,6 +34,7 @@ suite() {
 suite kernel-msc sgio_usb.sh --device kernel-msc --mount
 suite qemu-msc sgio_usb.sh --device qemu-msc --mount
 suite multi-lun multi_lun.sh --device kernel-msc
+suite sgio-cost sgio_cost.sh --device kernel-msc
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

@@ -181,14 +181,26 @@ else
 fi
 
 # ---- usb: SIGTERM in the middle of a long read -----------------------------------
-# (SIGTERM: a background job of a script ignores SIGINT.)
+# (SIGTERM: a background job of a script ignores SIGINT.) The read's -vvv
+# trace (every block hex-dumped) goes into a FIFO that is drained only
+# later: the read blocks in its trace after a few commands and is certainly
+# still running, however fast the path, until the FIFO is drained.
+# Until the trace in the FIFO shows the first READ(10) sent: the session
+# holds the interface and the read is under way.
+reading() {
+	while IFS= read -r line <&3; do
+		case $line in *"CDB 28 "*) return 0 ;; esac
+	done
+	return 1
+}
 umount /mnt 2> /dev/null
 wait_rebound
-usbmsc -d "usb:$LAB_USB" read 0 131072 -o /dev/null > "$OUT" 2>&1 &
+fifo=/tmp/sgio_usb.fifo
+rm -f "$fifo"; mkfifo "$fifo"
+usbmsc -vvv -d "usb:$LAB_USB" read 0 131072 -o /dev/null > "$OUT" 2> "$fifo" &
 pid=$!
-i=0   # until the session has taken the interface: the read is under way
-while [ -e "$iface/driver" ] && [ $i -lt 200 ]; do usleep 20000; i=$((i + 1)); done
-usleep 300000
+exec 3< "$fifo"
+reading   # the read is under way
 # A second process meanwhile: the interface is claimed, and by whom.
 read_out=$OUT
 OUT=/tmp/sgio_usb.second
@@ -196,6 +208,8 @@ check_rc "usb: a second process while the read runs: busy" 21 usbmsc -d "usb:$LA
 said "usb: ... naming the first one" "claimed by another program (pid $pid ("
 OUT=$read_out
 kill -TERM $pid
+cat <&3 >> "$OUT"
+exec 3<&-
 wait $pid
 got=$?
 check_eq "usb: SIGTERM stops a long read (exit 130)" 130 $got
@@ -203,17 +217,25 @@ said "usb: ... saying how far it got" "interrupted at LBA"
 check "usb: ... and usb-storage is bound again, its disk node is back" wait_rebound
 
 # ---- usb: the device leaves in the middle of a long read (kernel-msc only) ------
+# The same FIFO holds the read in the middle while the gadget is unbound.
 udc=/sys/kernel/config/usb_gadget/labmsc1/UDC
 if [ -w "$udc" ]; then
 	umount /mnt 2> /dev/null
-	(sleep 1; echo "" > "$udc") &
-	check_rc "usb: unplugged during a long read: no such device" 20 \
-		usbmsc -d "usb:$LAB_USB" read 0 131072 -o /dev/null
-	wait
+	usbmsc -vvv -d "usb:$LAB_USB" read 0 131072 -o /dev/null > "$OUT" 2> "$fifo" &
+	pid=$!
+	exec 3< "$fifo"
+	reading
+	echo "" > "$udc"
+	cat <&3 >> "$OUT"
+	exec 3<&-
+	wait $pid
+	got=$?
+	check_eq "usb: unplugged during a long read: no such device (exit 20)" 20 $got
 	said "usb: ... and says the device went away" "device gone"
 else
 	pass "usb: unplugged during a long read # SKIP not a configfs gadget"
 fi
+rm -f "$fifo"
 
 echo "1..$n"
 [ $failed = 0 ]
