@@ -5,7 +5,7 @@
  * through bulk_ops (Linux AIO on the endpoint files in the gadget, a fake in
  * the tests) and reports completions back to the core. The whole streaming
  * buffer goes out as one request, so an endpoint moves up to a buffer load
- * (128 KiB by default) per system call, not a packet.
+ * (--buffer, 40 KiB by default) per system call, not a packet.
  *
  * Keeping the endpoints busy:
  *  - f_fs copies the data of an IN transfer into its own kernel buffer when

@@ -34,7 +34,7 @@ const char gadget_usage[] =
 	"                         expects more data than the command has (cases 4, 5)\n"
 	"Transfer:\n"
 	"  --buffer BYTES         each streaming buffer: the most one USB request or file\n"
-	"                         read or write moves (default 32k; 4k..1m, k/m suffixes)\n"
+	"                         read or write moves (default 40k; 4k..1m, k/m suffixes)\n"
 	"  --buffers N            streaming buffers: 1, 2, 4, 8 or 16 (default 4); with\n"
 	"                         more than one, the file I/O of one buffer load\n"
 	"                         overlaps the USB transfer of another\n"

@@ -51,7 +51,7 @@ static void test_defaults(void **state)
 	assert_null(p.o.udc);
 	assert_int_equal(p.o.vid, 0x1209);
 	assert_int_equal(p.o.pid, 0x0001);
-	assert_int_equal(p.o.buffer, 32 * 1024);
+	assert_int_equal(p.o.buffer, 40 * 1024);
 	assert_int_equal(p.o.buffers, 4);
 	assert_int_equal(p.o.io, GADGET_IO_SYNC);
 	assert_int_equal(p.o.lun_count, 1);
