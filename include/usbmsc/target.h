@@ -28,7 +28,14 @@
  * as such. Before it reports a Mass Storage Reset or a bus
  * reset, the glue cancels any bulk transfer in progress; the engine then
  * arms Bulk-Out for the next CBW itself (a halted endpoint keeps that
- * transfer queued until the host clears the halt). */
+ * transfer queued until the host clears the halt).
+ *
+ * Pipelined data stage (usbmsc_target_init_pipelined, below): the port
+ * gives the engine several buffers; while one buffer load is on the bus,
+ * the LUN fills or drains another, and storage may complete later
+ * (USBMSC_SENSE_PENDING, then usbmsc_target_storage_done). The endpoint
+ * contract above holds unchanged, and the host sees the same transfers,
+ * residues, halts and sense as with one buffer. */
 #ifndef USBMSC_TARGET_H
 #define USBMSC_TARGET_H
 
@@ -52,6 +59,10 @@ typedef uint32_t usbmsc_sense_t;
 #define USBMSC_SENSE(key, asc, ascq) \
 	((usbmsc_sense_t)(((uint32_t)(key) << 16) | ((uint32_t)(asc) << 8) | (uint32_t)(ascq)))
 #define USBMSC_SENSE_OK ((usbmsc_sense_t)0)
+/* Returned by a storage or vendor data callback of a pipelined target: the
+ * operation goes on after the callback returns, and the port reports its
+ * outcome with usbmsc_target_storage_done(). Never a sense. */
+#define USBMSC_SENSE_PENDING ((usbmsc_sense_t)0xFF000000u)
 
 /* Common sense values (docs/PROTOCOL.md). */
 #define USBMSC_SENSE_NOT_PRESENT USBMSC_SENSE(0x2, 0x3A, 0x00)
@@ -88,7 +99,13 @@ typedef uint32_t usbmsc_sense_t;
  * engine never crosses the end of the LUN). The engine passes the block a
  * piece starts in and the offset inside it, and len is at most the
  * streaming buffer's size. They return USBMSC_SENSE_OK or
- * the sense to report (for example USBMSC_SENSE_READ_ERROR). */
+ * the sense to report (for example USBMSC_SENSE_READ_ERROR); on a
+ * pipelined target, read and write may also return USBMSC_SENSE_PENDING
+ * and finish later (a DMA transfer to an SD card, a request to another
+ * thread): the engine then leaves buf alone until the port calls
+ * usbmsc_target_storage_done(). At most one storage operation is in
+ * progress at a time, and none between commands (sync is called with none
+ * in progress). */
 struct usbmsc_lun_config {
 	uint32_t block_count;
 	uint16_t block_size;   /* 512 or 4096; the only source of the block size */
@@ -174,6 +191,14 @@ struct usbmsc_target {
 	struct usbmsc_lun_state *lun_state;
 	uint8_t *buf;
 	uint32_t buf_size;
+	/* the bytes first, where a Cortex-M0 loads them in one instruction */
+	uint8_t state;
+	uint8_t plan_flags;
+	uint8_t handler;        /* which command implementation runs */
+	uint8_t shift;          /* READ/WRITE: log2 of the LUN's block size */
+	uint8_t lun;
+	uint8_t cb_len;
+	uint8_t pipelined;      /* started by usbmsc_target_init_pipelined */
 	uint32_t tag;
 	uint32_t host_len;
 	uint32_t done;          /* command data bytes moved so far */
@@ -185,12 +210,6 @@ struct usbmsc_target {
 	usbmsc_sense_t result;  /* the command's outcome so far */
 	uint32_t lba;           /* READ/WRITE: first block; vendor command: table index */
 	uint8_t cb[16];
-	uint8_t cb_len;
-	uint8_t lun;
-	uint8_t state;
-	uint8_t handler;        /* which command implementation runs */
-	uint8_t plan_flags;
-	uint8_t shift;          /* READ/WRITE: log2 of the LUN's block size */
 };
 
 /* Start the engine: luns and lun_state have cfg->lun_count entries; buf is
@@ -229,6 +248,57 @@ void usbmsc_target_bus_reset(struct usbmsc_target *t);
  * activation: USBMSC_SENSE_MICROCODE_CHANGED). */
 USBMSC_API
 void usbmsc_target_unit_attention(struct usbmsc_target *t, usbmsc_sense_t sense);
+
+/* ---- the pipelined data stage ------------------------------------------
+ * Optional (src/device/bot_pipelined.c, with the core built with
+ * USBMSC_TARGET_PIPELINED=1: the library libusbmsc-target-pipelined.a);
+ * a firmware that uses one buffer does not pay for it.
+ *
+ * A command's data stage is a stream of buffer loads (data, then padding
+ * or data to drop, as with one buffer) that passes two stages, each
+ * working on one load at a time: for IN, storage fills a load and the bus
+ * sends it; for OUT, the bus receives a load and storage drains it. With
+ * count buffers, up to count loads are between the stages, so storage
+ * works on one load while the bus moves another. The bus keeps the
+ * endpoint contract above (one transfer per endpoint at a time, whole
+ * loads but the last); CBW and CSW use the first buffer.
+ *
+ * Storage callbacks (and vendor data callbacks) may return
+ * USBMSC_SENSE_PENDING; the port then calls usbmsc_target_storage_done()
+ * once the operation finished, from the same context as the other events
+ * and never from inside the callback. Before reporting a Mass Storage Reset
+ * or a bus reset, the glue lets a storage operation in progress finish
+ * without reporting it (as it cancels bulk transfers). What the host sees
+ * (transfers, residues, halts, sense, the firmware engine's behaviour) is
+ * what the one-buffer engine gives it; a failed load ends the data stage
+ * after the loads before it, as with one buffer. */
+#define USBMSC_TARGET_MAX_BUFS 16u
+
+/* Engine state of a pipelined target; treat as opaque. Every other call
+ * takes &p->t. */
+struct usbmsc_target_pipelined {
+	struct usbmsc_target t;  /* first */
+	uint32_t loads[2];       /* loads through the first and the second stage */
+	uint32_t left;           /* stream bytes not yet in a load */
+	uint32_t last;           /* the length of the latest load */
+	uint32_t mask;           /* buffers - 1 */
+	uint32_t busy;           /* stages with an operation in progress */
+	uint32_t storage;        /* the stage storage works in */
+};
+
+/* As usbmsc_target_init, with count buffers of buf_size bytes each, back
+ * to back from bufs (count * buf_size bytes); count is 1, 2, 4, 8 or 16. */
+USBMSC_API
+bool usbmsc_target_init_pipelined(struct usbmsc_target_pipelined *p,
+				  const struct usbmsc_target_config *cfg,
+				  struct usbmsc_lun_state *lun_state, uint8_t *bufs, uint8_t count,
+				  uint32_t buf_size);
+
+/* The storage operation that returned USBMSC_SENSE_PENDING finished with
+ * sense: USBMSC_SENSE_OK or the sense to report (never
+ * USBMSC_SENSE_PENDING). Ignored when no operation is in progress. */
+USBMSC_API
+void usbmsc_target_storage_done(struct usbmsc_target *t, usbmsc_sense_t sense);
 
 #ifdef __cplusplus
 }

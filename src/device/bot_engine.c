@@ -2,22 +2,13 @@
  * the command up, let usbmsc_bot_decide pick the case, stream the data
  * stage through the caller's buffer, send the CSW. Event-driven: every
  * public function reacts to one event from the USB glue and starts at most
- * one transfer per endpoint. */
+ * one transfer per endpoint. A pipelined target (USBMSC_TARGET_PIPELINED)
+ * hands its data stage to bot_pipelined.c, through advance(). */
 #include "target_internal.h"
 
 #include <string.h>
 
 #include "usbmsc/bot.h"
-
-enum {
-	S_IDLE,       /* not started */
-	S_CBW,        /* Bulk-Out armed for a CBW */
-	S_DATA_IN,    /* sending a load of command data and/or padding */
-	S_DATA_OUT,   /* receiving a load of command data and/or data to drop */
-	S_WAIT_CLEAR, /* Bulk-In halted; the CSW follows the host's CLEAR_FEATURE */
-	S_CSW,        /* sending the CSW */
-	S_HALTED      /* invalid CBW: both endpoints halted until Reset Recovery */
-};
 
 static uint32_t min_u32(uint32_t a, uint32_t b)
 {
@@ -26,7 +17,7 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 
 static void arm_cbw(struct usbmsc_target *t)
 {
-	t->state = S_CBW;
+	t->state = TGT_S_CBW;
 	t->chunk = t->buf_size;
 	t->cfg->port.receive(t->cfg->port.ctx, t->buf, t->buf_size);
 }
@@ -43,7 +34,7 @@ static void send_csw(struct usbmsc_target *t)
 	csw.status = (t->plan_flags & TGT_PF_PHASE) ? USBMSC_CSW_PHASE_ERROR
 			: t->result ? USBMSC_CSW_FAILED : USBMSC_CSW_PASSED;
 	usbmsc_csw_encode_framed(&csw, (enum usbmsc_framing)t->cfg->framing, t->buf);
-	t->state = S_CSW;
+	t->state = TGT_S_CSW;
 	t->cfg->port.send(t->cfg->port.ctx, t->buf, USBMSC_CSW_LEN);
 }
 
@@ -51,7 +42,10 @@ static void send_csw(struct usbmsc_target *t)
  * the residue counts what was moved, and the rest of the host's length is
  * padded/stalled (IN) or received and dropped (OUT). load is the number of
  * bytes of the failed buffer load that already came from the host (OUT). */
-static void fail_data(struct usbmsc_target *t, usbmsc_sense_t sense, uint32_t load)
+#if !USBMSC_TARGET_PIPELINED
+static
+#endif
+void usbmsc_tgt_fail(struct usbmsc_target *t, usbmsc_sense_t sense, uint32_t load)
 {
 	t->result = sense;
 	t->residue = t->host_len - t->done;
@@ -65,6 +59,40 @@ static void fail_data(struct usbmsc_target *t, usbmsc_sense_t sense, uint32_t lo
 	}
 }
 
+/* The command data is all moved (or will never be): a vendor command's
+ * end() runs now, and may still fail the command. */
+static void end_data(struct usbmsc_target *t)
+{
+	usbmsc_sense_t s;
+
+	if (!(t->plan_flags & TGT_PF_END))
+		return;
+	t->plan_flags &= (uint8_t)~TGT_PF_END;
+	s = usbmsc_tgt_end(t);
+	if (t->result == USBMSC_SENSE_OK)
+		t->result = s;
+}
+
+/* After the data stage: the CSW, or first the halt of Bulk-In the case asks for. */
+static void finish(struct usbmsc_target *t)
+{
+	if (t->plan_flags & TGT_PF_STALL_IN) {
+		t->state = TGT_S_WAIT_CLEAR;
+		t->cfg->port.stall(t->cfg->port.ctx, true);
+		return;
+	}
+	send_csw(t);
+}
+
+#if USBMSC_TARGET_PIPELINED
+void usbmsc_tgt_end_and_finish(struct usbmsc_target *t)
+{
+	end_data(t);
+	finish(t);
+}
+#endif
+
+#if USBMSC_TARGET_ONE_BUFFER
 /* Start the next transfer of the current command, or finish it.
  *
  * The data stage is one stream of buffer loads: command data first, then
@@ -78,15 +106,17 @@ static void advance(struct usbmsc_target *t)
 	usbmsc_sense_t s;
 	uint32_t want, n, d;
 
+#if USBMSC_TARGET_PIPELINED
+	if (t->pipelined) {
+		usbmsc_tgt_pipelined_advance(t);
+		return;
+	}
+#endif
 	for (;;) {
 		/* Command data still to move (none once the command failed). */
 		want = t->result == USBMSC_SENSE_OK ? t->data_len - t->done : 0;
-		if (want == 0 && (t->plan_flags & TGT_PF_END)) {
-			t->plan_flags &= (uint8_t)~TGT_PF_END;
-			s = usbmsc_tgt_end(t);
-			if (t->result == USBMSC_SENSE_OK)
-				t->result = s;
-		}
+		if (want == 0)
+			end_data(t);
 		n = min_u32(want + t->extra_len, t->buf_size);
 		if (n == 0)
 			break;
@@ -95,19 +125,19 @@ static void advance(struct usbmsc_target *t)
 			if (d != 0) {
 				s = usbmsc_tgt_piece(t, d);
 				if (s) {
-					fail_data(t, s, 0);
+					usbmsc_tgt_fail(t, s, 0);
 					continue;
 				}
 			}
 			memset(t->buf + d, 0, n - d);
 			t->fill = d;
-			t->state = S_DATA_IN;
+			t->state = TGT_S_DATA_IN;
 			t->chunk = n;
 			t->cfg->port.send(t->cfg->port.ctx, t->buf, n);
 			return;
 		}
 		if (t->fill < n) {
-			t->state = S_DATA_OUT;
+			t->state = TGT_S_DATA_OUT;
 			t->chunk = n - t->fill;
 			t->cfg->port.receive(t->cfg->port.ctx, t->buf + t->fill, t->chunk);
 			return;
@@ -116,19 +146,21 @@ static void advance(struct usbmsc_target *t)
 		t->fill = 0;
 		s = d != 0 ? usbmsc_tgt_piece(t, d) : USBMSC_SENSE_OK;
 		if (s) {
-			fail_data(t, s, n);
+			usbmsc_tgt_fail(t, s, n);
 		} else {
 			t->done += d;
 			t->extra_len -= n - d;
 		}
 	}
-	if (t->plan_flags & TGT_PF_STALL_IN) {
-		t->state = S_WAIT_CLEAR;
-		t->cfg->port.stall(t->cfg->port.ctx, true);
-		return;
-	}
-	send_csw(t);
+	finish(t);
 }
+#else
+/* A pipelined-only core: every data stage is bot_pipelined.c's. */
+static void advance(struct usbmsc_target *t)
+{
+	usbmsc_tgt_pipelined_advance(t);
+}
+#endif
 
 static void command(struct usbmsc_target *t, uint32_t n)
 {
@@ -143,7 +175,7 @@ static void command(struct usbmsc_target *t, uint32_t n)
 	chk = usbmsc_cbw_decode_framed(t->buf, n, (enum usbmsc_framing)cfg->framing,
 				       (uint8_t)(cfg->lun_count - 1), &cbw);
 	if (chk == USBMSC_CBW_INVALID) {
-		t->state = S_HALTED;
+		t->state = TGT_S_HALTED;
 		cfg->port.stall(cfg->port.ctx, true);
 		cfg->port.stall(cfg->port.ctx, false);
 		return;
@@ -243,10 +275,10 @@ void usbmsc_target_received(struct usbmsc_target *t, uint32_t n)
 	/* Never trust the glue to respect the armed length. */
 	n = min_u32(n, t->chunk);
 	switch (t->state) {
-	case S_CBW:
+	case TGT_S_CBW:
 		command(t, n);
 		break;
-	case S_DATA_OUT:
+	case TGT_S_DATA_OUT:
 		t->fill += n;
 		advance(t);
 		break;
@@ -258,14 +290,14 @@ void usbmsc_target_received(struct usbmsc_target *t, uint32_t n)
 void usbmsc_target_sent(struct usbmsc_target *t)
 {
 	switch (t->state) {
-	case S_DATA_IN:
+	case TGT_S_DATA_IN:
 		/* fill: the command data in the load; the rest was padding. */
 		t->done += t->fill;
 		t->extra_len -= t->chunk - t->fill;
 		t->fill = 0;
 		advance(t);
 		break;
-	case S_CSW:
+	case TGT_S_CSW:
 		arm_cbw(t);
 		break;
 	default:
@@ -275,9 +307,9 @@ void usbmsc_target_sent(struct usbmsc_target *t)
 
 bool usbmsc_target_clear_halt(struct usbmsc_target *t, bool in)
 {
-	if (t->state == S_HALTED)
+	if (t->state == TGT_S_HALTED)
 		return true;
-	if (in && t->state == S_WAIT_CLEAR)
+	if (in && t->state == TGT_S_WAIT_CLEAR)
 		send_csw(t);
 	return false;
 }

@@ -3,7 +3,18 @@
  * bot_engine.c   the Bulk-Only Transport state machine (CBW, data stage, CSW)
  * command.c      command lookup and the checks every command passes
  * block_lun.c    the SCSI block commands and their table
- * sense_state.c  sense data and unit attention per LUN */
+ * sense_state.c  sense data and unit attention per LUN
+ * bot_pipelined.c the pipelined data stage (usbmsc_target_init_pipelined)
+ *
+ * Which data stages a build of the core has (both default to the
+ * one-buffer core alone):
+ *   USBMSC_TARGET_ONE_BUFFER=1  the one-buffer data stage (advance() in
+ *                               bot_engine.c) and usbmsc_target_init
+ *   USBMSC_TARGET_PIPELINED=1   bot_pipelined.c, and the hooks in
+ *                               bot_engine.c that hand it the data stage
+ * The host library has both; a firmware links one (libusbmsc-target.a, or
+ * libusbmsc-target-pipelined.a: pipelined only, where one buffer is
+ * usbmsc_target_init_pipelined with a count of 1). */
 #ifndef USBMSC_TARGET_INTERNAL_H
 #define USBMSC_TARGET_INTERNAL_H
 
@@ -12,6 +23,23 @@
 #include <stdint.h>
 
 #include "usbmsc/target.h"
+
+#ifndef USBMSC_TARGET_PIPELINED
+#define USBMSC_TARGET_PIPELINED 0
+#endif
+#ifndef USBMSC_TARGET_ONE_BUFFER
+#define USBMSC_TARGET_ONE_BUFFER 1
+#endif
+#if !USBMSC_TARGET_ONE_BUFFER && !USBMSC_TARGET_PIPELINED
+#error "the target core needs a data stage: USBMSC_TARGET_ONE_BUFFER or USBMSC_TARGET_PIPELINED"
+#endif
+#if !USBMSC_TARGET_ONE_BUFFER
+/* Without the one-buffer data stage a plain target could not run: the
+ * engine's initialisation is usbmsc_target_init_pipelined's alone. */
+#define usbmsc_target_init usbmsc_tgt_init
+bool usbmsc_tgt_init(struct usbmsc_target *t, const struct usbmsc_target_config *cfg,
+		     struct usbmsc_lun_state *lun_state, uint8_t *buf, uint32_t buf_size);
+#endif
 
 /* How the data stage of the current command is produced or consumed
  * (struct usbmsc_target.handler). */
@@ -67,6 +95,34 @@ usbmsc_sense_t usbmsc_tgt_prepare(struct usbmsc_target *t, uint8_t *dir, uint32_
 usbmsc_sense_t usbmsc_tgt_piece(struct usbmsc_target *t, uint32_t n);
 /* The vendor command's end(), if it has one. */
 usbmsc_sense_t usbmsc_tgt_end(struct usbmsc_target *t);
+
+/* bot_engine.c: struct usbmsc_target.state */
+enum {
+	TGT_S_IDLE,       /* not started */
+	TGT_S_CBW,        /* Bulk-Out armed for a CBW */
+	TGT_S_DATA_IN,    /* sending a load of command data and/or padding */
+	TGT_S_DATA_OUT,   /* receiving a load of command data and/or data to drop */
+	TGT_S_STORAGE,    /* pipelined: only storage works on the data stage */
+	TGT_S_WAIT_CLEAR, /* Bulk-In halted; the CSW follows the host's CLEAR_FEATURE */
+	TGT_S_CSW,        /* sending the CSW */
+	TGT_S_HALTED      /* invalid CBW: both endpoints halted until Reset Recovery */
+};
+
+#if USBMSC_TARGET_PIPELINED
+/* bot_engine.c, for bot_pipelined.c */
+/* A callback failed in the data stage at t->done, load bytes of the
+ * failed load already received: the residue and the rest of the stream. */
+void usbmsc_tgt_fail(struct usbmsc_target *t, usbmsc_sense_t sense, uint32_t load);
+/* After the data stage: the vendor command's end(), then the halt of
+ * Bulk-In or the CSW. */
+void usbmsc_tgt_end_and_finish(struct usbmsc_target *t);
+
+/* bot_pipelined.c: the next step of a pipelined target's data stage,
+ * where the one-buffer engine would advance(): the command's start
+ * (state TGT_S_CBW), a completed send (TGT_S_DATA_IN), a receive that
+ * brought t->fill bytes of its load (TGT_S_DATA_OUT). */
+void usbmsc_tgt_pipelined_advance(struct usbmsc_target *t);
+#endif
 
 /* sense_state.c */
 void usbmsc_tgt_lun_set(struct usbmsc_lun_state *ls, usbmsc_sense_t sense);

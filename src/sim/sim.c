@@ -15,8 +15,11 @@
 
 void sim_destroy(struct usbmsc_sim *sim)
 {
+	bool op_active;
+
 	if (!sim)
 		return;
+	sim_later_finish(sim, &op_active); /* a write in progress lands */
 	sim_images_close(sim, false);
 	sim_door_close(sim);
 	sim_fw_close(sim);
@@ -85,10 +88,10 @@ int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim *
 		sim_destroy(sim);
 		return r;
 	}
-	sim->buf = malloc(sim->opt.buf_size);
+	sim->buf = malloc((size_t)sim->opt.bufs * sim->opt.buf_size);
 	if (!sim->buf) {
-		r = usbmsc_fail(err, USBMSC_E_OTHER, "out of memory for a %u-byte buffer",
-				sim->opt.buf_size);
+		r = usbmsc_fail(err, USBMSC_E_OTHER, "out of memory for %u %u-byte buffers",
+				sim->opt.bufs, sim->opt.buf_size);
 		sim_destroy(sim);
 		return r;
 	}
@@ -117,8 +120,11 @@ int usbmsc_sim_create(const char *path, const char *options, struct usbmsc_sim *
 	sim->pipe.framing = sim->opt.framing;
 	configure_target(sim);
 	/* init arms Bulk-Out for the first CBW through the port callbacks */
-	if (!usbmsc_target_init(&sim->target, &sim->cfg, sim->lun_state, sim->buf,
-				sim->opt.buf_size)) {
+	if (!(sim->opt.bufs > 1 ? usbmsc_target_init_pipelined(&sim->piped, &sim->cfg,
+							       sim->lun_state, sim->buf,
+							       sim->opt.bufs, sim->opt.buf_size)
+				: usbmsc_target_init(&sim->target, &sim->cfg, sim->lun_state,
+						     sim->buf, sim->opt.buf_size))) {
 		sim_images_close(sim, true);
 		sim_destroy(sim);
 		return usbmsc_fail(err, USBMSC_E_OTHER, "the target core refused the configuration");

@@ -9,6 +9,7 @@
  * sim_fw.c       the firmware engine on a flash file (PATH.fw), REPORT SUPPORTED
  *                OPERATION CODES
  * sim_door.c     the file door (file-door=1): a LUN taking UF2 files, over that engine
+ * sim_later.c    bufs=N: the pipelined target core, its disks finishing later
  *
  * Time is simulated: a transfer the device does not answer (NAK) fails at
  * once with a time-out, nothing ever sleeps; the device's own time passes
@@ -85,6 +86,7 @@ struct sim_options {
 	uint8_t framing;                  /* framing=: enum usbmsc_framing (bot.h) */
 	bool control_lun;                 /* control-lun=1: a processor LUN after the disks */
 	bool file_door;                   /* file-door=1: the file door's LUN after the disks */
+	uint8_t bufs;                     /* bufs=: 1 the one-buffer core, else pipelined */
 };
 
 struct sim_counters {
@@ -107,6 +109,16 @@ struct sim_image {
 	uint32_t block_size;
 	uint32_t block_count;
 	struct sim_counters *counters;
+	struct usbmsc_sim *sim;
+};
+
+/* A disk read or write in progress (bufs=N, sim_later.c). */
+struct sim_storage_op {
+	bool active;
+	bool write;
+	struct sim_image *im;
+	uint8_t *buf;
+	uint32_t lba, offset, len;
 };
 
 /* A Bulk-In transfer the device has armed: len bytes, of which the first
@@ -157,7 +169,11 @@ struct sim_fault_state {
 struct usbmsc_sim {
 	struct usbmsc_pipe pipe;     /* first: the pipe callbacks find the sim from it */
 	struct sim_options opt;
-	struct usbmsc_target target;
+	union {
+		struct usbmsc_target target;           /* what every call takes */
+		struct usbmsc_target_pipelined piped;  /* bufs >= 2: target is its first member */
+	};
+	struct sim_storage_op op;    /* bufs >= 2 */
 	struct usbmsc_target_config cfg;
 	struct usbmsc_vendor_table vendor;
 	struct usbmsc_lun_config luns[USBMSC_TARGET_MAX_LUNS];  /* disks, then the control LUN */
@@ -165,7 +181,7 @@ struct usbmsc_sim {
 	struct sim_image images[USBMSC_TARGET_MAX_LUNS];
 	uint8_t image_count;
 	char serial[SIM_SERIAL_MAX + 1];
-	uint8_t *buf;                /* the target core's streaming buffer */
+	uint8_t *buf;                /* the target core's streaming buffers (bufs of them) */
 	/* the bus */
 	bool halt_in, halt_out;
 	struct sim_in_xfer in;
@@ -202,6 +218,25 @@ void sim_lun_config(struct usbmsc_sim *sim, uint8_t lun, struct usbmsc_lun_confi
  * ECHO WRITE. */
 int sim_echo_load(struct usbmsc_sim *sim, const char *path, struct usbmsc_error *err);
 bool sim_echo_save(struct usbmsc_sim *sim, const uint8_t *data, uint32_t len);
+
+/* The disks' storage callbacks. */
+usbmsc_sense_t sim_img_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t *buf,
+			    uint32_t len);
+usbmsc_sense_t sim_img_write(void *ctx, uint32_t lba, uint32_t offset, const uint8_t *buf,
+			     uint32_t len);
+
+/* sim_later.c: with bufs >= 2 the disks finish every read and write later:
+ * the operation waits until the host finds the device with nothing to
+ * offer (it would NAK), and then completes. */
+void sim_later_lun(struct usbmsc_lun_config *lc);
+/* Complete the operation in progress and report it to the target core;
+ * false when there was none. */
+bool sim_later_settle(struct usbmsc_sim *sim);
+/* Before a reset, or when the device goes away: the operation in progress
+ * completes and is not reported (its outcome is returned, for a reset the
+ * target core then refuses: sim_later_report). */
+usbmsc_sense_t sim_later_finish(struct usbmsc_sim *sim, bool *was_active);
+void sim_later_report(struct usbmsc_sim *sim, bool was_active, usbmsc_sense_t outcome);
 
 /* sim_vendor.c */
 void sim_vendor_table(struct usbmsc_sim *sim, struct usbmsc_vendor_table *vt);

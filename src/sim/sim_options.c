@@ -5,9 +5,15 @@
 #include "../fwhost/fw_host.h"
 #include "usbmsc/filedoor.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ITEM_MAX 256u
+/* Options every sim: open starts from, before its own (the URI's win):
+ * how a test matrix reruns whole suites in another configuration, for
+ * example with the pipelined target core (bufs=2). */
+#define DEFAULTS_ENV "USBMSC_SIM_OPTIONS"
 
 static const char *const fault_names[SIM_FAULT_KINDS] = {
 	[SIM_FAULT_STALL_IN] = "stall-in",
@@ -152,6 +158,19 @@ static int opt_buf(struct sim_options *o, const char *v, struct usbmsc_error *er
 	return USBMSC_OK;
 }
 
+/* bufs=N: the target core's buffers; 1 is the one-buffer core, more the
+ * pipelined one (a power of two: usbmsc_target_init_pipelined). */
+static int opt_bufs(struct sim_options *o, const char *v, struct usbmsc_error *err)
+{
+	uint64_t n;
+
+	if (!parse_u64(v, strlen(v), &n) || n == 0 || n > USBMSC_TARGET_MAX_BUFS ||
+	    (n & (n - 1)) != 0)
+		return bad_value(err, "bufs", v, "expected 1, 2, 4, 8 or 16");
+	o->bufs = (uint8_t)n;
+	return USBMSC_OK;
+}
+
 /* One KIND@N. */
 static int add_fault(struct sim_options *o, const char *item, size_t len,
 		     struct usbmsc_error *err)
@@ -267,6 +286,7 @@ static const struct option_def option_defs[] = {
 	{ "fault", opt_fault }, { "fw-pubkey", opt_fw_pubkey }, { "fw-slot", opt_fw_slot },
 	{ "fw-reboot", opt_fw_reboot }, { "framing", opt_framing },
 	{ "control-lun", opt_control_lun }, { "file-door", opt_file_door },
+	{ "bufs", opt_bufs },
 };
 
 static int parse_item(struct sim_options *o, const char *item, size_t len,
@@ -291,21 +311,16 @@ static int parse_item(struct sim_options *o, const char *item, size_t len,
 	}
 	return usbmsc_fail(err, USBMSC_E_USAGE,
 			   "unknown sim option '%.*s' (known: size, bs, ro, pad, luns, serial, buf, "
-			   "fault, fw-pubkey, fw-slot, fw-reboot, framing, control-lun, file-door)",
+			   "bufs, fault, fw-pubkey, fw-slot, fw-reboot, framing, control-lun, "
+			   "file-door)",
 			   (int)key_len, item);
 }
 
-int sim_options_parse(const char *text, struct sim_options *o, struct usbmsc_error *err)
+/* key=value&key=value... into o. */
+static int parse_items(struct sim_options *o, const char *text, struct usbmsc_error *err)
 {
 	const char *p = text ? text : "";
-	unsigned extra;
 
-	memset(o, 0, sizeof *o);
-	o->size = USBMSC_SIM_DEFAULT_SIZE;
-	o->block_size = 512;
-	o->buf_size = SIM_DEFAULT_BUF;
-	o->luns = 1;
-	o->fw_slot = FWHOST_SLOT_DEFAULT;
 	while (*p) {
 		const char *amp = strchr(p, '&');
 		size_t len = amp ? (size_t)(amp - p) : strlen(p);
@@ -318,6 +333,35 @@ int sim_options_parse(const char *text, struct sim_options *o, struct usbmsc_err
 			break;
 		p = amp + 1;
 	}
+	return USBMSC_OK;
+}
+
+int sim_options_parse(const char *text, struct sim_options *o, struct usbmsc_error *err)
+{
+	const char *defaults = getenv(DEFAULTS_ENV);
+	unsigned extra;
+	int r;
+
+	memset(o, 0, sizeof *o);
+	o->size = USBMSC_SIM_DEFAULT_SIZE;
+	o->block_size = 512;
+	o->buf_size = SIM_DEFAULT_BUF;
+	o->luns = 1;
+	o->fw_slot = FWHOST_SLOT_DEFAULT;
+	o->bufs = 1;
+	r = parse_items(o, defaults, err);
+	if (r != USBMSC_OK) {
+		if (err) {
+			char msg[sizeof err->msg];
+
+			snprintf(msg, sizeof msg, "%s", err->msg);
+			usbmsc_fail(err, r, "%s: %s", DEFAULTS_ENV, msg);
+		}
+		return r;
+	}
+	r = parse_items(o, text, err);
+	if (r != USBMSC_OK)
+		return r;
 	extra = (unsigned)o->control_lun + (unsigned)o->file_door;
 	if (o->luns + extra > USBMSC_TARGET_MAX_LUNS)
 		return usbmsc_fail(err, USBMSC_E_USAGE,
@@ -328,6 +372,10 @@ int sim_options_parse(const char *text, struct sim_options *o, struct usbmsc_err
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "sim option file-door=1 serves firmware slots of at most 16M, not "
 				   "fw-slot=%u", o->fw_slot);
+	if ((uint64_t)o->bufs * o->buf_size > SIM_MAX_BUF)
+		return usbmsc_fail(err, USBMSC_E_USAGE,
+				   "sim options bufs=%u and buf=%u: at most 16M of buffers in all",
+				   o->bufs, o->buf_size);
 	if (o->size % o->block_size != 0)
 		return usbmsc_fail(err, USBMSC_E_USAGE,
 				   "sim option size=%llu is not a multiple of the %u-byte block",

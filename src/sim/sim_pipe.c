@@ -11,7 +11,9 @@
  *
  * Device side (struct usbmsc_target_port): the target core arms one
  * transfer per endpoint and is told when it completes. Everything passes
- * through the fault layer (sim_fault.c) first. */
+ * through the fault layer (sim_fault.c) first. With bufs=N a disk
+ * operation in progress completes where the device would otherwise NAK
+ * (sim_later.c), and before a reset without being reported. */
 #include "sim_internal.h"
 
 #include <string.h>
@@ -131,6 +133,8 @@ static int bulk_in(struct usbmsc_sim *sim, uint8_t *buf, size_t len, size_t *don
 			return USBMSC_PIPE_STALL;
 		if (*done == len)
 			return USBMSC_PIPE_OK;
+		if (!sim->in.armed && sim_later_settle(sim))
+			continue; /* storage was what the device waited for */
 		if (!sim->in.armed)
 			return USBMSC_PIPE_TIMEOUT; /* NAK until the time-out */
 		if (sim->in.is_csw && sim->in.off == 0 && sim->fs.csw_stall_pending) {
@@ -198,6 +202,8 @@ static int bulk_out(struct usbmsc_sim *sim, const uint8_t *buf, size_t len, size
 			return USBMSC_PIPE_NO_DEVICE;
 		if (sim->halt_out)
 			return USBMSC_PIPE_STALL;
+		if (!sim->fs.hung && !sim->out.armed && sim_later_settle(sim))
+			continue; /* storage was what the device waited for */
 		if (sim->fs.hung || !sim->out.armed)
 			return USBMSC_PIPE_TIMEOUT; /* NAK: the device takes nothing */
 		if (!out_packet(sim, buf + *done, pkt))
@@ -300,17 +306,22 @@ static int class_request(struct usbmsc_sim *sim, uint8_t rt, uint8_t req, uint16
 	bool is_reset = req == USBMSC_REQ_RESET && !(rt & 0x80);
 	struct sim_in_xfer saved_in = sim->in;
 	struct sim_out_xfer saved_out = sim->out;
+	bool op_active = false;
+	usbmsc_sense_t op_outcome = USBMSC_SENSE_OK;
 	int n;
 
 	if (index != sim->pipe.interface)
 		return USBMSC_PIPE_STALL; /* not our interface */
-	if (is_reset)
+	if (is_reset) {
 		cancel_bulk(sim);
+		op_outcome = sim_later_finish(sim, &op_active);
+	}
 	n = usbmsc_target_class_request(&sim->target, setup, reply);
 	if (n < 0) {
 		if (is_reset) { /* refused: nothing was reset after all */
 			sim->in = saved_in;
 			sim->out = saved_out;
+			sim_later_report(sim, op_active, op_outcome);
 		}
 		return USBMSC_PIPE_STALL;
 	}
@@ -362,11 +373,13 @@ static int sim_control(struct usbmsc_pipe *p, uint8_t rt, uint8_t req, uint16_t 
 static int sim_port_reset(struct usbmsc_pipe *p)
 {
 	struct usbmsc_sim *sim = to_sim(p);
+	bool op_active;
 
 	if (sim->fs.disconnected)
 		return USBMSC_PIPE_NO_DEVICE;
 	/* A bus reset returns every endpoint to its default state. */
 	cancel_bulk(sim);
+	sim_later_finish(sim, &op_active);
 	sim->halt_in = false;
 	sim->halt_out = false;
 	sim->counters.resets++;

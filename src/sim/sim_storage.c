@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static usbmsc_sense_t img_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t *buf,
-			       uint32_t len)
+usbmsc_sense_t sim_img_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t *buf,
+			    uint32_t len)
 {
 	struct sim_image *im = ctx;
 	uint64_t pos = (uint64_t)lba * im->block_size + offset;
@@ -26,8 +26,8 @@ static usbmsc_sense_t img_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t
 	return USBMSC_SENSE_OK;
 }
 
-static usbmsc_sense_t img_write(void *ctx, uint32_t lba, uint32_t offset, const uint8_t *buf,
-				uint32_t len)
+usbmsc_sense_t sim_img_write(void *ctx, uint32_t lba, uint32_t offset, const uint8_t *buf,
+			     uint32_t len)
 {
 	struct sim_image *im = ctx;
 	uint64_t pos = (uint64_t)lba * im->block_size + offset;
@@ -121,6 +121,7 @@ static int image_open(struct usbmsc_sim *sim, const char *path, struct sim_image
 	im->block_size = o->block_size;
 	im->block_count = (uint32_t)blocks;
 	im->counters = &sim->counters;
+	im->sim = sim;
 	return USBMSC_OK;
 }
 
@@ -195,10 +196,12 @@ void sim_lun_config(struct usbmsc_sim *sim, uint8_t lun, struct usbmsc_lun_confi
 	lc->block_count = im->block_count;
 	lc->block_size = (uint16_t)im->block_size;
 	lc->flags = sim->opt.read_only ? USBMSC_LUN_READ_ONLY : 0;
-	lc->read = img_read;
-	lc->write = sim->opt.read_only ? NULL : img_write;
+	lc->read = sim_img_read;
+	lc->write = sim->opt.read_only ? NULL : sim_img_write;
 	lc->sync = img_sync;
 	lc->ctx = im;
+	if (sim->opt.bufs > 1)
+		sim_later_lun(lc);
 }
 
 /* ---- the echo buffer's file ------------------------------------------------

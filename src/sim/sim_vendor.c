@@ -31,6 +31,7 @@ static void build_info(const struct usbmsc_sim *sim, uint8_t lun, uint8_t out[SI
 	out[8] = SIM_INFO_VERSION;
 	out[9] = sim->opt.luns;
 	out[10] = (uint8_t)((sim->opt.read_only ? 0x01u : 0u) | (sim->opt.pad ? 0x02u : 0u));
+	out[11] = sim->opt.bufs;
 	usbmsc_put_be32(out + 12, im->block_size);
 	usbmsc_put_be64(out + 16, im->block_count);
 	usbmsc_put_be32(out + 24, sim->opt.buf_size);

@@ -62,28 +62,88 @@ static usbmsc_sense_t disk_access(struct ramdisk *d, uint32_t lba, uint32_t offs
 	return USBMSC_SENSE_OK;
 }
 
+static usbmsc_sense_t disk_move(struct ramdisk *d, uint32_t lba, uint32_t offset, uint8_t *buf,
+				uint32_t len, bool write)
+{
+	uint64_t pos;
+	usbmsc_sense_t s = disk_access(d, lba, offset, len, &pos, write);
+
+	if (s == USBMSC_SENSE_OK && write)
+		memcpy(d->data + pos, buf, len);
+	else if (s == USBMSC_SENSE_OK)
+		memcpy(buf, d->data + pos, len);
+	return s;
+}
+
+/* H_ASYNC: the harness whose engine is running (two engines may share the
+ * disks), for the storage callbacks; every harness function that calls
+ * into an engine sets it first. */
+static struct harness *async_owner;
+
+/* A read or write: now, or (H_ASYNC) recorded to finish in h_settle. */
+static usbmsc_sense_t disk_start(struct ramdisk *d, uint32_t lba, uint32_t offset, uint8_t *buf,
+				 uint32_t len, bool write)
+{
+	struct harness *h = async_owner;
+
+	if (h != NULL && (write ? h->recv_pending : h->send_pending))
+		d->overlapped++;
+	if (h == NULL || !h->async)
+		return disk_move(d, lba, offset, buf, len, write);
+	if (h->pending.active)
+		h->violations++; /* a second storage operation before the first finished */
+	if (write)
+		d->writes++;
+	else
+		d->reads++;
+	h->pending = (struct h_pending){ true, write, d, buf, lba, offset, len };
+	return USBMSC_SENSE_PENDING;
+}
+
+/* Finish the operation in progress; its outcome. */
+static usbmsc_sense_t disk_finish(struct harness *h)
+{
+	struct h_pending *p = &h->pending;
+	usbmsc_sense_t s;
+
+	/* disk_access counts the call again: it was counted when it started. */
+	if (p->write)
+		p->disk->writes--;
+	else
+		p->disk->reads--;
+	p->active = false;
+	h->pendings++;
+	s = disk_move(p->disk, p->lba, p->offset, p->buf, p->len, p->write);
+	return s;
+}
+
+bool h_settle(struct harness *h)
+{
+	async_owner = h;
+	if (!h->pending.active)
+		return false;
+	usbmsc_target_storage_done(&h->t, disk_finish(h));
+	return true;
+}
+
+/* Before a reset is reported: the operation in progress ends, unreported. */
+static void drop_pending(struct harness *h)
+{
+	if (h->pending.active)
+		disk_finish(h);
+}
+
 static usbmsc_sense_t disk_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t *buf,
 				uint32_t len)
 {
-	struct ramdisk *d = ctx;
-	uint64_t pos;
-	usbmsc_sense_t s = disk_access(d, lba, offset, len, &pos, false);
-
-	if (s == USBMSC_SENSE_OK)
-		memcpy(buf, d->data + pos, len);
-	return s;
+	return disk_start(ctx, lba, offset, buf, len, false);
 }
 
 static usbmsc_sense_t disk_write(void *ctx, uint32_t lba, uint32_t offset, const uint8_t *buf,
 				 uint32_t len)
 {
-	struct ramdisk *d = ctx;
-	uint64_t pos;
-	usbmsc_sense_t s = disk_access(d, lba, offset, len, &pos, true);
-
-	if (s == USBMSC_SENSE_OK)
-		memcpy(d->data + pos, buf, len);
-	return s;
+	/* Only a read stores into buf. */
+	return disk_start(ctx, lba, offset, (uint8_t *)buf, len, true);
 }
 
 static usbmsc_sense_t disk_sync(void *ctx)
@@ -96,17 +156,27 @@ static usbmsc_sense_t disk_sync(void *ctx)
 
 /* ---- the port: every call is checked against the endpoint contract ---- */
 
+/* [buf, buf + len) lies inside one of the engine's buffers. */
+static bool in_one_buffer(const struct harness *h, const uint8_t *buf, uint32_t len)
+{
+	size_t at;
+
+	if (len == 0 || len > H_BUF_SIZE || buf < h->buf || buf >= h->buf + sizeof(h->buf))
+		return false;
+	at = (size_t)(buf - h->buf) % H_BUF_SIZE;
+	return at + len <= H_BUF_SIZE;
+}
+
 static void port_send(void *ctx, const uint8_t *buf, uint32_t len)
 {
 	struct harness *h = ctx;
 
 	/* One send at a time, never empty, never past the buffer. */
-	if (h->send_pending || len == 0 || len > H_BUF_SIZE || buf < h->buf ||
-	    buf + len > h->buf + H_BUF_SIZE) {
+	if (h->send_pending || !in_one_buffer(h, buf, len)) {
 		h->violations++;
 		return;
 	}
-	memcpy(h->sent, buf, len);
+	h->sent = buf;
 	h->send_len = len;
 	h->send_pending = true;
 	if (h->sends < H_MAX_SENDS)
@@ -118,7 +188,7 @@ static void port_receive(void *ctx, uint8_t *buf, uint32_t len)
 {
 	struct harness *h = ctx;
 
-	if (h->recv_pending || len == 0 || buf < h->buf || buf + len > h->buf + H_BUF_SIZE) {
+	if (h->recv_pending || !in_one_buffer(h, buf, len)) {
 		h->violations++;
 		return;
 	}
@@ -173,8 +243,20 @@ void h_init(struct harness *h, uint8_t lun_count, uint8_t flags)
 	h->cfg.port.stall = port_stall;
 	h->cfg.port.ctx = h;
 	h->next_tag = 0x1000;
-	if (!usbmsc_target_init(&h->t, &h->cfg, h->ls, h->buf, sizeof(h->buf)))
+	h->async = H_ASYNC != 0;
+	async_owner = h;
+	if (!h_engine_init(h, h->ls))
 		h->violations += 1000;
+}
+
+bool h_engine_init(struct harness *h, struct usbmsc_lun_state *lun_state)
+{
+#if H_BUFS == 0
+	return usbmsc_target_init(&h->t, &h->cfg, lun_state, h->buf, H_BUF_SIZE);
+#else
+	return usbmsc_target_init_pipelined(&h->tp, &h->cfg, lun_state, h->buf, H_NBUF,
+					    H_BUF_SIZE);
+#endif
 }
 
 void h_set_vendor(struct harness *h, const struct usbmsc_vendor_table *vt)
@@ -184,17 +266,19 @@ void h_set_vendor(struct harness *h, const struct usbmsc_vendor_table *vt)
 
 bool h_restart(struct harness *h)
 {
+	drop_pending(h);
 	h->send_pending = false;
 	h->recv_pending = false;
 	h->halted_in = false;
 	h->halted_out = false;
-	return usbmsc_target_init(&h->t, &h->cfg, h->ls, h->buf, sizeof(h->buf));
+	return h_engine_init(h, h->ls);
 }
 
 bool h_deliver(struct harness *h, const uint8_t *bytes, uint32_t n)
 {
 	uint8_t *dst = h->recv_ptr;
 
+	async_owner = h;
 	if (!h->recv_pending || h->halted_out || n > h->recv_len)
 		return false;
 	h->recv_pending = false;
@@ -230,7 +314,9 @@ int h_class(struct harness *h, uint8_t bm, uint8_t req, uint16_t value, uint16_t
 
 	if (bm == usbmsc_framing_request_type((enum usbmsc_framing)h->cfg.framing, false) &&
 	    req == USBMSC_REQ_RESET && value == 0 && length == 0) {
-		/* The glue cancels bulk transfers before reporting a reset. */
+		/* The glue cancels bulk transfers, and lets storage finish,
+		 * before reporting a reset. */
+		drop_pending(h);
 		h->send_pending = false;
 		h->recv_pending = false;
 	}
@@ -243,6 +329,8 @@ static void data_in(struct harness *h, uint32_t host_len, uint8_t *in, struct ho
 		uint32_t n;
 		bool short_packet;
 
+		if (!h->send_pending && !h->halted_in && h_settle(h))
+			continue;
 		if (!h->send_pending) {
 			if (!h->halted_in)
 				r->stuck = true;
@@ -258,6 +346,7 @@ static void data_in(struct harness *h, uint32_t host_len, uint8_t *in, struct ho
 		r->in_len += n;
 		short_packet = h->send_len % H_PACKET != 0;
 		h->send_pending = false;
+		async_owner = h;
 		usbmsc_target_sent(&h->t);
 		if (short_packet)
 			return;
@@ -274,6 +363,8 @@ static void data_out(struct harness *h, uint32_t host_len, const uint8_t *out,
 	while (r->out_len < host_len) {
 		uint32_t n = host_len - r->out_len;
 
+		if (!h->recv_pending && !h->halted_out && h_settle(h))
+			continue;
 		if (!h->recv_pending || h->halted_out) {
 			if (!h->halted_out)
 				r->stuck = true;
@@ -316,6 +407,9 @@ void h_cmd_raw(struct harness *h, uint8_t lun, const uint8_t cb[16], uint8_t cb_
 		data_out(h, host_len, out, r);
 	if (r->stuck)
 		return;
+	/* Storage finishes before the device can answer. */
+	while (!h->send_pending && !h->halted_in && h_settle(h))
+		;
 	/* Status stage: a halted Bulk-Out is cleared first (as usb-storage
 	 * does after a stalled OUT transfer), then the CSW is read, clearing
 	 * a Bulk-In halt once. */

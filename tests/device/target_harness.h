@@ -3,7 +3,15 @@
  * and serves up to three RAM-disk LUNs:
  *   LUN 0: 64 blocks of 512, removable, with a sync callback
  *   LUN 1: 16 blocks of 4096
- *   LUN 2: 8 blocks of 512, read-only */
+ *   LUN 2: 8 blocks of 512, read-only
+ *
+ * Built with H_BUFS=N (N >= 1) it runs the pipelined engine
+ * (usbmsc_target_init_pipelined) with N buffers of H_BUF_SIZE, and with
+ * H_ASYNC=1 the RAM disks finish every read and write later
+ * (USBMSC_SENSE_PENDING): the host side completes the operation in
+ * progress only when it finds nothing else to do, so that the bus runs
+ * ahead of storage as far as the engine lets it. Without H_BUFS, the
+ * one-buffer engine. The same tests run in every configuration. */
 #ifndef TARGET_HARNESS_H
 #define TARGET_HARNESS_H
 
@@ -18,6 +26,22 @@
 #define H_PACKET 64u   /* full-speed bulk packets */
 #define H_MAX_LUNS 3u
 #define H_MAX_SENDS 4096u
+#ifndef H_BUFS
+#define H_BUFS 0 /* the one-buffer engine */
+#endif
+#ifndef H_ASYNC
+#define H_ASYNC 0
+#endif
+#define H_NBUF (H_BUFS > 1 ? H_BUFS : 1)
+
+/* A storage operation in progress (H_ASYNC). */
+struct h_pending {
+	bool active;
+	bool write;
+	struct ramdisk *disk;
+	uint8_t *buf;
+	uint32_t lba, offset, len;
+};
 
 struct ramdisk {
 	uint8_t *data;
@@ -26,19 +50,25 @@ struct ramdisk {
 	uint32_t reads, writes, syncs;  /* callback calls */
 	uint32_t max_len;               /* largest len of one call */
 	uint32_t outside;               /* calls that reached past the end */
+	uint32_t overlapped;            /* calls made while the bus moved another load */
 	int64_t fail_at;                /* fail the call that covers this byte; -1: never */
 	usbmsc_sense_t fail_sense;
 };
 
 struct harness {
-	struct usbmsc_target t;
+	union {
+		struct usbmsc_target t;            /* what every call takes */
+		struct usbmsc_target_pipelined tp; /* H_BUFS: its first member is t */
+	};
 	struct usbmsc_target_config cfg;
 	struct usbmsc_lun_config luns[H_MAX_LUNS];
 	struct usbmsc_lun_state ls[H_MAX_LUNS];
 	struct ramdisk disks[H_MAX_LUNS];
-	uint8_t buf[H_BUF_SIZE];
-	/* the transfer in flight on each endpoint */
-	uint8_t sent[H_BUF_SIZE];      /* copy of the bytes of the pending send */
+	uint8_t buf[H_NBUF * H_BUF_SIZE];
+	/* the transfer in flight on each endpoint; the host reads a send's
+	 * bytes from the engine's buffer when it takes them, as a controller
+	 * does, so a buffer reused too early shows */
+	const uint8_t *sent;
 	uint32_t send_len;
 	bool send_pending;
 	uint8_t *recv_ptr;
@@ -50,6 +80,9 @@ struct harness {
 	uint32_t send_lens[H_MAX_SENDS];
 	uint32_t violations;          /* broken port contract: see target_harness.c */
 	uint32_t next_tag;
+	bool async;                   /* storage finishes later (H_ASYNC; a test may change it) */
+	struct h_pending pending;     /* the storage operation in progress */
+	uint32_t pendings;            /* storage operations that finished later */
 };
 
 /* What the host saw of one command. */
@@ -72,6 +105,12 @@ void h_set_vendor(struct harness *h, const struct usbmsc_vendor_table *vt);
  * and halts are gone. Returns what usbmsc_target_init returned. CBWs, CSWs
  * and class requests follow h->cfg.framing. */
 bool h_restart(struct harness *h);
+/* Start the engine on h->cfg with lun_state, in the harness's
+ * configuration (one buffer, or pipelined). */
+bool h_engine_init(struct harness *h, struct usbmsc_lun_state *lun_state);
+/* H_ASYNC: finish the storage operation in progress and report it;
+ * false when there was none. */
+bool h_settle(struct harness *h);
 
 /* Deliver raw bytes as one Bulk-Out transfer; false when none is armed. */
 bool h_deliver(struct harness *h, const uint8_t *bytes, uint32_t n);

@@ -896,7 +896,7 @@ static void test_sixteen_luns(void **s)
 	h->cfg.luns = luns16;
 	h->cfg.lun_count = 16;
 	h->recv_pending = false;
-	assert_true(usbmsc_target_init(&h->t, &h->cfg, ls16, h->buf, sizeof(h->buf)));
+	assert_true(h_engine_init(h, ls16));
 	assert_int_equal(h_class(h, 0xA1, 0xFE, 0, 1, reply), 1);
 	assert_int_equal(reply[0], 15);
 	/* The largest REPORT LUNS: 8 + 16 x 8 bytes. */
@@ -953,7 +953,7 @@ static void test_init_rejects_bad_config(void **s)
 	luns[0].flags |= USBMSC_LUN_READ_ONLY;
 	cfg.port.ctx = h;
 	h->recv_pending = false;
-	assert_true(usbmsc_target_init(&t, &cfg, ls, h->buf, sizeof(h->buf)));
+	assert_true(usbmsc_target_init(&t, &cfg, ls, h->buf, H_BUF_SIZE));
 	/* Restore the harness's own engine. */
 	h->recv_pending = false;
 	usbmsc_target_bus_reset(&h->t);

@@ -1,7 +1,9 @@
 /* libFuzzer harness for the target core: the input is a sequence of host
  * events (CBWs, OUT packets, completed IN transfers, CLEAR_FEATURE(HALT),
  * class requests, bus resets, unit attentions, storage faults) played
- * against a three-LUN target with a 512-byte buffer:
+ * against a three-LUN target with 512-byte buffers: the first byte picks
+ * the one-buffer engine or the pipelined one (1, 2 or 4 buffers, storage
+ * that finishes at once or later: a completion is an event too):
  *   LUN 0: RAM disk, 32 blocks of 512, read-write;
  *   LUN 1: read-only, 8 blocks of 4096;
  *   LUN 2: a control LUN (USBMSC_LUN_PROCESSOR), no storage callbacks;
@@ -28,6 +30,7 @@
 #include "usbmsc/target.h"
 
 #define BUF_SIZE 512u
+#define MAX_BUFS 4u
 #define PACKET 64u
 
 #define CHECK(cond)                                                            \
@@ -50,13 +53,29 @@ struct disk {
 static uint8_t disk0_data[32 * 512];
 static uint8_t disk1_data[8 * 4096];
 
+/* A storage operation in progress (storage that finishes later). */
+struct pending {
+	bool active, write;
+	struct disk *disk;
+	uint8_t *buf;
+	uint64_t pos;
+	uint32_t len;
+	usbmsc_sense_t outcome;
+};
+
 static struct {
-	struct usbmsc_target t;
+	union {
+		struct usbmsc_target t;
+		struct usbmsc_target_pipelined tp;  /* t is its first member */
+	};
 	struct usbmsc_target_config cfg;
 	struct usbmsc_lun_config luns[3];
 	struct usbmsc_lun_state ls[3];
 	struct disk disks[2];
-	uint8_t buf[BUF_SIZE];
+	uint8_t buf[MAX_BUFS * BUF_SIZE];
+	uint8_t bufs;          /* 0: the one-buffer engine; else pipelined with that many */
+	bool later;            /* storage finishes later */
+	struct pending op;
 	/* glue */
 	const uint8_t *send_ptr;
 	uint32_t send_len;
@@ -95,6 +114,16 @@ static uint8_t next_byte(struct input *in)
 
 /* ---- storage ------------------------------------------------------------- */
 
+/* [buf, buf + len) lies in one of the engine's buffers. */
+static bool in_one_buf(const uint8_t *buf, uint32_t len)
+{
+	unsigned n = G.bufs ? G.bufs : 1;
+
+	if (buf < G.buf || buf + len > G.buf + n * BUF_SIZE)
+		return false;
+	return (uint32_t)(buf - G.buf) % BUF_SIZE + len <= BUF_SIZE;
+}
+
 static usbmsc_sense_t storage_check(struct disk *d, uint32_t lba, uint32_t offset,
 				    const uint8_t *buf, uint32_t len, uint64_t *pos)
 {
@@ -103,7 +132,8 @@ static usbmsc_sense_t storage_check(struct disk *d, uint32_t lba, uint32_t offse
 	*pos = (uint64_t)lba * d->block_size + offset;
 	CHECK(len > 0 && len <= BUF_SIZE);
 	CHECK(*pos + len <= size);
-	CHECK(buf >= G.buf && buf + len <= G.buf + BUF_SIZE);
+	CHECK(in_one_buf(buf, len));
+	CHECK(!G.op.active);  /* one storage operation at a time */
 	G.storage += len;
 	CHECK(G.storage <= G.host_len);
 	if (d->fail_at >= 0 && (uint64_t)d->fail_at >= *pos && (uint64_t)d->fail_at < *pos + len)
@@ -120,6 +150,10 @@ static usbmsc_sense_t disk_read(void *ctx, uint32_t lba, uint32_t offset, uint8_
 
 	CHECK(G.phase == P_DATA_IN && G.host_dir == USBMSC_DIR_IN);
 	s = storage_check(d, lba, offset, buf, len, &pos);
+	if (G.later) {
+		G.op = (struct pending){ true, false, d, buf, pos, len, s };
+		return USBMSC_SENSE_PENDING;
+	}
 	if (s == USBMSC_SENSE_OK)
 		memcpy(buf, d->data + pos, len);
 	return s;
@@ -135,6 +169,10 @@ static usbmsc_sense_t disk_write(void *ctx, uint32_t lba, uint32_t offset, const
 	CHECK(d == &G.disks[0]); /* LUN 1 is read-only */
 	CHECK((G.phase == P_DATA_OUT || G.phase == P_STATUS) && G.host_dir == USBMSC_DIR_OUT);
 	s = storage_check(d, lba, offset, buf, len, &pos);
+	if (G.later) {
+		G.op = (struct pending){ true, true, d, (uint8_t *)buf, pos, len, s };
+		return USBMSC_SENSE_PENDING;
+	}
 	if (s == USBMSC_SENSE_OK)
 		memcpy(d->data + pos, buf, len);
 	return s;
@@ -143,7 +181,35 @@ static usbmsc_sense_t disk_write(void *ctx, uint32_t lba, uint32_t offset, const
 static usbmsc_sense_t disk_sync(void *ctx)
 {
 	(void)ctx;
+	CHECK(!G.op.active);  /* between commands: nothing in progress */
 	return USBMSC_SENSE_OK;
+}
+
+/* The operation in progress ends: the data moves; its outcome. */
+static usbmsc_sense_t finish_op(void)
+{
+	struct pending *o = &G.op;
+
+	o->active = false;
+	if (o->outcome == USBMSC_SENSE_OK && o->write)
+		memcpy(o->disk->data + o->pos, o->buf, o->len);
+	else if (o->outcome == USBMSC_SENSE_OK)
+		memcpy(o->buf, o->disk->data + o->pos, o->len);
+	return o->outcome;
+}
+
+/* ... and is reported (fail: as a failure the medium reported late). */
+static bool complete_op(bool fail)
+{
+	usbmsc_sense_t s;
+
+	if (!G.op.active)
+		return false;
+	s = finish_op();
+	if (fail && s == USBMSC_SENSE_OK)
+		s = G.op.write ? USBMSC_SENSE_WRITE_ERROR : USBMSC_SENSE_READ_ERROR;
+	usbmsc_target_storage_done(&G.t, s);
+	return true;
 }
 
 /* ---- vendor commands: length from CDB bytes 2..3 ------------------------- */
@@ -169,7 +235,7 @@ static usbmsc_sense_t v_data(void *ctx, uint8_t lun, const uint8_t *cdb, uint32_
 	CHECK(G.vendor_open);
 	CHECK(offset == G.vendor_next);
 	CHECK(len > 0 && offset + len <= G.vendor_len);
-	CHECK(buf >= G.buf && buf + len <= G.buf + BUF_SIZE);
+	CHECK(in_one_buf(buf, len));
 	G.vendor_next = offset + len;
 	if (cdb[0] == 0xC0) {
 		CHECK(G.phase == P_DATA_IN);
@@ -203,7 +269,7 @@ static void port_send(void *ctx, const uint8_t *buf, uint32_t len)
 	(void)ctx;
 	CHECK(!G.send_pending);
 	CHECK(len > 0 && len <= BUF_SIZE);
-	CHECK(buf >= G.buf && buf + len <= G.buf + BUF_SIZE);
+	CHECK(in_one_buf(buf, len));
 	/* The device speaks on Bulk-In only when the host reads. */
 	CHECK(G.phase == P_DATA_IN || G.phase == P_STATUS);
 	G.send_ptr = buf;
@@ -216,7 +282,7 @@ static void port_receive(void *ctx, uint8_t *buf, uint32_t len)
 	(void)ctx;
 	CHECK(!G.recv_pending);
 	CHECK(len > 0 && len <= BUF_SIZE);
-	CHECK(buf >= G.buf && buf + len <= G.buf + BUF_SIZE);
+	CHECK(in_one_buf(buf, len));
 	CHECK(G.phase == P_IDLE || G.phase == P_DATA_OUT);
 	G.recv_ptr = buf;
 	G.recv_len = len;
@@ -245,9 +311,11 @@ static void port_stall(void *ctx, bool in)
 		G.halted_out = true;
 }
 
-static void setup_target(uint8_t flags)
+static void setup_target(uint8_t flags, uint8_t bufs, bool later)
 {
 	memset(&G, 0, sizeof(G));
+	G.bufs = bufs;
+	G.later = later && bufs != 0;
 	for (size_t i = 0; i < sizeof(disk0_data); i++)
 		disk0_data[i] = (uint8_t)(i * 13);
 	memset(disk1_data, 0x3C, sizeof(disk1_data));
@@ -270,7 +338,10 @@ static void setup_target(uint8_t flags)
 	G.cfg.port = (struct usbmsc_target_port){ port_send, port_receive, port_stall, NULL };
 	G.cfg.flags = flags;
 	G.phase = P_IDLE;
-	CHECK(usbmsc_target_init(&G.t, &G.cfg, G.ls, G.buf, BUF_SIZE));
+	if (G.bufs == 0)
+		CHECK(usbmsc_target_init(&G.t, &G.cfg, G.ls, G.buf, BUF_SIZE));
+	else
+		CHECK(usbmsc_target_init_pipelined(&G.tp, &G.cfg, G.ls, G.buf, G.bufs, BUF_SIZE));
 	CHECK(G.recv_pending);
 }
 
@@ -357,7 +428,10 @@ static void clear_halt(bool in)
 
 static void reset_cancel(void)
 {
-	/* The glue cancels bulk transfers before reporting a reset. */
+	/* The glue cancels bulk transfers, and lets storage end unreported,
+	 * before reporting a reset. */
+	if (G.op.active)
+		finish_op();
 	G.send_pending = false;
 	G.recv_pending = false;
 	G.phase = P_IDLE;
@@ -527,6 +601,8 @@ static void run_to_idle(void)
 			clear_halt(false);
 		} else if (G.halted_in) {
 			clear_halt(true);
+		} else if (complete_op(false)) {
+			/* storage was what the engine waited for */
 		} else {
 			/* Nothing in flight and nothing halted: the engine hangs. */
 			CHECK(!"engine stopped in the middle of a command");
@@ -588,11 +664,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct input in = { data, size };
 	uint8_t setup[8];
 
-	/* The first byte picks stall or padding for cases 4 and 5, and
-	 * whether the power-on unit attention is cleared first. */
+	/* The first byte picks stall or padding for cases 4 and 5, whether
+	 * the power-on unit attention is cleared first, and the engine: one
+	 * buffer, or pipelined with 1, 2 or 4 and storage that finishes at
+	 * once or later. */
 	uint8_t first = next_byte(&in);
+	static const uint8_t bufs[4] = { 0, 1, 2, 4 };
 
-	setup_target((first & 1) ? USBMSC_TARGET_PAD_IN : 0);
+	setup_target((first & 1) ? USBMSC_TARGET_PAD_IN : 0, bufs[(first >> 2) & 3],
+		     (first & 0x10) != 0);
 	if (!(first & 2))
 		clear_attention();
 	while (in.left > 0) {
@@ -639,8 +719,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			G.disks[b & 1].fail_at = (b & 0x80) ? -1 : (int64_t)next_byte(&in) * 512 + (b & 0x7E);
 			break;
 		}
-		default:
+		case 10:
 			run_to_idle();
+			break;
+		default:
+			complete_op((op & 0x10) != 0);
 			break;
 		}
 	}

@@ -325,6 +325,68 @@ static void counters(void **state)
 	assert_int_equal(usbmsc_get_be64(c + 40), 0); /* no contract breaches */
 }
 
+/* bufs=N: the pipelined target core, disks finishing later: the same data
+ * on the wire and in the image, no contract breach. */
+static void pipelined_buffers(void **state)
+{
+	struct dfx *x = *state;
+	static uint8_t data[40 * 512], back[40 * 512];
+	uint8_t info[64], c[48], got[512];
+
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 13 + (i >> 9));
+	open_ready(x, "size=1M&bufs=4&buf=1024");
+	assert_int_equal(vendor_in(x, USBMSC_SIM_OP_DEVICE_INFO, 64, info, 64), 0);
+	assert_int_equal(info[11], 4);
+	assert_int_equal(usbmsc_get_be32(info + 24), 1024);
+	assert_int_equal(usbmsc_write_blocks(x->dev, 0, 3, 40, 512, data, &x->res), 0);
+	assert_int_equal(usbmsc_read_blocks(x->dev, 0, 3, 40, 512, back, &x->res), 0);
+	assert_memory_equal(back, data, sizeof data);
+	read_file(x->f.path, 42 * 512, got, sizeof got);
+	assert_memory_equal(got, data + 39 * 512, 512);
+	/* a read past the end: no data, the range error */
+	assert_int_equal(usbmsc_read_blocks(x->dev, 0, 2040, 40, 512, back, &x->res),
+			 USBMSC_E_ILLEGAL_REQUEST);
+	assert_int_equal(vendor_in(x, USBMSC_SIM_OP_COUNTERS, 48, c, 48), 0);
+	assert_int_equal(usbmsc_get_be64(c + 8), sizeof data);
+	assert_int_equal(usbmsc_get_be64(c + 16), sizeof data);
+	assert_int_equal(usbmsc_get_be64(c + 40), 0); /* no contract breaches */
+	open_ready(x, "bufs=1");
+	assert_int_equal(vendor_in(x, USBMSC_SIM_OP_DEVICE_INFO, 64, info, 64), 0);
+	assert_int_equal(info[11], 1);
+}
+
+static void pipelined_options(void **state)
+{
+	struct dfx *x = *state;
+	const char *env = getenv("USBMSC_SIM_OPTIONS");
+	char *saved = env ? strdup(env) : NULL;
+	uint8_t info[64];
+
+	assert_int_equal(try_open(x, "bufs=3"), USBMSC_E_USAGE);
+	assert_non_null(strstr(x->err.msg, "1, 2, 4, 8 or 16"));
+	assert_int_equal(try_open(x, "bufs=0"), USBMSC_E_USAGE);
+	assert_int_equal(try_open(x, "bufs=32"), USBMSC_E_USAGE);
+	assert_int_equal(try_open(x, "bufs=16&buf=2M"), USBMSC_E_USAGE);
+	assert_non_null(strstr(x->err.msg, "16M"));
+	/* The environment's options come first, the URI's win; a bad one
+	 * names the variable. */
+	assert_int_equal(setenv("USBMSC_SIM_OPTIONS", "bufs=5", 1), 0);
+	assert_int_equal(try_open(x, NULL), USBMSC_E_USAGE);
+	assert_non_null(strstr(x->err.msg, "USBMSC_SIM_OPTIONS"));
+	assert_non_null(strstr(x->err.msg, "bufs=5"));
+	assert_int_equal(setenv("USBMSC_SIM_OPTIONS", "bufs=2&size=1M", 1), 0);
+	open_ready(x, "bufs=8");
+	assert_int_equal(vendor_in(x, USBMSC_SIM_OP_DEVICE_INFO, 64, info, 64), 0);
+	assert_int_equal(info[11], 8);
+	assert_int_equal(usbmsc_get_be64(info + 16), 2048); /* size=1M from the environment */
+	if (saved)
+		setenv("USBMSC_SIM_OPTIONS", saved, 1);
+	else
+		unsetenv("USBMSC_SIM_OPTIONS");
+	free(saved);
+}
+
 static void vendor_commands_need_attention_cleared(void **state)
 {
 	struct dfx *x = *state;
@@ -440,7 +502,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(creates_sparse_image), T(size_only_when_creating), T(bad_options), T(read_only),
 		T(block_size_4096), T(several_luns), T(image_io_errors), T(identity_and_serial), T(device_info),
-		T(counters), T(vendor_commands_need_attention_cleared), T(echo),
+		T(counters), T(pipelined_buffers), T(pipelined_options),
+		T(vendor_commands_need_attention_cleared), T(echo),
 		T(vendor_reserved_bytes_checked), T(echo_case11_partial_packet), T(echo_persists),
 	};
 

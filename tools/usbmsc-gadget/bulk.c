@@ -68,8 +68,25 @@ static void arm_sentinel(struct bulk *b)
 			     b->buf_size < BULK_CBW_ARM ? b->buf_size : BULK_CBW_ARM);
 }
 
+/* A storage operation the core handed over: run it, report its outcome. */
+static void run_deferred(struct bulk *b)
+{
+	const struct usbmsc_lun_config *lun = b->deferred.lun;
+	usbmsc_sense_t s;
+
+	b->deferred.active = false;
+	if (b->deferred.write)
+		s = lun->write(lun->ctx, b->deferred.lba, b->deferred.offset, b->deferred.buf,
+			       b->deferred.len);
+	else
+		s = lun->read(lun->ctx, b->deferred.lba, b->deferred.offset, b->deferred.buf,
+			      b->deferred.len);
+	usbmsc_target_storage_done(b->t, s);
+}
+
 /* Work the core left for after its call returned (never re-enter it from
- * inside a port callback): sends to report, a halt to clear. */
+ * inside a port callback): sends to report, a halt to clear, then a
+ * storage operation to run. */
 static void after(struct bulk *b)
 {
 	for (;;) {
@@ -82,6 +99,8 @@ static void after(struct bulk *b)
 				b->sticky = true;
 				gadget_debug(1, "invalid CBW: both endpoints halted until Reset Recovery");
 			}
+		} else if (b->deferred.active) {
+			run_deferred(b);
 		} else {
 			break;
 		}
@@ -164,6 +183,44 @@ static usbmsc_sense_t lun_sync(void *ctx)
 	struct bulk_lun *l = ctx;
 
 	return l->inner.sync(l->inner.ctx);
+}
+
+static usbmsc_sense_t defer(struct bulk_lun *l, bool write, uint32_t lba, uint32_t offset,
+			    uint8_t *buf, uint32_t len)
+{
+	struct bulk *b = l->b;
+
+	/* The core has one storage operation in progress at a time. */
+	b->deferred.active = true;
+	b->deferred.write = write;
+	b->deferred.lun = &l->inner;
+	b->deferred.lba = lba;
+	b->deferred.offset = offset;
+	b->deferred.buf = buf;
+	b->deferred.len = len;
+	return USBMSC_SENSE_PENDING;
+}
+
+static usbmsc_sense_t deferred_read(void *ctx, uint32_t lba, uint32_t offset, uint8_t *buf,
+				    uint32_t len)
+{
+	return defer(ctx, false, lba, offset, buf, len);
+}
+
+static usbmsc_sense_t deferred_write(void *ctx, uint32_t lba, uint32_t offset,
+				     const uint8_t *buf, uint32_t len)
+{
+	return defer(ctx, true, lba, offset, (uint8_t *)buf, len);  /* a write only reads buf */
+}
+
+void bulk_wrap_lun_deferred(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg)
+{
+	l->b = b;
+	l->inner = *cfg;
+	cfg->read = deferred_read;
+	cfg->write = cfg->write != NULL ? deferred_write : NULL;
+	cfg->sync = cfg->sync != NULL ? lun_sync : NULL;
+	cfg->ctx = l;
 }
 
 void bulk_wrap_lun(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg)
@@ -298,6 +355,9 @@ int bulk_cancel(struct bulk *b)
 			return -ETIMEDOUT;
 		}
 	}
+	if (b->drain_storage != NULL)
+		b->drain_storage(b->drain_ctx);
+	b->deferred.active = false;  /* never started: it ends here */
 	b->in_flight = 0;
 	b->early_len = 0;
 	b->sent_owed = 0;
@@ -308,6 +368,14 @@ int bulk_cancel(struct bulk *b)
 	b->sticky = false;
 	b->sentinel = false;
 	return 0;
+}
+
+void bulk_storage_done(struct bulk *b, usbmsc_sense_t s)
+{
+	if (b->t == NULL)
+		return;
+	usbmsc_target_storage_done(b->t, s);
+	after(b);
 }
 
 void bulk_enable(struct bulk *b)

@@ -5,7 +5,7 @@
  * through bulk_ops (Linux AIO on the endpoint files in the gadget, a fake in
  * the tests) and reports completions back to the core. The whole streaming
  * buffer goes out as one request, so an endpoint moves up to a buffer load
- * (128 KiB by default) per system call, not a packet.
+ * (--buffer, 40 KiB by default) per system call, not a packet.
  *
  * Keeping the endpoints busy:
  *  - f_fs copies the data of an IN transfer into its own kernel buffer when
@@ -131,6 +131,18 @@ struct bulk {
 	uint8_t framing;         /* enum usbmsc_framing of the interface */
 	const char *ep_name[2];  /* for the log */
 	struct bulk_stats stats;
+	/* Storage that finishes later (a pipelined core): how bulk_cancel
+	 * lets an operation in progress end unreported. NULL: none. */
+	void (*drain_storage)(void *ctx);
+	void *drain_ctx;
+	/* A storage operation of a LUN wrapped with bulk_wrap_lun_deferred,
+	 * handed over by the core and not run yet. */
+	struct {
+		bool active, write;
+		const struct usbmsc_lun_config *lun;
+		uint32_t lba, offset, len;
+		uint8_t *buf;
+	} deferred;
 };
 
 /* A LUN seen through the glue: bulk_wrap_lun keeps the LUN's callbacks in
@@ -140,6 +152,14 @@ struct bulk_lun {
 	struct usbmsc_lun_config inner;
 };
 void bulk_wrap_lun(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg);
+
+/* For a pipelined core (--io sync): the LUN's reads and writes finish
+ * later (USBMSC_SENSE_PENDING), in the event loop right after the core's
+ * call that started them, once the sends it made are reported. f_fs has
+ * copied a send when its submit returns, so the core then starts the next
+ * send before the next file read: a READ goes read, send, read, send...,
+ * the file read of one load running while the kernel moves the last. */
+void bulk_wrap_lun_deferred(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg);
 
 /* A mass-storage interface's glue (USBMSC_FRAMING_BOT). */
 void bulk_init(struct bulk *b, const struct bulk_ops *ops, uint8_t *buf, uint32_t buf_size);
@@ -162,9 +182,14 @@ void bulk_enable(struct bulk *b);
 void bulk_disable(struct bulk *b);
 
 /* Cancel every queued transfer and wait for each to complete (results
- * dropped), as the core asks before a Mass Storage Reset. Returns 0, or
- * -ETIMEDOUT when a transfer would not end. */
+ * dropped), and let a storage operation in progress end (drain_storage),
+ * as the core asks before a Mass Storage Reset. Returns 0, or -ETIMEDOUT
+ * when a transfer would not end. */
 int bulk_cancel(struct bulk *b);
+
+/* A storage operation of the core (USBMSC_SENSE_PENDING) ended with s:
+ * report it, and whatever the core then started. */
+void bulk_storage_done(struct bulk *b, usbmsc_sense_t s);
 
 /* A class or vendor request to the interface from ep0 (setup: the 8
  * bytes): cancels bulk I/O first for a Reset of the interface's framing.

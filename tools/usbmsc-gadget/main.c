@@ -184,10 +184,12 @@ static int setup(struct gadget_run *r)
 		return EXIT_OTHER;
 	if (gadget_bind(&r->g, r->udc, r->err, sizeof(r->err)) != 0)
 		return errno == EBUSY ? EXIT_BUSY : EXIT_NO_DEVICE;
-	gadget_debug(1, "gadget '%s' bound to %s: %04x:%04x, %u LUN%s, %u-byte buffer%s",
+	gadget_debug(1, "gadget '%s' bound to %s: %04x:%04x, %u LUN%s, %u buffer%s of %u bytes%s%s",
 		     r->opts.name, r->udc, r->opts.vid, r->opts.pid, r->cfg.lun_count,
-		     r->cfg.lun_count == 1 ? "" : "s", (unsigned)r->opts.buffer,
-		     r->doors > 1 ? "; vendor interface with its own buffer" : "");
+		     r->cfg.lun_count == 1 ? "" : "s", (unsigned)r->opts.buffers,
+		     r->opts.buffers == 1 ? "" : "s", (unsigned)r->opts.buffer,
+		     r->door[0].io_thread ? ", file I/O on a thread" : "",
+		     r->doors > 1 ? "; vendor interface with its own buffers" : "");
 	return EXIT_GOOD;
 }
 
@@ -228,14 +230,18 @@ static int run(struct gadget_run *r)
 	char speed[32];
 
 	for (;;) {
-		/* the signals, ep0, then each door's AIO completions */
-		struct pollfd p[2 + FFS_DOORS] = {
+		/* the signals, ep0, then each door's AIO completions, then each
+		 * door's storage thread (fd -1 without one: poll skips it) */
+		struct pollfd p[2 + 2 * FFS_DOORS] = {
 			{ r->sig_fd, POLLIN, 0 }, { r->ep0_fd, POLLIN, 0 },
 		};
-		nfds_t nfds = 2 + r->doors;
+		nfds_t nfds = 2 + 2 * r->doors;
 
-		for (unsigned i = 0; i < r->doors; i++)
+		for (unsigned i = 0; i < r->doors; i++) {
 			p[2 + i] = (struct pollfd){ r->door[i].aio.efd, POLLIN, 0 };
+			p[2 + r->doors + i] =
+				(struct pollfd){ door_storage_fd(&r->door[i]), POLLIN, 0 };
+		}
 		if (gadget_reboot_step(&r->reboot, r->err, sizeof(r->err)) != 0)
 			return EXIT_OTHER;  /* after a firmware activation */
 		int n = poll(p, nfds, gadget_reboot_timeout(&r->reboot,
@@ -262,6 +268,10 @@ static int run(struct gadget_run *r)
 			if (read(r->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				gadget_debug(1, "%s: stopping", strsignal((int)si.ssi_signo));
 			return EXIT_GOOD;
+		}
+		for (unsigned i = 0; i < r->doors; i++) {
+			if (p[2 + r->doors + i].revents)
+				door_storage_event(&r->door[i]);
 		}
 		for (unsigned i = 0; i < r->doors; i++) {
 			int rc = p[2 + i].revents ? door_events(&r->door[i]) : 0;
@@ -311,12 +321,14 @@ static void report_door(const struct door *d)
 	const struct bulk_stats *s = &d->bulk.stats;
 
 	gadget_debug(1, "%s: %llu IN and %llu OUT transfers, %llu halts, %llu transfer errors,"
-		     " %llu sends reported at submit, %llu READ chunks queued while reading",
+		     " %llu sends reported at submit, %llu READ chunks queued while reading,"
+		     " %llu file operations on the storage thread",
 		     d->index == FFS_DOOR_VENDOR ? "vendor interface" : "mass storage",
 		     (unsigned long long)s->submits[BULK_IN], (unsigned long long)s->submits[BULK_OUT],
 		     (unsigned long long)(s->halts[0] + s->halts[1]),
 		     (unsigned long long)(s->errors[0] + s->errors[1]),
-		     (unsigned long long)s->early, (unsigned long long)s->chunks);
+		     (unsigned long long)s->early, (unsigned long long)s->chunks,
+		     (unsigned long long)d->worker.ops);
 }
 
 static void report(const struct gadget_run *r)
@@ -389,11 +401,13 @@ static int prepare(struct gadget_run *r, int argc, char **argv)
 					   &r->luns[r->opts.lun_count], r->err, sizeof(r->err));
 	if (st != 0)
 		return st;
-	/* Each door's core has its own buffer of --buffer bytes: all the
-	 * memory the data path uses, whatever the size of the LUNs. */
+	/* Each door's core has its own --buffers buffers of --buffer bytes:
+	 * all the memory the data path uses, whatever the size of the LUNs. */
 	r->doors = r->opts.vendor_interface ? 2 : 1;
 	for (unsigned i = 0; i < r->doors; i++) {
-		if (door_alloc(&r->door[i], r->opts.buffer, r->err, sizeof(r->err)) != 0)
+		if (door_alloc(&r->door[i], r->opts.buffer, r->opts.buffers,
+			       r->opts.io == GADGET_IO_THREAD,
+			       r->opts.lun_count, r->err, sizeof(r->err)) != 0)
 			return EXIT_OTHER;
 	}
 	if (block_signals(r) != 0) {

@@ -33,7 +33,14 @@ const char gadget_usage[] =
 	"  --pad                  pad Bulk-In instead of stalling it when the host\n"
 	"                         expects more data than the command has (cases 4, 5)\n"
 	"Transfer:\n"
-	"  --buffer BYTES         streaming buffer (default 128k; 4k..1m, k/m suffixes)\n"
+	"  --buffer BYTES         each streaming buffer: the most one USB request or file\n"
+	"                         read or write moves (default 40k; 4k..1m, k/m suffixes)\n"
+	"  --buffers N            streaming buffers: 1, 2, 4, 8 or 16 (default 4); with\n"
+	"                         more than one, the file I/O of one buffer load\n"
+	"                         overlaps the USB transfer of another\n"
+	"  --io sync|thread       where file I/O runs with several buffers: in the event\n"
+	"                         loop while the queued transfers move (default), or on\n"
+	"                         a thread of its own\n"
 	"Firmware:\n"
 	"  --fw-state FILE        host the firmware update engine, its flash in FILE\n"
 	"                         (created sparse if missing): WRITE/READ BUFFER, FW STATE,\n"
@@ -62,7 +69,7 @@ enum {
 	O_UDC = 256, O_NAME, O_VID, O_PID, O_MANUFACTURER, O_PRODUCT_STRING, O_SERIAL,
 	O_VENDOR, O_PRODUCT, O_REVISION, O_LUN, O_PAD, O_BUFFER, O_VERSION,
 	O_FW_STATE, O_FW_PUBKEY, O_FW_SLOT, O_FW_REBOOT, O_CONTROL_LUN, O_VENDOR_INTERFACE,
-	O_FILE_DOOR,
+	O_FILE_DOOR, O_BUFFERS, O_IO,
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +86,8 @@ static const struct option long_opts[] = {
 	{ "lun", required_argument, NULL, O_LUN },
 	{ "pad", no_argument, NULL, O_PAD },
 	{ "buffer", required_argument, NULL, O_BUFFER },
+	{ "buffers", required_argument, NULL, O_BUFFERS },
+	{ "io", required_argument, NULL, O_IO },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, O_VERSION },
@@ -219,6 +228,8 @@ static void set_defaults(struct gadget_opts *o)
 	o->product = "Gadget Disk";
 	o->revision = "0.1";
 	o->buffer = GADGET_DEFAULT_BUFFER;
+	o->buffers = GADGET_DEFAULT_BUFFERS;
+	o->io = GADGET_IO_SYNC;
 	o->fw_slot = FWHOST_SLOT_DEFAULT;
 }
 
@@ -244,6 +255,27 @@ static bool set_buffer(struct gadget_opts *o, const char *arg, char *err, size_t
 		return fail(err, err_len,
 			    "--buffer: '%s' is not a multiple of 4k between 4k and 1m", arg);
 	o->buffer = (uint32_t)v;
+	return true;
+}
+
+static bool set_buffers(struct gadget_opts *o, const char *arg, char *err, size_t err_len)
+{
+	uint64_t v;
+
+	if (!parse_size(arg, &v) || v == 0 || v > USBMSC_TARGET_MAX_BUFS || (v & (v - 1)) != 0)
+		return fail(err, err_len, "--buffers: '%s' is not 1, 2, 4, 8 or 16", arg);
+	o->buffers = (uint8_t)v;
+	return true;
+}
+
+static bool set_io(struct gadget_opts *o, const char *arg, char *err, size_t err_len)
+{
+	if (strcmp(arg, "sync") == 0)
+		o->io = GADGET_IO_SYNC;
+	else if (strcmp(arg, "thread") == 0)
+		o->io = GADGET_IO_THREAD;
+	else
+		return fail(err, err_len, "--io: '%s' is not sync or thread", arg);
 	return true;
 }
 
@@ -329,6 +361,8 @@ static bool apply(struct gadget_opts *o, int c, char *arg, char *err, size_t err
 		return gadget_parse_lun(arg, &o->luns[o->lun_count++], err, err_len);
 	case O_PAD: o->pad = true; return true;
 	case O_BUFFER: return set_buffer(o, arg, err, err_len);
+	case O_BUFFERS: return set_buffers(o, arg, err, err_len);
+	case O_IO: return set_io(o, arg, err, err_len);
 	case O_FW_STATE: return set_path(&o->fw_state, arg, "fw-state", err, err_len);
 	case O_FW_PUBKEY: return set_path(&o->fw_pubkey, arg, "fw-pubkey", err, err_len);
 	case O_FW_SLOT: return set_fw_slot(o, arg, err, err_len);

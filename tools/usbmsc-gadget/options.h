@@ -13,9 +13,18 @@
 #define GADGET_DEFAULT_NAME "usbmsc"
 #define GADGET_DEFAULT_VID 0x1209u  /* pid.codes */
 #define GADGET_DEFAULT_PID 0x0001u  /* its test PID: pass --vid/--pid for a product */
-#define GADGET_DEFAULT_BUFFER (128u * 1024u)
+/* 4 x 40 KiB: a Linux host's 120 KiB command is three whole loads; measured
+ * against 16 KiB to 1 MiB in the lab (docs/BENCHMARKS.md) */
+#define GADGET_DEFAULT_BUFFER (40u * 1024u)
 #define GADGET_MIN_BUFFER 4096u
 #define GADGET_MAX_BUFFER (1024u * 1024u)
+#define GADGET_DEFAULT_BUFFERS 4u
+
+/* --io: where file I/O runs with more than one buffer. */
+enum gadget_io {
+	GADGET_IO_SYNC,    /* in the event loop, while the queued transfers move */
+	GADGET_IO_THREAD   /* on a thread of each interface (lun_worker.h) */
+};
 
 #define LUN_SPEC_MAX 320
 
@@ -43,7 +52,9 @@ struct gadget_opts {
 	struct lun_spec luns[USBMSC_TARGET_MAX_LUNS];
 	unsigned lun_count;
 	bool pad;                        /* pad instead of stalling in cases 4 and 5 */
-	uint32_t buffer;                 /* streaming buffer, bytes */
+	uint32_t buffer;                 /* streaming buffer, bytes (each of them) */
+	uint8_t buffers;                 /* 1: the one-buffer core; 2..16 pipelined */
+	uint8_t io;                      /* enum gadget_io */
 	int verbose;
 	/* Firmware update engine (vendor.c): --fw-state FILE, the flash file
 	 * (NULL: no engine); --fw-pubkey FILE (NULL: the demo key); --fw-slot

@@ -35,6 +35,7 @@ struct fake {
 	unsigned halts[2], submits[2], cancels;
 	uint8_t disk[BLOCKS * 512];
 	unsigned disk_reads;
+	unsigned in_at_read[8];  /* IN submits made before each of the first disk reads */
 };
 
 static struct fake fk;
@@ -107,6 +108,8 @@ static const struct bulk_ops ops_late = { f_submit, f_cancel, f_wait, f_halt, f_
 static usbmsc_sense_t disk_read(void *ctx, uint32_t lba, uint32_t off, uint8_t *buf, uint32_t len)
 {
 	(void)ctx;
+	if (fk.disk_reads < 8)
+		fk.in_at_read[fk.disk_reads] = fk.submits[BULK_IN];
 	fk.disk_reads++;
 	memcpy(buf, fk.disk + lba * 512 + off, len);
 	return USBMSC_SENSE_OK;
@@ -122,7 +125,10 @@ static usbmsc_sense_t disk_write(void *ctx, uint32_t lba, uint32_t off, const ui
 
 struct rig {
 	struct bulk b;
-	struct usbmsc_target t;
+	union {
+		struct usbmsc_target t;
+		struct usbmsc_target_pipelined tp;  /* start_pipelined: t is its first member */
+	};
 	struct usbmsc_target_config cfg;
 	struct usbmsc_lun_config lun;
 	struct usbmsc_lun_state ls;
@@ -170,6 +176,109 @@ static void start_framed(bool copies, enum usbmsc_framing framing)
 static void start(bool copies)
 {
 	start_framed(copies, USBMSC_FRAMING_BOT);
+}
+
+/* ---- a pipelined core whose storage finishes later, as on the worker --- */
+
+static void clear_ua(void);
+
+#define PBUF (32u * 1024u)
+#define PBUFS 4u
+
+static uint8_t pbufs[PBUFS * PBUF];
+
+struct later {
+	bool pending, write;
+	uint32_t pos, len;
+	uint8_t *buf;
+	unsigned ops, drains;
+};
+static struct later lt;
+
+static usbmsc_sense_t later_read(void *ctx, uint32_t lba, uint32_t off, uint8_t *buf,
+				 uint32_t len)
+{
+	(void)ctx;
+	assert_false(lt.pending);
+	lt = (struct later){ true, false, lba * 512 + off, len, buf, lt.ops + 1, lt.drains };
+	return USBMSC_SENSE_PENDING;
+}
+
+static usbmsc_sense_t later_write(void *ctx, uint32_t lba, uint32_t off, const uint8_t *buf,
+				  uint32_t len)
+{
+	(void)ctx;
+	assert_false(lt.pending);
+	lt = (struct later){ true, true, lba * 512 + off, len, (uint8_t *)buf, lt.ops + 1,
+			     lt.drains };
+	return USBMSC_SENSE_PENDING;
+}
+
+static void later_finish(void)
+{
+	lt.pending = false;
+	if (lt.write)
+		memcpy(fk.disk + lt.pos, lt.buf, lt.len);
+	else
+		memcpy(lt.buf, fk.disk + lt.pos, lt.len);
+}
+
+/* The operation in progress ends and is reported, as the event loop does
+ * when the worker's eventfd fires. */
+static bool later_done(void)
+{
+	if (!lt.pending)
+		return false;
+	later_finish();
+	bulk_storage_done(&rig.b, USBMSC_SENSE_OK);
+	pump();
+	return true;
+}
+
+static void later_drain(void *ctx)
+{
+	(void)ctx;
+	lt.drains++;
+	if (lt.pending)
+		later_finish();  /* ends, unreported */
+}
+
+/* deferred: the plain disk LUN through bulk_wrap_lun_deferred (--io sync);
+ * otherwise storage that finishes when the test says (--io thread). */
+static void start_pipelined_lun(bool deferred)
+{
+	memset(&fk, 0, sizeof(fk));
+	memset(&rig, 0, sizeof(rig));
+	memset(&lt, 0, sizeof(lt));
+	for (unsigned i = 0; i < sizeof(fk.disk); i++)
+		fk.disk[i] = (uint8_t)(i * 7 + i / 512);
+	bulk_init(&rig.b, &ops, pbufs, PBUF);
+	rig.b.drain_storage = later_drain;
+	rig.framing = USBMSC_FRAMING_BOT;
+	if (deferred) {
+		rig.lun = (struct usbmsc_lun_config){ BLOCKS, 512, 0, disk_read, disk_write, NULL,
+						      NULL };
+		bulk_wrap_lun_deferred(&rig.wrap, &rig.b, &rig.lun);
+	} else {
+		rig.lun = (struct usbmsc_lun_config){ BLOCKS, 512, 0, later_read, later_write, NULL,
+						      NULL };
+	}
+	rig.cfg.luns = &rig.lun;
+	rig.cfg.lun_count = 1;
+	rig.cfg.vendor = "usbmsc";
+	rig.cfg.product = "Test";
+	rig.cfg.revision = "1";
+	rig.cfg.port = bulk_port(&rig.b);
+	assert_true(usbmsc_target_init_pipelined(&rig.tp, &rig.cfg, &rig.ls, pbufs, PBUFS, PBUF));
+	bulk_attach(&rig.b, &rig.t);
+	bulk_enable(&rig.b);
+	pump();
+	clear_ua();
+}
+
+static void start_pipelined(void)
+{
+	start_pipelined_lun(false);
 }
 
 /* The host sends n bytes on Bulk-Out: they complete the queued read. */
@@ -453,6 +562,130 @@ static void test_invalid_cbw_sticky(void **state)
 	expect_csw(0, 1);  /* unit attention 06/29/00 after the reset */
 }
 
+/* The pipelined core through the glue, storage finishing later: a READ's
+ * loads go out as each is read, the next one read while the previous is
+ * queued; a WRITE's next load is queued for the host while the previous
+ * one is written. */
+static void test_pipelined_read_write(void **state)
+{
+	uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 3, 0, 0, 0xF0, 0 };  /* LBA 3, 240 blocks */
+	uint8_t write10[10] = { 0x2A, 0, 0, 0, 2, 0, 0, 0, 0xF0, 0 }; /* LBA 512 */
+	static uint8_t data[PBUF], sent[240 * 512];
+	const uint32_t total = 240 * 512;  /* 120 KiB: three full loads and one of 24 KiB */
+	uint32_t got = 0, n;
+
+	(void)state;
+	start_pipelined();
+	send_cbw(USBMSC_DIR_IN, total, read10, 10);
+	assert_true(lt.pending);
+	assert_int_equal(in_queued(), 0);
+	while (got < total) {
+		if (in_queued() == 0) {
+			assert_true(later_done());
+			continue;
+		}
+		/* a load is out; the core reads the next one meanwhile */
+		assert_true(lt.pending || got + PBUF >= total);
+		n = host_in(data);
+		memcpy(sent + got, data, n);
+		got += n;
+	}
+	assert_int_equal(got, total);
+	assert_memory_equal(sent, fk.disk + 3 * 512, total);
+	expect_csw(0, 0);
+	assert_int_equal(lt.ops, 4);
+
+	for (uint32_t i = 0; i < total; i++)
+		sent[i] = (uint8_t)(i ^ 0x5A);
+	send_cbw(USBMSC_DIR_OUT, total, write10, 10);
+	for (uint32_t at = 0; at < total; at += PBUF) {
+		uint32_t n = total - at < PBUF ? total - at : PBUF;
+
+		/* the host finds a read queued for each load: storage never
+		 * holds up the bus but when every buffer is full */
+		while (!fk.x[BULK_ID_OUT].queued)
+			assert_true(later_done());
+		assert_int_equal(fk.x[BULK_ID_OUT].len, n);
+		host_out(sent + at, n);
+		if (at == 0)
+			assert_true(lt.pending && fk.x[BULK_ID_OUT].queued);
+	}
+	while (later_done())
+		;
+	expect_csw(0, 0);
+	assert_memory_equal(fk.disk + 512 * 512, sent, total);
+	assert_int_equal(lt.ops, 8);
+}
+
+/* --io sync: the glue runs each file operation the core hands over right
+ * after the core's call, once the sends it made are reported, so a READ
+ * goes read, send, read, send: each load is on the bus before the next is
+ * read (run inside the core, the reads of the free buffers would come
+ * first). A WRITE lands whole. */
+static void test_pipelined_deferred_lun(void **state)
+{
+	uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 3, 0, 0, 0xF0, 0 };  /* LBA 3, 240 blocks */
+	uint8_t write10[10] = { 0x2A, 0, 0, 0, 2, 0, 0, 0, 0xF0, 0 }; /* LBA 512 */
+	static uint8_t data[PBUF], sent[240 * 512];
+	const uint32_t total = 240 * 512;  /* three full loads and one of 24 KiB */
+	uint32_t got = 0, n, in0;
+
+	(void)state;
+	start_pipelined_lun(true);
+	in0 = fk.submits[BULK_IN];
+	send_cbw(USBMSC_DIR_IN, total, read10, 10);
+	assert_int_equal(fk.disk_reads, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(fk.in_at_read[i] - in0, i);
+	assert_false(rig.b.deferred.active);
+	while (got < total) {
+		n = host_in(data);
+		memcpy(sent + got, data, n);
+		got += n;
+	}
+	assert_memory_equal(sent, fk.disk + 3 * 512, total);
+	expect_csw(0, 0);
+
+	for (uint32_t i = 0; i < total; i++)
+		sent[i] = (uint8_t)(i ^ 0xA5);
+	send_cbw(USBMSC_DIR_OUT, total, write10, 10);
+	for (uint32_t at = 0; at < total; at += PBUF) {
+		n = total - at < PBUF ? total - at : PBUF;
+		assert_true(fk.x[BULK_ID_OUT].queued);
+		host_out(sent + at, n);
+	}
+	expect_csw(0, 0);
+	assert_memory_equal(fk.disk + 512 * 512, sent, total);
+}
+
+/* A reset while storage works: the glue cancels the transfers and lets the
+ * operation end unreported before the core starts over. */
+static void test_pipelined_reset_drains_storage(void **state)
+{
+	uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 0x80, 0 };
+	uint8_t reply[8], reset[8] = { 0x21, 0xFF, 0, 0, 0, 0, 0, 0 };
+	uint8_t tur[6] = { 0 };
+	unsigned drains;
+
+	(void)state;
+	start_pipelined();
+	send_cbw(USBMSC_DIR_IN, 128 * 512, read10, 10);
+
+	assert_true(later_done());
+	assert_true(lt.pending);
+	drains = lt.drains;
+	assert_int_equal(bulk_class_request(&rig.b, reset, reply), 0);
+	pump();
+	assert_int_equal(lt.drains, drains + 1);
+	assert_false(lt.pending);
+	assert_int_equal(in_queued(), 0);
+	bulk_storage_done(&rig.b, USBMSC_SENSE_OK);  /* a late report: ignored */
+	assert_int_equal(in_queued(), 0);
+	assert_true(fk.x[BULK_ID_OUT].queued);
+	send_cbw(USBMSC_DIR_NONE, 0, tur, 6);
+	expect_csw(0, 1);  /* the reset's unit attention */
+}
+
 /* A Mass Storage Reset in the middle of a data stage cancels what is
  * queued before the core starts over. */
 static void test_reset_cancels(void **state)
@@ -570,6 +803,9 @@ int main(void)
 		cmocka_unit_test(test_case5_halt_after_data),
 		cmocka_unit_test(test_invalid_cbw_sticky),
 		cmocka_unit_test(test_reset_cancels),
+		cmocka_unit_test(test_pipelined_read_write),
+		cmocka_unit_test(test_pipelined_reset_drains_storage),
+		cmocka_unit_test(test_pipelined_deferred_lun),
 		cmocka_unit_test(test_disable_enable),
 		cmocka_unit_test(test_vendor_framing),
 		cmocka_unit_test(test_vendor_rejects_bot_signature),

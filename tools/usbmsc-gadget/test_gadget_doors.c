@@ -154,7 +154,7 @@ static int setup_fixture(void **state)
 					true };
 
 		door_init(&door[i], i);
-		assert_int_equal(door_alloc(&door[i], BUF, err, sizeof(err)), 0);
+		assert_int_equal(door_alloc(&door[i], BUF, 1, false, 1, err, sizeof(err)), 0);
 		door_set_ops(&door[i], &ops);
 		assert_int_equal(door_start_target(&door[i], &base, err, sizeof(err)), 0);
 		bulks[i] = &door[i].bulk;

@@ -51,7 +51,9 @@ static void test_defaults(void **state)
 	assert_null(p.o.udc);
 	assert_int_equal(p.o.vid, 0x1209);
 	assert_int_equal(p.o.pid, 0x0001);
-	assert_int_equal(p.o.buffer, 128 * 1024);
+	assert_int_equal(p.o.buffer, 40 * 1024);
+	assert_int_equal(p.o.buffers, 4);
+	assert_int_equal(p.o.io, GADGET_IO_SYNC);
 	assert_int_equal(p.o.lun_count, 1);
 	assert_string_equal(p.o.luns[0].path, "disk.img");
 	assert_int_equal(p.o.luns[0].block_size, 512);
@@ -155,7 +157,8 @@ static void test_everything(void **state)
 	      "--manufacturer", "ACME", "--product-string", "ACME Disk", "--serial", "S123",
 	      "--vendor", "ACMEVEND", "--product", "0123456789abcdef", "--revision", "1.23",
 	      "--lun", "a.img,ro,removable,bs=4096,size=1m", "--lun", "b.img,direct",
-	      "--pad", "--buffer", "64k", "-v", "--verbose", NULL);
+	      "--pad", "--buffer", "64k", "--buffers", "16", "--io", "thread", "-v", "--verbose",
+	      NULL);
 	assert_int_equal(p.r, GADGET_PARSE_RUN);
 	assert_string_equal(p.o.udc, "dummy_udc.0");
 	assert_string_equal(p.o.name, "g_1");
@@ -178,7 +181,13 @@ static void test_everything(void **state)
 	assert_false(p.o.luns[1].read_only);
 	assert_true(p.o.pad);
 	assert_int_equal(p.o.buffer, 64 * 1024);
+	assert_int_equal(p.o.buffers, 16);
+	assert_int_equal(p.o.io, GADGET_IO_THREAD);
 	assert_int_equal(p.o.verbose, 2);
+	parse(&p, "--lun", "a", "--buffers", "1", "--io", "sync", NULL);
+	assert_int_equal(p.r, GADGET_PARSE_RUN);
+	assert_int_equal(p.o.buffers, 1);
+	assert_int_equal(p.o.io, GADGET_IO_SYNC);
 }
 
 /* Each bad command line fails with a message naming the problem. */
@@ -223,6 +232,10 @@ static void test_errors(void **state)
 	expect_error("--pid", "--lun", "a", "--pid", "xyz", NULL);
 	expect_error("--buffer", "--lun", "a", "--buffer", "1000", NULL);
 	expect_error("--buffer", "--lun", "a", "--buffer", "2m", NULL);
+	expect_error("--buffers: '3' is not 1, 2, 4, 8 or 16", "--lun", "a", "--buffers", "3", NULL);
+	expect_error("--buffers", "--lun", "a", "--buffers", "0", NULL);
+	expect_error("--buffers", "--lun", "a", "--buffers", "32", NULL);
+	expect_error("--io: 'async' is not sync or thread", "--lun", "a", "--io", "async", NULL);
 	expect_error("--name", "--lun", "a", "--name", "a/b", NULL);
 	expect_error("unexpected argument 'extra'", "--lun", "a", "extra", NULL);
 	expect_error("unknown option", "--lun", "a", "--frobnicate", NULL);
