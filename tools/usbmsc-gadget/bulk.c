@@ -213,24 +213,28 @@ static usbmsc_sense_t deferred_write(void *ctx, uint32_t lba, uint32_t offset,
 	return defer(ctx, true, lba, offset, (uint8_t *)buf, len);  /* a write only reads buf */
 }
 
-void bulk_wrap_lun_deferred(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg)
+/* cfg's callbacks become read and write (a LUN without write stays
+ * read-only), with the LUN behind them kept in l. */
+static void wrap(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg,
+		 usbmsc_sense_t (*read)(void *, uint32_t, uint32_t, uint8_t *, uint32_t),
+		 usbmsc_sense_t (*write)(void *, uint32_t, uint32_t, const uint8_t *, uint32_t))
 {
 	l->b = b;
 	l->inner = *cfg;
-	cfg->read = deferred_read;
-	cfg->write = cfg->write != NULL ? deferred_write : NULL;
+	cfg->read = read;
+	cfg->write = cfg->write != NULL ? write : NULL;
 	cfg->sync = cfg->sync != NULL ? lun_sync : NULL;
 	cfg->ctx = l;
 }
 
+void bulk_wrap_lun_deferred(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg)
+{
+	wrap(l, b, cfg, deferred_read, deferred_write);
+}
+
 void bulk_wrap_lun(struct bulk_lun *l, struct bulk *b, struct usbmsc_lun_config *cfg)
 {
-	l->b = b;
-	l->inner = *cfg;
-	cfg->read = lun_read;
-	cfg->write = cfg->write != NULL ? lun_write : NULL;
-	cfg->sync = cfg->sync != NULL ? lun_sync : NULL;
-	cfg->ctx = l;
+	wrap(l, b, cfg, lun_read, lun_write);
 }
 
 static void port_send(void *ctx, const uint8_t *buf, uint32_t len)
