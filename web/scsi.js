@@ -172,11 +172,11 @@ export async function fwConfirm(link, lun = 0, onAttention) {
   if (!r.ok) throw fail('FW CONFIRM', r);
 }
 
-// READ BUFFER (10): mode, BUFFER ID (offset bits 31:24), 24-bit offset and
-// allocation length.
-function readBufferCdb(mode, offset, length) {
+// READ BUFFER (10) and WRITE BUFFER (10) share one layout: mode, BUFFER ID
+// (offset bits 31:24), 24-bit offset and 24-bit length.
+function bufferCdb(opcode, mode, offset, length) {
   return Uint8Array.of(
-    0x3c,
+    opcode,
     mode,
     (offset >>> 24) & 0xff,
     (offset >>> 16) & 0xff,
@@ -187,6 +187,10 @@ function readBufferCdb(mode, offset, length) {
     length & 0xff,
     0,
   );
+}
+
+function readBufferCdb(mode, offset, length) {
+  return bufferCdb(0x3c, mode, offset, length);
 }
 
 export async function readBufferDescriptor(link, lun = 0, onAttention) {
@@ -209,18 +213,7 @@ export async function readBufferData(link, offset, length, lun = 0, onAttention)
 // OFFSET and bits 31:24 in BUFFER ID (only for a device with wide offsets;
 // the caller keeps other images below 16 MiB).
 export function writeBufferCdb(mode, offset, length) {
-  return Uint8Array.of(
-    0x3b,
-    mode,
-    (offset >>> 24) & 0xff,
-    (offset >>> 16) & 0xff,
-    (offset >>> 8) & 0xff,
-    offset & 0xff,
-    (length >>> 16) & 0xff,
-    (length >>> 8) & 0xff,
-    length & 0xff,
-    0,
-  );
+  return bufferCdb(0x3b, mode, offset, length);
 }
 
 export async function writeBuffer(link, mode, offset, data, lun = 0, onAttention, timeoutMs) {
