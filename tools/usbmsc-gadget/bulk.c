@@ -71,17 +71,8 @@ static void arm_sentinel(struct bulk *b)
 /* A storage operation the core handed over: run it, report its outcome. */
 static void run_deferred(struct bulk *b)
 {
-	const struct usbmsc_lun_config *lun = b->deferred.lun;
-	usbmsc_sense_t s;
-
 	b->deferred.active = false;
-	if (b->deferred.write)
-		s = lun->write(lun->ctx, b->deferred.lba, b->deferred.offset, b->deferred.buf,
-			       b->deferred.len);
-	else
-		s = lun->read(lun->ctx, b->deferred.lba, b->deferred.offset, b->deferred.buf,
-			      b->deferred.len);
-	usbmsc_target_storage_done(b->t, s);
+	usbmsc_target_storage_done(b->t, storage_op_run(&b->deferred.op));
 }
 
 /* Work the core left for after its call returned (never re-enter it from
@@ -192,12 +183,7 @@ static usbmsc_sense_t defer(struct bulk_lun *l, bool write, uint32_t lba, uint32
 
 	/* The core has one storage operation in progress at a time. */
 	b->deferred.active = true;
-	b->deferred.write = write;
-	b->deferred.lun = &l->inner;
-	b->deferred.lba = lba;
-	b->deferred.offset = offset;
-	b->deferred.buf = buf;
-	b->deferred.len = len;
+	b->deferred.op = (struct storage_op){ &l->inner, write, lba, offset, len, buf };
 	return USBMSC_SENSE_PENDING;
 }
 

@@ -60,6 +60,7 @@
 
 #include "usbmsc/bot.h"
 #include "usbmsc/target.h"
+#include "storage_op.h"
 
 enum { BULK_IN = 0, BULK_OUT = 1 };
 
@@ -138,10 +139,8 @@ struct bulk {
 	/* A storage operation of a LUN wrapped with bulk_wrap_lun_deferred,
 	 * handed over by the core and not run yet. */
 	struct {
-		bool active, write;
-		const struct usbmsc_lun_config *lun;
-		uint32_t lba, offset, len;
-		uint8_t *buf;
+		bool active;
+		struct storage_op op;
 	} deferred;
 };
 

@@ -36,9 +36,7 @@ static void *thread_main(void *arg)
 			break;
 		pthread_mutex_unlock(&w->mu);
 		/* The core leaves the buffer alone until the outcome is reported. */
-		usbmsc_sense_t s = w->write
-			? w->lun->write(w->lun->ctx, w->lba, w->offset, w->buf, w->len)
-			: w->lun->read(w->lun->ctx, w->lba, w->offset, w->buf, w->len);
+		usbmsc_sense_t s = storage_op_run(&w->op);
 		pthread_mutex_lock(&w->mu);
 		w->outcome = s;
 		w->ended = true;
@@ -93,12 +91,7 @@ static usbmsc_sense_t hand_over(struct worker_lun *l, bool write, uint32_t lba, 
 	struct lun_worker *w = l->w;
 
 	pthread_mutex_lock(&w->mu);
-	w->lun = &l->inner;
-	w->write = write;
-	w->lba = lba;
-	w->offset = offset;
-	w->buf = buf;
-	w->len = len;
+	w->op = (struct storage_op){ &l->inner, write, lba, offset, len, buf };
 	w->busy = true;
 	w->ended = false;
 	pthread_cond_broadcast(&w->cv);

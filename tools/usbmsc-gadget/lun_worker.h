@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "usbmsc/target.h"
+#include "storage_op.h"
 
 struct lun_worker {
 	pthread_t thread;
@@ -25,11 +25,7 @@ struct lun_worker {
 	bool stop;
 	bool busy;               /* an operation is handed over and not taken back */
 	bool ended;              /* ... and has ended: outcome holds its result */
-	/* the operation */
-	const struct usbmsc_lun_config *lun;
-	bool write;
-	uint32_t lba, offset, len;
-	uint8_t *buf;
+	struct storage_op op;    /* the operation */
 	usbmsc_sense_t outcome;
 	uint64_t ops;            /* operations done, for the report */
 };
