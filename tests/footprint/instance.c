@@ -13,20 +13,6 @@
 
 #include "stubs.h"
 
-static const struct usbmsc_lun_config fp_luns[1] = {
-	{ 2048, 512, USBMSC_LUN_REMOVABLE, fp_read, fp_write, NULL, NULL },
-};
-
-static const struct usbmsc_target_config fp_config = {
-	.luns = fp_luns,
-	.lun_count = 1,
-	.vendor = "VENDOR",
-	.product = "FOOTPRINT",
-	.revision = "1.0",
-	.serial = "0001",
-	.port = { fp_send, fp_receive, fp_stall, NULL },
-};
-
 struct usbmsc_lun_state fp_lun_state[1];
 struct usbmsc_target fp_target;
 uint8_t fp_buf[512] __attribute__((aligned(4)));

@@ -12,20 +12,6 @@
 
 #include "stubs.h"
 
-static const struct usbmsc_lun_config fp_luns[1] = {
-	{ 2048, 512, USBMSC_LUN_REMOVABLE, fp_read, fp_write, NULL, NULL },
-};
-
-static const struct usbmsc_target_config fp_config = {
-	.luns = fp_luns,
-	.lun_count = 1,
-	.vendor = "VENDOR",
-	.product = "FOOTPRINT",
-	.revision = "1.0",
-	.serial = "0001",
-	.port = { fp_send, fp_receive, fp_stall, NULL },
-};
-
 struct usbmsc_lun_state fp_plun_state[1];
 struct usbmsc_target_pipelined fp_ptarget;
 uint8_t fp_pbufs[2 * 512] __attribute__((aligned(4)));

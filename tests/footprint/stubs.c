@@ -103,3 +103,19 @@ bool fp_verify(const uint8_t sig[USBMSC_FW_SIG_LEN], const uint8_t *msg, size_t 
 	(void)pubkey;
 	return fp_ok;
 }
+
+/* The core's footprint instances (instance.c, pipelined_instance.c): one
+ * removable LUN of 1 MiB on the stubs above. */
+static const struct usbmsc_lun_config fp_luns[1] = {
+	{ 2048, 512, USBMSC_LUN_REMOVABLE, fp_read, fp_write, NULL, NULL },
+};
+
+const struct usbmsc_target_config fp_config = {
+	.luns = fp_luns,
+	.lun_count = 1,
+	.vendor = "VENDOR",
+	.product = "FOOTPRINT",
+	.revision = "1.0",
+	.serial = "0001",
+	.port = { fp_send, fp_receive, fp_stall, NULL },
+};

@@ -15,6 +15,8 @@ usbmsc_sense_t fp_write(void *ctx, uint32_t lba, uint32_t offset, const uint8_t 
 void fp_send(void *ctx, const uint8_t *buf, uint32_t len);
 void fp_receive(void *ctx, uint8_t *buf, uint32_t len);
 void fp_stall(void *ctx, bool in);
+/* One removable LUN on the stubs above (instance.c, pipelined_instance.c). */
+extern const struct usbmsc_target_config fp_config;
 
 /* The firmware engine's flash and crypto (fw_instance.c, door_instance.c). */
 bool fp_flash_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len);
